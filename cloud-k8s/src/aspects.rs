@@ -1,0 +1,276 @@
+//! Ready-made aspects for Kubernetes objects: policy a platform team applies to every object.
+//!
+//! Register them on an app (`app.aspect(CommonLabels::new().label("team", "payments"))`) or on one
+//! environment. [`DefaultResources`] and [`ResourceChecks`] also run as Girder's built-in checks,
+//! after the program's own aspects.
+
+use std::collections::BTreeMap;
+
+use girder_core::{Aspect, Visit};
+use k8s_openapi::api::core::v1::ResourceRequirements;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+
+use crate::object::Manifest;
+use crate::quantity::{Cpu, Memory, Resources};
+
+/// Adds labels to every object (and to the pod templates of workloads).
+#[derive(Debug, Clone, Default)]
+pub struct CommonLabels {
+    labels: BTreeMap<String, String>,
+}
+
+impl CommonLabels {
+    /// No labels yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one label.
+    #[must_use]
+    pub fn label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.labels.insert(key.into(), value.into());
+        self
+    }
+}
+
+impl Aspect for CommonLabels {
+    fn visit(&self, visit: &mut Visit<'_>) {
+        let Some(m) = visit.downcast_mut::<Manifest>() else {
+            return;
+        };
+        let obj = m.object_mut();
+        let labels = obj.meta_mut().labels.get_or_insert_with(BTreeMap::new);
+        labels.extend(self.labels.clone());
+        if let Some(template) = pod_template_labels(m) {
+            template.extend(self.labels.clone());
+        }
+    }
+}
+
+fn pod_template_labels(m: &mut Manifest) -> Option<&mut BTreeMap<String, String>> {
+    use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+    use k8s_openapi::api::batch::v1::Job;
+    let meta = if m.downcast_ref::<Deployment>().is_some() {
+        m.downcast_mut::<Deployment>()?
+            .spec
+            .as_mut()?
+            .template
+            .metadata
+            .as_mut()
+    } else if m.downcast_ref::<StatefulSet>().is_some() {
+        m.downcast_mut::<StatefulSet>()?
+            .spec
+            .as_mut()?
+            .template
+            .metadata
+            .as_mut()
+    } else if m.downcast_ref::<DaemonSet>().is_some() {
+        m.downcast_mut::<DaemonSet>()?
+            .spec
+            .as_mut()?
+            .template
+            .metadata
+            .as_mut()
+    } else if m.downcast_ref::<Job>().is_some() {
+        m.downcast_mut::<Job>()?
+            .spec
+            .as_mut()?
+            .template
+            .metadata
+            .as_mut()
+    } else {
+        None
+    }?;
+    Some(meta.labels.get_or_insert_with(BTreeMap::new))
+}
+
+/// Adds annotations to every object.
+#[derive(Debug, Clone, Default)]
+pub struct CommonAnnotations {
+    annotations: BTreeMap<String, String>,
+}
+
+impl CommonAnnotations {
+    /// No annotations yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one annotation.
+    #[must_use]
+    pub fn annotation(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.annotations.insert(key.into(), value.into());
+        self
+    }
+}
+
+impl Aspect for CommonAnnotations {
+    fn visit(&self, visit: &mut Visit<'_>) {
+        let Some(m) = visit.downcast_mut::<Manifest>() else {
+            return;
+        };
+        let meta = m.object_mut().meta_mut();
+        meta.annotations
+            .get_or_insert_with(BTreeMap::new)
+            .extend(self.annotations.clone());
+    }
+}
+
+/// Fails synth for any container image outside the allowed registries.
+#[derive(Debug, Clone, Default)]
+pub struct ImageAllowList {
+    prefixes: Vec<String>,
+}
+
+impl ImageAllowList {
+    /// Allows images whose reference starts with one of `prefixes` (e.g. `ghcr.io/acme/`).
+    pub fn new(prefixes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        ImageAllowList {
+            prefixes: prefixes.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl Aspect for ImageAllowList {
+    fn visit(&self, visit: &mut Visit<'_>) {
+        let Some(m) = visit.downcast_ref::<Manifest>() else {
+            return;
+        };
+        let bad: Vec<String> = m
+            .object()
+            .images()
+            .into_iter()
+            .filter(|image| !self.prefixes.iter().any(|p| image.starts_with(p.as_str())))
+            .collect();
+        for image in bad {
+            visit.error(
+                format!("image `{image}` is not from an allowed registry"),
+                format!("use an image from {}", self.prefixes.join(", ")),
+            );
+        }
+    }
+}
+
+/// Fills the requests and limits a container leaves unset. A filled limit is never below the
+/// container's own request, and a filled request never above its own limit.
+#[derive(Debug, Clone, Copy)]
+pub struct DefaultResources(pub Resources);
+
+impl DefaultResources {
+    /// Girder's defaults ([`Resources::GIRDER_DEFAULT`]).
+    pub fn girder() -> Self {
+        DefaultResources(Resources::GIRDER_DEFAULT)
+    }
+}
+
+fn quantity(map: &Option<BTreeMap<String, Quantity>>, key: &str) -> Option<String> {
+    map.as_ref()?.get(key).map(|q| q.0.clone())
+}
+
+impl Aspect for DefaultResources {
+    fn visit(&self, visit: &mut Visit<'_>) {
+        let Some(spec) = visit
+            .downcast_mut::<Manifest>()
+            .and_then(|m| m.object_mut().pod_spec_mut())
+        else {
+            return;
+        };
+        let d = self.0;
+        for c in spec
+            .containers
+            .iter_mut()
+            .chain(spec.init_containers.iter_mut().flatten())
+        {
+            let r = c
+                .resources
+                .get_or_insert_with(ResourceRequirements::default);
+            fill::<Cpu>(r, "cpu", d.cpu_request, d.cpu_limit);
+            fill::<Memory>(r, "memory", d.memory_request, d.memory_limit);
+        }
+    }
+}
+
+fn fill<Q>(r: &mut ResourceRequirements, key: &str, request: Option<Q>, limit: Option<Q>)
+where
+    Q: std::str::FromStr + Ord + Copy + std::fmt::Display,
+{
+    let own_request = quantity(&r.requests, key).and_then(|q| q.parse::<Q>().ok());
+    let own_limit = quantity(&r.limits, key).and_then(|q| q.parse::<Q>().ok());
+    let has_request = quantity(&r.requests, key).is_some();
+    let has_limit = quantity(&r.limits, key).is_some();
+    if !has_request && let Some(req) = request {
+        let req = own_limit.map_or(req, |l| req.min(l));
+        r.requests
+            .get_or_insert_with(BTreeMap::new)
+            .insert(key.into(), Quantity(req.to_string()));
+    }
+    if !has_limit && let Some(lim) = limit {
+        let lim = own_request.map_or(lim, |q| lim.max(q));
+        r.limits
+            .get_or_insert_with(BTreeMap::new)
+            .insert(key.into(), Quantity(lim.to_string()));
+    }
+}
+
+/// Girder's built-in resource check: every container has CPU and memory requests and limits,
+/// parseable, with each limit at or above its request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ResourceChecks;
+
+impl Aspect for ResourceChecks {
+    fn visit(&self, visit: &mut Visit<'_>) {
+        let Some(m) = visit.downcast_ref::<Manifest>() else {
+            return;
+        };
+        let Some(spec) = m.object().pod_spec() else {
+            return;
+        };
+        let mut problems = Vec::new();
+        for c in spec
+            .containers
+            .iter()
+            .chain(spec.init_containers.iter().flatten())
+        {
+            let Some(r) = &c.resources else { continue };
+            check::<Cpu>(&c.name, r, "cpu", &mut problems);
+            check::<Memory>(&c.name, r, "memory", &mut problems);
+        }
+        for (message, hint) in problems {
+            visit.error(message, hint);
+        }
+    }
+}
+
+fn check<Q>(
+    container: &str,
+    r: &ResourceRequirements,
+    key: &str,
+    problems: &mut Vec<(String, String)>,
+) where
+    Q: std::str::FromStr + Ord + std::fmt::Display,
+{
+    let parse = |map: &Option<BTreeMap<String, Quantity>>,
+                 what: &str,
+                 problems: &mut Vec<(String, String)>| {
+        let text = quantity(map, key)?;
+        let parsed = text.parse::<Q>().ok();
+        if parsed.is_none() {
+            problems.push((
+                format!("container `{container}`: {key} {what} `{text}` is not a quantity"),
+                "use the typed constructors, e.g. `Cpu::millis(250)` or `Memory::mib(256)`"
+                    .to_owned(),
+            ));
+        }
+        parsed
+    };
+    let request = parse(&r.requests, "request", problems);
+    let limit = parse(&r.limits, "limit", problems);
+    if let (Some(request), Some(limit)) = (request, limit)
+        && limit < request
+    {
+        problems.push((
+            format!("container `{container}`: {key} limit {limit} is below its request {request}"),
+            format!("raise the {key} limit to at least {request}, or lower the request"),
+        ));
+    }
+}

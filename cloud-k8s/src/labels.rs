@@ -1,0 +1,61 @@
+//! The standard `app.kubernetes.io/*` labels every Girder object carries.
+
+use std::collections::BTreeMap;
+
+use girder_core::{Context, name};
+
+/// `app.kubernetes.io/name`: the construct's object name.
+pub const NAME: &str = "app.kubernetes.io/name";
+/// `app.kubernetes.io/instance`: unique per construct in the app (derived from its whole path).
+pub const INSTANCE: &str = "app.kubernetes.io/instance";
+/// `app.kubernetes.io/component`: the construct's kind, e.g. `web-service`.
+pub const COMPONENT: &str = "app.kubernetes.io/component";
+/// `app.kubernetes.io/part-of`: the app's name.
+pub const PART_OF: &str = "app.kubernetes.io/part-of";
+/// `app.kubernetes.io/managed-by`: always `girder`.
+pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+
+/// The labels of one construct's objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Labels {
+    name: String,
+    instance: String,
+    component: &'static str,
+    part_of: String,
+}
+
+impl Labels {
+    /// The labels of the construct at `cx`, whose objects are named `name`.
+    pub fn new(cx: &Context<'_>, name: &str, component: &'static str) -> Self {
+        let segments: Vec<&str> = cx.path.segments().collect();
+        Labels {
+            name: name.to_owned(),
+            instance: name::derive(&segments, name::MAX_LABEL),
+            component,
+            part_of: cx.app.to_owned(),
+        }
+    }
+
+    /// All five standard labels.
+    pub fn all(&self) -> BTreeMap<String, String> {
+        let mut map = self.selector();
+        map.insert(COMPONENT.to_owned(), self.component.to_owned());
+        map.insert(PART_OF.to_owned(), self.part_of.clone());
+        map.insert(MANAGED_BY.to_owned(), "girder".to_owned());
+        map
+    }
+
+    /// The labels that select this construct's pods: `name` and `instance`. They never change
+    /// after the first deploy, because a Deployment's selector is immutable.
+    pub fn selector(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            (NAME.to_owned(), self.name.clone()),
+            (INSTANCE.to_owned(), self.instance.clone()),
+        ])
+    }
+
+    /// The `app.kubernetes.io/instance` value.
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+}

@@ -1,0 +1,34 @@
+//! Girder's Kubernetes target: the objects constructs emit, their standard labels, namespaces,
+//! typed custom resources, typed CPU and memory quantities, escape hatches, and YAML output in a
+//! stable order.
+//!
+//! Objects are [k8s-openapi](https://docs.rs/k8s-openapi) types. This crate enables no `v1_*`
+//! feature of k8s-openapi: the program that links it chooses the Kubernetes version (Girder's
+//! examples and tests use `v1_33`; 1.33 to 1.37 are supported).
+//!
+//! ```
+//! use girder_core::App;
+//! use girder_k8s::KubernetesExt;
+//!
+//! let app = App::new("shop");
+//! let web = app.environment("prod").kubernetes().namespace("web");
+//! assert_eq!(web.object_name("api"), "api");
+//! ```
+//!
+//! This crate has no cargo features.
+
+pub mod aspects;
+pub mod crd;
+pub mod labels;
+pub mod object;
+pub mod overrides;
+pub mod quantity;
+mod scope;
+pub mod yaml;
+
+pub use object::{Manifest, Object, RawObject};
+pub use overrides::Overrides;
+pub use scope::{DEFAULT_DENY, Kubernetes, KubernetesExt, Namespace, NamespaceSpec};
+
+/// The k8s-openapi crate Girder's objects come from, for typed edits (`deployment_mut`).
+pub use k8s_openapi;

@@ -1,0 +1,98 @@
+//! Escape hatches: typed edits and JSON patches of the objects a construct emits.
+
+use girder_core::{Diagnostic, Diagnostics};
+use k8s_openapi::Resource;
+
+use crate::object::{Manifest, Object};
+
+type Edit = Box<dyn Fn(&mut Manifest) -> bool>;
+
+/// Changes a program asked for on the objects of one construct, applied when it is synthesized.
+///
+/// Typed edits run first, in the order given, then JSON patches (RFC 6902). Each must match at
+/// least one emitted object, or synth reports it: an edit of an object the construct does not emit
+/// is a mistake, not a no-op.
+#[derive(Default)]
+pub struct Overrides {
+    edits: Vec<(&'static str, Edit)>,
+    patches: Vec<(&'static str, &'static str, json_patch::Patch)>,
+}
+
+impl std::fmt::Debug for Overrides {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Overrides")
+            .field("edits", &self.edits.len())
+            .field("patches", &self.patches.len())
+            .finish()
+    }
+}
+
+impl Overrides {
+    /// Registers a typed edit of every emitted object of type `K`.
+    pub fn edit<K: Object>(&mut self, f: impl Fn(&mut K) + 'static) {
+        let kind = std::any::type_name::<K>()
+            .rsplit("::")
+            .next()
+            .unwrap_or("object");
+        self.edits.push((
+            kind,
+            Box::new(move |m: &mut Manifest| match m.downcast_mut::<K>() {
+                Some(k) => {
+                    f(k);
+                    true
+                }
+                None => false,
+            }),
+        ));
+    }
+
+    /// Registers a JSON patch of every emitted object of kind `K`.
+    pub fn patch<K: Resource>(&mut self, patch: json_patch::Patch) {
+        self.patches.push((K::API_VERSION, K::KIND, patch));
+    }
+
+    /// Whether there is nothing to apply.
+    pub fn is_empty(&self) -> bool {
+        self.edits.is_empty() && self.patches.is_empty()
+    }
+
+    /// Applies every edit, then every patch, to `manifests`; reports what did not apply.
+    pub fn apply(&self, path: &str, manifests: &mut [Manifest], diags: &mut Diagnostics) {
+        for (kind, edit) in &self.edits {
+            let mut matched = false;
+            for m in manifests.iter_mut() {
+                matched |= edit(m);
+            }
+            if !matched {
+                diags.push(
+                    Diagnostic::error(path, format!("typed edit of a {kind}, but this construct emits none"))
+                        .hint("remove the edit, or change the props so that the construct emits that object"),
+                );
+            }
+        }
+        for (api_version, kind, patch) in &self.patches {
+            let mut matched = false;
+            for m in manifests.iter_mut() {
+                if m.object().api_version() == *api_version && m.object().kind() == *kind {
+                    matched = true;
+                    if let Err(err) = m.apply_patch(patch) {
+                        let cause = std::error::Error::source(&err).map(ToString::to_string);
+                        let mut d = Diagnostic::error(path, err.to_string())
+                            .hint("check the patch's paths against the synthesized object (`synth` without the patch)");
+                        d.cause = cause;
+                        diags.push(d);
+                    }
+                }
+            }
+            if !matched {
+                diags.push(
+                    Diagnostic::error(
+                        path,
+                        format!("JSON patch of a {kind}, but this construct emits none"),
+                    )
+                    .hint("remove the patch, or patch an object kind the construct emits"),
+                );
+            }
+        }
+    }
+}

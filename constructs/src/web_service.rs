@@ -1,0 +1,620 @@
+//! [`WebService`]: a stateless HTTP service, production-ready by default.
+
+use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
+
+use bon::bon;
+use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, Handle};
+use girder_k8s::k8s_openapi::Resource;
+use girder_k8s::k8s_openapi::api::apps::v1::{
+    Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment,
+};
+use girder_k8s::k8s_openapi::api::autoscaling::v2::{
+    CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
+    MetricTarget, ResourceMetricSource,
+};
+use girder_k8s::k8s_openapi::api::core::v1::{
+    Capabilities, Container, ContainerPort, EmptyDirVolumeSource, PodSecurityContext, PodSpec,
+    PodTemplateSpec, SeccompProfile, SecurityContext, Service, ServiceAccount, ServicePort,
+    ServiceSpec, TopologySpreadConstraint, Volume, VolumeMount,
+};
+use girder_k8s::k8s_openapi::api::networking::v1::{
+    NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
+    NetworkPolicyPort, NetworkPolicySpec,
+};
+use girder_k8s::k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use girder_k8s::k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use girder_k8s::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use girder_k8s::labels::Labels;
+use girder_k8s::quantity::Resources;
+use girder_k8s::{Manifest, Namespace, Object, Overrides};
+
+use crate::workload::{EnvValue, Peer, Port, Probe, env_to_k8s, validate_env};
+
+/// How many pods run: a fixed number, or a range the HorizontalPodAutoscaler scales within.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replicas {
+    min: u32,
+    max: u32,
+}
+
+impl Replicas {
+    /// Exactly `n` pods, no autoscaler.
+    pub fn fixed(n: u32) -> Replicas {
+        Replicas { min: n, max: n }
+    }
+
+    /// From `min` to `max` pods, scaled by a HorizontalPodAutoscaler.
+    pub fn autoscaled(min: u32, max: u32) -> Replicas {
+        Replicas { min, max }
+    }
+}
+
+impl From<u32> for Replicas {
+    fn from(n: u32) -> Replicas {
+        Replicas::fixed(n)
+    }
+}
+
+impl From<RangeInclusive<u32>> for Replicas {
+    fn from(r: RangeInclusive<u32>) -> Replicas {
+        Replicas::autoscaled(*r.start(), *r.end())
+    }
+}
+
+/// The UID and GID pods run as unless [`WebService`]'s `run_as` says otherwise.
+pub const DEFAULT_UID: i64 = 10001;
+
+/// A stateless HTTP service: Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget,
+/// ServiceAccount and NetworkPolicy, secure by default.
+///
+/// Defaults, each the safe choice:
+/// * 2 to 10 replicas, scaled at 70 % CPU; a PodDisruptionBudget of at most one pod unavailable;
+///   rolling updates that never take a ready pod away before its replacement is ready.
+/// * Pods run as UID/GID 10001, non-root, read-only root filesystem (an `emptyDir` at `/tmp`),
+///   all capabilities dropped, no privilege escalation, seccomp `RuntimeDefault`, no service
+///   account token mounted.
+/// * Resources from the `DefaultResources` aspect (100m/500m CPU, 128Mi/256Mi memory) unless set.
+/// * TCP readiness and liveness probes on the port unless set.
+/// * A NetworkPolicy that admits only the peers given to [`WebService::allow_from`] on the port,
+///   and lets the pods reach only cluster DNS and the peers given to [`WebService::allow_to`].
+///
+/// ```
+/// use girder_constructs::{WebService, Probe};
+/// use girder_core::App;
+/// use girder_k8s::KubernetesExt;
+///
+/// let app = App::new("shop");
+/// let ns = app.environment("prod").kubernetes().namespace("web");
+/// let api = WebService::new(&ns, "api")
+///     .image("ghcr.io/acme/api:1.4.2")
+///     .port(8080)
+///     .replicas(3..=10)
+///     .readiness(Probe::http("/ready"))
+///     .build();
+/// api.env("LOG_LEVEL", "info");
+/// assert_eq!(api.name(), "api");
+/// ```
+///
+/// A service without an image or a port does not compile:
+///
+/// ```compile_fail
+/// # use girder_constructs::WebService;
+/// # use girder_core::App;
+/// # use girder_k8s::KubernetesExt;
+/// # let ns = App::new("shop").environment("prod").kubernetes().namespace("web");
+/// let api = WebService::new(&ns, "api").port(8080).build();
+/// ```
+#[derive(Clone, Debug)]
+pub struct WebService {
+    handle: Handle<WebServiceSpec>,
+    name: String,
+    namespace: String,
+    port: Port,
+}
+
+/// The model of a [`WebService`]: what aspects see when they visit it.
+pub struct WebServiceSpec {
+    name: String,
+    namespace: String,
+    /// The container image.
+    pub image: String,
+    port: Port,
+    /// Replica count or autoscaling range.
+    pub replicas: Replicas,
+    /// Target average CPU utilization in percent of the request, for the autoscaler.
+    pub cpu_target: u8,
+    /// Target average memory utilization in percent of the request, if memory should scale too.
+    pub memory_target: Option<u8>,
+    /// Requests and limits; unset values are filled by the `DefaultResources` aspect.
+    pub resources: Resources,
+    liveness: Probe,
+    readiness: Probe,
+    run_as: i64,
+    command: Vec<String>,
+    args: Vec<String>,
+    env: Vec<(String, EnvValue)>,
+    ingress_from: Vec<Peer>,
+    egress_to: Vec<(Peer, Port)>,
+    overrides: Overrides,
+}
+
+// `new` starts a builder whose `build` returns the construct, as bon builders do.
+#[allow(clippy::new_ret_no_self)]
+#[bon]
+impl WebService {
+    /// Starts a web service with id `id` in `namespace`; `image` and `port` are required.
+    #[builder(start_fn = new, finish_fn = build)]
+    pub fn create(
+        #[builder(start_fn)] namespace: &Namespace,
+        #[builder(start_fn, into)] id: String,
+        /// The container image, e.g. `ghcr.io/acme/api:1.4.2` (pin a tag or a digest).
+        #[builder(into)]
+        image: String,
+        /// The port the container listens on; `8080` means `Port::http(8080)`.
+        #[builder(into)]
+        port: Port,
+        /// A fixed count (`3`) or an autoscaling range (`2..=10`, the default).
+        #[builder(into, default = Replicas::autoscaled(2, 10))]
+        replicas: Replicas,
+        /// Target average CPU utilization for the autoscaler, in percent (default 70).
+        #[builder(default = 70)]
+        cpu_target: u8,
+        /// Target average memory utilization for the autoscaler, in percent (default: not scaled on memory).
+        memory_target: Option<u8>,
+        /// Requests and limits (default: the `DefaultResources` aspect's).
+        #[builder(default)]
+        resources: Resources,
+        /// The liveness probe (default: TCP connect to the port).
+        liveness: Option<Probe>,
+        /// The readiness probe (default: TCP connect to the port).
+        readiness: Option<Probe>,
+        /// The UID and GID to run as (default [`DEFAULT_UID`]); must not be 0.
+        #[builder(default = DEFAULT_UID)]
+        run_as: i64,
+        /// The command, replacing the image's entrypoint (default: the image's).
+        #[builder(default, with = |items: impl IntoIterator<Item = impl Into<String>>| items.into_iter().map(Into::into).collect())]
+        command: Vec<String>,
+        /// The arguments (default: the image's).
+        #[builder(default, with = |items: impl IntoIterator<Item = impl Into<String>>| items.into_iter().map(Into::into).collect())]
+        args: Vec<String>,
+    ) -> WebService {
+        let name = namespace.object_name(&id);
+        let spec = WebServiceSpec {
+            name: name.clone(),
+            namespace: namespace.name().to_owned(),
+            image,
+            port: port.clone(),
+            replicas,
+            cpu_target,
+            memory_target,
+            resources,
+            liveness: liveness.unwrap_or_else(Probe::tcp),
+            readiness: readiness.unwrap_or_else(Probe::tcp),
+            run_as,
+            command,
+            args,
+            env: Vec::new(),
+            ingress_from: Vec::new(),
+            egress_to: Vec::new(),
+            overrides: Overrides::default(),
+        };
+        let handle = namespace.app().add(namespace.node(), id, spec);
+        WebService {
+            handle,
+            name,
+            namespace: namespace.name().to_owned(),
+            port,
+        }
+    }
+}
+
+impl WebService {
+    /// The object name of its Deployment, Service and the rest.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The namespace it runs in.
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> &Port {
+        &self.port
+    }
+
+    /// The handle to its model in the tree.
+    pub fn handle(&self) -> &Handle<WebServiceSpec> {
+        &self.handle
+    }
+
+    /// Sets environment variable `name` to a literal or a Secret or ConfigMap key.
+    pub fn env(&self, name: impl Into<String>, value: impl Into<EnvValue>) -> &Self {
+        self.handle
+            .update(|s| s.env.push((name.into(), value.into())));
+        self
+    }
+
+    /// Admits traffic from `peer` to the port.
+    pub fn allow_from(&self, peer: Peer) -> &Self {
+        self.handle.update(|s| s.ingress_from.push(peer));
+        self
+    }
+
+    /// Lets the pods open connections to `peer` on `port`.
+    pub fn allow_to(&self, peer: Peer, port: impl Into<Port>) -> &Self {
+        let port = port.into();
+        self.handle.update(|s| s.egress_to.push((peer, port)));
+        self
+    }
+
+    /// Changes the emitted object of type `K` (e.g. `Deployment`) before it is written.
+    pub fn edit<K: Object>(&self, f: impl Fn(&mut K) + 'static) -> &Self {
+        self.handle.update(|s| s.overrides.edit(f));
+        self
+    }
+
+    /// Changes the emitted Deployment before it is written.
+    pub fn deployment_mut(&self, f: impl Fn(&mut Deployment) + 'static) -> &Self {
+        self.edit(f)
+    }
+
+    /// Changes the emitted Service before it is written.
+    pub fn service_mut(&self, f: impl Fn(&mut Service) + 'static) -> &Self {
+        self.edit(f)
+    }
+
+    /// Changes the emitted HorizontalPodAutoscaler before it is written.
+    pub fn autoscaler_mut(&self, f: impl Fn(&mut HorizontalPodAutoscaler) + 'static) -> &Self {
+        self.edit(f)
+    }
+
+    /// Applies an RFC 6902 JSON patch to the emitted object of kind `K`, after typed edits: the
+    /// escape hatch for fields the types do not reach.
+    pub fn patch<K: Resource>(&self, patch: json_patch::Patch) -> &Self {
+        self.handle.update(|s| s.overrides.patch::<K>(patch));
+        self
+    }
+}
+
+impl WebServiceSpec {
+    fn meta(&self, labels: &Labels) -> ObjectMeta {
+        ObjectMeta {
+            name: Some(self.name.clone()),
+            namespace: Some(self.namespace.clone()),
+            labels: Some(labels.all()),
+            ..Default::default()
+        }
+    }
+
+    fn selector(labels: &Labels) -> LabelSelector {
+        LabelSelector {
+            match_labels: Some(labels.selector()),
+            ..Default::default()
+        }
+    }
+
+    fn pod_spec(&self) -> PodSpec {
+        let pull = if self.image.contains("@sha256:") {
+            "IfNotPresent"
+        } else {
+            "Always"
+        };
+        PodSpec {
+            service_account_name: Some(self.name.clone()),
+            automount_service_account_token: Some(false),
+            security_context: Some(PodSecurityContext {
+                run_as_non_root: Some(true),
+                run_as_user: Some(self.run_as),
+                run_as_group: Some(self.run_as),
+                fs_group: Some(self.run_as),
+                seccomp_profile: Some(SeccompProfile {
+                    type_: "RuntimeDefault".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            containers: vec![Container {
+                name: self.name.clone(),
+                image: Some(self.image.clone()),
+                image_pull_policy: Some(pull.into()),
+                command: (!self.command.is_empty()).then(|| self.command.clone()),
+                args: (!self.args.is_empty()).then(|| self.args.clone()),
+                ports: Some(vec![ContainerPort {
+                    name: Some(self.port.name().to_owned()),
+                    container_port: self.port.number().into(),
+                    protocol: Some(self.port.protocol().as_str().into()),
+                    ..Default::default()
+                }]),
+                env: (!self.env.is_empty()).then(|| env_to_k8s(&self.env)),
+                resources: Some(self.resources.to_k8s()),
+                liveness_probe: Some(self.liveness.to_k8s(&self.port)),
+                readiness_probe: Some(self.readiness.to_k8s(&self.port)),
+                security_context: Some(SecurityContext {
+                    allow_privilege_escalation: Some(false),
+                    privileged: Some(false),
+                    read_only_root_filesystem: Some(true),
+                    run_as_non_root: Some(true),
+                    capabilities: Some(Capabilities {
+                        drop: Some(vec!["ALL".into()]),
+                        add: None,
+                    }),
+                    ..Default::default()
+                }),
+                volume_mounts: Some(vec![VolumeMount {
+                    name: "tmp".into(),
+                    mount_path: "/tmp".into(),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }],
+            volumes: Some(vec![Volume {
+                name: "tmp".into(),
+                empty_dir: Some(EmptyDirVolumeSource {
+                    size_limit: Some(Quantity("64Mi".into())),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }
+    }
+
+    fn network_policy(&self, labels: &Labels) -> NetworkPolicy {
+        let port = |p: &Port| NetworkPolicyPort {
+            port: Some(IntOrString::Int(p.number().into())),
+            protocol: Some(p.protocol().as_str().into()),
+            ..Default::default()
+        };
+        let ingress = (!self.ingress_from.is_empty()).then(|| {
+            vec![NetworkPolicyIngressRule {
+                from: Some(self.ingress_from.iter().map(Peer::to_k8s).collect()),
+                ports: Some(vec![port(&self.port)]),
+            }]
+        });
+        let dns = NetworkPolicyEgressRule {
+            to: Some(vec![NetworkPolicyPeer {
+                namespace_selector: Some(LabelSelector {
+                    match_labels: Some(BTreeMap::from([(
+                        "kubernetes.io/metadata.name".into(),
+                        "kube-system".into(),
+                    )])),
+                    ..Default::default()
+                }),
+                pod_selector: Some(LabelSelector {
+                    match_labels: Some(BTreeMap::from([("k8s-app".into(), "kube-dns".into())])),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }]),
+            ports: Some(vec![
+                port(&Port::udp("dns", 53)),
+                port(&Port::tcp("dns-tcp", 53)),
+            ]),
+        };
+        let mut egress = vec![dns];
+        egress.extend(
+            self.egress_to
+                .iter()
+                .map(|(peer, p)| NetworkPolicyEgressRule {
+                    to: Some(vec![peer.to_k8s()]),
+                    ports: Some(vec![port(p)]),
+                }),
+        );
+        NetworkPolicy {
+            metadata: self.meta(labels),
+            spec: Some(NetworkPolicySpec {
+                pod_selector: Some(Self::selector(labels)),
+                policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
+                ingress,
+                egress: Some(egress),
+            }),
+        }
+    }
+}
+
+impl Construct for WebServiceSpec {
+    fn kind(&self) -> &'static str {
+        "WebService"
+    }
+
+    fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
+        let path = cx.path.as_str();
+        let image = self.image.trim();
+        if image.is_empty() {
+            diags.push(
+                Diagnostic::error(path, "the image is empty")
+                    .hint("set `.image(\"registry.example.com/team/app:1.2.3\")`"),
+            );
+        } else if image != self.image
+            || image
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_ascii_uppercase())
+        {
+            diags.push(
+                Diagnostic::error(path, format!("invalid image reference `{}`", self.image))
+                    .hint("image references have no spaces and a lowercase repository, e.g. `ghcr.io/acme/api:1.4.2`"),
+            );
+        } else if !image.contains('@')
+            && !image
+                .rsplit('/')
+                .next()
+                .is_some_and(|last| last.contains(':'))
+        {
+            diags.push(
+                Diagnostic::warning(
+                    path,
+                    format!("image `{image}` has no tag: it means `latest`"),
+                )
+                .hint("pin a tag or a digest so that a rollout is reproducible"),
+            );
+        }
+        self.port.validate(path, diags);
+        let Replicas { min, max } = self.replicas;
+        if min == 0 {
+            diags.push(
+                Diagnostic::error(path, "replicas must be at least 1")
+                    .hint("a web service with no pods serves nothing; use `.replicas(1)` or more"),
+            );
+        }
+        if min > max {
+            diags.push(
+                Diagnostic::error(
+                    path,
+                    format!("replicas {min}..={max}: the minimum is above the maximum"),
+                )
+                .hint(format!(
+                    "write the range low to high, e.g. `.replicas({max}..={min})`"
+                )),
+            );
+        }
+        for (what, target) in [
+            ("cpu_target", Some(self.cpu_target)),
+            ("memory_target", self.memory_target),
+        ] {
+            if target.is_some_and(|t| t == 0 || t > 100) {
+                diags.push(
+                    Diagnostic::error(path, format!("{what} is {}%", target.unwrap_or_default()))
+                        .hint("an autoscaling target is a utilization between 1 and 100 percent of the request"),
+                );
+            }
+        }
+        if self.run_as == 0 {
+            diags.push(Diagnostic::error(path, "run_as is 0 (root)").hint(
+                "pods must not run as root; keep the default (10001) or pick another non-zero UID",
+            ));
+        }
+        self.liveness.validate(path, "liveness", diags);
+        self.readiness.validate(path, "readiness", diags);
+        validate_env(path, &self.namespace, &self.env, diags);
+        for peer in self
+            .ingress_from
+            .iter()
+            .chain(self.egress_to.iter().map(|(p, _)| p))
+        {
+            peer.validate(path, diags);
+        }
+        for (_, port) in &self.egress_to {
+            if port.number() == 0 {
+                diags.push(
+                    Diagnostic::error(path, format!("egress port `{}` is 0", port.name()))
+                        .hint("use 1 to 65535"),
+                );
+            }
+        }
+    }
+
+    fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
+        let labels = Labels::new(cx, &self.name, "web-service");
+        let Replicas { min, max } = self.replicas;
+        let autoscaled = min < max;
+        let mut manifests = Vec::with_capacity(6);
+        manifests.push(Manifest::new(ServiceAccount {
+            metadata: self.meta(&labels),
+            automount_service_account_token: Some(false),
+            ..Default::default()
+        }));
+        manifests.push(Manifest::new(Deployment {
+            metadata: self.meta(&labels),
+            spec: Some(DeploymentSpec {
+                replicas: (!autoscaled).then_some(min as i32),
+                revision_history_limit: Some(5),
+                selector: Self::selector(&labels),
+                strategy: Some(DeploymentStrategy {
+                    type_: Some("RollingUpdate".into()),
+                    rolling_update: Some(RollingUpdateDeployment {
+                        max_surge: Some(IntOrString::String("25%".into())),
+                        max_unavailable: Some(IntOrString::Int(0)),
+                    }),
+                }),
+                template: PodTemplateSpec {
+                    metadata: Some(ObjectMeta {
+                        labels: Some(labels.all()),
+                        ..Default::default()
+                    }),
+                    spec: Some(PodSpec {
+                        topology_spread_constraints: Some(vec![TopologySpreadConstraint {
+                            max_skew: 1,
+                            topology_key: "kubernetes.io/hostname".into(),
+                            when_unsatisfiable: "ScheduleAnyway".into(),
+                            label_selector: Some(Self::selector(&labels)),
+                            ..Default::default()
+                        }]),
+                        ..self.pod_spec()
+                    }),
+                },
+                ..Default::default()
+            }),
+            ..Default::default()
+        }));
+        manifests.push(Manifest::new(Service {
+            metadata: self.meta(&labels),
+            spec: Some(ServiceSpec {
+                type_: Some("ClusterIP".into()),
+                selector: Some(labels.selector()),
+                ports: Some(vec![ServicePort {
+                    name: Some(self.port.name().to_owned()),
+                    port: self.port.number().into(),
+                    target_port: Some(IntOrString::String(self.port.name().to_owned())),
+                    protocol: Some(self.port.protocol().as_str().into()),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }));
+        if autoscaled {
+            let metric = |name: &str, target: u8| MetricSpec {
+                type_: "Resource".into(),
+                resource: Some(ResourceMetricSource {
+                    name: name.into(),
+                    target: MetricTarget {
+                        type_: "Utilization".into(),
+                        average_utilization: Some(target.into()),
+                        ..Default::default()
+                    },
+                }),
+                ..Default::default()
+            };
+            let mut metrics = vec![metric("cpu", self.cpu_target)];
+            metrics.extend(self.memory_target.map(|t| metric("memory", t)));
+            manifests.push(Manifest::new(HorizontalPodAutoscaler {
+                metadata: self.meta(&labels),
+                spec: Some(HorizontalPodAutoscalerSpec {
+                    scale_target_ref: CrossVersionObjectReference {
+                        api_version: Some(Deployment::API_VERSION.into()),
+                        kind: Deployment::KIND.into(),
+                        name: self.name.clone(),
+                    },
+                    min_replicas: Some(min as i32),
+                    max_replicas: max as i32,
+                    metrics: Some(metrics),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }));
+        }
+        manifests.push(Manifest::new(PodDisruptionBudget {
+            metadata: self.meta(&labels),
+            spec: Some(PodDisruptionBudgetSpec {
+                max_unavailable: Some(IntOrString::Int(1)),
+                selector: Some(Self::selector(&labels)),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }));
+        manifests.push(Manifest::new(self.network_policy(&labels)));
+        let mut diags = Diagnostics::new();
+        self.overrides
+            .apply(cx.path.as_str(), &mut manifests, &mut diags);
+        for d in diags {
+            out.push(d);
+        }
+        for m in manifests {
+            out.push(m);
+        }
+    }
+}

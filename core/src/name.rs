@@ -1,0 +1,171 @@
+//! The name scheme: how construct ids and paths become object names.
+//!
+//! * A construct **id** must be a DNS-1035 label: lowercase letters, digits and `-`, starting with a
+//!   letter, ending with a letter or digit, at most 63 characters. Invalid ids are reported at synth,
+//!   never panicked on.
+//! * An object **name** is derived from the ids below the scope that owns the name (for Kubernetes:
+//!   below the namespace), joined with `-`: construct `api` in namespace `hello` is named `api`; a
+//!   construct `migrate` inside `api` is named `api-migrate`.
+//! * When the joined name is longer than the limit of its kind, it is cut and given a stable suffix:
+//!   `-` and eight hex digits of the FNV-1a hash of the full, uncut name. The same path gives the same
+//!   name on every run and every machine, and two long paths that share a prefix do not collide.
+//!
+//! ```
+//! use girder_core::name::derive;
+//! assert_eq!(derive(&["api", "migrate"], 63), "api-migrate");
+//! let long = derive(&["a".repeat(60).as_str(), "worker"], 63);
+//! assert_eq!(long.len(), 63);
+//! assert!(girder_core::name::is_dns1123_label(&long));
+//! ```
+
+/// The longest DNS-1123 label (most Kubernetes names, Service names, label values).
+pub const MAX_LABEL: usize = 63;
+
+/// Whether `s` is a DNS-1123 label: `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, 1 to 63 characters.
+pub fn is_dns1123_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= MAX_LABEL
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+}
+
+/// Whether `s` is a DNS-1035 label: a DNS-1123 label that starts with a letter.
+pub fn is_dns1035_label(s: &str) -> bool {
+    is_dns1123_label(s) && s.as_bytes()[0].is_ascii_lowercase()
+}
+
+/// Whether `s` is a DNS-1123 subdomain: dot-separated labels, at most 253 characters.
+pub fn is_dns1123_subdomain(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns1123_label)
+}
+
+/// Why an id is not valid, or `None` when it is.
+pub fn check_id(id: &str) -> Option<&'static str> {
+    if id.is_empty() {
+        Some("it is empty")
+    } else if id.len() > MAX_LABEL {
+        Some("it is longer than 63 characters")
+    } else if !id
+        .bytes()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+    {
+        Some("it may only contain lowercase letters, digits and '-'")
+    } else if !id.as_bytes()[0].is_ascii_lowercase() {
+        Some("it must start with a lowercase letter")
+    } else if id.ends_with('-') {
+        Some("it must not end with '-'")
+    } else {
+        None
+    }
+}
+
+/// The 64-bit FNV-1a hash of `bytes`: tiny, stable across platforms and releases.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// Derives a DNS-1123 label of at most `max` characters (`max` ≥ 10) from `parts`.
+///
+/// See the [module docs](self) for the scheme.
+pub fn derive(parts: &[&str], max: usize) -> String {
+    let max = max.clamp(10, MAX_LABEL);
+    let joined = parts.join("-");
+    let mut out = String::with_capacity(joined.len());
+    for c in joined.chars() {
+        let c = c.to_ascii_lowercase();
+        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            c
+        } else {
+            '-'
+        };
+        if c == '-' && (out.is_empty() || out.ends_with('-')) {
+            continue;
+        }
+        out.push(c);
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    if out.is_empty() {
+        out.push('x');
+    }
+    if out.len() <= max && out == joined {
+        return out;
+    }
+    if out.len() <= max && out != joined {
+        // Sanitised: keep it readable but make it unique to the original spelling.
+        if out.len() + 9 <= max {
+            return format!("{out}-{:08x}", fnv1a(joined.as_bytes()) as u32);
+        }
+    }
+    out.truncate(max - 9);
+    while out.ends_with('-') {
+        out.pop();
+    }
+    format!("{out}-{:08x}", fnv1a(joined.as_bytes()) as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_are_joined() {
+        assert_eq!(derive(&["api"], 63), "api");
+        assert_eq!(derive(&["api", "db"], 63), "api-db");
+    }
+
+    #[test]
+    fn long_names_are_cut_with_a_stable_hash() {
+        let a = derive(&[&"x".repeat(70)], 63);
+        let b = derive(&[&format!("{}y", "x".repeat(69))], 63);
+        assert_eq!(a.len(), 63);
+        assert_ne!(a, b);
+        assert_eq!(a, derive(&[&"x".repeat(70)], 63));
+        assert!(is_dns1123_label(&a) && is_dns1123_label(&b));
+        assert_eq!(
+            a,
+            "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx-9147a8dd"
+        );
+    }
+
+    #[test]
+    fn invalid_characters_are_replaced_and_disambiguated() {
+        let a = derive(&["My_App"], 63);
+        let b = derive(&["my.app"], 63);
+        assert!(is_dns1123_label(&a), "{a}");
+        assert_ne!(a, b);
+        assert!(a.starts_with("my-app-"));
+        assert_eq!(derive(&["--"], 20).len(), 10);
+    }
+
+    #[test]
+    fn ids_are_checked() {
+        assert_eq!(check_id("api"), None);
+        assert_eq!(check_id("api-2"), None);
+        assert!(check_id("").is_some());
+        assert!(check_id("Api").is_some());
+        assert!(check_id("2api").is_some());
+        assert!(check_id("api-").is_some());
+        assert!(check_id("a_b").is_some());
+        assert!(check_id(&"a".repeat(64)).is_some());
+    }
+
+    #[test]
+    fn labels_and_subdomains() {
+        assert!(is_dns1123_label("a-1"));
+        assert!(!is_dns1123_label("-a"));
+        assert!(is_dns1035_label("a1"));
+        assert!(!is_dns1035_label("1a"));
+        assert!(is_dns1123_subdomain("api.example.com"));
+        assert!(!is_dns1123_subdomain("api..example.com"));
+    }
+}

@@ -1,0 +1,624 @@
+//! The construct tree: an [`App`] of environments, scopes and constructs, addressed by `(scope, id)`.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::rc::Rc;
+
+use crate::aspect::Aspect;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::name;
+
+/// A node of the construct tree: a construct, a scope or an environment.
+///
+/// Every Girder construct implements this trait; a platform team implements it for its own
+/// constructs too. The tree owns the construct; the program keeps a [`Handle`] to it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Girder construct",
+    note = "implement `girder_core::Construct` for `{Self}` (a `kind`, and a `render` that emits its objects)"
+)]
+pub trait Construct: Any {
+    /// The kind shown by `list`, e.g. `WebService`.
+    fn kind(&self) -> &'static str;
+
+    /// Checks this construct's props; report every problem, do not stop at the first.
+    fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
+        let _ = (cx, diags);
+    }
+
+    /// Emits this construct's objects for the targets (Kubernetes objects, CloudFormation resources).
+    fn render(&self, cx: &Context<'_>, out: &mut Emitted);
+}
+
+/// What a construct is told about its place when it is validated or rendered.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The app's name, e.g. `screener`.
+    pub app: &'a str,
+    /// The environment's name, e.g. `prod`.
+    pub env: &'a str,
+    /// The construct's path, e.g. `prod/hello/api`.
+    pub path: &'a Path,
+    /// The construct's node.
+    pub node: NodeId,
+}
+
+/// The artifacts one construct emits; their types belong to the target crates.
+#[derive(Default)]
+pub struct Emitted {
+    items: Vec<Box<dyn Any>>,
+}
+
+impl Emitted {
+    /// Nothing emitted yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Emits one artifact (a Kubernetes object, a CloudFormation resource, ...).
+    pub fn push<T: Any>(&mut self, artifact: T) {
+        self.items.push(Box::new(artifact));
+    }
+
+    /// Takes every artifact, in the order emitted.
+    pub fn drain(&mut self) -> std::vec::Drain<'_, Box<dyn Any>> {
+        self.items.drain(..)
+    }
+
+    /// The number of artifacts.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether nothing was emitted.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// The index of a node in its app's tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(u32);
+
+impl NodeId {
+    const ROOT: NodeId = NodeId(0);
+    fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A construct's path: its environment, scopes and id joined with `/`, e.g. `prod/hello/api`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Path(String);
+
+impl Path {
+    /// The path as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The ids along the path, environment first.
+    pub fn segments(&self) -> impl Iterator<Item = &str> {
+        self.0.split('/')
+    }
+
+    fn child(&self, id: &str) -> Path {
+        if self.0.is_empty() {
+            Path(id.to_owned())
+        } else {
+            Path(format!("{}/{id}", self.0))
+        }
+    }
+}
+
+impl fmt::Display for Path {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+struct Node {
+    id: String,
+    path: Path,
+    parent: Option<NodeId>,
+    children: Vec<NodeId>,
+    /// The environment node this node belongs to (itself for an environment, ROOT for the root).
+    env: NodeId,
+    construct: Option<Box<dyn Construct>>,
+}
+
+struct State {
+    nodes: Vec<Node>,
+    /// `(parent, id)` of every node, for duplicate checks and lookups in constant time.
+    ids: HashMap<(NodeId, String), NodeId>,
+    aspects: Vec<(NodeId, Rc<dyn Aspect>)>,
+    problems: Diagnostics,
+}
+
+struct AppCore {
+    name: String,
+    state: RefCell<State>,
+}
+
+/// A Girder program: a tree of environments, scopes and constructs.
+///
+/// `App` is a cheap handle (clones share the tree). Constructs are added through their builders,
+/// which take a scope; the tree keeps them until synthesis.
+#[derive(Clone)]
+pub struct App(Rc<AppCore>);
+
+impl fmt::Debug for App {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("App")
+            .field("name", &self.0.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// A new app. `name` becomes the `app.kubernetes.io/part-of` label; it must be a DNS-1123 label,
+    /// which is checked at synth.
+    pub fn new(name: impl Into<String>) -> App {
+        let name = name.into();
+        let mut problems = Diagnostics::new();
+        if let Some(why) = name::check_id(&name) {
+            problems.push(
+                Diagnostic::error("", format!("invalid app name `{name}`: {why}")).hint(
+                    "an app name becomes a label value: use lowercase letters, digits and '-'",
+                ),
+            );
+        }
+        let root = Node {
+            id: name.clone(),
+            path: Path(String::new()),
+            parent: None,
+            children: Vec::new(),
+            env: NodeId::ROOT,
+            construct: None,
+        };
+        App(Rc::new(AppCore {
+            name,
+            state: RefCell::new(State {
+                nodes: vec![root],
+                ids: HashMap::new(),
+                aspects: Vec::new(),
+                problems,
+            }),
+        }))
+    }
+
+    /// The app's name.
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// Whether `self` and `other` are the same app (not merely equal names).
+    pub fn same(&self, other: &App) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// The environment `name`, created on first use.
+    pub fn environment(&self, name: &str) -> Environment {
+        let node = match self.child(NodeId::ROOT, name) {
+            Some(node) => node,
+            None => self.insert(NodeId::ROOT, name.to_owned(), None, true),
+        };
+        Environment {
+            app: self.clone(),
+            node,
+            name: name.to_owned(),
+        }
+    }
+
+    /// Adds `construct` under `parent` with `id` and returns a handle to it.
+    ///
+    /// An invalid or duplicate id is recorded and reported at synth; the handle still works.
+    pub fn add<T: Construct>(
+        &self,
+        parent: NodeId,
+        id: impl Into<String>,
+        construct: T,
+    ) -> Handle<T> {
+        let node = self.insert(parent, id.into(), Some(Box::new(construct)), false);
+        Handle {
+            app: self.clone(),
+            node,
+            _t: PhantomData,
+        }
+    }
+
+    fn insert(
+        &self,
+        parent: NodeId,
+        id: String,
+        construct: Option<Box<dyn Construct>>,
+        is_env: bool,
+    ) -> NodeId {
+        let mut state = self.0.state.borrow_mut();
+        let state = &mut *state;
+        let node = NodeId(state.nodes.len() as u32);
+        let parent_node = &state.nodes[parent.index()];
+        let path = parent_node.path.child(&id);
+        if let Some(why) = name::check_id(&id) {
+            state.problems.push(
+                Diagnostic::error(path.as_str(), format!("invalid id `{id}`: {why}")).hint(
+                    "ids become object names: use lowercase letters, digits and '-', starting with a letter (e.g. `api-v2`)",
+                ),
+            );
+        }
+        if state.ids.contains_key(&(parent, id.clone())) {
+            let scope = if parent_node.path.0.is_empty() {
+                "the app"
+            } else {
+                parent_node.path.as_str()
+            };
+            state.problems.push(
+                Diagnostic::error(path.as_str(), format!("duplicate id `{id}` in {scope}")).hint(
+                    "ids must be unique among the constructs of one scope: rename one of them",
+                ),
+            );
+        }
+        let env = if is_env { node } else { parent_node.env };
+        state.nodes[parent.index()].children.push(node);
+        state.ids.entry((parent, id.clone())).or_insert(node);
+        state.nodes.push(Node {
+            id,
+            path,
+            parent: Some(parent),
+            children: Vec::new(),
+            env,
+            construct,
+        });
+        node
+    }
+
+    /// The child of `parent` with `id`, if there is one (the first, if the id is duplicated).
+    pub fn child(&self, parent: NodeId, id: &str) -> Option<NodeId> {
+        self.0
+            .state
+            .borrow()
+            .ids
+            .get(&(parent, id.to_owned()))
+            .copied()
+    }
+
+    /// A typed handle to `node`, if its construct is a `T`.
+    pub fn handle<T: Construct>(&self, node: NodeId) -> Option<Handle<T>> {
+        let state = self.0.state.borrow();
+        let c: &dyn Any = state.nodes.get(node.index())?.construct.as_deref()?;
+        c.is::<T>().then(|| Handle {
+            app: self.clone(),
+            node,
+            _t: PhantomData,
+        })
+    }
+
+    /// The path of `node`.
+    pub fn path(&self, node: NodeId) -> Path {
+        self.0.state.borrow().nodes[node.index()].path.clone()
+    }
+
+    /// The id of `node`.
+    pub fn id(&self, node: NodeId) -> String {
+        self.0.state.borrow().nodes[node.index()].id.clone()
+    }
+
+    /// The parent of `node` (`None` for the root).
+    pub fn parent(&self, node: NodeId) -> Option<NodeId> {
+        self.0.state.borrow().nodes[node.index()].parent
+    }
+
+    /// Registers an aspect that visits every construct and emitted object of the app.
+    pub fn aspect(&self, aspect: impl Aspect) {
+        self.0
+            .state
+            .borrow_mut()
+            .aspects
+            .push((NodeId::ROOT, Rc::new(aspect)));
+    }
+
+    fn scoped_aspect(&self, scope: NodeId, aspect: Rc<dyn Aspect>) {
+        self.0.state.borrow_mut().aspects.push((scope, aspect));
+    }
+
+    /// The aspects that apply to `node`, in registration order.
+    pub fn aspects_for(&self, node: NodeId) -> Vec<Rc<dyn Aspect>> {
+        let state = self.0.state.borrow();
+        let mut ancestors = Vec::new();
+        let mut cur = Some(node);
+        while let Some(n) = cur {
+            ancestors.push(n);
+            cur = state.nodes[n.index()].parent;
+        }
+        state
+            .aspects
+            .iter()
+            .filter(|(scope, _)| ancestors.contains(scope))
+            .map(|(_, a)| a.clone())
+            .collect()
+    }
+
+    /// Problems with the tree itself: invalid and duplicate ids, handles from another app.
+    pub fn tree_diagnostics(&self) -> Diagnostics {
+        self.0.state.borrow().problems.clone()
+    }
+
+    /// Records a problem found while wiring (e.g. a handle of another app); reported at synth.
+    pub fn report(&self, diagnostic: Diagnostic) {
+        self.0.state.borrow_mut().problems.push(diagnostic);
+    }
+
+    /// Calls `f` for every construct, depth-first in the order they were added.
+    pub fn for_each_construct(&self, mut f: impl FnMut(&Context<'_>, &dyn Construct)) {
+        let state = self.0.state.borrow();
+        self.walk(&state, NodeId::ROOT, &mut |cx, node| {
+            if let Some(c) = &node.construct {
+                f(cx, c.as_ref());
+            }
+        });
+    }
+
+    /// Calls `f` for every construct with mutable access, depth-first in the order they were added.
+    pub fn for_each_construct_mut(&self, mut f: impl FnMut(&Context<'_>, &mut dyn Construct)) {
+        let mut state = self.0.state.borrow_mut();
+        let order = Self::preorder(&state);
+        for n in order {
+            let node = &mut state.nodes[n.index()];
+            let env_node = node.env;
+            if let Some(mut c) = node.construct.take() {
+                let path = node.path.clone();
+                let env = state.nodes[env_node.index()].id.clone();
+                let cx = Context {
+                    app: &self.0.name,
+                    env: &env,
+                    path: &path,
+                    node: n,
+                };
+                f(&cx, c.as_mut());
+                state.nodes[n.index()].construct = Some(c);
+            }
+        }
+    }
+
+    /// Runs every aspect on every construct it applies to, depth-first in the order added.
+    ///
+    /// Aspects see the construct models (e.g. a web service's props) before validation; the
+    /// synthesizer runs them again on every emitted object.
+    pub fn apply_aspects(&self, diags: &mut Diagnostics) {
+        let mut state = self.0.state.borrow_mut();
+        if state.aspects.is_empty() {
+            return;
+        }
+        let aspects = state.aspects.clone();
+        for n in Self::preorder(&state) {
+            let applicable: Vec<&Rc<dyn Aspect>> = {
+                let mut ancestors = Vec::new();
+                let mut cur = Some(n);
+                while let Some(a) = cur {
+                    ancestors.push(a);
+                    cur = state.nodes[a.index()].parent;
+                }
+                aspects
+                    .iter()
+                    .filter(|(scope, _)| ancestors.contains(scope))
+                    .map(|(_, a)| a)
+                    .collect()
+            };
+            let node = &mut state.nodes[n.index()];
+            let Some(mut construct) = node.construct.take() else {
+                continue;
+            };
+            let path = node.path.clone();
+            let env = node.env;
+            let env = state.nodes[env.index()].id.clone();
+            for aspect in applicable {
+                let target: &mut dyn Any = construct.as_mut();
+                aspect.visit(&mut crate::Visit::new(
+                    path.as_str(),
+                    &env,
+                    None,
+                    target,
+                    diags,
+                ));
+            }
+            state.nodes[n.index()].construct = Some(construct);
+        }
+    }
+
+    /// Every node below the root, depth-first, with its depth (environments are depth 0) and kind.
+    pub fn outline(&self) -> Vec<(usize, Path, &'static str)> {
+        let state = self.0.state.borrow();
+        let mut out = Vec::new();
+        fn go(state: &State, n: NodeId, depth: usize, out: &mut Vec<(usize, Path, &'static str)>) {
+            let node = &state.nodes[n.index()];
+            let kind = node.construct.as_ref().map_or("Environment", |c| c.kind());
+            out.push((depth, node.path.clone(), kind));
+            for c in &node.children {
+                go(state, *c, depth + 1, out);
+            }
+        }
+        for env in &state.nodes[0].children {
+            go(&state, *env, 0, &mut out);
+        }
+        out
+    }
+
+    fn preorder(state: &State) -> Vec<NodeId> {
+        let mut order = Vec::with_capacity(state.nodes.len());
+        let mut stack = vec![NodeId::ROOT];
+        while let Some(n) = stack.pop() {
+            order.push(n);
+            stack.extend(state.nodes[n.index()].children.iter().rev());
+        }
+        order
+    }
+
+    fn walk(&self, state: &State, from: NodeId, f: &mut dyn FnMut(&Context<'_>, &Node)) {
+        for n in Self::preorder(state)
+            .into_iter()
+            .filter(|n| *n != from || from != NodeId::ROOT)
+        {
+            let node = &state.nodes[n.index()];
+            let env = &state.nodes[node.env.index()].id;
+            let cx = Context {
+                app: &self.0.name,
+                env,
+                path: &node.path,
+                node: n,
+            };
+            f(&cx, node);
+        }
+    }
+}
+
+/// An environment of an app, e.g. `prod` or `staging`: the top scope of its constructs.
+#[derive(Clone, Debug)]
+pub struct Environment {
+    app: App,
+    node: NodeId,
+    name: String,
+}
+
+impl Environment {
+    /// The environment's node, the parent of its top-level scopes.
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+
+    /// The environment's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The app this environment belongs to.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Registers an aspect that visits only this environment's constructs and objects.
+    pub fn aspect(&self, aspect: impl Aspect) {
+        self.app.scoped_aspect(self.node, Rc::new(aspect));
+    }
+}
+
+/// A typed handle to a construct in the tree: what a builder returns to the program.
+pub struct Handle<T> {
+    app: App,
+    node: NodeId,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Handle<T> {
+    fn clone(&self) -> Self {
+        Handle {
+            app: self.app.clone(),
+            node: self.node,
+            _t: PhantomData,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Handle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Handle")
+            .field(&self.app.path(self.node).0)
+            .finish()
+    }
+}
+
+impl<T: Construct> Handle<T> {
+    /// The construct's node.
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+
+    /// The app the construct belongs to.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// The construct's path.
+    pub fn path(&self) -> Path {
+        self.app.path(self.node)
+    }
+
+    /// Reads the construct.
+    pub fn read<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        let state = self.app.0.state.borrow();
+        let c: &dyn Any = state.nodes[self.node.index()]
+            .construct
+            .as_deref()
+            .expect("girder internal error: handle to a node without construct");
+        f(c.downcast_ref::<T>()
+            .expect("girder internal error: handle of the wrong type"))
+    }
+
+    /// Changes the construct.
+    pub fn update<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        let mut state = self.app.0.state.borrow_mut();
+        let c: &mut dyn Any = state.nodes[self.node.index()]
+            .construct
+            .as_deref_mut()
+            .expect("girder internal error: handle to a node without construct");
+        f(c.downcast_mut::<T>()
+            .expect("girder internal error: handle of the wrong type"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Thing;
+    impl Construct for Thing {
+        fn kind(&self) -> &'static str {
+            "Thing"
+        }
+        fn render(&self, _cx: &Context<'_>, out: &mut Emitted) {
+            out.push(1u8);
+        }
+    }
+
+    #[test]
+    fn paths_and_outline() {
+        let app = App::new("shop");
+        let prod = app.environment("prod");
+        let a = app.add(prod.node(), "a", Thing);
+        let b = app.add(a.node(), "b", Thing);
+        assert_eq!(b.path().as_str(), "prod/a/b");
+        assert_eq!(app.environment("prod").node(), prod.node());
+        let outline = app.outline();
+        assert_eq!(outline.len(), 3);
+        assert_eq!(outline[2], (2, b.path(), "Thing"));
+        assert!(app.tree_diagnostics().is_empty());
+    }
+
+    #[test]
+    fn duplicate_and_invalid_ids_are_all_reported() {
+        let app = App::new("shop");
+        let prod = app.environment("prod");
+        app.add(prod.node(), "a", Thing);
+        app.add(prod.node(), "a", Thing);
+        app.add(prod.node(), "Bad_Id", Thing);
+        let d = app.tree_diagnostics();
+        assert_eq!(d.error_count(), 2);
+        let text = d.to_string();
+        assert!(text.contains("duplicate id `a` in prod"), "{text}");
+        assert!(text.contains("invalid id `Bad_Id`"), "{text}");
+    }
+
+    #[test]
+    fn visits_in_creation_order() {
+        let app = App::new("shop");
+        let prod = app.environment("prod");
+        let staging = app.environment("staging");
+        app.add(prod.node(), "a", Thing);
+        app.add(staging.node(), "b", Thing);
+        app.add(prod.node(), "c", Thing);
+        let mut seen = Vec::new();
+        app.for_each_construct(|cx, _| seen.push(format!("{}:{}", cx.env, cx.path)));
+        assert_eq!(seen, ["prod:prod/a", "prod:prod/c", "staging:staging/b"]);
+    }
+}

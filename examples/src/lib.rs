@@ -1,0 +1,8 @@
+//! The seed systems as Girder programs. Each binary in `src/bin` runs one of these apps; the
+//! snapshot tests synthesize them in-process.
+
+mod helloworld;
+mod scale;
+
+pub use helloworld::helloworld;
+pub use scale::scale;

@@ -1,0 +1,30 @@
+//! The scale benchmark's app: N web services as a typical team declares them.
+
+use girder::prelude::*;
+
+/// `n` web services in one namespace, each with an env var from a Secret key, CPU and memory
+/// requests and limits, liveness and readiness probes, a Service, a NetworkPolicy admitting pods
+/// labelled `role=frontend`, and an autoscaler from 2 to 10 pods at 70 % CPU.
+pub fn scale(n: usize) -> App {
+    let app = App::new("scale");
+    let ns = app.environment("bench").kubernetes().namespace("services");
+    let secret = ExistingSecret::new(&ns, "shared-credentials");
+    for i in 0..n {
+        let svc = WebService::new(&ns, format!("svc-{i}"))
+            .image(format!("registry.example.com/team/svc-{i}:1.0.{i}"))
+            .port(8080)
+            .replicas(2..=10)
+            .cpu_target(70)
+            .resources(
+                Resources::new()
+                    .cpu(Cpu::millis(250), Cpu::cores(1))
+                    .memory(Memory::mib(256), Memory::mib(512)),
+            )
+            .liveness(Probe::http("/healthz"))
+            .readiness(Probe::http("/ready"))
+            .build();
+        svc.env("API_TOKEN", secret.key("api-token"));
+        svc.allow_from(Peer::pods_labelled("role", "frontend"));
+    }
+    app
+}

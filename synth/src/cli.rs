@@ -1,0 +1,207 @@
+//! The command line an infra program embeds: `synth`, `list`, `diff`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use girder_core::{App, Diagnostics};
+
+use crate::engine::{Assembly, MANIFEST, synthesize};
+
+/// Exit code: success; for `diff`, no changes.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the program is wrong (validation errors); nothing was written.
+pub const EXIT_INVALID: u8 = 1;
+/// Exit code: the command line is wrong.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: `diff` found changes.
+pub const EXIT_CHANGES: u8 = 3;
+/// Exit code: reading or writing files failed.
+pub const EXIT_IO: u8 = 74;
+/// Exit code: a bug in Girder.
+pub const EXIT_INTERNAL: u8 = 70;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0   success (diff: no changes)
+  1   the program is invalid: every error is printed, nothing is written
+  2   the command line is invalid
+  3   diff: the synthesized output differs from --against
+  70  internal error (a bug in Girder)
+  74  reading or writing files failed";
+
+#[derive(Parser, Debug)]
+#[command(about = "Synthesize this Girder app into Kubernetes YAML", after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Validate the app and write its output: one file per target unit plus manifest.json.
+    #[command(after_help = EXIT_CODES)]
+    Synth {
+        /// The output directory, replaced whole (all files or none).
+        #[arg(long, default_value = "dist")]
+        out: PathBuf,
+    },
+    /// Print the construct tree with paths and kinds.
+    List,
+    /// Compare a fresh synth with a previous output directory, object by object.
+    #[command(after_help = EXIT_CODES)]
+    Diff {
+        /// The previous output directory.
+        #[arg(long)]
+        against: PathBuf,
+    },
+}
+
+/// Runs the command line of the current process against `app`; returns the exit code.
+///
+/// ```no_run
+/// fn main() -> std::process::ExitCode {
+///     let app = girder_core::App::new("shop");
+///     // ... constructs ...
+///     girder_synth::run(app)
+/// }
+/// ```
+pub fn run(app: App) -> ExitCode {
+    run_with(
+        &app,
+        std::env::args_os(),
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+    )
+}
+
+/// Runs the command line `args` (the first is the program name) against `app`, printing to
+/// `out` and `err`; returns the exit code.
+pub fn run_with<I, T>(app: &App, args: I, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() {
+                err.write_all(text.as_bytes())
+            } else {
+                out.write_all(text.as_bytes())
+            };
+            return ExitCode::from(code);
+        }
+    };
+    ExitCode::from(match cli.command {
+        Command::Synth { out: dir } => synth(app, &dir, out, err),
+        Command::List => list(app, out),
+        Command::Diff { against } => diff(app, &against, out, err),
+    })
+}
+
+fn report(diags: &Diagnostics, err: &mut dyn Write) {
+    for d in diags {
+        let _ = writeln!(err, "{d}\n");
+    }
+}
+
+fn synthesize_or_report(app: &App, err: &mut dyn Write) -> Result<Assembly, u8> {
+    match synthesize(app) {
+        Ok(assembly) => {
+            report(&assembly.warnings, err);
+            Ok(assembly)
+        }
+        Err(diags) => {
+            report(&diags, err);
+            let n = diags.error_count();
+            let _ = writeln!(
+                err,
+                "error: `{}` is invalid: {n} error{}; nothing was written",
+                app.name(),
+                if n == 1 { "" } else { "s" }
+            );
+            Err(EXIT_INVALID)
+        }
+    }
+}
+
+fn synth(app: &App, dir: &std::path::Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let assembly = match synthesize_or_report(app, err) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    if let Err(e) = crate::write::write(&assembly, dir) {
+        let _ = writeln!(err, "error: {e}");
+        if let Some(cause) = std::error::Error::source(&e) {
+            let _ = writeln!(err, "  caused by: {cause}");
+        }
+        let _ = writeln!(
+            err,
+            "  hint: choose an empty directory or a previous Girder output with --out"
+        );
+        return match e {
+            crate::write::WriteError::ForeignDirectory { .. } => EXIT_INVALID,
+            _ => EXIT_IO,
+        };
+    }
+    let files = assembly.files.len() - 1;
+    let _ = writeln!(
+        out,
+        "wrote {} objects in {files} file{} to {} (index: {MANIFEST})",
+        assembly.objects,
+        if files == 1 { "" } else { "s" },
+        dir.display()
+    );
+    EXIT_OK
+}
+
+fn list(app: &App, out: &mut dyn Write) -> u8 {
+    for (depth, path, kind) in app.outline() {
+        let _ = writeln!(out, "{:indent$}{path}  ({kind})", "", indent = depth * 2);
+    }
+    EXIT_OK
+}
+
+fn diff(app: &App, against: &std::path::Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let assembly = match synthesize_or_report(app, err) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let old = match crate::diff::read_dir(against) {
+        Ok(files) => files,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            if let Some(cause) = std::error::Error::source(&e) {
+                let _ = writeln!(err, "  caused by: {cause}");
+            }
+            let _ = writeln!(
+                err,
+                "  hint: pass a directory written by `synth`, e.g. the output of the main branch"
+            );
+            return EXIT_IO;
+        }
+    };
+    let mut new = assembly.files;
+    new.remove(MANIFEST);
+    match crate::diff::diff(&old, &new) {
+        Ok(report) => {
+            let _ = writeln!(out, "{report}");
+            if report.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_CHANGES
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            if let Some(cause) = std::error::Error::source(&e) {
+                let _ = writeln!(err, "  caused by: {cause}");
+            }
+            EXIT_IO
+        }
+    }
+}

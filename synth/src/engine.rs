@@ -1,0 +1,148 @@
+//! Synthesis: aspects, validation, rendering and checks, then the files to write.
+
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
+
+use girder_core::{App, Aspect, Diagnostic, Diagnostics, Visit};
+use girder_k8s::aspects::{DefaultResources, ResourceChecks};
+use girder_k8s::{Manifest, yaml};
+
+/// The output of one synthesis: every file, by its path relative to the output directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Assembly {
+    /// File contents by relative path (`prod/k8s/hello.yaml`), including `manifest.json`.
+    pub files: BTreeMap<String, String>,
+    /// Warnings found (synthesis succeeded despite them).
+    pub warnings: Diagnostics,
+    /// The number of objects emitted.
+    pub objects: usize,
+}
+
+/// The name of the index file written beside the output.
+pub const MANIFEST: &str = "manifest.json";
+
+/// The file of cluster-scoped objects in `<env>/k8s/` (an underscore: no namespace is named so).
+pub const CLUSTER_FILE: &str = "_cluster.yaml";
+
+struct Placed {
+    path: String,
+    manifest: Manifest,
+}
+
+/// Synthesizes `app`: runs aspects, validates every construct, renders, runs object aspects and
+/// Girder's checks, and returns the files to write, or every error found.
+pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
+    let mut diags = app.tree_diagnostics();
+    // Constructs whose id is invalid or duplicated are validated but not rendered: their objects
+    // would only repeat the problem as name collisions.
+    let broken: std::collections::HashSet<String> = diags.iter().map(|d| d.path.clone()).collect();
+    app.apply_aspects(&mut diags);
+    app.for_each_construct(|cx, c| c.validate(cx, &mut diags));
+    let builtin: [Box<dyn Aspect>; 2] = [
+        Box::new(DefaultResources::girder()),
+        Box::new(ResourceChecks),
+    ];
+    let mut files: BTreeMap<String, Vec<Manifest>> = BTreeMap::new();
+    let mut seen: HashMap<(String, String, Option<String>, String), String> = HashMap::new();
+    let mut placed = Vec::new();
+    app.for_each_construct(|cx, c| {
+        if broken.contains(cx.path.as_str()) {
+            return;
+        }
+        let mut out = girder_core::Emitted::new();
+        c.render(cx, &mut out);
+        let aspects = app.aspects_for(cx.node);
+        for artifact in out.drain() {
+            let artifact = match artifact.downcast::<Diagnostic>() {
+                Ok(d) => {
+                    diags.push(*d);
+                    continue;
+                }
+                Err(other) => other,
+            };
+            let mut manifest = match artifact.downcast::<Manifest>() {
+                Ok(m) => *m,
+                Err(_) => {
+                    diags.push(
+                        Diagnostic::error(cx.path.as_str(), "emitted an artifact no target knows")
+                            .hint("this is a bug in the construct: emit a `Manifest` or a `Diagnostic`"),
+                    );
+                    continue;
+                }
+            };
+            let object = manifest.describe();
+            for aspect in aspects.iter().map(|a| a.as_ref()).chain(builtin.iter().map(|a| a.as_ref())) {
+                let target: &mut dyn Any = &mut manifest;
+                aspect.visit(&mut Visit::new(cx.path.as_str(), cx.env, Some(object.clone()), target, &mut diags));
+            }
+            let obj = manifest.object();
+            let meta = obj.meta();
+            let key = (
+                obj.api_version().split('/').next().unwrap_or_default().to_owned(),
+                obj.kind().to_owned(),
+                meta.namespace.clone(),
+                meta.name.clone().unwrap_or_default(),
+            );
+            if let Some(first) = seen.get(&key) {
+                diags.push(
+                    Diagnostic::error(cx.path.as_str(), format!("{object} is also emitted by `{first}`"))
+                        .object(object.clone())
+                        .hint("two constructs derive the same object name: rename one of them"),
+                );
+                continue;
+            }
+            seen.insert(key, cx.path.to_string());
+            let file = if obj.kind() == "Namespace" && obj.api_version() == "v1" {
+                format!("{}/k8s/{}.yaml", cx.env, meta.name.as_deref().unwrap_or_default())
+            } else if let Some(ns) = &meta.namespace {
+                format!("{}/k8s/{ns}.yaml", cx.env)
+            } else {
+                format!("{}/k8s/{CLUSTER_FILE}", cx.env)
+            };
+            placed.push(Placed { path: file, manifest });
+        }
+    });
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let objects = placed.len();
+    for p in placed {
+        files.entry(p.path).or_default().push(p.manifest);
+    }
+    let mut assembly = Assembly {
+        files: BTreeMap::new(),
+        warnings: diags,
+        objects,
+    };
+    let mut index = Vec::with_capacity(files.len());
+    for (path, mut manifests) in files {
+        let text = match yaml::to_documents(&mut manifests) {
+            Ok(text) => text,
+            Err(err) => {
+                let mut d = Diagnostics::new();
+                d.push(
+                    Diagnostic::error(path.as_str(), err.to_string())
+                        .hint("this is a bug in Girder: please report it"),
+                );
+                return Err(d);
+            }
+        };
+        let objects: Vec<serde_json::Value> = manifests
+            .iter()
+            .map(|m| {
+                serde_json::Value::String(format!("{} {}", m.object().api_version(), m.describe()))
+            })
+            .collect();
+        index.push(serde_json::json!({ "path": path, "objects": objects }));
+        assembly.files.insert(path, text);
+    }
+    let manifest = serde_json::json!({
+        "app": app.name(),
+        "generator": concat!("girder ", env!("CARGO_PKG_VERSION")),
+        "files": index,
+    });
+    let mut text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    text.push('\n');
+    assembly.files.insert(MANIFEST.to_owned(), text);
+    Ok(assembly)
+}

@@ -1,0 +1,1 @@
+//! Girder's integration tests live in `tests/`; this library is empty.

@@ -1,0 +1,124 @@
+//! The command line: synth, list, diff and their exit codes.
+
+use std::process::ExitCode;
+
+use girder::prelude::*;
+
+fn run(app: &App, args: &[&str]) -> (ExitCode, String, String) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let argv = std::iter::once("infra").chain(args.iter().copied());
+    let code = girder::synth::run_with(app, argv, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+fn code(n: u8) -> ExitCode {
+    ExitCode::from(n)
+}
+
+#[test]
+fn synth_then_diff_against_itself_is_clean() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("dist");
+    let out = out.to_str().expect("utf-8 path");
+    let app = girder_examples::helloworld();
+    let (c, stdout, _) = run(&app, &["synth", "--out", out]);
+    assert_eq!(c, code(0));
+    assert!(stdout.contains("wrote 11 objects in 2 files"), "{stdout}");
+    let (c, stdout, _) = run(&app, &["diff", "--against", out]);
+    assert_eq!(c, code(0), "{stdout}");
+    assert!(stdout.contains("no changes"), "{stdout}");
+}
+
+#[test]
+fn diff_reports_changes_with_field_paths() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("dist");
+    let out = out.to_str().expect("utf-8 path");
+    let before = App::new("shop");
+    let ns = before.environment("prod").kubernetes().namespace("web");
+    WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.0.0")
+        .port(8080)
+        .build();
+    assert_eq!(run(&before, &["synth", "--out", out]).0, code(0));
+
+    let after = App::new("shop");
+    let ns = after.environment("prod").kubernetes().namespace("web");
+    let api = WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.1.0")
+        .port(8080)
+        .build();
+    api.env("API_TOKEN", ExistingSecret::new(&ns, "tokens").key("api"));
+    let (c, stdout, _) = run(&after, &["diff", "--against", out]);
+    assert_eq!(c, code(girder::synth::EXIT_CHANGES), "{stdout}");
+    assert!(
+        stdout.contains("~ [prod] apps/v1 Deployment web/api"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "containers[name=api].image: \"ghcr.io/acme/api:1.0.0\" -> \"ghcr.io/acme/api:1.1.0\""
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 added, 0 removed, 1 changed"), "{stdout}");
+}
+
+#[test]
+fn invalid_program_writes_nothing_and_keeps_previous_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("dist");
+    let out_str = out.to_str().expect("utf-8 path");
+    assert_eq!(
+        run(&girder_examples::helloworld(), &["synth", "--out", out_str]).0,
+        code(0)
+    );
+    let before = std::fs::read_to_string(out.join("prod/k8s/helloworld.yaml")).expect("written");
+
+    let bad = App::new("helloworld");
+    let ns = bad.environment("prod").kubernetes().namespace("helloworld");
+    WebService::new(&ns, "api").image("").port(0).build();
+    let (c, _, stderr) = run(&bad, &["synth", "--out", out_str]);
+    assert_eq!(c, code(1));
+    assert!(
+        stderr.contains("error: the image is empty\n  --> prod/helloworld/api\n  hint: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: `helloworld` is invalid: 2 errors; nothing was written"),
+        "{stderr}"
+    );
+    let after = std::fs::read_to_string(out.join("prod/k8s/helloworld.yaml")).expect("kept");
+    assert_eq!(before, after);
+}
+
+#[test]
+fn list_prints_the_tree() {
+    let (c, stdout, _) = run(&girder_examples::helloworld(), &["list"]);
+    assert_eq!(c, code(0));
+    insta::assert_snapshot!(stdout, @r"
+    prod  (Environment)
+      prod/helloworld  (Namespace)
+        prod/helloworld/api  (WebService)
+        prod/helloworld/public  (Ingress)
+      prod/letsencrypt  (LetsEncrypt)
+    ");
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_documents_exit_codes() {
+    let app = App::new("shop");
+    let (c, _, stderr) = run(&app, &["frobnicate"]);
+    assert_eq!(c, code(2), "{stderr}");
+    let (c, stdout, _) = run(&app, &["--help"]);
+    assert_eq!(c, code(0));
+    assert!(
+        stdout.contains("3   diff: the synthesized output differs"),
+        "{stdout}"
+    );
+}

@@ -1,0 +1,169 @@
+//! WebService output, escape hatches and aspects.
+
+use girder::k8s_openapi::api::apps::v1::Deployment;
+use girder::prelude::*;
+
+use crate::{synth_errors, synth_text};
+
+fn shop() -> (App, Namespace) {
+    let app = App::new("shop");
+    let ns = app.environment("prod").kubernetes().namespace("web");
+    (app, ns)
+}
+
+#[test]
+fn web_service_snapshot() {
+    let (app, ns) = shop();
+    let creds = ExistingSecret::new(&ns, "api-credentials");
+    let config = ExistingConfigMap::new(&ns, "api-config");
+    let api = WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .replicas(3..=12)
+        .memory_target(80)
+        .readiness(Probe::http("/ready"))
+        .liveness(Probe::http("/healthz").initial_delay(5))
+        .build();
+    api.env("LOG_LEVEL", "info")
+        .env("DATABASE_PASSWORD", creds.key("password"))
+        .env("FEATURE_FLAGS", config.key("flags"))
+        .allow_from(Peer::pods_labelled("role", "frontend"));
+    insta::assert_snapshot!(synth_text(&app));
+}
+
+#[test]
+fn fixed_replicas_emit_no_autoscaler() {
+    let (app, ns) = shop();
+    WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .replicas(2)
+        .build();
+    let text = synth_text(&app);
+    assert!(!text.contains("HorizontalPodAutoscaler"));
+    assert!(text.contains("replicas: 2"));
+}
+
+#[test]
+fn typed_edits_and_json_patches_reach_the_output() {
+    let (app, ns) = shop();
+    let api = WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .build();
+    api.deployment_mut(|d: &mut Deployment| {
+        let spec = d.spec.as_mut().expect("a deployment has a spec");
+        spec.min_ready_seconds = Some(10);
+    });
+    let patch: girder::json_patch::Patch = serde_json::from_value(serde_json::json!([
+        { "op": "add", "path": "/spec/template/spec/priorityClassName", "value": "critical" }
+    ]))
+    .expect("a valid patch");
+    api.patch::<Deployment>(patch);
+    let text = synth_text(&app);
+    assert!(text.contains("minReadySeconds: 10"), "{text}");
+    assert!(text.contains("priorityClassName: critical"), "{text}");
+}
+
+#[test]
+fn patches_that_do_not_apply_are_errors() {
+    let (app, ns) = shop();
+    let api = WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .replicas(2)
+        .build();
+    let patch: girder::json_patch::Patch = serde_json::from_value(serde_json::json!([
+        { "op": "replace", "path": "/spec/nope/deeper", "value": 1 }
+    ]))
+    .expect("a valid patch");
+    api.patch::<Deployment>(patch);
+    api.autoscaler_mut(|_| {});
+    let errors = synth_errors(&app);
+    assert!(
+        errors.contains("JSON patch does not apply to Deployment web/api"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("typed edit of a HorizontalPodAutoscaler, but this construct emits none"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn aspects_label_everything_and_enforce_registries() {
+    let (app, ns) = shop();
+    app.aspect(CommonLabels::new().label("team", "payments"));
+    app.aspect(CommonAnnotations::new().annotation("owner", "payments@example.com"));
+    app.aspect(ImageAllowList::new(["ghcr.io/acme/"]));
+    WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .build();
+    WebService::new(&ns, "rogue")
+        .image("docker.io/evil/miner:1.0")
+        .port(8080)
+        .build();
+    let errors = synth_errors(&app);
+    assert!(
+        errors.contains("image `docker.io/evil/miner:1.0` is not from an allowed registry"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("prod/web/rogue (Deployment web/rogue)"),
+        "{errors}"
+    );
+    assert!(!errors.contains("prod/web/api"), "{errors}");
+
+    let (app, ns) = shop();
+    app.aspect(CommonLabels::new().label("team", "payments"));
+    WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .build();
+    let text = synth_text(&app);
+    let labelled = text.matches("team: payments").count();
+    // 8 objects (Namespace, 2 NetworkPolicies, PDB, ServiceAccount, Service, Deployment, HPA)
+    // plus the Deployment's pod template.
+    assert_eq!(labelled, 9, "{text}");
+}
+
+#[test]
+fn aspects_can_change_construct_props() {
+    let (app, ns) = shop();
+    app.aspect(|v: &mut Visit<'_>| {
+        if let Some(web) = v.downcast_mut::<girder::constructs::WebServiceSpec>() {
+            web.cpu_target = 55;
+        }
+    });
+    WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .build();
+    assert!(synth_text(&app).contains("averageUtilization: 55"));
+}
+
+#[test]
+fn default_resources_fill_only_what_is_unset() {
+    let (app, ns) = shop();
+    app.aspect(DefaultResources(
+        Resources::new().memory(Memory::mib(64), Memory::mib(128)),
+    ));
+    WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .resources(Resources {
+            memory_request: Some(Memory::gib(1)),
+            ..Resources::new()
+        })
+        .build();
+    let text = synth_text(&app);
+    // The request is the program's; the limit is raised to it rather than left below.
+    assert!(text.contains("memory: 1Gi"), "{text}");
+    assert!(!text.contains("memory: 128Mi"), "{text}");
+    // CPU comes from Girder's built-in defaults.
+    assert!(
+        text.contains("cpu: 100m") && text.contains("cpu: 500m"),
+        "{text}"
+    );
+}
