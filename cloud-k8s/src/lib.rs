@@ -19,6 +19,7 @@
 
 pub mod aspects;
 pub mod crd;
+pub mod emit;
 pub mod labels;
 pub mod object;
 pub mod overrides;

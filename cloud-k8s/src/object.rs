@@ -22,7 +22,7 @@ pub enum ObjectError {
         object: String,
         /// What failed.
         #[source]
-        source: serde_saphyr::ser::Error,
+        source: crate::emit::EmitError,
     },
     /// Converting the object to JSON failed.
     #[error("could not convert {object} to JSON")]
@@ -92,7 +92,7 @@ pub trait Object: Any + Send + Sync {
     /// The object as JSON.
     fn to_value(&self) -> Result<Value, serde_json::Error>;
     /// Appends the object as one YAML document (without the `---` line) to `out`.
-    fn write_yaml(&self, out: &mut String) -> Result<(), serde_saphyr::ser::Error>;
+    fn write_yaml(&self, out: &mut String) -> Result<(), crate::emit::EmitError>;
 }
 
 fn pod_spec_of(any: &dyn Any) -> Option<&PodSpec> {
@@ -197,8 +197,8 @@ where
     fn to_value(&self) -> Result<Value, serde_json::Error> {
         serde_json::to_value(self)
     }
-    fn write_yaml(&self, out: &mut String) -> Result<(), serde_saphyr::ser::Error> {
-        serde_saphyr::to_fmt_writer(out, self)
+    fn write_yaml(&self, out: &mut String) -> Result<(), crate::emit::EmitError> {
+        crate::emit::to_yaml(out, self)
     }
 }
 
@@ -329,8 +329,8 @@ impl Object for RawObject {
     fn to_value(&self) -> Result<Value, serde_json::Error> {
         serde_json::to_value(self)
     }
-    fn write_yaml(&self, out: &mut String) -> Result<(), serde_saphyr::ser::Error> {
-        serde_saphyr::to_fmt_writer(out, self)
+    fn write_yaml(&self, out: &mut String) -> Result<(), crate::emit::EmitError> {
+        crate::emit::to_yaml(out, self)
     }
 }
 

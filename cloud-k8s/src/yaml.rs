@@ -58,8 +58,9 @@ pub fn compare(a: &Manifest, b: &Manifest) -> Ordering {
 
 /// Sorts `manifests` into file order and writes them as one multi-document YAML file.
 ///
-/// Large files are serialized on all cores; the result does not depend on how many.
-pub fn to_documents(manifests: &mut [Manifest]) -> Result<String, ObjectError> {
+/// Large files are serialized on all cores; the result does not depend on how many. Each object
+/// is dropped as soon as it is written, so the objects and their YAML are not held twice.
+pub fn to_documents(mut manifests: Vec<Manifest>) -> Result<String, ObjectError> {
     manifests.sort_by(compare);
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -67,10 +68,16 @@ pub fn to_documents(manifests: &mut [Manifest]) -> Result<String, ObjectError> {
     if threads < 2 || manifests.len() < 512 {
         return write_chunk(manifests);
     }
-    let chunk = manifests.len().div_ceil(threads);
+    let per = manifests.len().div_ceil(threads);
+    let mut chunks = Vec::with_capacity(threads);
+    while manifests.len() > per {
+        let rest = manifests.split_off(per);
+        chunks.push(std::mem::replace(&mut manifests, rest));
+    }
+    chunks.push(manifests);
     let parts: Vec<Result<String, ObjectError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = manifests
-            .chunks(chunk)
+        let handles: Vec<_> = chunks
+            .into_iter()
             .map(|c| s.spawn(move || write_chunk(c)))
             .collect();
         handles
@@ -78,14 +85,15 @@ pub fn to_documents(manifests: &mut [Manifest]) -> Result<String, ObjectError> {
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
-    let mut out = String::new();
+    let mut parts = parts.into_iter();
+    let mut out = parts.next().transpose()?.unwrap_or_default();
     for part in parts {
         out.push_str(&part?);
     }
     Ok(out)
 }
 
-fn write_chunk(manifests: &[Manifest]) -> Result<String, ObjectError> {
+fn write_chunk(manifests: Vec<Manifest>) -> Result<String, ObjectError> {
     let mut out = String::with_capacity(manifests.len() * 1024);
     for m in manifests {
         out.push_str("---\n");

@@ -42,7 +42,7 @@ impl<F: Fn(&mut Visit<'_>) + 'static> Aspect for F {
 pub struct Visit<'a> {
     path: &'a str,
     env: &'a str,
-    object: Option<String>,
+    object: Option<&'a str>,
     target: &'a mut dyn Any,
     diags: &'a mut Diagnostics,
 }
@@ -52,7 +52,7 @@ impl<'a> Visit<'a> {
     pub fn new(
         path: &'a str,
         env: &'a str,
-        object: Option<String>,
+        object: Option<&'a str>,
         target: &'a mut dyn Any,
         diags: &'a mut Diagnostics,
     ) -> Self {
@@ -77,7 +77,7 @@ impl<'a> Visit<'a> {
 
     /// The emitted object visited, e.g. `Deployment hello/api`; `None` when a construct is visited.
     pub fn object(&self) -> Option<&str> {
-        self.object.as_deref()
+        self.object
     }
 
     /// What is visited, if it is a `T`.
@@ -93,14 +93,14 @@ impl<'a> Visit<'a> {
     /// Reports an error: synthesis fails and writes nothing.
     pub fn error(&mut self, message: impl Into<String>, hint: impl Into<String>) {
         let mut d = Diagnostic::error(self.path, message).hint(hint);
-        d.object = self.object.clone();
+        d.object = self.object.map(str::to_owned);
         self.diags.push(d);
     }
 
     /// Reports a warning.
     pub fn warning(&mut self, message: impl Into<String>, hint: impl Into<String>) {
         let mut d = Diagnostic::warning(self.path, message).hint(hint);
-        d.object = self.object.clone();
+        d.object = self.object.map(str::to_owned);
         self.diags.push(d);
     }
 

@@ -43,7 +43,7 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
         Box::new(ResourceChecks),
     ];
     let mut files: BTreeMap<String, Vec<Manifest>> = BTreeMap::new();
-    let mut seen: HashMap<(String, String, Option<String>, String), String> = HashMap::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
     let mut placed = Vec::new();
     app.for_each_construct(|cx, c| {
         if broken.contains(cx.path.as_str()) {
@@ -73,16 +73,14 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
             let object = manifest.describe();
             for aspect in aspects.iter().map(|a| a.as_ref()).chain(builtin.iter().map(|a| a.as_ref())) {
                 let target: &mut dyn Any = &mut manifest;
-                aspect.visit(&mut Visit::new(cx.path.as_str(), cx.env, Some(object.clone()), target, &mut diags));
+                aspect.visit(&mut Visit::new(cx.path.as_str(), cx.env, Some(&object), target, &mut diags));
             }
             let obj = manifest.object();
             let meta = obj.meta();
-            let key = (
-                obj.api_version().split('/').next().unwrap_or_default().to_owned(),
-                obj.kind().to_owned(),
-                meta.namespace.clone(),
-                meta.name.clone().unwrap_or_default(),
-            );
+            // Identity: API group and `Kind namespace/name` (the version may differ between two
+            // objects that the API server would still store as one).
+            let group = obj.api_version().rsplit_once('/').map_or("", |(g, _)| g);
+            let key = format!("{group} {object}");
             if let Some(first) = seen.get(&key) {
                 diags.push(
                     Diagnostic::error(cx.path.as_str(), format!("{object} is also emitted by `{first}`"))
@@ -116,7 +114,14 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
     };
     let mut index = Vec::with_capacity(files.len());
     for (path, mut manifests) in files {
-        let text = match yaml::to_documents(&mut manifests) {
+        manifests.sort_by(yaml::compare);
+        let objects: Vec<serde_json::Value> = manifests
+            .iter()
+            .map(|m| {
+                serde_json::Value::String(format!("{} {}", m.object().api_version(), m.describe()))
+            })
+            .collect();
+        let text = match yaml::to_documents(manifests) {
             Ok(text) => text,
             Err(err) => {
                 let mut d = Diagnostics::new();
@@ -127,12 +132,6 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
                 return Err(d);
             }
         };
-        let objects: Vec<serde_json::Value> = manifests
-            .iter()
-            .map(|m| {
-                serde_json::Value::String(format!("{} {}", m.object().api_version(), m.describe()))
-            })
-            .collect();
         index.push(serde_json::json!({ "path": path, "objects": objects }));
         assembly.files.insert(path, text);
     }
