@@ -24,9 +24,14 @@ pub const MANIFEST: &str = "manifest.json";
 /// The file of cluster-scoped objects in `<env>/k8s/` (an underscore: no namespace is named so).
 pub const CLUSTER_FILE: &str = "_cluster.yaml";
 
-struct Placed {
-    path: String,
-    manifest: Manifest,
+/// One serialized object, with what orders it in its file: kind rank, kind, namespace, name, API version.
+struct Doc {
+    rank: usize,
+    kind: String,
+    namespace: Option<String>,
+    name: Option<String>,
+    api_version: String,
+    yaml: String,
 }
 
 /// Synthesizes `app`: runs aspects, validates every construct, renders, runs object aspects and
@@ -42,9 +47,9 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
         Box::new(DefaultResources::girder()),
         Box::new(ResourceChecks),
     ];
-    let mut files: BTreeMap<String, Vec<Manifest>> = BTreeMap::new();
+    let mut files: BTreeMap<String, Vec<Doc>> = BTreeMap::new();
     let mut seen: HashMap<String, String> = HashMap::new();
-    let mut placed = Vec::new();
+    let mut objects = 0;
     app.for_each_construct(|cx, c| {
         if broken.contains(cx.path.as_str()) {
             return;
@@ -90,6 +95,7 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
                 continue;
             }
             seen.insert(key, cx.path.to_string());
+            objects += 1;
             let file = if obj.kind() == "Namespace" && obj.api_version() == "v1" {
                 format!("{}/k8s/{}.yaml", cx.env, meta.name.as_deref().unwrap_or_default())
             } else if let Some(ns) = &meta.namespace {
@@ -97,15 +103,31 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
             } else {
                 format!("{}/k8s/{CLUSTER_FILE}", cx.env)
             };
-            placed.push(Placed { path: file, manifest });
+            // Serialize now and drop the object: only its YAML is kept until the files are joined.
+            let mut text = String::with_capacity(1024);
+            if let Err(err) = manifest.write_yaml(&mut text) {
+                diags.push(
+                    Diagnostic::error(cx.path.as_str(), err.to_string())
+                        .object(object.clone())
+                        .hint("this is a bug in Girder or in a custom resource type: please report it"),
+                );
+                continue;
+            }
+            let obj = manifest.object();
+            let meta = obj.meta();
+            let doc = Doc {
+                rank: yaml::kind_rank(obj.kind()),
+                kind: obj.kind().to_owned(),
+                namespace: meta.namespace.clone(),
+                name: meta.name.clone(),
+                api_version: obj.api_version().to_owned(),
+                yaml: text,
+            };
+            files.entry(file).or_default().push(doc);
         }
     });
     if diags.has_errors() {
         return Err(diags);
-    }
-    let objects = placed.len();
-    for p in placed {
-        files.entry(p.path).or_default().push(p.manifest);
     }
     let mut assembly = Assembly {
         files: BTreeMap::new(),
@@ -113,26 +135,28 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
         objects,
     };
     let mut index = Vec::with_capacity(files.len());
-    for (path, mut manifests) in files {
-        manifests.sort_by(yaml::compare);
-        let objects: Vec<serde_json::Value> = manifests
-            .iter()
-            .map(|m| {
-                serde_json::Value::String(format!("{} {}", m.object().api_version(), m.describe()))
-            })
-            .collect();
-        let text = match yaml::to_documents(manifests) {
-            Ok(text) => text,
-            Err(err) => {
-                let mut d = Diagnostics::new();
-                d.push(
-                    Diagnostic::error(path.as_str(), err.to_string())
-                        .hint("this is a bug in Girder: please report it"),
-                );
-                return Err(d);
-            }
-        };
-        index.push(serde_json::json!({ "path": path, "objects": objects }));
+    for (path, mut docs) in files {
+        docs.sort_by(|a, b| {
+            (a.rank, &a.kind, &a.namespace, &a.name, &a.api_version).cmp(&(
+                b.rank,
+                &b.kind,
+                &b.namespace,
+                &b.name,
+                &b.api_version,
+            ))
+        });
+        let mut text = String::with_capacity(docs.iter().map(|d| d.yaml.len() + 4).sum());
+        let mut listed = Vec::with_capacity(docs.len());
+        for doc in docs {
+            text.push_str("---\n");
+            text.push_str(&doc.yaml);
+            let name = doc.name.unwrap_or_default();
+            listed.push(serde_json::Value::String(match doc.namespace {
+                Some(ns) => format!("{} {} {ns}/{name}", doc.api_version, doc.kind),
+                None => format!("{} {} {name}", doc.api_version, doc.kind),
+            }));
+        }
+        index.push(serde_json::json!({ "path": path, "objects": listed }));
         assembly.files.insert(path, text);
     }
     let manifest = serde_json::json!({
