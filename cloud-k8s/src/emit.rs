@@ -348,49 +348,28 @@ impl SeqSer<'_> {
     }
 }
 
-impl ser::SerializeSeq for SeqSer<'_> {
-    type Ok = ();
-    type Error = EmitError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), EmitError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), EmitError> {
-        self.finish()
-    }
+/// Sequences, tuples, tuple structs and tuple variants are all written as block sequences.
+macro_rules! seq_impls {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for SeqSer<'_> {
+            type Ok = ();
+            type Error = EmitError;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), EmitError> {
+                self.element(value)
+            }
+            fn end(self) -> Result<(), EmitError> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for SeqSer<'_> {
-    type Ok = ();
-    type Error = EmitError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), EmitError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), EmitError> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for SeqSer<'_> {
-    type Ok = ();
-    type Error = EmitError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), EmitError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), EmitError> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleVariant for SeqSer<'_> {
-    type Ok = ();
-    type Error = EmitError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), EmitError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), EmitError> {
-        self.finish()
-    }
-}
+seq_impls!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 /// Writes a map in block style (`key: value`), `{}` when empty.
 pub struct MapSer<'a> {

@@ -31,6 +31,8 @@ struct Doc {
     namespace: Option<String>,
     name: Option<String>,
     api_version: String,
+    /// `Kind namespace/name`, from [`Manifest::describe`], for the index.
+    object: String,
     yaml: String,
 }
 
@@ -113,14 +115,13 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
                 );
                 continue;
             }
-            let obj = manifest.object();
-            let meta = obj.meta();
             let doc = Doc {
                 rank: yaml::kind_rank(obj.kind()),
                 kind: obj.kind().to_owned(),
                 namespace: meta.namespace.clone(),
                 name: meta.name.clone(),
                 api_version: obj.api_version().to_owned(),
+                object,
                 yaml: text,
             };
             files.entry(file).or_default().push(doc);
@@ -150,11 +151,10 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
         for doc in docs {
             text.push_str("---\n");
             text.push_str(&doc.yaml);
-            let name = doc.name.unwrap_or_default();
-            listed.push(serde_json::Value::String(match doc.namespace {
-                Some(ns) => format!("{} {} {ns}/{name}", doc.api_version, doc.kind),
-                None => format!("{} {} {name}", doc.api_version, doc.kind),
-            }));
+            listed.push(serde_json::Value::String(format!(
+                "{} {}",
+                doc.api_version, doc.object
+            )));
         }
         index.push(serde_json::json!({ "path": path, "objects": listed }));
         assembly.files.insert(path, text);
