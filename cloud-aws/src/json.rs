@@ -1,0 +1,66 @@
+//! Free-form JSON property values (policy documents, dashboards bodies) that may contain
+//! intrinsics.
+
+use std::collections::BTreeMap;
+
+use serde::{Serialize, Serializer};
+
+use crate::intrinsic::Intrinsic;
+use crate::resource::Walk;
+use crate::value::Expr;
+
+/// A JSON value whose leaves may be intrinsic functions.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Json {
+    /// Plain JSON, without intrinsics.
+    Plain(serde_json::Value),
+    /// An array.
+    Array(Vec<Json>),
+    /// An object; keys are written in sorted order.
+    Object(BTreeMap<String, Json>),
+    /// An intrinsic function call.
+    Expr(Intrinsic),
+}
+
+impl From<serde_json::Value> for Json {
+    fn from(value: serde_json::Value) -> Self {
+        Json::Plain(value)
+    }
+}
+
+impl<T> From<Expr<T>> for Json {
+    fn from(expr: Expr<T>) -> Self {
+        Json::Expr(expr.into_intrinsic())
+    }
+}
+
+impl Serialize for Json {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Json::Plain(value) => value.serialize(serializer),
+            Json::Array(items) => items.serialize(serializer),
+            Json::Object(map) => map.serialize(serializer),
+            Json::Expr(intrinsic) => intrinsic.serialize(serializer),
+        }
+    }
+}
+
+impl Walk for Json {
+    fn walk(&self, f: &mut dyn FnMut(&Intrinsic)) {
+        match self {
+            Json::Plain(_) => {}
+            Json::Array(items) => items.walk(f),
+            Json::Object(map) => map.walk(f),
+            Json::Expr(intrinsic) => f(intrinsic),
+        }
+    }
+
+    fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Intrinsic)) {
+        match self {
+            Json::Plain(_) => {}
+            Json::Array(items) => items.walk_mut(f),
+            Json::Object(map) => map.walk_mut(f),
+            Json::Expr(intrinsic) => f(intrinsic),
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Property values: a literal, or an intrinsic function whose result has the same type.
+
+use std::marker::PhantomData;
+
+use serde::{Serialize, Serializer};
+
+use crate::intrinsic::Intrinsic;
+use crate::resource::Walk;
+
+/// An intrinsic function call whose result CloudFormation treats as a `T`
+/// (`Expr<String>` for `Ref` of most resources, `Expr<Vec<String>>` for `Fn::GetAZs`).
+///
+/// The type parameter only exists at compile time: it keeps an ARN from being passed where a
+/// number is expected.
+pub struct Expr<T> {
+    intrinsic: Intrinsic,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> Expr<T> {
+    /// Wraps an intrinsic whose result the caller knows to be a `T`.
+    pub fn new(intrinsic: Intrinsic) -> Self {
+        Self { intrinsic, _type: PhantomData }
+    }
+
+    /// The untyped intrinsic.
+    pub fn intrinsic(&self) -> &Intrinsic {
+        &self.intrinsic
+    }
+
+    /// Mutable access to the untyped intrinsic (the synthesizer rewrites cross-stack references).
+    pub fn intrinsic_mut(&mut self) -> &mut Intrinsic {
+        &mut self.intrinsic
+    }
+
+    /// Forgets the result type.
+    pub fn into_intrinsic(self) -> Intrinsic {
+        self.intrinsic
+    }
+}
+
+impl<T> Clone for Expr<T> {
+    fn clone(&self) -> Self {
+        Self::new(self.intrinsic.clone())
+    }
+}
+
+impl<T> std::fmt::Debug for Expr<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.intrinsic.fmt(f)
+    }
+}
+
+impl<T> PartialEq for Expr<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.intrinsic == other.intrinsic
+    }
+}
+
+impl<T> Serialize for Expr<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.intrinsic.serialize(serializer)
+    }
+}
+
+/// A property value: either a literal `T` or an [`Expr`] that resolves to a `T` at deploy time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value<T> {
+    /// A value known at synth time.
+    Literal(T),
+    /// A value CloudFormation computes at deploy time.
+    Expr(Expr<T>),
+}
+
+impl<T> From<T> for Value<T> {
+    fn from(value: T) -> Self {
+        Value::Literal(value)
+    }
+}
+
+impl<T> From<Expr<T>> for Value<T> {
+    fn from(expr: Expr<T>) -> Self {
+        Value::Expr(expr)
+    }
+}
+
+impl From<&str> for Value<String> {
+    fn from(value: &str) -> Self {
+        Value::Literal(value.to_owned())
+    }
+}
+
+impl From<&String> for Value<String> {
+    fn from(value: &String) -> Self {
+        Value::Literal(value.clone())
+    }
+}
+
+impl From<i32> for Value<i64> {
+    fn from(value: i32) -> Self {
+        Value::Literal(i64::from(value))
+    }
+}
+
+impl From<u32> for Value<i64> {
+    fn from(value: u32) -> Self {
+        Value::Literal(i64::from(value))
+    }
+}
+
+impl<T: Serialize> Serialize for Value<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::Literal(value) => value.serialize(serializer),
+            Value::Expr(expr) => expr.serialize(serializer),
+        }
+    }
+}
+
+impl<T: Walk> Walk for Value<T> {
+    fn walk(&self, f: &mut dyn FnMut(&Intrinsic)) {
+        match self {
+            Value::Literal(value) => value.walk(f),
+            Value::Expr(expr) => f(&expr.intrinsic),
+        }
+    }
+
+    fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Intrinsic)) {
+        match self {
+            Value::Literal(value) => value.walk_mut(f),
+            Value::Expr(expr) => f(&mut expr.intrinsic),
+        }
+    }
+}
