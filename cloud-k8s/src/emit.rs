@@ -68,6 +68,24 @@ fn indent(out: &mut String, n: usize) {
     }
 }
 
+/// The bytes a plain scalar may contain: ASCII letters and digits and ` _./-:@+=,()%`.
+const PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric();
+        c += 1;
+    }
+    let extra = b" _./-:@+=,()%";
+    let mut i = 0;
+    while i < extra.len() {
+        table[extra[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// Whether `s` can be written as a plain scalar and read back as the same string.
 fn is_plain(s: &str) -> bool {
     let bytes = s.as_bytes();
@@ -101,8 +119,7 @@ fn is_plain(s: &str) -> bool {
     // double space (folded when read back). `#` is not allowed at all, so no ` #` (a comment).
     let mut prev = 0u8;
     for &c in bytes {
-        let allowed = c.is_ascii_alphanumeric() || b" _./-:@+=,()%".contains(&c);
-        if !allowed || (c == b' ' && (prev == b':' || prev == b' ')) {
+        if !PLAIN[usize::from(c)] || (c == b' ' && (prev == b':' || prev == b' ')) {
             return false;
         }
         prev = c;
@@ -147,10 +164,41 @@ impl Slot<'_> {
     }
 }
 
+/// Appends the decimal digits of `v`, without the formatting machinery (integers are common:
+/// ports, replicas, user IDs).
+fn write_int(out: &mut String, negative: bool, mut v: u64) {
+    let mut digits = [0u8; 40];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if negative {
+        out.push('-');
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
+}
+
 macro_rules! display_scalars {
     ($($method:ident: $ty:ty),*) => {$(
         fn $method(self, v: $ty) -> Result<(), EmitError> {
             self.scalar(|out| { let _ = write!(out, "{v}"); })
+        }
+    )*};
+}
+
+macro_rules! int_scalars {
+    ($($method:ident: $ty:ty),*) => {$(
+        #[allow(unused_comparisons, clippy::cast_lossless, clippy::cast_possible_truncation)]
+        fn $method(self, v: $ty) -> Result<(), EmitError> {
+            // Every type here fits in an i128, and its magnitude in a u64.
+            self.scalar(|out| write_int(out, v < 0, (v as i128).unsigned_abs() as u64))
         }
     )*};
 }
@@ -166,9 +214,9 @@ impl<'a> ser::Serializer for Slot<'a> {
     type SerializeStruct = MapSer<'a>;
     type SerializeStructVariant = MapSer<'a>;
 
-    display_scalars!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
-        serialize_i64: i64, serialize_i128: i128, serialize_u8: u8, serialize_u16: u16,
-        serialize_u32: u32, serialize_u64: u64, serialize_u128: u128);
+    display_scalars!(serialize_bool: bool, serialize_i128: i128, serialize_u128: u128);
+    int_scalars!(serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+        serialize_u8: u8, serialize_u16: u16, serialize_u32: u32, serialize_u64: u64);
 
     fn serialize_f32(self, v: f32) -> Result<(), EmitError> {
         self.serialize_f64(v.into())
@@ -743,5 +791,17 @@ mod tests {
         to_yaml(&mut out, &pod).unwrap();
         let back: Value = serde_saphyr::from_str(&out).unwrap();
         assert_eq!(back, serde_json::to_value(&pod).unwrap());
+    }
+
+    #[test]
+    fn integers_are_written_exactly() {
+        for v in [0i64, 7, -7, 10, 65535, i64::MAX, i64::MIN] {
+            let mut out = String::new();
+            to_yaml(&mut out, &v).unwrap();
+            assert_eq!(out, format!("{v}\n"));
+        }
+        let mut out = String::new();
+        to_yaml(&mut out, &u64::MAX).unwrap();
+        assert_eq!(out, format!("{}\n", u64::MAX));
     }
 }

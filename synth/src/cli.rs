@@ -185,7 +185,7 @@ fn diff(app: &App, against: &std::path::Path, out: &mut dyn Write, err: &mut dyn
             return EXIT_IO;
         }
     };
-    let mut new = assembly.files;
+    let mut new = assembly.contents();
     new.remove(MANIFEST);
     match crate::diff::diff(&old, &new) {
         Ok(report) => {

@@ -1,21 +1,42 @@
 //! Synthesis: aspects, validation, rendering and checks, then the files to write.
+//!
+//! Rendering and aspects run on the calling thread (the construct tree is not `Send`); each
+//! object is then handed to a second thread that checks its identity, serializes it and files
+//! it, so the two halves of the work overlap.
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
+use std::sync::Arc;
+use std::sync::mpsc;
 
 use girder_core::{App, Aspect, Diagnostic, Diagnostics, Visit};
 use girder_k8s::aspects::{DefaultResources, ResourceChecks};
 use girder_k8s::{Manifest, yaml};
+use serde::Serialize;
+
+use crate::text::Text;
 
 /// The output of one synthesis: every file, by its path relative to the output directory.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Assembly {
     /// File contents by relative path (`prod/k8s/hello.yaml`), including `manifest.json`.
-    pub files: BTreeMap<String, String>,
+    pub files: BTreeMap<String, Text>,
     /// Warnings found (synthesis succeeded despite them).
     pub warnings: Diagnostics,
     /// The number of objects emitted.
     pub objects: usize,
+}
+
+impl Assembly {
+    /// Every file as one string, by path (for diffs and tests).
+    pub fn contents(&self) -> BTreeMap<String, String> {
+        self.files
+            .iter()
+            .map(|(path, text)| (path.clone(), text.to_string()))
+            .collect()
+    }
 }
 
 /// The name of the index file written beside the output.
@@ -24,16 +45,198 @@ pub const MANIFEST: &str = "manifest.json";
 /// The file of cluster-scoped objects in `<env>/k8s/` (an underscore: no namespace is named so).
 pub const CLUSTER_FILE: &str = "_cluster.yaml";
 
-/// One serialized object, with what orders it in its file: kind rank, kind, namespace, name, API version.
+/// How many objects travel to the serializing thread in one message.
+const BATCH: usize = 32;
+
+/// One object on its way to the serializing thread.
+struct Job {
+    manifest: Manifest,
+    /// `Kind namespace/name`, already computed for the aspects.
+    object: String,
+    /// Index of the emitting construct in `Renderer::paths`.
+    construct: usize,
+    env: Arc<str>,
+}
+
+/// What the serializing thread found wrong, by construct index (paths stay on the tree's thread).
+enum Problem {
+    Collision {
+        construct: usize,
+        first: usize,
+        object: String,
+    },
+    Serialize {
+        construct: usize,
+        object: String,
+        error: String,
+    },
+}
+
+/// One serialized object's place in its file.
 struct Doc {
     rank: usize,
-    kind: String,
+    /// Index into `Files::kinds`: (API version, kind).
+    kind: usize,
+    namespaced: bool,
+    name: String,
+    span: Range<usize>,
+}
+
+#[derive(Default)]
+struct File {
+    buf: String,
+    docs: Vec<Doc>,
     namespace: Option<String>,
-    name: Option<String>,
-    api_version: String,
-    /// `Kind namespace/name`, from [`Manifest::describe`], for the index.
-    object: String,
-    yaml: String,
+}
+
+/// The serializing thread's state.
+#[derive(Default)]
+struct Files {
+    files: HashMap<String, File>,
+    /// Identity (index of the API group and kind, of the namespace, and the name) → emitting
+    /// construct.
+    seen: HashMap<(usize, usize, String), usize, BuildHasherDefault<Fnv>>,
+    /// Distinct (API version, kind) pairs, with the index of their (group, kind) in
+    /// `group_kinds`; docs refer to them by index.
+    kinds: Vec<(String, String, usize)>,
+    group_kinds: Vec<(String, String)>,
+    /// Distinct namespaces; index 0 stands for none.
+    namespaces: Vec<String>,
+    problems: Vec<Problem>,
+    objects: usize,
+}
+
+impl Files {
+    fn take(&mut self, job: &mut Job) {
+        let Job {
+            manifest,
+            object,
+            construct,
+            env,
+        } = job;
+        let construct = *construct;
+        let obj = manifest.object();
+        let meta = obj.meta();
+        let (api_version, kind) = (obj.api_version(), obj.kind());
+        let kind_index = self.kind_index(api_version, kind);
+        // Identity: API group, kind, namespace and name (the version may differ between two
+        // objects that the API server would still store as one).
+        let namespace = match &meta.namespace {
+            None => 0,
+            Some(ns) => match self.namespaces.iter().position(|n| n == ns) {
+                Some(i) => i + 1,
+                None => {
+                    self.namespaces.push(ns.clone());
+                    self.namespaces.len()
+                }
+            },
+        };
+        let name = meta.name.clone().unwrap_or_default();
+        let key = (self.kinds[kind_index].2, namespace, name);
+        if let Some(&first) = self.seen.get(&key) {
+            self.problems.push(Problem::Collision {
+                construct,
+                first,
+                object: std::mem::take(object),
+            });
+            return;
+        }
+        let path = if kind == "Namespace" && api_version == "v1" {
+            format!("{env}/k8s/{}.yaml", key.2)
+        } else if let Some(ns) = &meta.namespace {
+            format!("{env}/k8s/{ns}.yaml")
+        } else {
+            format!("{env}/k8s/{CLUSTER_FILE}")
+        };
+        let file = self.files.entry(path).or_default();
+        if file.namespace.is_none() && meta.namespace.is_some() {
+            file.namespace.clone_from(&meta.namespace);
+        }
+        let start = file.buf.len();
+        file.buf.push_str("---\n");
+        if let Err(err) = manifest.write_yaml(&mut file.buf) {
+            file.buf.truncate(start);
+            self.problems.push(Problem::Serialize {
+                construct,
+                object: std::mem::take(object),
+                error: err.to_string(),
+            });
+            return;
+        }
+        file.docs.push(Doc {
+            rank: yaml::kind_rank(kind),
+            kind: kind_index,
+            namespaced: meta.namespace.is_some(),
+            name: key.2.clone(),
+            span: start..file.buf.len(),
+        });
+        self.seen.insert(key, construct);
+        self.objects += 1;
+    }
+}
+
+impl Files {
+    /// The index of (API version, kind) in `kinds`, added if new (there are few distinct kinds).
+    fn kind_index(&mut self, api_version: &str, kind: &str) -> usize {
+        if let Some(i) = self
+            .kinds
+            .iter()
+            .position(|(a, k, _)| a == api_version && k == kind)
+        {
+            return i;
+        }
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let group_kind = match self
+            .group_kinds
+            .iter()
+            .position(|(g, k)| g == group && k == kind)
+        {
+            Some(i) => i,
+            None => {
+                self.group_kinds.push((group.to_owned(), kind.to_owned()));
+                self.group_kinds.len() - 1
+            }
+        };
+        self.kinds
+            .push((api_version.to_owned(), kind.to_owned(), group_kind));
+        self.kinds.len() - 1
+    }
+}
+
+/// FNV-1a, for the identity map: its keys are short and not chosen by an adversary.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// `manifest.json`: the index of every file and the objects in it (keys in sorted order).
+#[derive(Serialize)]
+struct Index<'a> {
+    app: &'a str,
+    files: Vec<IndexFile>,
+    generator: &'static str,
+}
+
+#[derive(Serialize)]
+struct IndexFile {
+    objects: Vec<String>,
+    path: String,
 }
 
 /// Synthesizes `app`: runs aspects, validates every construct, renders, runs object aspects and
@@ -49,123 +252,162 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
         Box::new(DefaultResources::girder()),
         Box::new(ResourceChecks),
     ];
-    let mut files: BTreeMap<String, Vec<Doc>> = BTreeMap::new();
-    let mut seen: HashMap<String, String> = HashMap::new();
-    let mut objects = 0;
-    app.for_each_construct(|cx, c| {
-        if broken.contains(cx.path.as_str()) {
-            return;
-        }
-        let mut out = girder_core::Emitted::new();
-        c.render(cx, &mut out);
-        let aspects = app.aspects_for(cx.node);
-        for artifact in out.drain() {
-            let artifact = match artifact.downcast::<Diagnostic>() {
-                Ok(d) => {
-                    diags.push(*d);
-                    continue;
+    let mut paths: Vec<String> = Vec::new();
+    // Jobs travel in batches: one message per object would cost a thread wake-up each.
+    let (tx, rx) = mpsc::sync_channel::<Vec<Job>>(4);
+    // Serialized objects come back to be dropped here: freeing memory in the thread that
+    // allocated it avoids contention inside the allocator.
+    let (back_tx, back_rx) = mpsc::channel::<Vec<Job>>();
+    let files = std::thread::scope(|scope| {
+        let worker = scope.spawn(move || {
+            let mut files = Files::default();
+            for mut batch in rx {
+                for job in &mut batch {
+                    files.take(job);
                 }
-                Err(other) => other,
+                let _ = back_tx.send(batch);
+            }
+            files
+        });
+        let mut env: Option<Arc<str>> = None;
+        let mut batch = Vec::with_capacity(BATCH);
+        app.for_each_construct(|cx, c| {
+            if broken.contains(cx.path.as_str()) {
+                return;
+            }
+            let mut out = girder_core::Emitted::new();
+            c.render(cx, &mut out);
+            if out.is_empty() {
+                return;
+            }
+            let construct = paths.len();
+            paths.push(cx.path.to_string());
+            let env = match &env {
+                Some(e) if **e == *cx.env => e.clone(),
+                _ => env.insert(Arc::from(cx.env)).clone(),
             };
-            let mut manifest = match artifact.downcast::<Manifest>() {
-                Ok(m) => *m,
-                Err(_) => {
-                    diags.push(
-                        Diagnostic::error(cx.path.as_str(), "emitted an artifact no target knows")
-                            .hint("this is a bug in the construct: emit a `Manifest` or a `Diagnostic`"),
-                    );
-                    continue;
+            let aspects = app.aspects_for(cx.node);
+            for artifact in out.drain() {
+                let artifact = match artifact.downcast::<Diagnostic>() {
+                    Ok(d) => {
+                        diags.push(*d);
+                        continue;
+                    }
+                    Err(other) => other,
+                };
+                let mut manifest = match artifact.downcast::<Manifest>() {
+                    Ok(m) => *m,
+                    Err(_) => {
+                        diags.push(
+                            Diagnostic::error(cx.path.as_str(), "emitted an artifact no target knows")
+                                .hint("this is a bug in the construct: emit a `Manifest` or a `Diagnostic`"),
+                        );
+                        continue;
+                    }
+                };
+                let object = manifest.describe();
+                for aspect in aspects.iter().map(|a| a.as_ref()).chain(builtin.iter().map(|a| a.as_ref())) {
+                    let target: &mut dyn Any = &mut manifest;
+                    aspect.visit(&mut Visit::new(cx.path.as_str(), cx.env, Some(&object), target, &mut diags));
                 }
-            };
-            let object = manifest.describe();
-            for aspect in aspects.iter().map(|a| a.as_ref()).chain(builtin.iter().map(|a| a.as_ref())) {
-                let target: &mut dyn Any = &mut manifest;
-                aspect.visit(&mut Visit::new(cx.path.as_str(), cx.env, Some(&object), target, &mut diags));
+                batch.push(Job { manifest, object, construct, env: env.clone() });
+                if batch.len() == BATCH {
+                    // Drop what the worker finished, and reuse its vector for the next batch.
+                    let mut next = None;
+                    while let Ok(mut done) = back_rx.try_recv() {
+                        done.clear();
+                        next = Some(done);
+                    }
+                    // The worker only stops when the channel closes, so sending cannot fail.
+                    let next = next.unwrap_or_else(|| Vec::with_capacity(BATCH));
+                    let _ = tx.send(std::mem::replace(&mut batch, next));
+                }
             }
-            let obj = manifest.object();
-            let meta = obj.meta();
-            // Identity: API group and `Kind namespace/name` (the version may differ between two
-            // objects that the API server would still store as one).
-            let group = obj.api_version().rsplit_once('/').map_or("", |(g, _)| g);
-            let key = format!("{group} {object}");
-            if let Some(first) = seen.get(&key) {
-                diags.push(
-                    Diagnostic::error(cx.path.as_str(), format!("{object} is also emitted by `{first}`"))
-                        .object(object.clone())
-                        .hint("two constructs derive the same object name: rename one of them"),
-                );
-                continue;
-            }
-            seen.insert(key, cx.path.to_string());
-            objects += 1;
-            let file = if obj.kind() == "Namespace" && obj.api_version() == "v1" {
-                format!("{}/k8s/{}.yaml", cx.env, meta.name.as_deref().unwrap_or_default())
-            } else if let Some(ns) = &meta.namespace {
-                format!("{}/k8s/{ns}.yaml", cx.env)
-            } else {
-                format!("{}/k8s/{CLUSTER_FILE}", cx.env)
-            };
-            // Serialize now and drop the object: only its YAML is kept until the files are joined.
-            let mut text = String::with_capacity(1024);
-            if let Err(err) = manifest.write_yaml(&mut text) {
-                diags.push(
-                    Diagnostic::error(cx.path.as_str(), err.to_string())
-                        .object(object.clone())
-                        .hint("this is a bug in Girder or in a custom resource type: please report it"),
-                );
-                continue;
-            }
-            let doc = Doc {
-                rank: yaml::kind_rank(obj.kind()),
-                kind: obj.kind().to_owned(),
-                namespace: meta.namespace.clone(),
-                name: meta.name.clone(),
-                api_version: obj.api_version().to_owned(),
-                object,
-                yaml: text,
-            };
-            files.entry(file).or_default().push(doc);
+        });
+        if !batch.is_empty() {
+            let _ = tx.send(batch);
         }
+        drop(tx);
+        worker.join()
     });
+    let files = match files {
+        Ok(files) => files,
+        Err(_) => {
+            diags.push(
+                Diagnostic::error(app.name(), "the serializing thread panicked")
+                    .hint("this is a bug in Girder: please report it"),
+            );
+            return Err(diags);
+        }
+    };
+    for problem in files.problems {
+        diags.push(match problem {
+            Problem::Collision {
+                construct,
+                first,
+                object,
+            } => Diagnostic::error(
+                paths[construct].as_str(),
+                format!("{object} is also emitted by `{}`", paths[first]),
+            )
+            .object(object)
+            .hint("two constructs derive the same object name: rename one of them"),
+            Problem::Serialize {
+                construct,
+                object,
+                error,
+            } => Diagnostic::error(paths[construct].as_str(), error)
+                .object(object)
+                .hint("this is a bug in Girder or in a custom resource type: please report it"),
+        });
+    }
     if diags.has_errors() {
         return Err(diags);
     }
+    let kinds = files.kinds;
+    let mut sorted: Vec<(String, File)> = files.files.into_iter().collect();
+    sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut assembly = Assembly {
         files: BTreeMap::new(),
         warnings: diags,
-        objects,
+        objects: files.objects,
     };
-    let mut index = Vec::with_capacity(files.len());
-    for (path, mut docs) in files {
-        docs.sort_by(|a, b| {
-            (a.rank, &a.kind, &a.namespace, &a.name, &a.api_version).cmp(&(
+    let mut index = Vec::with_capacity(sorted.len());
+    for (path, mut file) in sorted {
+        file.docs.sort_unstable_by(|a, b| {
+            let (ka, kb) = (&kinds[a.kind], &kinds[b.kind]);
+            (a.rank, &ka.1, a.namespaced, &a.name, &ka.0).cmp(&(
                 b.rank,
-                &b.kind,
-                &b.namespace,
+                &kb.1,
+                b.namespaced,
                 &b.name,
-                &b.api_version,
+                &kb.0,
             ))
         });
-        let mut text = String::with_capacity(docs.iter().map(|d| d.yaml.len() + 4).sum());
-        let mut listed = Vec::with_capacity(docs.len());
-        for doc in docs {
-            text.push_str("---\n");
-            text.push_str(&doc.yaml);
-            listed.push(serde_json::Value::String(format!(
-                "{} {}",
-                doc.api_version, doc.object
-            )));
-        }
-        index.push(serde_json::json!({ "path": path, "objects": listed }));
-        assembly.files.insert(path, text);
+        let objects = file
+            .docs
+            .iter()
+            .map(|doc| {
+                let (api_version, kind, _) = &kinds[doc.kind];
+                match (&file.namespace, doc.namespaced) {
+                    (Some(ns), true) => format!("{api_version} {kind} {ns}/{}", doc.name),
+                    _ => format!("{api_version} {kind} {}", doc.name),
+                }
+            })
+            .collect();
+        let order = file.docs.into_iter().map(|d| d.span).collect();
+        assembly
+            .files
+            .insert(path.clone(), Text::from_parts(file.buf, order));
+        index.push(IndexFile { objects, path });
     }
-    let manifest = serde_json::json!({
-        "app": app.name(),
-        "generator": concat!("girder ", env!("CARGO_PKG_VERSION")),
-        "files": index,
-    });
-    let mut text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    let index = Index {
+        app: app.name(),
+        files: index,
+        generator: concat!("girder ", env!("CARGO_PKG_VERSION")),
+    };
+    let mut text = serde_json::to_string_pretty(&index).unwrap_or_default();
     text.push('\n');
-    assembly.files.insert(MANIFEST.to_owned(), text);
+    assembly.files.insert(MANIFEST.to_owned(), Text::new(text));
     Ok(assembly)
 }

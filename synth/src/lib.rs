@@ -20,9 +20,11 @@
 mod cli;
 pub mod diff;
 mod engine;
+pub mod text;
 pub mod write;
 
 pub use cli::{
     EXIT_CHANGES, EXIT_INTERNAL, EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, run, run_with,
 };
 pub use engine::{Assembly, CLUSTER_FILE, MANIFEST, synthesize};
+pub use text::Text;

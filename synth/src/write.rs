@@ -94,7 +94,8 @@ fn write_tree(assembly: &Assembly, root: &Path) -> Result<(), WriteError> {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(io_err("create", dir))?;
         }
-        fs::write(&path, text).map_err(io_err("write", &path))?;
+        let mut file = fs::File::create(&path).map_err(io_err("create", &path))?;
+        text.write_to(&mut file).map_err(io_err("write", &path))?;
     }
     fs::create_dir_all(root).map_err(io_err("create", root))
 }

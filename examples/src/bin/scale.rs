@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         return ExitCode::from(74);
     }
     let t_write = t2.elapsed();
-    let bytes: usize = assembly.files.values().map(String::len).sum();
+    let bytes: usize = assembly.files.values().map(|t| t.len()).sum();
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     println!("services:        {n}");
     println!("objects:         {}", assembly.objects);
