@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use girder_core::{Context, name};
+use girder_core::{Context, Path, name};
 
 /// `app.kubernetes.io/name`: the construct's object name.
 pub const NAME: &str = "app.kubernetes.io/name";
@@ -51,6 +51,19 @@ impl Labels {
         BTreeMap::from([
             (NAME.to_owned(), self.name.clone()),
             (INSTANCE.to_owned(), self.instance.clone()),
+        ])
+    }
+
+    /// The selector labels of the construct at `path` whose objects are named `name`, without
+    /// its render context: what a peer needs to select its pods.
+    pub fn selector_of(path: &Path, name: &str) -> BTreeMap<String, String> {
+        let segments: Vec<&str> = path.segments().collect();
+        BTreeMap::from([
+            (NAME.to_owned(), name.to_owned()),
+            (
+                INSTANCE.to_owned(),
+                girder_core::name::derive(&segments, girder_core::name::MAX_LABEL),
+            ),
         ])
     }
 

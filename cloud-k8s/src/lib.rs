@@ -10,8 +10,11 @@
 //! use girder_core::App;
 //! use girder_k8s::KubernetesExt;
 //!
+//! girder_core::environment!(pub Prod = "prod");
+//! girder_k8s::namespace!(pub Web = "web");
+//!
 //! let app = App::new("shop");
-//! let web = app.environment("prod").kubernetes().namespace("web");
+//! let web = app.environment(Prod).kubernetes().namespace(Web);
 //! assert_eq!(web.object_name("api"), "api");
 //! ```
 //!
@@ -29,7 +32,10 @@ pub mod yaml;
 
 pub use object::{Manifest, Object, RawObject};
 pub use overrides::Overrides;
-pub use scope::{DEFAULT_DENY, Kubernetes, KubernetesExt, Namespace, NamespaceSpec};
+pub use scope::{
+    DEFAULT_DENY, Kubernetes, KubernetesExt, Namespace, NamespaceName, NamespaceScope,
+    NamespaceSpec,
+};
 
 /// The k8s-openapi crate Girder's objects come from, for typed edits (`deployment_mut`).
 pub use k8s_openapi;

@@ -1,8 +1,13 @@
 //! Kubernetes scopes: the cluster of an environment, and its namespaces.
 
+use std::any::TypeId;
 use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
 
-use girder_core::{App, Construct, Context, Emitted, Environment, Handle, NodeId, name};
+use girder_core::{
+    App, Construct, Context, Emitted, Environment, EnvironmentName, Handle, NodeId, name,
+};
 use k8s_openapi::api::core::v1::Namespace as NamespaceObject;
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -13,59 +18,116 @@ use crate::object::Manifest;
 /// The name of the NetworkPolicy that denies all traffic in every Girder namespace.
 pub const DEFAULT_DENY: &str = "default-deny";
 
+/// The identity of a Kubernetes namespace as a type: declare one with
+/// [`namespace!`](crate::namespace).
+///
+/// Workloads, secrets and config maps carry their namespace's type, so a secret of one namespace
+/// cannot be used by a workload of another: that does not compile, as Kubernetes would not
+/// resolve it either.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a namespace type",
+    label = "expected a namespace declared with `girder::namespace!`",
+    note = "declare the namespace once, e.g. `girder::namespace!(pub Shop = \"shop\");`, then call `env.kubernetes().namespace(Shop)`"
+)]
+pub trait NamespaceName: Copy + fmt::Debug + 'static {
+    /// The namespace's name.
+    const NAME: &'static str;
+}
+
+/// Declares a namespace type: `girder::namespace!(pub Shop = "shop");`.
+///
+/// ```
+/// girder_core::environment!(pub Prod = "prod");
+/// girder_k8s::namespace!(pub Shop = "shop");
+///
+/// use girder_k8s::KubernetesExt;
+/// let app = girder_core::App::new("store");
+/// let shop = app.environment(Prod).kubernetes().namespace(Shop);
+/// assert_eq!(shop.name(), "shop");
+/// ```
+#[macro_export]
+macro_rules! namespace {
+    ($(#[$meta:meta])* $vis:vis $ty:ident = $name:literal) => {
+        #[doc = concat!("The `", $name, "` namespace.")]
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+        $vis struct $ty;
+
+        impl $crate::NamespaceName for $ty {
+            const NAME: &'static str = $name;
+        }
+    };
+}
+
 /// The Kubernetes cluster of an environment: the scope of namespaces and cluster-wide objects.
 ///
 /// ```
-/// use girder_core::App;
-/// use girder_k8s::KubernetesExt;
+/// girder_core::environment!(pub Prod = "prod");
+/// girder_k8s::namespace!(pub Web = "web");
 ///
-/// let app = App::new("shop");
-/// let ns = app.environment("prod").kubernetes().namespace("web");
+/// use girder_k8s::KubernetesExt;
+/// let app = girder_core::App::new("shop");
+/// let ns = app.environment(Prod).kubernetes().namespace(Web);
 /// assert_eq!(ns.name(), "web");
 /// ```
-#[derive(Clone, Debug)]
-pub struct Kubernetes {
-    env: Environment,
+pub struct Kubernetes<E> {
+    env: Environment<E>,
+}
+
+impl<E> Clone for Kubernetes<E> {
+    fn clone(&self) -> Self {
+        Kubernetes {
+            env: self.env.clone(),
+        }
+    }
+}
+
+impl<E: EnvironmentName> fmt::Debug for Kubernetes<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Kubernetes").field(&E::NAME).finish()
+    }
 }
 
 /// Gives every [`Environment`] its Kubernetes cluster.
-pub trait KubernetesExt {
+pub trait KubernetesExt<E> {
     /// The environment's Kubernetes cluster, whose output goes to `<env>/k8s/`.
-    fn kubernetes(&self) -> Kubernetes;
+    fn kubernetes(&self) -> Kubernetes<E>;
 }
 
-impl KubernetesExt for Environment {
-    fn kubernetes(&self) -> Kubernetes {
+impl<E: EnvironmentName> KubernetesExt<E> for Environment<E> {
+    fn kubernetes(&self) -> Kubernetes<E> {
         Kubernetes { env: self.clone() }
     }
 }
 
-impl Kubernetes {
-    /// The namespace `name`, created on first use; a namespace is also a construct with id `name`.
-    pub fn namespace(&self, name: &str) -> Namespace {
+impl<E: EnvironmentName> Kubernetes<E> {
+    /// The namespace `N` (declared with [`namespace!`](crate::namespace)), created on first use;
+    /// a namespace is also a construct whose id is its name.
+    pub fn namespace<N: NamespaceName>(&self, _namespace: N) -> Namespace<E, N> {
         let app = self.env.app();
         let existing = app
-            .child(self.env.node(), name)
+            .child(self.env.node(), N::NAME)
             .and_then(|n| app.handle::<NamespaceSpec>(n));
         let handle = existing.unwrap_or_else(|| {
             app.add(
                 self.env.node(),
-                name,
+                N::NAME,
                 NamespaceSpec {
-                    name: name.to_owned(),
+                    name: N::NAME.to_owned(),
                     labels: BTreeMap::new(),
                 },
             )
         });
+        app.claim(handle.node(), TypeId::of::<N>(), std::any::type_name::<N>());
         Namespace {
             handle,
-            name: name.to_owned(),
             env: self.env.clone(),
+            _namespace: PhantomData,
         }
     }
 
     /// The environment.
-    pub fn environment(&self) -> &Environment {
+    pub fn environment(&self) -> &Environment<E> {
         &self.env
     }
 
@@ -83,17 +145,32 @@ impl Kubernetes {
 /// A Kubernetes namespace: the scope of workloads. It emits the `Namespace` object (Pod Security
 /// Admission `restricted`) and a NetworkPolicy that denies all ingress and egress, so that every
 /// allowed flow is one that a construct declared.
-#[derive(Clone, Debug)]
-pub struct Namespace {
+pub struct Namespace<E, N> {
     handle: Handle<NamespaceSpec>,
-    name: String,
-    env: Environment,
+    env: Environment<E>,
+    _namespace: PhantomData<fn() -> N>,
 }
 
-impl Namespace {
+impl<E, N> Clone for Namespace<E, N> {
+    fn clone(&self) -> Self {
+        Namespace {
+            handle: self.handle.clone(),
+            env: self.env.clone(),
+            _namespace: PhantomData,
+        }
+    }
+}
+
+impl<E: EnvironmentName, N: NamespaceName> fmt::Debug for Namespace<E, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Namespace({}/{})", E::NAME, N::NAME)
+    }
+}
+
+impl<E: EnvironmentName, N: NamespaceName> Namespace<E, N> {
     /// The namespace's name.
-    pub fn name(&self) -> &str {
-        &self.name
+    pub fn name(&self) -> &'static str {
+        N::NAME
     }
 
     /// The namespace's node, the parent of the constructs created in it.
@@ -107,7 +184,7 @@ impl Namespace {
     }
 
     /// The environment.
-    pub fn environment(&self) -> &Environment {
+    pub fn environment(&self) -> &Environment<E> {
         &self.env
     }
 
@@ -120,6 +197,32 @@ impl Namespace {
     pub fn label(&self, key: impl Into<String>, value: impl Into<String>) -> &Self {
         self.handle
             .update(|ns| ns.labels.insert(key.into(), value.into()));
+        self
+    }
+}
+
+/// A scope Kubernetes workloads can be created in: a [`Namespace`].
+///
+/// Workload constructors take `&impl NamespaceScope`, so a workload created directly in an
+/// environment, a cluster or an AWS stack does not compile.
+#[diagnostic::on_unimplemented(
+    message = "Kubernetes workloads are created inside a namespace, and `{Self}` is not one",
+    label = "expected `&Namespace<_, _>`",
+    note = "get the namespace from the cluster, e.g. `let ns = env.kubernetes().namespace(Shop);`, and pass `&ns`"
+)]
+pub trait NamespaceScope {
+    /// The environment type.
+    type Env: EnvironmentName;
+    /// The namespace type.
+    type Ns: NamespaceName;
+    /// The namespace.
+    fn namespace(&self) -> &Namespace<Self::Env, Self::Ns>;
+}
+
+impl<E: EnvironmentName, N: NamespaceName> NamespaceScope for Namespace<E, N> {
+    type Env = E;
+    type Ns = N;
+    fn namespace(&self) -> &Namespace<E, N> {
         self
     }
 }

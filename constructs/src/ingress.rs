@@ -1,6 +1,10 @@
 //! [`Ingress`] with TLS from cert-manager, and the [`LetsEncrypt`] issuer behind it.
 
-use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, Handle, name};
+use std::marker::PhantomData;
+
+use girder_core::{
+    Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle, name,
+};
 use girder_k8s::crd::cert_manager::{
     AcmeIssuer, AcmeSolver, Certificate, CertificatePrivateKey, CertificateSpec, ClusterIssuer,
     ClusterIssuerSpec, Http01Ingress, Http01Solver, IssuerRef, PrivateKeyAlgorithm, RotationPolicy,
@@ -12,7 +16,7 @@ use girder_k8s::k8s_openapi::api::networking::v1::{
 };
 use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use girder_k8s::labels::Labels;
-use girder_k8s::{Kubernetes, Manifest, Namespace};
+use girder_k8s::{Kubernetes, Manifest, NamespaceName, NamespaceScope};
 
 use crate::WebService;
 use crate::workload::Peer;
@@ -71,15 +75,18 @@ pub const LETS_ENCRYPT_STAGING: &str = "https://acme-staging-v02.api.letsencrypt
 /// use girder_core::App;
 /// use girder_k8s::KubernetesExt;
 ///
+/// girder_core::environment!(pub Prod = "prod");
+///
 /// let app = App::new("shop");
-/// let k8s = app.environment("prod").kubernetes();
+/// let k8s = app.environment(Prod).kubernetes();
 /// let issuer = LetsEncrypt::new(&k8s, "letsencrypt").email("ops@example.com").build();
 /// assert_eq!(issuer.name(), "letsencrypt");
 /// ```
 #[derive(Clone, Debug)]
-pub struct LetsEncrypt {
+pub struct LetsEncrypt<E> {
     handle: Handle<LetsEncryptSpec>,
     name: String,
+    _env: PhantomData<fn() -> E>,
 }
 
 /// The model of a [`LetsEncrypt`] issuer.
@@ -94,11 +101,11 @@ pub struct LetsEncryptSpec {
 // `new` starts a builder whose `build` returns the construct, as bon builders do.
 #[allow(clippy::new_ret_no_self)]
 #[bon::bon]
-impl LetsEncrypt {
+impl<E: EnvironmentName> LetsEncrypt<E> {
     /// Starts an issuer with id `id` in the cluster; the account `email` is required.
     #[builder(start_fn = new, finish_fn = build)]
     pub fn create(
-        #[builder(start_fn)] cluster: &Kubernetes,
+        #[builder(start_fn)] cluster: &Kubernetes<E>,
         #[builder(start_fn, into)] id: String,
         /// Where Let's Encrypt sends expiry notices.
         #[builder(into)]
@@ -109,7 +116,7 @@ impl LetsEncrypt {
         /// The controller that serves HTTP-01 challenges (default: ingress-nginx).
         #[builder(default = IngressController::nginx())]
         controller: IngressController,
-    ) -> LetsEncrypt {
+    ) -> LetsEncrypt<E> {
         let name = name::derive(&[&id], name::MAX_LABEL);
         let server = if staging {
             LETS_ENCRYPT_STAGING
@@ -125,11 +132,12 @@ impl LetsEncrypt {
         LetsEncrypt {
             handle: cluster.app().add(cluster.node(), id, spec),
             name,
+            _env: PhantomData,
         }
     }
 }
 
-impl LetsEncrypt {
+impl<E> LetsEncrypt<E> {
     /// The `ClusterIssuer`'s name.
     pub fn name(&self) -> &str {
         &self.name
@@ -185,6 +193,40 @@ impl Construct for LetsEncryptSpec {
     }
 }
 
+/// A certificate issuer usable by the Ingresses of environment `E`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot issue certificates for an Ingress of environment `{E}`",
+    label = "an issuer of another environment",
+    note = "a ClusterIssuer exists only in its own cluster: create a `LetsEncrypt` issuer in `{E}`'s cluster and pass it"
+)]
+pub trait Issuer<E> {
+    /// The ClusterIssuer's name.
+    fn issuer_name(&self) -> &str;
+}
+
+impl<E> Issuer<E> for LetsEncrypt<E> {
+    fn issuer_name(&self) -> &str {
+        self.name()
+    }
+}
+
+/// A service an Ingress of namespace `N` in environment `E` can route to.
+#[diagnostic::on_unimplemented(
+    message = "an Ingress of namespace `{N}` cannot route to `{Self}`",
+    label = "not a service of namespace `{N}` in `{E}`",
+    note = "Kubernetes resolves an Ingress backend in the Ingress's own namespace: create an Ingress in the service's namespace, or route to a service of `{N}`"
+)]
+pub trait Routable<E, N> {
+    /// The service.
+    fn web_service(&self) -> &WebService<E, N>;
+}
+
+impl<E, N> Routable<E, N> for WebService<E, N> {
+    fn web_service(&self) -> &WebService<E, N> {
+        self
+    }
+}
+
 /// HTTPS routing from outside the cluster to services of one namespace, with a certificate
 /// issued by cert-manager. Each [`Ingress::route`] also admits the ingress controller's pods in the
 /// routed service's NetworkPolicy, on its port only.
@@ -194,18 +236,21 @@ impl Construct for LetsEncryptSpec {
 /// use girder_core::App;
 /// use girder_k8s::KubernetesExt;
 ///
+/// girder_core::environment!(pub Prod = "prod");
+/// girder_k8s::namespace!(pub Web = "web");
+///
 /// let app = App::new("shop");
-/// let k8s = app.environment("prod").kubernetes();
-/// let ns = k8s.namespace("web");
+/// let k8s = app.environment(Prod).kubernetes();
+/// let ns = k8s.namespace(Web);
 /// let issuer = LetsEncrypt::new(&k8s, "letsencrypt").email("ops@example.com").build();
 /// let api = WebService::new(&ns, "api").image("ghcr.io/acme/api:1.4.2").port(8080).build();
 /// let public = Ingress::new(&ns, "public").host("api.example.com").issuer(&issuer).build();
 /// public.route("/", &api);
 /// ```
 #[derive(Clone, Debug)]
-pub struct Ingress {
+pub struct Ingress<E, N> {
     handle: Handle<IngressSpecModel>,
-    namespace: String,
+    _scope: PhantomData<fn() -> (E, N)>,
 }
 
 /// The model of an [`Ingress`].
@@ -230,40 +275,42 @@ struct Route {
 // `new` starts a builder whose `build` returns the construct, as bon builders do.
 #[allow(clippy::new_ret_no_self)]
 #[bon::bon]
-impl Ingress {
+impl<E: EnvironmentName, N: NamespaceName> Ingress<E, N> {
     /// Starts an ingress with id `id` in `namespace`; `host` and `issuer` are required.
     #[builder(start_fn = new, finish_fn = build)]
     pub fn create(
-        #[builder(start_fn)] namespace: &Namespace,
+        #[builder(start_fn)] scope: &impl NamespaceScope<Env = E, Ns = N>,
         #[builder(start_fn, into)] id: String,
         /// The public host name, e.g. `api.example.com`.
         #[builder(into)]
         host: String,
-        /// The issuer of its TLS certificate.
-        issuer: &LetsEncrypt,
+        /// The issuer of its TLS certificate (of the same environment).
+        issuer: &impl Issuer<E>,
         /// The controller that serves it (default: ingress-nginx).
         #[builder(default = IngressController::nginx())]
         controller: IngressController,
-    ) -> Ingress {
+    ) -> Ingress<E, N> {
+        let namespace = scope.namespace();
         let spec = IngressSpecModel {
             name: namespace.object_name(&id),
             namespace: namespace.name().to_owned(),
             host,
-            issuer: issuer.name().to_owned(),
+            issuer: issuer.issuer_name().to_owned(),
             controller,
             routes: Vec::new(),
         };
         Ingress {
             handle: namespace.app().add(namespace.node(), id, spec),
-            namespace: namespace.name().to_owned(),
+            _scope: PhantomData,
         }
     }
 }
 
-impl Ingress {
-    /// Routes requests whose path starts with `path` to `service`, and admits the ingress
-    /// controller in `service`'s NetworkPolicy.
-    pub fn route(&self, path: impl Into<String>, service: &WebService) -> &Self {
+impl<E: EnvironmentName, N: NamespaceName> Ingress<E, N> {
+    /// Routes requests whose path starts with `path` to `service` (of the same namespace, as
+    /// Kubernetes requires), and admits the ingress controller in `service`'s NetworkPolicy.
+    pub fn route(&self, path: impl Into<String>, service: &impl Routable<E, N>) -> &Self {
+        let service = service.web_service();
         let path = path.into();
         if !service.handle().app().same(self.handle.app()) {
             self.handle.app().report(
@@ -275,24 +322,22 @@ impl Ingress {
             );
             return self;
         }
-        let (namespace, peer) = self.handle.update(|s| {
+        let peer = self.handle.update(|s| {
             s.routes.push(Route {
                 path,
                 service: service.name().to_owned(),
                 port: service.port().name().to_owned(),
                 namespace: service.namespace().to_owned(),
             });
-            (s.namespace.clone(), s.controller.peer())
+            s.controller.peer()
         });
-        if namespace == service.namespace() {
-            service.allow_from(peer);
-        }
+        service.allow_from(peer);
         self
     }
 
     /// The namespace of the ingress.
-    pub fn namespace(&self) -> &str {
-        &self.namespace
+    pub fn namespace(&self) -> &'static str {
+        N::NAME
     }
 }
 

@@ -8,8 +8,11 @@
 //! use girder_core::App;
 //! use girder_k8s::KubernetesExt;
 //!
+//! girder_core::environment!(pub Prod = "prod");
+//! girder_k8s::namespace!(pub Web = "web");
+//!
 //! let app = App::new("shop");
-//! let ns = app.environment("prod").kubernetes().namespace("web");
+//! let ns = app.environment(Prod).kubernetes().namespace(Web);
 //! let api = WebService::new(&ns, "api").image("ghcr.io/acme/api:1.4.2").port(8080).build();
 //! assert_eq!(api.port().number(), 8080);
 //! ```
@@ -17,15 +20,22 @@
 //! This crate has no cargo features.
 
 mod ingress;
+pub mod secret;
 mod web_service;
+pub mod wiring;
 mod workload;
 
+#[doc(hidden)]
+pub mod __private {
+    pub use girder_core::EnvironmentName;
+    pub use girder_k8s::{Namespace, NamespaceName};
+}
+
 pub use ingress::{
-    Ingress, IngressController, IngressSpecModel, LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING,
-    LetsEncrypt, LetsEncryptSpec,
+    Ingress, IngressController, IngressSpecModel, Issuer, LETS_ENCRYPT_PRODUCTION,
+    LETS_ENCRYPT_STAGING, LetsEncrypt, LetsEncryptSpec, Routable,
 };
+pub use secret::{Key, KeySource, SecretKey};
 pub use web_service::{DEFAULT_UID, Replicas, WebService, WebServiceSpec};
-pub use workload::{
-    ConfigMapKeyRef, EnvValue, ExistingConfigMap, ExistingSecret, Peer, Port, Probe, Protocol,
-    SecretKeyRef,
-};
+pub use wiring::{Address, Connection, EnvValue, InEnvironment, IntoEnv, Server};
+pub use workload::{Peer, Port, Probe, Protocol};

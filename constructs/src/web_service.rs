@@ -1,10 +1,16 @@
 //! [`WebService`]: a stateless HTTP service, production-ready by default.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
 use std::ops::RangeInclusive;
+use std::rc::Rc;
 
 use bon::bon;
-use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, Handle};
+use girder_core::{
+    Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle, NodeId,
+};
 use girder_k8s::k8s_openapi::Resource;
 use girder_k8s::k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment,
@@ -28,9 +34,10 @@ use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, 
 use girder_k8s::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use girder_k8s::labels::Labels;
 use girder_k8s::quantity::Resources;
-use girder_k8s::{Manifest, Namespace, Object, Overrides};
+use girder_k8s::{Manifest, NamespaceName, NamespaceScope, Object, Overrides};
 
-use crate::workload::{EnvValue, Peer, Port, Probe, env_to_k8s, validate_env};
+use crate::wiring::{Client, Connection, Endpoint, EnvValue, InEnvironment, IntoEnv, Server};
+use crate::workload::{Peer, Port, Probe, env_to_k8s, validate_env};
 
 /// How many pods run: a fixed number, or a range the HorizontalPodAutoscaler scales within.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,8 +92,11 @@ pub const DEFAULT_UID: i64 = 10001;
 /// use girder_core::App;
 /// use girder_k8s::KubernetesExt;
 ///
+/// girder_core::environment!(pub Prod = "prod");
+/// girder_k8s::namespace!(pub Web = "web");
+///
 /// let app = App::new("shop");
-/// let ns = app.environment("prod").kubernetes().namespace("web");
+/// let ns = app.environment(Prod).kubernetes().namespace(Web);
 /// let api = WebService::new(&ns, "api")
 ///     .image("ghcr.io/acme/api:1.4.2")
 ///     .port(8080)
@@ -103,15 +113,54 @@ pub const DEFAULT_UID: i64 = 10001;
 /// # use girder_constructs::WebService;
 /// # use girder_core::App;
 /// # use girder_k8s::KubernetesExt;
-/// # let ns = App::new("shop").environment("prod").kubernetes().namespace("web");
+/// # girder_core::environment!(pub Prod = "prod");
+/// # girder_k8s::namespace!(pub Web = "web");
+/// # let ns = App::new("shop").environment(Prod).kubernetes().namespace(Web);
 /// let api = WebService::new(&ns, "api").port(8080).build();
 /// ```
-#[derive(Clone, Debug)]
-pub struct WebService {
+///
+/// Nor does one created outside a namespace:
+///
+/// ```compile_fail
+/// # use girder_constructs::WebService;
+/// # use girder_core::App;
+/// # use girder_k8s::KubernetesExt;
+/// # girder_core::environment!(pub Prod = "prod");
+/// let k8s = App::new("shop").environment(Prod).kubernetes();
+/// let api = WebService::new(&k8s, "api").image("ghcr.io/acme/api:1.4.2").port(8080).build();
+/// ```
+pub struct WebService<E, N> {
     handle: Handle<WebServiceSpec>,
     name: String,
-    namespace: String,
     port: Port,
+    _scope: PhantomData<fn() -> (E, N)>,
+}
+
+impl<E, N> Clone for WebService<E, N> {
+    fn clone(&self) -> Self {
+        WebService {
+            handle: self.handle.clone(),
+            name: self.name.clone(),
+            port: self.port.clone(),
+            _scope: PhantomData,
+        }
+    }
+}
+
+impl<E: EnvironmentName, N: NamespaceName> fmt::Debug for WebService<E, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WebService({})", self.handle.path())
+    }
+}
+
+/// A connection this service opens, as its model keeps it.
+#[derive(Debug, Clone)]
+struct Edge {
+    server: NodeId,
+    server_path: String,
+    peer: Peer,
+    port: Port,
+    kept: Rc<Cell<bool>>,
 }
 
 /// The model of a [`WebService`]: what aspects see when they visit it.
@@ -137,17 +186,19 @@ pub struct WebServiceSpec {
     env: Vec<(String, EnvValue)>,
     ingress_from: Vec<Peer>,
     egress_to: Vec<(Peer, Port)>,
+    connections: Vec<Edge>,
+    clients: Vec<Client>,
     overrides: Overrides,
 }
 
 // `new` starts a builder whose `build` returns the construct, as bon builders do.
 #[allow(clippy::new_ret_no_self)]
 #[bon]
-impl WebService {
+impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
     /// Starts a web service with id `id` in `namespace`; `image` and `port` are required.
     #[builder(start_fn = new, finish_fn = build)]
     pub fn create(
-        #[builder(start_fn)] namespace: &Namespace,
+        #[builder(start_fn)] scope: &impl NamespaceScope<Env = E, Ns = N>,
         #[builder(start_fn, into)] id: String,
         /// The container image, e.g. `ghcr.io/acme/api:1.4.2` (pin a tag or a digest).
         #[builder(into)]
@@ -179,7 +230,8 @@ impl WebService {
         /// The arguments (default: the image's).
         #[builder(default, with = |items: impl IntoIterator<Item = impl Into<String>>| items.into_iter().map(Into::into).collect())]
         args: Vec<String>,
-    ) -> WebService {
+    ) -> WebService<E, N> {
+        let namespace = scope.namespace();
         let name = namespace.object_name(&id);
         let spec = WebServiceSpec {
             name: name.clone(),
@@ -198,27 +250,29 @@ impl WebService {
             env: Vec::new(),
             ingress_from: Vec::new(),
             egress_to: Vec::new(),
+            connections: Vec::new(),
+            clients: Vec::new(),
             overrides: Overrides::default(),
         };
         let handle = namespace.app().add(namespace.node(), id, spec);
         WebService {
             handle,
             name,
-            namespace: namespace.name().to_owned(),
             port,
+            _scope: PhantomData,
         }
     }
 }
 
-impl WebService {
+impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
     /// The object name of its Deployment, Service and the rest.
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The namespace it runs in.
-    pub fn namespace(&self) -> &str {
-        &self.namespace
+    pub fn namespace(&self) -> &'static str {
+        N::NAME
     }
 
     /// The port it listens on.
@@ -231,20 +285,55 @@ impl WebService {
         &self.handle
     }
 
-    /// Sets environment variable `name` to a literal or a Secret or ConfigMap key.
-    pub fn env(&self, name: impl Into<String>, value: impl Into<EnvValue>) -> &Self {
-        self.handle
-            .update(|s| s.env.push((name.into(), value.into())));
+    /// Sets environment variable `name` to a literal, a key of a Secret or ConfigMap of this
+    /// namespace, or an address from one of this service's connections.
+    pub fn env(&self, name: impl Into<String>, value: impl IntoEnv<E, N>) -> &Self {
+        let value = value.into_env();
+        self.handle.update(|s| s.env.push((name.into(), value)));
         self
     }
 
-    /// Admits traffic from `peer` to the port.
+    /// Connects to `server`: this service may open connections to the server's port, the
+    /// server admits them, and the returned [`Connection`] gives the address to put in the
+    /// environment. Both NetworkPolicies get exactly that rule.
+    pub fn connect<S>(&self, server: &S) -> Connection<E>
+    where
+        S: Server + InEnvironment<E>,
+    {
+        let endpoint = server.endpoint();
+        let kept = Rc::new(Cell::new(false));
+        let peer = Peer::NamespacePods {
+            namespace: endpoint.namespace.to_owned(),
+            labels: endpoint.selector.clone(),
+        };
+        self.handle.update(|s| {
+            s.connections.push(Edge {
+                server: endpoint.node,
+                server_path: endpoint.path.clone(),
+                peer,
+                port: endpoint.port.clone(),
+                kept: kept.clone(),
+            })
+        });
+        server.admit(Client {
+            node: self.handle.node(),
+            path: self.handle.path().to_string(),
+            namespace: N::NAME,
+            selector: Labels::selector_of(&self.handle.path(), &self.name),
+        });
+        Connection::new(endpoint, kept)
+    }
+
+    /// Admits traffic from `peer` to the port: for peers outside this program (an ingress
+    /// controller, a monitoring namespace). Services of this program connect with
+    /// [`WebService::connect`] instead.
     pub fn allow_from(&self, peer: Peer) -> &Self {
         self.handle.update(|s| s.ingress_from.push(peer));
         self
     }
 
-    /// Lets the pods open connections to `peer` on `port`.
+    /// Lets the pods open connections to `peer` on `port`: for destinations outside this
+    /// program. Services of this program are reached with [`WebService::connect`].
     pub fn allow_to(&self, peer: Peer, port: impl Into<Port>) -> &Self {
         let port = port.into();
         self.handle.update(|s| s.egress_to.push((peer, port)));
@@ -279,6 +368,27 @@ impl WebService {
         self
     }
 }
+
+impl<E: EnvironmentName, N: NamespaceName> Server for WebService<E, N> {
+    fn endpoint(&self) -> Endpoint {
+        let path = self.handle.path();
+        Endpoint {
+            node: self.handle.node(),
+            path: path.to_string(),
+            namespace: N::NAME,
+            selector: Labels::selector_of(&path, &self.name),
+            host: format!("{}.{}.svc.cluster.local", self.name, N::NAME),
+            port: self.port.clone(),
+            scheme: (self.port.name() == "http").then_some("http"),
+        }
+    }
+
+    fn admit(&self, client: Client) {
+        self.handle.update(|s| s.clients.push(client));
+    }
+}
+
+impl<E: EnvironmentName, N: NamespaceName> InEnvironment<E> for WebService<E, N> {}
 
 impl WebServiceSpec {
     fn meta(&self, labels: &Labels) -> ObjectMeta {
@@ -369,9 +479,20 @@ impl WebServiceSpec {
             protocol: Some(p.protocol().as_str().into()),
             ..Default::default()
         };
-        let ingress = (!self.ingress_from.is_empty()).then(|| {
+        let clients = self.clients.iter().map(|c| Peer::NamespacePods {
+            namespace: c.namespace.to_owned(),
+            labels: c.selector.clone(),
+        });
+        let from: Vec<NetworkPolicyPeer> = self
+            .ingress_from
+            .iter()
+            .cloned()
+            .chain(clients)
+            .map(|p| p.to_k8s())
+            .collect();
+        let ingress = (!from.is_empty()).then(|| {
             vec![NetworkPolicyIngressRule {
-                from: Some(self.ingress_from.iter().map(Peer::to_k8s).collect()),
+                from: Some(from),
                 ports: Some(vec![port(&self.port)]),
             }]
         });
@@ -396,9 +517,12 @@ impl WebServiceSpec {
             ]),
         };
         let mut egress = vec![dns];
+        let connections = self.connections.iter().map(|e| (&e.peer, &e.port));
         egress.extend(
             self.egress_to
                 .iter()
+                .map(|(peer, p)| (peer, p))
+                .chain(connections)
                 .map(|(peer, p)| NetworkPolicyEgressRule {
                     to: Some(vec![peer.to_k8s()]),
                     ports: Some(vec![port(p)]),
@@ -414,6 +538,50 @@ impl WebServiceSpec {
             }),
         }
     }
+}
+
+/// Every (direction, peer, port) a NetworkPolicy allows, as comparable text.
+fn policy_peers(policy: &NetworkPolicy) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(spec) = &policy.spec else {
+        return out;
+    };
+    for rule in spec.ingress.iter().flatten() {
+        for peer in rule
+            .from
+            .as_deref()
+            .unwrap_or(&[NetworkPolicyPeer::default()])
+        {
+            for port in rule
+                .ports
+                .as_deref()
+                .unwrap_or(&[NetworkPolicyPort::default()])
+            {
+                out.push(format!("ingress from {} on {}", text(peer), text(port)));
+            }
+        }
+    }
+    for rule in spec.egress.iter().flatten() {
+        for peer in rule
+            .to
+            .as_deref()
+            .unwrap_or(&[NetworkPolicyPeer::default()])
+        {
+            for port in rule
+                .ports
+                .as_deref()
+                .unwrap_or(&[NetworkPolicyPort::default()])
+            {
+                out.push(format!("egress to {} on {}", text(peer), text(port)));
+            }
+        }
+    }
+    out
+}
+
+/// Compact JSON of a policy's part, for [`policy_peers`].
+fn text<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 impl Construct for WebServiceSpec {
@@ -489,7 +657,33 @@ impl Construct for WebServiceSpec {
         }
         self.liveness.validate(path, "liveness", diags);
         self.readiness.validate(path, "readiness", diags);
-        validate_env(path, &self.namespace, &self.env, diags);
+        validate_env(path, &self.env, diags);
+        for edge in &self.connections {
+            let used = self.env.iter().any(
+                |(_, v)| matches!(v, EnvValue::Address { server, .. } if *server == edge.server),
+            );
+            if !used && !edge.kept.get() {
+                diags.push(
+                    Diagnostic::error(
+                        path,
+                        format!("the connection to `{}` is never used", edge.server_path),
+                    )
+                    .cause("no environment variable carries its address, so the NetworkPolicy rules it adds would allow traffic nothing needs")
+                    .hint("pass its address, e.g. `.env(\"API_URL\", conn.url())`, call `conn.keep()` if the program finds the server another way, or remove the `connect`"),
+                );
+            }
+        }
+        for (i, edge) in self.connections.iter().enumerate() {
+            if self.connections[..i]
+                .iter()
+                .any(|e| e.server == edge.server)
+            {
+                diags.push(
+                    Diagnostic::warning(path, format!("connects to `{}` twice", edge.server_path))
+                        .hint("connect once and reuse the connection's addresses"),
+                );
+            }
+        }
         for peer in self
             .ingress_from
             .iter()
@@ -606,10 +800,31 @@ impl Construct for WebServiceSpec {
             }),
             ..Default::default()
         }));
-        manifests.push(Manifest::new(self.network_policy(&labels)));
+        let policy = self.network_policy(&labels);
+        let declared = policy_peers(&policy);
+        manifests.push(Manifest::new(policy));
         let mut diags = Diagnostics::new();
         self.overrides
             .apply(cx.path.as_str(), &mut manifests, &mut diags);
+        // Wiring decides who may talk to whom: an edit must not widen the policy behind its back.
+        for m in &manifests {
+            if let Some(edited) = m.downcast_ref::<NetworkPolicy>() {
+                let extra: Vec<String> = policy_peers(edited)
+                    .into_iter()
+                    .filter(|p| !declared.contains(p))
+                    .collect();
+                if !extra.is_empty() {
+                    diags.push(
+                        Diagnostic::error(
+                            cx.path.as_str(),
+                            format!("an edit widens the NetworkPolicy beyond the wiring: {}", extra.join("; ")),
+                        )
+                        .object(m.describe())
+                        .hint("declare the flow instead: `connect` to a service of this program, or `allow_from`/`allow_to` for peers outside it"),
+                    );
+                }
+            }
+        }
         for d in diags {
             out.push(d);
         }

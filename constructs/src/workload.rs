@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 
 use girder_core::{Diagnostic, Diagnostics};
-use girder_k8s::Namespace;
+
+use crate::secret::KeySource;
+use crate::wiring::EnvValue;
 use girder_k8s::k8s_openapi::api::core::v1::{
     ConfigMapKeySelector, EnvVar, EnvVarSource, HTTPGetAction, Probe as ProbeObject,
     SecretKeySelector, TCPSocketAction,
@@ -238,114 +240,8 @@ impl Probe {
     }
 }
 
-/// A key of an existing Kubernetes Secret in a namespace. Only the reference is ever emitted
-/// (`secretKeyRef`), never the value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretKeyRef {
-    namespace: String,
-    name: String,
-    key: String,
-}
-
-/// A key of an existing ConfigMap in a namespace.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigMapKeyRef {
-    namespace: String,
-    name: String,
-    key: String,
-}
-
-/// An existing Kubernetes Secret, created outside this program (by an operator, or by hand).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExistingSecret {
-    namespace: String,
-    name: String,
-}
-
-impl ExistingSecret {
-    /// The Secret `name` in `namespace`.
-    pub fn new(namespace: &Namespace, name: impl Into<String>) -> Self {
-        ExistingSecret {
-            namespace: namespace.name().to_owned(),
-            name: name.into(),
-        }
-    }
-
-    /// One key of it, for an environment variable.
-    pub fn key(&self, key: impl Into<String>) -> SecretKeyRef {
-        SecretKeyRef {
-            namespace: self.namespace.clone(),
-            name: self.name.clone(),
-            key: key.into(),
-        }
-    }
-}
-
-/// An existing ConfigMap, created outside this program.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExistingConfigMap {
-    namespace: String,
-    name: String,
-}
-
-impl ExistingConfigMap {
-    /// The ConfigMap `name` in `namespace`.
-    pub fn new(namespace: &Namespace, name: impl Into<String>) -> Self {
-        ExistingConfigMap {
-            namespace: namespace.name().to_owned(),
-            name: name.into(),
-        }
-    }
-
-    /// One key of it, for an environment variable.
-    pub fn key(&self, key: impl Into<String>) -> ConfigMapKeyRef {
-        ConfigMapKeyRef {
-            namespace: self.namespace.clone(),
-            name: self.name.clone(),
-            key: key.into(),
-        }
-    }
-}
-
-/// The value of an environment variable: a literal, or a reference resolved by the kubelet.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EnvValue {
-    /// A literal value (never use this for secrets: it is written into the manifest).
-    Literal(String),
-    /// A key of a ConfigMap.
-    ConfigMap(ConfigMapKeyRef),
-    /// A key of a Secret, as a `secretKeyRef`.
-    Secret(SecretKeyRef),
-}
-
-impl From<&str> for EnvValue {
-    fn from(s: &str) -> Self {
-        EnvValue::Literal(s.to_owned())
-    }
-}
-impl From<String> for EnvValue {
-    fn from(s: String) -> Self {
-        EnvValue::Literal(s)
-    }
-}
-impl From<SecretKeyRef> for EnvValue {
-    fn from(r: SecretKeyRef) -> Self {
-        EnvValue::Secret(r)
-    }
-}
-impl From<ConfigMapKeyRef> for EnvValue {
-    fn from(r: ConfigMapKeyRef) -> Self {
-        EnvValue::ConfigMap(r)
-    }
-}
-
-pub(crate) fn validate_env(
-    path: &str,
-    namespace: &str,
-    env: &[(String, EnvValue)],
-    diags: &mut Diagnostics,
-) {
-    for (i, (name, value)) in env.iter().enumerate() {
+pub(crate) fn validate_env(path: &str, env: &[(String, EnvValue)], diags: &mut Diagnostics) {
+    for (i, (name, _)) in env.iter().enumerate() {
         let valid = name
             .bytes()
             .next()
@@ -363,56 +259,50 @@ pub(crate) fn validate_env(
                     .hint("set each variable once; the second value would silently win"),
             );
         }
-        let (what, ns, obj) = match value {
-            EnvValue::Literal(_) => continue,
-            EnvValue::Secret(r) => ("Secret", &r.namespace, &r.name),
-            EnvValue::ConfigMap(r) => ("ConfigMap", &r.namespace, &r.name),
-        };
-        if ns != namespace {
-            diags.push(
-                Diagnostic::error(
-                    path,
-                    format!("`{name}` reads {what} `{ns}/{obj}` from namespace `{namespace}`"),
-                )
-                .cause("Kubernetes resolves secretKeyRef and configMapKeyRef only within the pod's namespace")
-                .hint(format!("refer to a {what} of namespace `{namespace}`, or copy it there")),
-            );
-        }
     }
 }
 
 pub(crate) fn env_to_k8s(env: &[(String, EnvValue)]) -> Vec<EnvVar> {
     env.iter()
         .map(|(name, value)| match value {
-            EnvValue::Literal(v) => EnvVar {
+            EnvValue::Literal(v) | EnvValue::Address { value: v, .. } => EnvVar {
                 name: name.clone(),
                 value: Some(v.clone()),
                 ..Default::default()
             },
-            EnvValue::Secret(r) => EnvVar {
-                name: name.clone(),
-                value_from: Some(EnvVarSource {
-                    secret_key_ref: Some(SecretKeySelector {
-                        name: r.name.clone(),
-                        key: r.key.clone(),
-                        optional: Some(false),
+            EnvValue::Key {
+                source,
+                object,
+                key,
+            } => {
+                let (secret_key_ref, config_map_key_ref) = match source {
+                    KeySource::Secret => (
+                        Some(SecretKeySelector {
+                            name: object.clone(),
+                            key: key.clone(),
+                            optional: Some(false),
+                        }),
+                        None,
+                    ),
+                    KeySource::ConfigMap => (
+                        None,
+                        Some(ConfigMapKeySelector {
+                            name: object.clone(),
+                            key: key.clone(),
+                            optional: Some(false),
+                        }),
+                    ),
+                };
+                EnvVar {
+                    name: name.clone(),
+                    value_from: Some(EnvVarSource {
+                        secret_key_ref,
+                        config_map_key_ref,
+                        ..Default::default()
                     }),
                     ..Default::default()
-                }),
-                ..Default::default()
-            },
-            EnvValue::ConfigMap(r) => EnvVar {
-                name: name.clone(),
-                value_from: Some(EnvVarSource {
-                    config_map_key_ref: Some(ConfigMapKeySelector {
-                        name: r.name.clone(),
-                        key: r.key.clone(),
-                        optional: Some(false),
-                    }),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            },
+                }
+            }
         })
         .collect()
 }

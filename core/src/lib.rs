@@ -16,8 +16,10 @@
 //!     fn render(&self, _cx: &Context<'_>, _out: &mut Emitted) {}
 //! }
 //!
+//! girder_core::environment!(pub Prod = "prod");
+//!
 //! let app = App::new("shop");
-//! let prod = app.environment("prod");
+//! let prod = app.environment(Prod);
 //! let note = app.add(prod.node(), "readme", Note);
 //! assert_eq!(note.path().to_string(), "prod/readme");
 //! ```
@@ -31,4 +33,6 @@ mod tree;
 
 pub use aspect::{Aspect, Visit};
 pub use diag::{Diagnostic, Diagnostics, Severity};
-pub use tree::{App, Construct, Context, Emitted, Environment, Handle, NodeId, Path};
+pub use tree::{
+    App, Construct, Context, Emitted, Environment, EnvironmentName, Handle, NodeId, Path,
+};

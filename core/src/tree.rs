@@ -135,6 +135,8 @@ struct State {
     ids: HashMap<(NodeId, String), NodeId>,
     aspects: Vec<(NodeId, Rc<dyn Aspect>)>,
     problems: Diagnostics,
+    /// The marker type that declared each typed scope (environments, namespaces).
+    claims: HashMap<NodeId, (std::any::TypeId, &'static str)>,
 }
 
 struct AppCore {
@@ -185,6 +187,7 @@ impl App {
                 ids: HashMap::new(),
                 aspects: Vec::new(),
                 problems,
+                claims: HashMap::new(),
             }),
         }))
     }
@@ -199,16 +202,51 @@ impl App {
         Rc::ptr_eq(&self.0, &other.0)
     }
 
-    /// The environment `name`, created on first use.
-    pub fn environment(&self, name: &str) -> Environment {
-        let node = match self.child(NodeId::ROOT, name) {
+    /// The environment `E` (declared with [`environment!`](crate::environment)), created on
+    /// first use.
+    ///
+    /// Its constructs carry `E` in their types, so wiring across environments does not compile.
+    pub fn environment<E: EnvironmentName>(&self, _env: E) -> Environment<E> {
+        let node = match self.child(NodeId::ROOT, E::NAME) {
             Some(node) => node,
-            None => self.insert(NodeId::ROOT, name.to_owned(), None, true),
+            None => self.insert(NodeId::ROOT, E::NAME.to_owned(), None, true),
         };
+        self.claim(
+            node,
+            std::any::TypeId::of::<E>(),
+            std::any::type_name::<E>(),
+        );
         Environment {
             app: self.clone(),
             node,
-            name: name.to_owned(),
+            _env: PhantomData,
+        }
+    }
+
+    /// Records that the scope at `node` is declared by the marker type `ty`; a second marker type
+    /// for the same scope is reported at synth (two types would let wiring mix them).
+    pub fn claim(&self, node: NodeId, ty: std::any::TypeId, type_name: &'static str) {
+        let mut state = self.0.state.borrow_mut();
+        let state = &mut *state;
+        match state.claims.get(&node) {
+            None => {
+                state.claims.insert(node, (ty, type_name));
+            }
+            Some(&(first, first_name)) if first != ty => {
+                let path = state.nodes[node.index()].path.clone();
+                state.problems.push(
+                    Diagnostic::error(
+                        path.as_str(),
+                        format!(
+                            "`{path}` is declared by two types: `{first_name}` and `{type_name}`"
+                        ),
+                    )
+                    .hint(
+                        "declare each environment and namespace once and use that type everywhere",
+                    ),
+                );
+            }
+            Some(_) => {}
         }
     }
 
@@ -473,23 +511,76 @@ impl App {
     }
 }
 
-/// An environment of an app, e.g. `prod` or `staging`: the top scope of its constructs.
-#[derive(Clone, Debug)]
-pub struct Environment {
-    app: App,
-    node: NodeId,
-    name: String,
+/// The identity of an environment as a type: declare one with [`environment!`](crate::environment).
+///
+/// Constructs carry their environment's type, so a `prod` service cannot be wired to a `staging`
+/// database: that does not compile.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an environment type",
+    label = "expected an environment declared with `girder::environment!`",
+    note = "declare the environment once, e.g. `girder::environment!(pub Prod = \"prod\");`, then call `app.environment(Prod)`"
+)]
+pub trait EnvironmentName: Copy + fmt::Debug + 'static {
+    /// The environment's name: its output directory and the first segment of its paths.
+    const NAME: &'static str;
 }
 
-impl Environment {
+/// Declares an environment type: `girder::environment!(pub Prod = "prod");`.
+///
+/// ```
+/// girder_core::environment!(
+///     /// Production.
+///     pub Prod = "prod"
+/// );
+/// let app = girder_core::App::new("shop");
+/// assert_eq!(app.environment(Prod).name(), "prod");
+/// ```
+#[macro_export]
+macro_rules! environment {
+    ($(#[$meta:meta])* $vis:vis $ty:ident = $name:literal) => {
+        #[doc = concat!("The `", $name, "` environment.")]
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+        $vis struct $ty;
+
+        impl $crate::EnvironmentName for $ty {
+            const NAME: &'static str = $name;
+        }
+    };
+}
+
+/// An environment of an app, e.g. `prod` or `staging`: the top scope of its constructs.
+pub struct Environment<E> {
+    app: App,
+    node: NodeId,
+    _env: PhantomData<fn() -> E>,
+}
+
+impl<E> Clone for Environment<E> {
+    fn clone(&self) -> Self {
+        Environment {
+            app: self.app.clone(),
+            node: self.node,
+            _env: PhantomData,
+        }
+    }
+}
+
+impl<E: EnvironmentName> fmt::Debug for Environment<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Environment").field(&E::NAME).finish()
+    }
+}
+
+impl<E: EnvironmentName> Environment<E> {
     /// The environment's node, the parent of its top-level scopes.
     pub fn node(&self) -> NodeId {
         self.node
     }
 
     /// The environment's name.
-    pub fn name(&self) -> &str {
-        &self.name
+    pub fn name(&self) -> &'static str {
+        E::NAME
     }
 
     /// The app this environment belongs to.
@@ -571,6 +662,10 @@ impl<T: Construct> Handle<T> {
 mod tests {
     use super::*;
 
+    crate::environment!(Prod = "prod");
+    crate::environment!(Staging = "staging");
+    crate::environment!(AlsoProd = "prod");
+
     struct Thing;
     impl Construct for Thing {
         fn kind(&self) -> &'static str {
@@ -584,11 +679,11 @@ mod tests {
     #[test]
     fn paths_and_outline() {
         let app = App::new("shop");
-        let prod = app.environment("prod");
+        let prod = app.environment(Prod);
         let a = app.add(prod.node(), "a", Thing);
         let b = app.add(a.node(), "b", Thing);
         assert_eq!(b.path().as_str(), "prod/a/b");
-        assert_eq!(app.environment("prod").node(), prod.node());
+        assert_eq!(app.environment(Prod).node(), prod.node());
         let outline = app.outline();
         assert_eq!(outline.len(), 3);
         assert_eq!(outline[2], (2, b.path(), "Thing"));
@@ -598,7 +693,7 @@ mod tests {
     #[test]
     fn duplicate_and_invalid_ids_are_all_reported() {
         let app = App::new("shop");
-        let prod = app.environment("prod");
+        let prod = app.environment(Prod);
         app.add(prod.node(), "a", Thing);
         app.add(prod.node(), "a", Thing);
         app.add(prod.node(), "Bad_Id", Thing);
@@ -610,10 +705,21 @@ mod tests {
     }
 
     #[test]
+    fn an_environment_declared_by_two_types_is_reported() {
+        let app = App::new("shop");
+        app.environment(Prod);
+        app.environment(Prod);
+        assert!(app.tree_diagnostics().is_empty());
+        app.environment(AlsoProd);
+        let text = app.tree_diagnostics().to_string();
+        assert!(text.contains("`prod` is declared by two types"), "{text}");
+    }
+
+    #[test]
     fn visits_in_creation_order() {
         let app = App::new("shop");
-        let prod = app.environment("prod");
-        let staging = app.environment("staging");
+        let prod = app.environment(Prod);
+        let staging = app.environment(Staging);
         app.add(prod.node(), "a", Thing);
         app.add(staging.node(), "b", Thing);
         app.add(prod.node(), "c", Thing);

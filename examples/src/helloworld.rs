@@ -3,12 +3,21 @@
 
 use girder::prelude::*;
 
+girder::environment!(
+    /// Production.
+    pub Prod = "prod"
+);
+girder::namespace!(
+    /// The API and its ingress.
+    pub Helloworld = "helloworld"
+);
+
 /// The helloworld app: the API as a WebService behind ingress-nginx, with a Let's Encrypt
 /// certificate from cert-manager.
 pub fn helloworld() -> App {
     let app = App::new("helloworld");
-    let k8s = app.environment("prod").kubernetes();
-    let ns = k8s.namespace("helloworld");
+    let k8s = app.environment(Prod).kubernetes();
+    let ns = k8s.namespace(Helloworld);
 
     let issuer = LetsEncrypt::new(&k8s, "letsencrypt")
         .email("ops@example.com")

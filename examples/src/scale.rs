@@ -2,13 +2,26 @@
 
 use girder::prelude::*;
 
+girder::environment!(
+    /// The benchmark's only environment.
+    pub Bench = "bench"
+);
+girder::namespace!(
+    /// The namespace of the benchmark's services.
+    pub Services = "services"
+);
+girder::secret! {
+    /// A token every service reads.
+    pub struct SharedCredentials { api_token = "api-token" }
+}
+
 /// `n` web services in one namespace, each with an env var from a Secret key, CPU and memory
 /// requests and limits, liveness and readiness probes, a Service, a NetworkPolicy admitting pods
 /// labelled `role=frontend`, and an autoscaler from 2 to 10 pods at 70 % CPU.
 pub fn scale(n: usize) -> App {
     let app = App::new("scale");
-    let ns = app.environment("bench").kubernetes().namespace("services");
-    let secret = ExistingSecret::new(&ns, "shared-credentials");
+    let ns = app.environment(Bench).kubernetes().namespace(Services);
+    let secret = SharedCredentials::existing(&ns, "shared-credentials");
     for i in 0..n {
         let svc = WebService::new(&ns, format!("svc-{i}"))
             .image(format!("registry.example.com/team/svc-{i}:1.0.{i}"))
@@ -23,7 +36,7 @@ pub fn scale(n: usize) -> App {
             .liveness(Probe::http("/healthz"))
             .readiness(Probe::http("/ready"))
             .build();
-        svc.env("API_TOKEN", secret.key("api-token"));
+        svc.env("API_TOKEN", secret.api_token());
         svc.allow_from(Peer::pods_labelled("role", "frontend"));
     }
     app

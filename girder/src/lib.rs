@@ -7,18 +7,35 @@
 //! ```no_run
 //! use girder::prelude::*;
 //!
+//! girder::environment!(pub Prod = "prod");
+//! girder::namespace!(pub Web = "web");
+//! girder::secret! {
+//!     /// Issued by the payments team.
+//!     pub struct PaymentsToken { token }
+//! }
+//!
 //! fn main() -> std::process::ExitCode {
 //!     let app = App::new("shop");
-//!     let ns = app.environment("prod").kubernetes().namespace("web");
-//!     let api = WebService::new(&ns, "api")
+//!     let web = app.environment(Prod).kubernetes().namespace(Web);
+//!     let api = WebService::new(&web, "api")
 //!         .image("ghcr.io/acme/api:1.4.2")
 //!         .port(8080)
 //!         .replicas(2..=10)
 //!         .build();
-//!     api.env("LOG_LEVEL", "info");
+//!     let front = WebService::new(&web, "front")
+//!         .image("ghcr.io/acme/front:2.0.1")
+//!         .port(8080)
+//!         .build();
+//!     front.env("API_URL", front.connect(&api).url());
+//!     api.env("PAYMENTS_TOKEN", PaymentsToken::existing(&web, "payments").token());
 //!     girder::run(app)
 //! }
 //! ```
+//!
+//! Environments and namespaces are declared once as types ([`environment!`], [`namespace!`]);
+//! Secrets and ConfigMaps declare their keys ([`secret!`], [`config_map!`]). With them the
+//! compiler rejects a key that does not exist, a secret used from another namespace and wiring
+//! across environments; see [`constructs::wiring`].
 //!
 //! # Features
 //!
@@ -35,6 +52,10 @@ pub use girder_k8s as k8s;
 pub use girder_synth as synth;
 pub use girder_synth::run;
 
+pub use girder_constructs::{config_map, secret};
+pub use girder_core::environment;
+pub use girder_k8s::namespace;
+
 /// RFC 6902 JSON patches, for the `patch` escape hatch.
 pub use json_patch;
 /// The k8s-openapi types Girder emits, for typed edits such as `deployment_mut`.
@@ -43,8 +64,8 @@ pub use k8s_openapi;
 /// Everything an infra program needs: `use girder::prelude::*;`.
 pub mod prelude {
     pub use girder_constructs::{
-        EnvValue, ExistingConfigMap, ExistingSecret, Ingress, IngressController, LetsEncrypt, Peer,
-        Port, Probe, Replicas, WebService,
+        Connection, Ingress, IngressController, LetsEncrypt, Peer, Port, Probe, Replicas,
+        WebService,
     };
     pub use girder_core::{App, Aspect, Environment, Visit};
     pub use girder_k8s::aspects::{
@@ -53,3 +74,8 @@ pub mod prelude {
     pub use girder_k8s::quantity::{Cpu, Memory, Resources};
     pub use girder_k8s::{KubernetesExt, Manifest, Namespace};
 }
+
+/// The README's program, compiled as a doctest so that it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -89,13 +89,16 @@ struct File {
     namespace: Option<String>,
 }
 
+/// An object's identity: environment, (API group, kind) index, namespace index, name.
+type Identity = (Arc<str>, usize, usize, String);
+
 /// The serializing thread's state.
 #[derive(Default)]
 struct Files {
     files: HashMap<String, File>,
-    /// Identity (index of the API group and kind, of the namespace, and the name) → emitting
-    /// construct.
-    seen: HashMap<(usize, usize, String), usize, BuildHasherDefault<Fnv>>,
+    /// Identity (environment, index of the API group and kind, of the namespace, and the name)
+    /// → emitting construct. Environments are separate clusters.
+    seen: HashMap<Identity, usize, BuildHasherDefault<Fnv>>,
     /// Distinct (API version, kind) pairs, with the index of their (group, kind) in
     /// `group_kinds`; docs refer to them by index.
     kinds: Vec<(String, String, usize)>,
@@ -104,6 +107,7 @@ struct Files {
     namespaces: Vec<String>,
     problems: Vec<Problem>,
     objects: usize,
+    wiring: crate::wiring::Facts,
 }
 
 impl Files {
@@ -132,7 +136,7 @@ impl Files {
             },
         };
         let name = meta.name.clone().unwrap_or_default();
-        let key = (self.kinds[kind_index].2, namespace, name);
+        let key = (env.clone(), self.kinds[kind_index].2, namespace, name);
         if let Some(&first) = self.seen.get(&key) {
             self.problems.push(Problem::Collision {
                 construct,
@@ -142,12 +146,13 @@ impl Files {
             return;
         }
         let path = if kind == "Namespace" && api_version == "v1" {
-            format!("{env}/k8s/{}.yaml", key.2)
+            format!("{env}/k8s/{}.yaml", key.3)
         } else if let Some(ns) = &meta.namespace {
             format!("{env}/k8s/{ns}.yaml")
         } else {
             format!("{env}/k8s/{CLUSTER_FILE}")
         };
+        self.wiring.observe(manifest, env, construct, object);
         let file = self.files.entry(path).or_default();
         if file.namespace.is_none() && meta.namespace.is_some() {
             file.namespace.clone_from(&meta.namespace);
@@ -167,7 +172,7 @@ impl Files {
             rank: yaml::kind_rank(kind),
             kind: kind_index,
             namespaced: meta.namespace.is_some(),
-            name: key.2.clone(),
+            name: key.3.clone(),
             span: start..file.buf.len(),
         });
         self.seen.insert(key, construct);
@@ -340,6 +345,13 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
             return Err(diags);
         }
     };
+    for problem in files.wiring.check() {
+        diags.push(
+            Diagnostic::error(paths[problem.construct].as_str(), problem.message)
+                .object(problem.object)
+                .hint(problem.hint),
+        );
+    }
     for problem in files.problems {
         diags.push(match problem {
             Problem::Collision {

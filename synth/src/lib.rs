@@ -6,8 +6,11 @@
 //! use girder_core::App;
 //! use girder_k8s::KubernetesExt;
 //!
+//! girder_core::environment!(pub Prod = "prod");
+//! girder_k8s::namespace!(pub Web = "web");
+//!
 //! let app = App::new("shop");
-//! app.environment("prod").kubernetes().namespace("web");
+//! app.environment(Prod).kubernetes().namespace(Web);
 //! let assembly = girder_synth::synthesize(&app).expect("valid");
 //! assert!(assembly.files.contains_key("prod/k8s/web.yaml"));
 //! ```
@@ -21,6 +24,7 @@ mod cli;
 pub mod diff;
 mod engine;
 pub mod text;
+mod wiring;
 pub mod write;
 
 pub use cli::{

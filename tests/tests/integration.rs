@@ -8,8 +8,29 @@ mod helloworld;
 mod invalid;
 #[path = "integration/web_service.rs"]
 mod web_service;
+#[path = "integration/wiring.rs"]
+mod wiring;
 
 use girder::prelude::*;
+
+girder::environment!(pub Prod = "prod");
+girder::environment!(pub Staging = "staging");
+girder::namespace!(pub Web = "web");
+girder::namespace!(pub Api = "api");
+girder::namespace!(pub Data = "data");
+girder::namespace!(pub HelloworldNs = "helloworld");
+girder::secret! {
+    /// The API's credentials.
+    pub struct ApiCredentials { password }
+}
+girder::secret! {
+    /// Tokens of other services.
+    pub struct Tokens { api }
+}
+girder::config_map! {
+    /// The API's settings.
+    pub struct ApiConfig { flags }
+}
 
 /// Synthesizes `app` and returns every file but the index, joined for a snapshot.
 pub fn synth_text(app: &App) -> String {

@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use girder::prelude::*;
 
+use crate::{HelloworldNs, Prod, Tokens, Web};
+
 fn run(app: &App, args: &[&str]) -> (ExitCode, String, String) {
     let mut out = Vec::new();
     let mut err = Vec::new();
@@ -40,7 +42,7 @@ fn diff_reports_changes_with_field_paths() {
     let out = dir.path().join("dist");
     let out = out.to_str().expect("utf-8 path");
     let before = App::new("shop");
-    let ns = before.environment("prod").kubernetes().namespace("web");
+    let ns = before.environment(Prod).kubernetes().namespace(Web);
     WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.0.0")
         .port(8080)
@@ -48,12 +50,12 @@ fn diff_reports_changes_with_field_paths() {
     assert_eq!(run(&before, &["synth", "--out", out]).0, code(0));
 
     let after = App::new("shop");
-    let ns = after.environment("prod").kubernetes().namespace("web");
+    let ns = after.environment(Prod).kubernetes().namespace(Web);
     let api = WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.1.0")
         .port(8080)
         .build();
-    api.env("API_TOKEN", ExistingSecret::new(&ns, "tokens").key("api"));
+    api.env("API_TOKEN", Tokens::existing(&ns, "tokens").api());
     let (c, stdout, _) = run(&after, &["diff", "--against", out]);
     assert_eq!(c, code(girder::synth::EXIT_CHANGES), "{stdout}");
     assert!(
@@ -81,7 +83,7 @@ fn invalid_program_writes_nothing_and_keeps_previous_output() {
     let before = std::fs::read_to_string(out.join("prod/k8s/helloworld.yaml")).expect("written");
 
     let bad = App::new("helloworld");
-    let ns = bad.environment("prod").kubernetes().namespace("helloworld");
+    let ns = bad.environment(Prod).kubernetes().namespace(HelloworldNs);
     WebService::new(&ns, "api").image("").port(0).build();
     let (c, _, stderr) = run(&bad, &["synth", "--out", out_str]);
     assert_eq!(c, code(1));

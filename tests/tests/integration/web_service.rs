@@ -3,19 +3,21 @@
 use girder::k8s_openapi::api::apps::v1::Deployment;
 use girder::prelude::*;
 
+use crate::{ApiConfig, ApiCredentials, Prod, Web};
+
 use crate::{synth_errors, synth_text};
 
-fn shop() -> (App, Namespace) {
+fn shop() -> (App, Namespace<Prod, Web>) {
     let app = App::new("shop");
-    let ns = app.environment("prod").kubernetes().namespace("web");
+    let ns = app.environment(Prod).kubernetes().namespace(Web);
     (app, ns)
 }
 
 #[test]
 fn web_service_snapshot() {
     let (app, ns) = shop();
-    let creds = ExistingSecret::new(&ns, "api-credentials");
-    let config = ExistingConfigMap::new(&ns, "api-config");
+    let creds = ApiCredentials::existing(&ns, "api-credentials");
+    let config = ApiConfig::existing(&ns, "api-config");
     let api = WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.4.2")
         .port(8080)
@@ -25,8 +27,8 @@ fn web_service_snapshot() {
         .liveness(Probe::http("/healthz").initial_delay(5))
         .build();
     api.env("LOG_LEVEL", "info")
-        .env("DATABASE_PASSWORD", creds.key("password"))
-        .env("FEATURE_FLAGS", config.key("flags"))
+        .env("DATABASE_PASSWORD", creds.password())
+        .env("FEATURE_FLAGS", config.flags())
         .allow_from(Peer::pods_labelled("role", "frontend"));
     insta::assert_snapshot!(synth_text(&app));
 }

@@ -1,0 +1,259 @@
+//! Typed Secrets and ConfigMaps: their keys are methods, and their namespace is part of their type.
+//!
+//! Declare a shape once with [`secret!`](crate::secret) (or [`config_map!`](crate::config_map)),
+//! then refer to an existing object of that shape in a namespace:
+//!
+//! ```
+//! use girder_constructs::{WebService, secret};
+//! use girder_core::App;
+//! use girder_k8s::KubernetesExt;
+//!
+//! girder_core::environment!(pub Prod = "prod");
+//! girder_k8s::namespace!(pub Shop = "shop");
+//! secret! {
+//!     /// Credentials of the orders database.
+//!     pub struct OrdersDb { username, password = "db-password" }
+//! }
+//!
+//! let app = App::new("store");
+//! let shop = app.environment(Prod).kubernetes().namespace(Shop);
+//! let creds = OrdersDb::existing(&shop, "orders-db");
+//! let api = WebService::new(&shop, "api").image("ghcr.io/acme/api:1.0.0").port(8080).build();
+//! api.env("DB_PASSWORD", creds.password());
+//! ```
+//!
+//! A key the shape does not declare does not compile:
+//!
+//! ```compile_fail
+//! # use girder_constructs::secret;
+//! # use girder_k8s::KubernetesExt;
+//! # girder_core::environment!(pub Prod = "prod");
+//! # girder_k8s::namespace!(pub Shop = "shop");
+//! # secret! { pub struct OrdersDb { username, password } }
+//! # let app = girder_core::App::new("store");
+//! # let shop = app.environment(Prod).kubernetes().namespace(Shop);
+//! let creds = OrdersDb::existing(&shop, "orders-db");
+//! let key = creds.passwrd();
+//! ```
+//!
+//! Nor does a key used by a workload of another namespace, since Kubernetes only resolves a
+//! `secretKeyRef` in the pod's own namespace:
+//!
+//! ```compile_fail
+//! # use girder_constructs::{WebService, secret};
+//! # use girder_k8s::KubernetesExt;
+//! # girder_core::environment!(pub Prod = "prod");
+//! # girder_k8s::namespace!(pub Shop = "shop");
+//! # girder_k8s::namespace!(pub Billing = "billing");
+//! # secret! { pub struct OrdersDb { username, password } }
+//! # let app = girder_core::App::new("store");
+//! # let k8s = app.environment(Prod).kubernetes();
+//! let creds = OrdersDb::existing(&k8s.namespace(Shop), "orders-db");
+//! let invoices = WebService::new(&k8s.namespace(Billing), "invoices")
+//!     .image("ghcr.io/acme/invoices:1.0.0").port(8080).build();
+//! invoices.env("DB_PASSWORD", creds.password());
+//! ```
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::rc::Rc;
+
+use girder_core::{Diagnostic, EnvironmentName, name};
+use girder_k8s::{Namespace, NamespaceName};
+
+/// What kind of object holds a key: it decides between `secretKeyRef` and `configMapKeyRef`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeySource {
+    /// A Secret: only a reference is ever written, never the value.
+    Secret,
+    /// A ConfigMap.
+    ConfigMap,
+}
+
+/// An existing Secret or ConfigMap in namespace `N` of environment `E`: what the types generated
+/// by [`secret!`](crate::secret) and [`config_map!`](crate::config_map) wrap.
+pub struct KeyedObject<E, N> {
+    name: Rc<str>,
+    source: KeySource,
+    _scope: PhantomData<fn() -> (E, N)>,
+}
+
+impl<E, N> Clone for KeyedObject<E, N> {
+    fn clone(&self) -> Self {
+        KeyedObject {
+            name: self.name.clone(),
+            source: self.source,
+            _scope: PhantomData,
+        }
+    }
+}
+
+impl<E, N> fmt::Debug for KeyedObject<E, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} {}", self.source, self.name)
+    }
+}
+
+impl<E: EnvironmentName, N: NamespaceName> KeyedObject<E, N> {
+    /// The existing object `name` of `namespace`. An invalid name is reported at synth.
+    pub fn existing(namespace: &Namespace<E, N>, name: &str, source: KeySource) -> Self {
+        if !name::is_dns1123_subdomain(name) {
+            let what = match source {
+                KeySource::Secret => "Secret",
+                KeySource::ConfigMap => "ConfigMap",
+            };
+            namespace.app().report(
+                Diagnostic::error(
+                    format!("{}/{}", E::NAME, N::NAME),
+                    format!("`{name}` is not a valid {what} name"),
+                )
+                .hint(
+                    "object names are DNS-1123 subdomains: lowercase letters, digits, '-' and '.'",
+                ),
+            );
+        }
+        KeyedObject {
+            name: name.into(),
+            source,
+            _scope: PhantomData,
+        }
+    }
+
+    /// The object's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// One of its keys; the generated methods call this with the declared key names.
+    pub fn key(&self, key: &'static str) -> Key<E, N> {
+        Key {
+            object: self.name.clone(),
+            key,
+            source: self.source,
+            _scope: PhantomData,
+        }
+    }
+}
+
+/// One key of a Secret or ConfigMap of namespace `N` in environment `E`: usable as an
+/// environment variable only by workloads of that namespace.
+pub struct Key<E, N> {
+    object: Rc<str>,
+    key: &'static str,
+    source: KeySource,
+    _scope: PhantomData<fn() -> (E, N)>,
+}
+
+impl<E, N> Clone for Key<E, N> {
+    fn clone(&self) -> Self {
+        Key {
+            object: self.object.clone(),
+            key: self.key,
+            source: self.source,
+            _scope: PhantomData,
+        }
+    }
+}
+
+impl<E, N> fmt::Debug for Key<E, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} {}[{}]", self.source, self.object, self.key)
+    }
+}
+
+impl<E, N> Key<E, N> {
+    /// The Secret's or ConfigMap's name.
+    pub fn object(&self) -> &str {
+        &self.object
+    }
+
+    /// The key.
+    pub fn key(&self) -> &'static str {
+        self.key
+    }
+
+    /// Whether it is a key of a Secret or of a ConfigMap.
+    pub fn source(&self) -> KeySource {
+        self.source
+    }
+}
+
+/// A key of a Secret (see [`secret!`](crate::secret)).
+pub type SecretKey<E, N> = Key<E, N>;
+
+/// Declares the shape of a Secret: its keys, each reached through a method.
+///
+/// `secret! { pub struct Db { username, password = "db-password" } }` declares `Db<E, N>`
+/// with `Db::existing(&namespace, "name")` and the methods `username()` and `password()`
+/// (the latter reads the key `db-password`). See the [module docs](crate::secret) for an example.
+#[macro_export]
+macro_rules! secret {
+    ($(#[$meta:meta])* $vis:vis struct $ty:ident { $($(#[$kmeta:meta])* $key:ident $(= $rename:literal)?),* $(,)? }) => {
+        $crate::__keyed_object!(Secret, $(#[$meta])* $vis struct $ty { $($(#[$kmeta])* $key $(= $rename)?),* });
+    };
+}
+
+/// Declares the shape of a ConfigMap: its keys, each reached through a method.
+///
+/// The same as [`secret!`](crate::secret), for non-secret configuration: the environment variables
+/// it feeds use `configMapKeyRef`.
+#[macro_export]
+macro_rules! config_map {
+    ($(#[$meta:meta])* $vis:vis struct $ty:ident { $($(#[$kmeta:meta])* $key:ident $(= $rename:literal)?),* $(,)? }) => {
+        $crate::__keyed_object!(ConfigMap, $(#[$meta])* $vis struct $ty { $($(#[$kmeta])* $key $(= $rename)?),* });
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __keyed_object {
+    ($source:ident, $(#[$meta:meta])* $vis:vis struct $ty:ident { $($(#[$kmeta:meta])* $key:ident $(= $rename:literal)?),* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug)]
+        $vis struct $ty<E, N> {
+            object: $crate::secret::KeyedObject<E, N>,
+        }
+
+        impl<E, N> $crate::wiring::InEnvironment<E> for $ty<E, N> {}
+
+        impl<E: $crate::__private::EnvironmentName, N: $crate::__private::NamespaceName> $ty<E, N> {
+            /// The keys this shape declares, as written in the object.
+            pub const KEYS: &'static [&'static str] = &[$($crate::__key_name!($key $(= $rename)?)),*];
+
+            #[doc = concat!("The existing ", stringify!($source), " `name` of `namespace`.")]
+            pub fn existing(namespace: &$crate::__private::Namespace<E, N>, name: &str) -> Self {
+                $ty {
+                    object: $crate::secret::KeyedObject::existing(
+                        namespace,
+                        name,
+                        $crate::secret::KeySource::$source,
+                    ),
+                }
+            }
+
+            /// The object's name.
+            pub fn name(&self) -> &str {
+                self.object.name()
+            }
+
+            $(
+                #[doc = concat!("The key `", $crate::__key_name!($key $(= $rename)?), "`.")]
+                $(#[$kmeta])*
+                pub fn $key(&self) -> $crate::secret::Key<E, N> {
+                    self.object.key($crate::__key_name!($key $(= $rename)?))
+                }
+            )*
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __key_name {
+    ($key:ident = $rename:literal) => {
+        $rename
+    };
+    ($key:ident) => {
+        stringify!($key)
+    };
+}
