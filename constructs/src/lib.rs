@@ -20,6 +20,7 @@
 //! This crate has no cargo features.
 
 mod ingress;
+mod pod;
 pub mod secret;
 mod web_service;
 pub mod wiring;
@@ -35,7 +36,8 @@ pub use ingress::{
     Ingress, IngressController, IngressSpecModel, Issuer, LETS_ENCRYPT_PRODUCTION,
     LETS_ENCRYPT_STAGING, LetsEncrypt, LetsEncryptSpec, Routable,
 };
+pub use pod::DEFAULT_UID;
 pub use secret::{Key, KeySource, SecretKey};
-pub use web_service::{DEFAULT_UID, Replicas, WebService, WebServiceSpec};
+pub use web_service::{Replicas, WebService, WebServiceSpec};
 pub use wiring::{Address, Connection, EnvValue, InEnvironment, IntoEnv, Server};
 pub use workload::{Peer, Port, Probe, Protocol};

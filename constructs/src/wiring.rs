@@ -180,10 +180,15 @@ pub struct Client {
     note = "connect to a construct that declares a port, such as a `WebService`; a worker or a secret is not a server"
 )]
 pub trait Server {
+    /// What a client of environment `E` gets from connecting: addresses, and credentials for a
+    /// database.
+    type Connection<E>;
     /// Where and who the server is.
     fn endpoint(&self) -> Endpoint;
     /// Records that `client` connects: the server admits it on its port.
     fn admit(&self, client: Client);
+    /// Wraps the plain connection into what the client gets.
+    fn connection<E>(&self, connection: Connection<E>) -> Self::Connection<E>;
 }
 
 /// Marks the constructs of environment `E`: only those can be wired to each other.
@@ -219,7 +224,8 @@ impl<E> fmt::Debug for Connection<E> {
 }
 
 impl<E> Connection<E> {
-    pub(crate) fn new(endpoint: Endpoint, kept: Rc<Cell<bool>>) -> Self {
+    #[doc(hidden)]
+    pub fn new(endpoint: Endpoint, kept: Rc<Cell<bool>>) -> Self {
         Connection {
             endpoint,
             kept,

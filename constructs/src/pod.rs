@@ -1,0 +1,573 @@
+//! What every workload shares: its container and pod security ([`PodModel`]), its network wiring
+//! ([`Wiring`]), and the methods that set them ([`workload_methods!`]).
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use girder_core::{Diagnostic, Diagnostics, NodeId};
+use girder_k8s::k8s_openapi::api::core::v1::{
+    Capabilities, Container, ContainerPort, EmptyDirVolumeSource, PodSecurityContext, PodSpec,
+    SeccompProfile, SecurityContext, Volume, VolumeMount,
+};
+use girder_k8s::k8s_openapi::api::networking::v1::{
+    NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
+    NetworkPolicyPort, NetworkPolicySpec,
+};
+use girder_k8s::k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use girder_k8s::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use girder_k8s::quantity::Resources;
+
+use crate::wiring::{Client, EnvValue};
+use crate::workload::{Peer, Port, Probe, env_to_k8s, validate_env};
+
+/// The UID and GID pods run as unless a workload's `run_as` says otherwise.
+pub const DEFAULT_UID: i64 = 10001;
+
+/// A writable directory of a container, backed by an `emptyDir` or a persistent volume claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Mount {
+    pub(crate) volume: String,
+    pub(crate) path: String,
+    /// `Some(size)`: an `emptyDir` with this size limit; `None`: a volume defined elsewhere
+    /// (a StatefulSet's claim template).
+    pub(crate) scratch: Option<&'static str>,
+}
+
+impl Mount {
+    pub(crate) fn scratch(volume: &str, path: &str, size: &'static str) -> Mount {
+        Mount {
+            volume: volume.into(),
+            path: path.into(),
+            scratch: Some(size),
+        }
+    }
+
+    #[allow(dead_code, reason = "used by the stateful constructs")]
+    pub(crate) fn claim(volume: &str, path: &str) -> Mount {
+        Mount {
+            volume: volume.into(),
+            path: path.into(),
+            scratch: None,
+        }
+    }
+}
+
+/// The container a workload runs and its pod-level settings, secure by default.
+#[derive(Debug, Clone)]
+pub(crate) struct PodModel {
+    pub(crate) name: String,
+    pub(crate) image: String,
+    pub(crate) command: Vec<String>,
+    pub(crate) args: Vec<String>,
+    pub(crate) env: Vec<(String, EnvValue)>,
+    pub(crate) resources: Resources,
+    pub(crate) run_as: i64,
+    pub(crate) ports: Vec<Port>,
+    /// Probes against the first port (`None`: no probe).
+    pub(crate) liveness: Option<Probe>,
+    pub(crate) readiness: Option<Probe>,
+    pub(crate) mounts: Vec<Mount>,
+}
+
+impl PodModel {
+    pub(crate) fn new(name: String, image: String, run_as: i64) -> PodModel {
+        PodModel {
+            name,
+            image,
+            command: Vec::new(),
+            args: Vec::new(),
+            env: Vec::new(),
+            resources: Resources::default(),
+            run_as,
+            ports: Vec::new(),
+            liveness: None,
+            readiness: None,
+            mounts: vec![Mount::scratch("tmp", "/tmp", "64Mi")],
+        }
+    }
+
+    /// The pod spec: one container, non-root, read-only root filesystem, no capabilities.
+    pub(crate) fn spec(&self, service_account: Option<&str>) -> PodSpec {
+        let pull = if self.image.contains("@sha256:") {
+            "IfNotPresent"
+        } else {
+            "Always"
+        };
+        let main_port = self.ports.first();
+        PodSpec {
+            service_account_name: service_account.map(str::to_owned),
+            automount_service_account_token: Some(false),
+            security_context: Some(PodSecurityContext {
+                run_as_non_root: Some(true),
+                run_as_user: Some(self.run_as),
+                run_as_group: Some(self.run_as),
+                fs_group: Some(self.run_as),
+                seccomp_profile: Some(SeccompProfile {
+                    type_: "RuntimeDefault".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            containers: vec![Container {
+                name: self.name.clone(),
+                image: Some(self.image.clone()),
+                image_pull_policy: Some(pull.into()),
+                command: (!self.command.is_empty()).then(|| self.command.clone()),
+                args: (!self.args.is_empty()).then(|| self.args.clone()),
+                ports: (!self.ports.is_empty()).then(|| {
+                    self.ports
+                        .iter()
+                        .map(|p| ContainerPort {
+                            name: Some(p.name().to_owned()),
+                            container_port: p.number().into(),
+                            protocol: Some(p.protocol().as_str().into()),
+                            ..Default::default()
+                        })
+                        .collect()
+                }),
+                env: (!self.env.is_empty()).then(|| env_to_k8s(&self.env)),
+                resources: Some(self.resources.to_k8s()),
+                liveness_probe: main_port.and_then(|p| Some(self.liveness.as_ref()?.to_k8s(p))),
+                readiness_probe: main_port.and_then(|p| Some(self.readiness.as_ref()?.to_k8s(p))),
+                security_context: Some(SecurityContext {
+                    allow_privilege_escalation: Some(false),
+                    privileged: Some(false),
+                    read_only_root_filesystem: Some(true),
+                    run_as_non_root: Some(true),
+                    capabilities: Some(Capabilities {
+                        drop: Some(vec!["ALL".into()]),
+                        add: None,
+                    }),
+                    ..Default::default()
+                }),
+                volume_mounts: Some(
+                    self.mounts
+                        .iter()
+                        .map(|m| VolumeMount {
+                            name: m.volume.clone(),
+                            mount_path: m.path.clone(),
+                            ..Default::default()
+                        })
+                        .collect(),
+                ),
+                ..Default::default()
+            }],
+            volumes: Some(
+                self.mounts
+                    .iter()
+                    .filter_map(|m| {
+                        Some(Volume {
+                            name: m.volume.clone(),
+                            empty_dir: Some(EmptyDirVolumeSource {
+                                size_limit: Some(Quantity(m.scratch?.into())),
+                                ..Default::default()
+                            }),
+                            ..Default::default()
+                        })
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        }
+    }
+
+    /// Checks the image, ports, probes, user and environment.
+    pub(crate) fn validate(&self, path: &str, diags: &mut Diagnostics) {
+        validate_image(path, &self.image, diags);
+        for port in &self.ports {
+            port.validate(path, diags);
+        }
+        for (i, port) in self.ports.iter().enumerate() {
+            if self.ports[..i]
+                .iter()
+                .any(|p| p.name() == port.name() || p.number() == port.number())
+            {
+                diags.push(
+                    Diagnostic::error(
+                        path,
+                        format!(
+                            "port `{}` ({}) is declared twice",
+                            port.name(),
+                            port.number()
+                        ),
+                    )
+                    .hint("give every port its own name and number"),
+                );
+            }
+        }
+        if self.run_as == 0 {
+            diags.push(Diagnostic::error(path, "run_as is 0 (root)").hint(
+                "pods must not run as root; keep the default (10001) or pick another non-zero UID",
+            ));
+        }
+        if let Some(p) = &self.liveness {
+            p.validate(path, "liveness", diags);
+        }
+        if let Some(p) = &self.readiness {
+            p.validate(path, "readiness", diags);
+        }
+        validate_env(path, &self.env, diags);
+    }
+}
+
+/// Checks an image reference: not empty, no spaces, a lowercase repository, a tag or digest.
+pub(crate) fn validate_image(path: &str, image: &str, diags: &mut Diagnostics) {
+    let trimmed = image.trim();
+    if trimmed.is_empty() {
+        diags.push(
+            Diagnostic::error(path, "the image is empty")
+                .hint("set `.image(\"registry.example.com/team/app:1.2.3\")`"),
+        );
+    } else if trimmed != image
+        || trimmed
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_ascii_uppercase())
+    {
+        diags.push(
+            Diagnostic::error(path, format!("invalid image reference `{image}`"))
+                .hint("image references have no spaces and a lowercase repository, e.g. `ghcr.io/acme/api:1.4.2`"),
+        );
+    } else if !trimmed.contains('@')
+        && !trimmed
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains(':'))
+    {
+        diags.push(
+            Diagnostic::warning(
+                path,
+                format!("image `{trimmed}` has no tag: it means `latest`"),
+            )
+            .hint("pin a tag or a digest so that a rollout is reproducible"),
+        );
+    }
+}
+
+/// A connection a workload opens, as its model keeps it.
+#[derive(Debug, Clone)]
+pub(crate) struct Edge {
+    pub(crate) server: NodeId,
+    pub(crate) server_path: String,
+    pub(crate) peer: Peer,
+    pub(crate) port: Port,
+    pub(crate) kept: Rc<Cell<bool>>,
+}
+
+/// Who may reach a workload and whom it may reach: what its NetworkPolicy allows.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Wiring {
+    /// Peers outside the program, admitted on a port (`None`: the first port).
+    pub(crate) ingress_from: Vec<(Peer, Option<Port>)>,
+    /// Destinations outside the program.
+    pub(crate) egress_to: Vec<(Peer, Port)>,
+    /// Connections to servers of the program.
+    pub(crate) connections: Vec<Edge>,
+    /// Clients of the program that connect to a port.
+    pub(crate) clients: Vec<(Client, Port)>,
+}
+
+fn policy_port(p: &Port) -> NetworkPolicyPort {
+    NetworkPolicyPort {
+        port: Some(IntOrString::Int(p.number().into())),
+        protocol: Some(p.protocol().as_str().into()),
+        ..Default::default()
+    }
+}
+
+impl Wiring {
+    /// The NetworkPolicy of the pods `selector` selects, listening on `ports`: ingress only
+    /// from declared peers and clients, on their port; egress to kube-dns, connections and
+    /// declared destinations.
+    pub(crate) fn policy(
+        &self,
+        meta: ObjectMeta,
+        selector: LabelSelector,
+        ports: &[Port],
+    ) -> NetworkPolicy {
+        // Group the admitted peers by port, in the order ports are declared.
+        let mut by_port: Vec<(Port, Vec<NetworkPolicyPeer>)> = Vec::new();
+        let mut admit = |peer: &Peer, port: &Port| match by_port.iter_mut().find(|(p, _)| p == port)
+        {
+            Some((_, peers)) => peers.push(peer.to_k8s()),
+            None => by_port.push((port.clone(), vec![peer.to_k8s()])),
+        };
+        for (peer, port) in &self.ingress_from {
+            if let Some(port) = port.as_ref().or(ports.first()) {
+                admit(peer, port);
+            }
+        }
+        for (client, port) in &self.clients {
+            let peer = Peer::NamespacePods {
+                namespace: client.namespace.to_owned(),
+                labels: client.selector.clone(),
+            };
+            admit(&peer, port);
+        }
+        by_port.sort_by_key(|(p, _)| ports.iter().position(|q| q == p));
+        let ingress = (!by_port.is_empty()).then(|| {
+            by_port
+                .into_iter()
+                .map(|(port, from)| NetworkPolicyIngressRule {
+                    from: Some(from),
+                    ports: Some(vec![policy_port(&port)]),
+                })
+                .collect()
+        });
+        let dns = NetworkPolicyEgressRule {
+            to: Some(vec![NetworkPolicyPeer {
+                namespace_selector: Some(LabelSelector {
+                    match_labels: Some(BTreeMap::from([(
+                        "kubernetes.io/metadata.name".into(),
+                        "kube-system".into(),
+                    )])),
+                    ..Default::default()
+                }),
+                pod_selector: Some(LabelSelector {
+                    match_labels: Some(BTreeMap::from([("k8s-app".into(), "kube-dns".into())])),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }]),
+            ports: Some(vec![
+                policy_port(&Port::udp("dns", 53)),
+                policy_port(&Port::tcp("dns-tcp", 53)),
+            ]),
+        };
+        let mut egress = vec![dns];
+        let connections = self.connections.iter().map(|e| (&e.peer, &e.port));
+        egress.extend(
+            self.egress_to
+                .iter()
+                .map(|(peer, p)| (peer, p))
+                .chain(connections)
+                .map(|(peer, p)| NetworkPolicyEgressRule {
+                    to: Some(vec![peer.to_k8s()]),
+                    ports: Some(vec![policy_port(p)]),
+                }),
+        );
+        NetworkPolicy {
+            metadata: meta,
+            spec: Some(NetworkPolicySpec {
+                pod_selector: Some(selector),
+                policy_types: Some(vec!["Ingress".into(), "Egress".into()]),
+                ingress,
+                egress: Some(egress),
+            }),
+        }
+    }
+
+    /// Checks peers, ports and that every connection's address is used in `env`.
+    pub(crate) fn validate(&self, path: &str, env: &[(String, EnvValue)], diags: &mut Diagnostics) {
+        for edge in &self.connections {
+            let used = env.iter().any(
+                |(_, v)| matches!(v, EnvValue::Address { server, .. } if *server == edge.server),
+            );
+            if !used && !edge.kept.get() {
+                diags.push(
+                    Diagnostic::error(
+                        path,
+                        format!("the connection to `{}` is never used", edge.server_path),
+                    )
+                    .cause("no environment variable carries its address, so the NetworkPolicy rules it adds would allow traffic nothing needs")
+                    .hint("pass its address, e.g. `.env(\"API_URL\", conn.url())`, call `conn.keep()` if the program finds the server another way, or remove the `connect`"),
+                );
+            }
+        }
+        for (i, edge) in self.connections.iter().enumerate() {
+            if self.connections[..i]
+                .iter()
+                .any(|e| e.server == edge.server && e.port == edge.port)
+            {
+                diags.push(
+                    Diagnostic::warning(path, format!("connects to `{}` twice", edge.server_path))
+                        .hint("connect once and reuse the connection's addresses"),
+                );
+            }
+        }
+        for peer in self
+            .ingress_from
+            .iter()
+            .map(|(p, _)| p)
+            .chain(self.egress_to.iter().map(|(p, _)| p))
+        {
+            peer.validate(path, diags);
+        }
+        for (_, port) in &self.egress_to {
+            if port.number() == 0 {
+                diags.push(
+                    Diagnostic::error(path, format!("egress port `{}` is 0", port.name()))
+                        .hint("use 1 to 65535"),
+                );
+            }
+        }
+    }
+}
+
+/// Every (direction, peer, port) a NetworkPolicy allows, as comparable text.
+pub(crate) fn policy_peers(policy: &NetworkPolicy) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(spec) = &policy.spec else {
+        return out;
+    };
+    let any_peer = [NetworkPolicyPeer::default()];
+    let any_port = [NetworkPolicyPort::default()];
+    for rule in spec.ingress.iter().flatten() {
+        for peer in rule.from.as_deref().unwrap_or(&any_peer) {
+            for port in rule.ports.as_deref().unwrap_or(&any_port) {
+                out.push(format!("ingress from {} on {}", text(peer), text(port)));
+            }
+        }
+    }
+    for rule in spec.egress.iter().flatten() {
+        for peer in rule.to.as_deref().unwrap_or(&any_peer) {
+            for port in rule.ports.as_deref().unwrap_or(&any_port) {
+                out.push(format!("egress to {} on {}", text(peer), text(port)));
+            }
+        }
+    }
+    out
+}
+
+/// Compact JSON of a policy's part, for [`policy_peers`].
+fn text<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// Reports an edit that widened a NetworkPolicy beyond `declared` (from [`policy_peers`]).
+pub(crate) fn check_policy_edits(
+    path: &str,
+    declared: &[String],
+    manifests: &[girder_k8s::Manifest],
+    diags: &mut Diagnostics,
+) {
+    for m in manifests {
+        if let Some(edited) = m.downcast_ref::<NetworkPolicy>() {
+            let extra: Vec<String> = policy_peers(edited)
+                .into_iter()
+                .filter(|p| !declared.contains(p))
+                .collect();
+            if !extra.is_empty() {
+                diags.push(
+                    Diagnostic::error(
+                        path,
+                        format!(
+                            "an edit widens the NetworkPolicy beyond the wiring: {}",
+                            extra.join("; ")
+                        ),
+                    )
+                    .object(m.describe())
+                    .hint("declare the flow instead: `connect` to a service of this program, or `allow_from`/`allow_to` for peers outside it"),
+                );
+            }
+        }
+    }
+}
+
+/// Implements the methods every workload construct shares, on `$ty<E, N>` whose handle's model
+/// has fields `pod: PodModel`, `wiring: Wiring` and `overrides: Overrides`.
+macro_rules! workload_methods {
+    ($ty:ident) => {
+        impl<E: girder_core::EnvironmentName, N: girder_k8s::NamespaceName> $ty<E, N> {
+            /// Sets environment variable `name` to a literal, a key of a Secret or ConfigMap of
+            /// this namespace, or an address or credential from one of this workload's
+            /// connections.
+            pub fn env(
+                &self,
+                name: impl Into<String>,
+                value: impl $crate::wiring::IntoEnv<E, N>,
+            ) -> &Self {
+                let value = value.into_env();
+                self.handle.update(|s| s.pod.env.push((name.into(), value)));
+                self
+            }
+
+            /// Connects to `server`: this workload may open connections to the server's port,
+            /// the server admits them, and the returned connection gives the addresses (and, for
+            /// databases, the credentials) to put in the environment. Both NetworkPolicies get
+            /// exactly that rule.
+            pub fn connect<S>(&self, server: &S) -> S::Connection<E>
+            where
+                S: $crate::wiring::Server + $crate::wiring::InEnvironment<E>,
+            {
+                let endpoint = server.endpoint();
+                let kept = std::rc::Rc::new(std::cell::Cell::new(false));
+                let peer = $crate::workload::Peer::NamespacePods {
+                    namespace: endpoint.namespace.to_owned(),
+                    labels: endpoint.selector.clone(),
+                };
+                self.handle.update(|s| {
+                    s.wiring.connections.push($crate::pod::Edge {
+                        server: endpoint.node,
+                        server_path: endpoint.path.clone(),
+                        peer,
+                        port: endpoint.port.clone(),
+                        kept: kept.clone(),
+                    })
+                });
+                let path = self.handle.path();
+                server.admit($crate::wiring::Client {
+                    node: self.handle.node(),
+                    path: path.to_string(),
+                    namespace: N::NAME,
+                    selector: girder_k8s::labels::Labels::selector_of(&path, &self.name),
+                });
+                server.connection($crate::wiring::Connection::new(endpoint, kept))
+            }
+
+            /// Admits traffic from `peer` to the first port: for peers outside this program (an
+            /// ingress controller, a monitoring namespace). Workloads of this program connect
+            /// with `connect` instead.
+            pub fn allow_from(&self, peer: $crate::workload::Peer) -> &Self {
+                self.handle
+                    .update(|s| s.wiring.ingress_from.push((peer, None)));
+                self
+            }
+
+            /// Lets the pods open connections to `peer` on `port`: for destinations outside
+            /// this program. Servers of this program are reached with `connect`.
+            pub fn allow_to(
+                &self,
+                peer: $crate::workload::Peer,
+                port: impl Into<$crate::workload::Port>,
+            ) -> &Self {
+                let port = port.into();
+                self.handle
+                    .update(|s| s.wiring.egress_to.push((peer, port)));
+                self
+            }
+
+            /// Changes the emitted object of type `K` (e.g. its `Deployment`) before it is
+            /// written.
+            pub fn edit<K: girder_k8s::Object>(&self, f: impl Fn(&mut K) + 'static) -> &Self {
+                self.handle.update(|s| s.overrides.edit(f));
+                self
+            }
+
+            /// Applies an RFC 6902 JSON patch to the emitted object of kind `K`, after typed
+            /// edits: the escape hatch for fields the types do not reach.
+            pub fn patch<K: girder_k8s::k8s_openapi::Resource>(
+                &self,
+                patch: json_patch::Patch,
+            ) -> &Self {
+                self.handle.update(|s| s.overrides.patch::<K>(patch));
+                self
+            }
+
+            /// The object name of its Deployment, Service and the rest.
+            pub fn name(&self) -> &str {
+                &self.name
+            }
+
+            /// The namespace it runs in.
+            pub fn namespace(&self) -> &'static str {
+                N::NAME
+            }
+        }
+
+        impl<E, N> $crate::wiring::InEnvironment<E> for $ty<E, N> {}
+    };
+}
+
+pub(crate) use workload_methods;
