@@ -7,7 +7,7 @@ use serde::{Serialize, Serializer};
 
 use crate::intrinsic::Intrinsic;
 use crate::resource::Walk;
-use crate::value::Expr;
+use crate::value::{Expr, JsonLiteral, Value};
 
 /// A JSON value whose leaves may be intrinsic functions.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,6 +25,33 @@ pub enum Json {
 impl From<serde_json::Value> for Json {
     fn from(value: serde_json::Value) -> Self {
         Json::Plain(value)
+    }
+}
+
+impl From<&str> for Json {
+    fn from(value: &str) -> Self {
+        Json::Plain(serde_json::Value::String(value.to_owned()))
+    }
+}
+
+impl From<String> for Json {
+    fn from(value: String) -> Self {
+        Json::Plain(serde_json::Value::String(value))
+    }
+}
+
+impl From<Intrinsic> for Json {
+    fn from(intrinsic: Intrinsic) -> Self {
+        Json::Expr(intrinsic)
+    }
+}
+
+impl<T: JsonLiteral> From<Value<T>> for Json {
+    fn from(value: Value<T>) -> Self {
+        match value {
+            Value::Literal(literal) => Json::Plain(literal.to_json()),
+            Value::Expr(expr) => Json::Expr(expr.into_intrinsic()),
+        }
     }
 }
 
@@ -51,7 +78,7 @@ impl Walk for Json {
             Json::Plain(_) => {}
             Json::Array(items) => items.walk(f),
             Json::Object(map) => map.walk(f),
-            Json::Expr(intrinsic) => f(intrinsic),
+            Json::Expr(intrinsic) => intrinsic.walk(f),
         }
     }
 
@@ -60,7 +87,7 @@ impl Walk for Json {
             Json::Plain(_) => {}
             Json::Array(items) => items.walk_mut(f),
             Json::Object(map) => map.walk_mut(f),
-            Json::Expr(intrinsic) => f(intrinsic),
+            Json::Expr(intrinsic) => intrinsic.walk_mut(f),
         }
     }
 }

@@ -1,14 +1,18 @@
 //! What every CloudFormation resource type implements, typed references to resources in a
 //! template, and [`Walk`], which finds the intrinsics inside a resource's properties.
 
+use std::any::TypeId;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
 use serde::Serialize;
 
-use crate::intrinsic::{Intrinsic, ResourceTarget};
+use crate::intrinsic::{Intrinsic, RefTarget, ResourceTarget};
+use crate::stack::StackAddress;
 use crate::value::Expr;
+
+pub use crate::logical_id::{InvalidLogicalId, LogicalId};
 
 /// A CloudFormation resource type: its properties are the implementing struct.
 ///
@@ -86,42 +90,6 @@ impl<T: Walk> Walk for Box<T> {
     }
 }
 
-/// A resource's logical ID in its template: ASCII letters and digits, 1 to 255 characters.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize)]
-#[serde(transparent)]
-pub struct LogicalId(String);
-
-impl LogicalId {
-    /// Checks `id` against CloudFormation's rule for logical IDs.
-    pub fn new(id: impl Into<String>) -> Result<Self, InvalidLogicalId> {
-        let id = id.into();
-        if id.is_empty() || id.len() > 255 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(InvalidLogicalId { id });
-        }
-        Ok(Self(id))
-    }
-
-    /// The ID as written in the template.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for LogicalId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// A logical ID that CloudFormation would reject.
-#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
-#[error("`{id}` is not a valid logical ID: use 1 to 255 ASCII letters and digits")]
-#[non_exhaustive]
-pub struct InvalidLogicalId {
-    /// The rejected ID.
-    pub id: String,
-}
-
 /// A typed reference to a resource of type `R` somewhere in the app: the source of `Ref` and
 /// `Fn::GetAtt` expressions. The generated code adds one method per readable attribute
 /// (`ResourceRef<s3::Bucket>::arn()`).
@@ -133,7 +101,10 @@ pub struct ResourceRef<R> {
 impl<R> ResourceRef<R> {
     /// A reference to the resource `target` points at.
     pub fn new(target: ResourceTarget) -> Self {
-        Self { target, _type: PhantomData }
+        Self {
+            target,
+            _type: PhantomData,
+        }
     }
 
     /// Where the resource lives.
@@ -141,16 +112,41 @@ impl<R> ResourceRef<R> {
         &self.target
     }
 
+    /// The resource's logical ID in its stack.
+    pub fn logical_id(&self) -> &LogicalId {
+        self.target.logical_id()
+    }
+
+    /// The stack the resource belongs to.
+    pub fn stack(&self) -> &StackAddress {
+        self.target.stack()
+    }
+
     /// `{"Ref": "<logical id>"}`: for most types, the physical name or ID.
+    ///
+    /// Used from another stack of the same account and region, it becomes an `Fn::ImportValue`
+    /// at synthesis (see [`crate::stack`]).
     pub fn reference(&self) -> Expr<String> {
-        Expr::new(Intrinsic::Ref(self.target.clone().into()))
+        Expr::new(Intrinsic::Ref(RefTarget::Resource(self.target.clone())))
     }
 
     /// `{"Fn::GetAtt": ["<logical id>", "<attribute>"]}` with the attribute's result type.
-    pub fn get_att<T>(&self, attribute: &'static str) -> Expr<T> {
-        Expr::new(Intrinsic::GetAtt(self.target.clone(), attribute.into()))
+    pub fn get_att<T: 'static>(&self, attribute: &'static str) -> Expr<T> {
+        Expr::new(Intrinsic::GetAtt {
+            target: self.target.clone(),
+            attribute: attribute.into(),
+            list: TypeId::of::<T>() == TypeId::of::<Vec<String>>(),
+        })
     }
 }
+
+impl<R> PartialEq for ResourceRef<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.target == other.target
+    }
+}
+
+impl<R> Eq for ResourceRef<R> {}
 
 impl<R> Clone for ResourceRef<R> {
     fn clone(&self) -> Self {

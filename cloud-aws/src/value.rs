@@ -20,7 +20,10 @@ pub struct Expr<T> {
 impl<T> Expr<T> {
     /// Wraps an intrinsic whose result the caller knows to be a `T`.
     pub fn new(intrinsic: Intrinsic) -> Self {
-        Self { intrinsic, _type: PhantomData }
+        Self {
+            intrinsic,
+            _type: PhantomData,
+        }
     }
 
     /// The untyped intrinsic.
@@ -36,6 +39,16 @@ impl<T> Expr<T> {
     /// Forgets the result type.
     pub fn into_intrinsic(self) -> Intrinsic {
         self.intrinsic
+    }
+}
+
+impl<T> Walk for Expr<T> {
+    fn walk(&self, f: &mut dyn FnMut(&Intrinsic)) {
+        self.intrinsic.walk(f);
+    }
+
+    fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Intrinsic)) {
+        self.intrinsic.walk_mut(f);
     }
 }
 
@@ -121,14 +134,61 @@ impl<T: Walk> Walk for Value<T> {
     fn walk(&self, f: &mut dyn FnMut(&Intrinsic)) {
         match self {
             Value::Literal(value) => value.walk(f),
-            Value::Expr(expr) => f(&expr.intrinsic),
+            Value::Expr(expr) => expr.intrinsic.walk(f),
         }
     }
 
     fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Intrinsic)) {
         match self {
             Value::Literal(value) => value.walk_mut(f),
-            Value::Expr(expr) => f(&mut expr.intrinsic),
+            Value::Expr(expr) => expr.intrinsic.walk_mut(f),
         }
+    }
+}
+
+/// A literal that can be an argument of an intrinsic function, a parameter default or a mapping
+/// value: strings, numbers, booleans and lists of them.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a literal argument of an intrinsic function",
+    note = "use a `String`, `i64`, `f64`, `bool` or a `Vec` of them"
+)]
+pub trait JsonLiteral {
+    /// The value as JSON.
+    fn to_json(&self) -> serde_json::Value;
+}
+
+impl JsonLiteral for String {
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::String(self.clone())
+    }
+}
+
+impl JsonLiteral for i64 {
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::from(*self)
+    }
+}
+
+impl JsonLiteral for f64 {
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::from(*self)
+    }
+}
+
+impl JsonLiteral for bool {
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::Bool(*self)
+    }
+}
+
+impl JsonLiteral for serde_json::Value {
+    fn to_json(&self) -> serde_json::Value {
+        self.clone()
+    }
+}
+
+impl<T: JsonLiteral> JsonLiteral for Vec<T> {
+    fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::Array(self.iter().map(JsonLiteral::to_json).collect())
     }
 }

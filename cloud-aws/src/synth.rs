@@ -1,0 +1,936 @@
+//! Synthesis: resolves references between stacks, keeps exports for one more deployment, orders
+//! stacks, checks limits and writes each template. The strategy is documented in
+//! [`crate::stack`].
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::sync::Arc;
+
+use girder_core::{Diagnostic, Diagnostics, Severity};
+
+use crate::fns::sub_placeholders;
+use crate::intrinsic::{Intrinsic, Pseudo, RefTarget, ResourceTarget, TemplateName};
+use crate::json::Json;
+use crate::ledger::{ExportLedger, LedgerExport};
+use crate::logical_id::{LogicalId, pascal_case_into};
+use crate::resource::Walk;
+use crate::stack::{Stack, StackAddress};
+use crate::template::{Output, Template};
+use crate::value::{Expr, Value};
+
+/// The longest export name.
+pub const MAX_EXPORT_NAME: usize = 255;
+
+/// The separator of list values exported across stacks.
+const LIST_SEPARATOR: &str = "||";
+
+/// The result of a synthesis: every stack's template in deployment order, the new export ledger
+/// and the warnings.
+#[derive(Debug)]
+pub struct Synthesis {
+    stacks: Vec<SynthesizedStack>,
+    ledger: ExportLedger,
+    warnings: Diagnostics,
+}
+
+impl Synthesis {
+    /// The stacks, producers before their consumers (otherwise in creation order).
+    pub fn stacks(&self) -> &[SynthesizedStack] {
+        &self.stacks
+    }
+
+    /// The stack at `address`.
+    pub fn stack(&self, address: &StackAddress) -> Option<&SynthesizedStack> {
+        self.stacks.iter().find(|s| &s.address == address)
+    }
+
+    /// The first stack called `name` (in any account and region).
+    pub fn stack_named(&self, name: &str) -> Option<&SynthesizedStack> {
+        self.stacks.iter().find(|s| s.address.name() == name)
+    }
+
+    /// The ledger to store and pass to the next synthesis once this one is deployed.
+    pub fn ledger(&self) -> &ExportLedger {
+        &self.ledger
+    }
+
+    /// Warnings (e.g. a template too large to pass inline).
+    pub fn warnings(&self) -> &Diagnostics {
+        &self.warnings
+    }
+
+    /// The stacks, the ledger and the warnings.
+    pub fn into_parts(self) -> (Vec<SynthesizedStack>, ExportLedger, Diagnostics) {
+        (self.stacks, self.ledger, self.warnings)
+    }
+}
+
+/// One stack's synthesized template.
+#[derive(Debug)]
+pub struct SynthesizedStack {
+    address: StackAddress,
+    template: Template,
+    body: String,
+    dependencies: Vec<StackAddress>,
+}
+
+impl SynthesizedStack {
+    /// The stack's account, region and name.
+    pub fn address(&self) -> &StackAddress {
+        &self.address
+    }
+
+    /// The resolved template.
+    pub fn template(&self) -> &Template {
+        &self.template
+    }
+
+    /// The template as JSON, as deployed.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    /// The stacks that must deploy before this one, sorted.
+    pub fn dependencies(&self) -> &[StackAddress] {
+        &self.dependencies
+    }
+}
+
+/// An export the producer stack must declare.
+#[derive(Debug)]
+struct ExportState {
+    output: String,
+    resource: LogicalId,
+    attribute: Option<String>,
+    list: bool,
+    condition: Option<TemplateName>,
+    /// Stacks importing it now.
+    importers: BTreeSet<String>,
+    /// For a retained export: the stacks that imported it last time.
+    retained_for: Vec<String>,
+}
+
+/// What a diagnostic is about, formatted only when one is raised.
+#[derive(Clone, Copy)]
+enum Subject<'a> {
+    Resource(&'static str, &'a LogicalId),
+    Output(&'a str),
+    Condition(&'a str),
+    Metadata,
+}
+
+impl fmt::Display for Subject<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Resource(type_name, id) => write!(f, "{type_name} {id}"),
+            Subject::Output(name) => write!(f, "output {name}"),
+            Subject::Condition(name) => write!(f, "condition {name}"),
+            Subject::Metadata => f.write_str("template Metadata"),
+        }
+    }
+}
+
+/// Per-stack facts the resolver reads while it rewrites one stack.
+struct Index {
+    addresses: Vec<Arc<StackAddress>>,
+    paths: Vec<String>,
+    by_address: HashMap<StackAddress, usize>,
+    /// Each stack's resources and the condition guarding each.
+    resources: Vec<HashMap<LogicalId, Option<TemplateName>>>,
+}
+
+struct Resolver<'a> {
+    here: usize,
+    index: &'a Index,
+    edges: &'a mut BTreeMap<(usize, usize), String>,
+    exports: &'a mut BTreeMap<(usize, String), ExportState>,
+    diags: &'a mut Diagnostics,
+}
+
+impl Resolver<'_> {
+    fn error(&mut self, subject: Subject<'_>, message: String, hint: &str) {
+        let path = self.index.paths[self.here].clone();
+        self.diags.push(
+            Diagnostic::error(path, message)
+                .object(subject.to_string())
+                .hint(hint),
+        );
+    }
+
+    fn here(&self) -> &StackAddress {
+        &self.index.addresses[self.here]
+    }
+
+    /// Checks that a parameter, condition or mapping is used in the stack that declares it.
+    fn check_local(&mut self, name: &TemplateName, what: &str, subject: Subject<'_>) {
+        if name.stack() != self.here() {
+            let message = format!(
+                "stack `{}` uses the {what} `{}` of stack `{}`",
+                self.here().name(),
+                name.name(),
+                name.stack().name()
+            );
+            self.error(
+                subject,
+                message,
+                &format!(
+                    "a {what} belongs to the stack that declares it: declare it in this stack too"
+                ),
+            );
+        }
+    }
+
+    /// Checks a reference to a resource; returns its replacement when it crosses stacks.
+    fn resource(
+        &mut self,
+        target: &ResourceTarget,
+        attribute: Option<&str>,
+        list: bool,
+        subject: Subject<'_>,
+    ) -> Option<Intrinsic> {
+        let producer_address = target.stack();
+        let Some(&producer) = self.index.by_address.get(producer_address) else {
+            let message = format!(
+                "refers to `{}` in stack `{producer_address}`, which is not part of this app",
+                target.logical_id()
+            );
+            self.error(subject, message, "add the stack to the same CloudAssembly");
+            return None;
+        };
+        let Some(condition) = self.index.resources[producer].get(target.logical_id()) else {
+            let message = format!(
+                "refers to `{}`, which stack `{}` does not have",
+                target.logical_id(),
+                producer_address.name()
+            );
+            self.error(
+                subject,
+                message,
+                "refer to resources through the ResourceRef that Stack::add returned",
+            );
+            return None;
+        };
+        if producer == self.here {
+            return None;
+        }
+        if !producer_address.same_environment(self.here()) {
+            let message = format!(
+                "stack `{}` ({}, {}) refers to `{}` of stack `{}` in {} {}",
+                self.here().name(),
+                self.here().account(),
+                self.here().region(),
+                target.logical_id(),
+                producer_address.name(),
+                if producer_address.account() == self.here().account() {
+                    "region"
+                } else {
+                    "account"
+                },
+                if producer_address.account() == self.here().account() {
+                    producer_address.region().as_str()
+                } else {
+                    producer_address.account().as_str()
+                },
+            );
+            self.error(
+                subject,
+                message,
+                "CloudFormation exports only work within one account and region: write the value to \
+                 an SSM parameter (AWS::SSM::Parameter) in the producer and read it in the consumer \
+                 (DynamicReference::ssm or Parameter::ssm)",
+            );
+            return None;
+        }
+        let name = export_name(producer_address.name(), target.logical_id(), attribute);
+        let condition = condition.clone();
+        let consumer_name = self.here().name().to_owned();
+        self.edges.entry((self.here, producer)).or_insert_with(|| {
+            format!(
+                "`{consumer_name}` ({subject}) refers to `{}` of `{}`",
+                target.logical_id(),
+                producer_address.name()
+            )
+        });
+        let state = self
+            .exports
+            .entry((producer, name.clone()))
+            .or_insert_with(|| ExportState {
+                output: export_output_id(target.logical_id(), attribute, &name),
+                resource: target.logical_id().clone(),
+                attribute: attribute.map(str::to_owned),
+                list,
+                condition,
+                importers: BTreeSet::new(),
+                retained_for: Vec::new(),
+            });
+        state.importers.insert(consumer_name);
+        let import = Intrinsic::ImportValue(Box::new(Json::from(name)));
+        Some(if list {
+            Intrinsic::Split {
+                delimiter: LIST_SEPARATOR.to_owned(),
+                source: Box::new(Json::Expr(import)),
+            }
+        } else {
+            import
+        })
+    }
+
+    /// Visits one intrinsic of a resource or output.
+    fn visit(&mut self, intrinsic: &mut Intrinsic, subject: Subject<'_>) {
+        let replacement = match &*intrinsic {
+            Intrinsic::Ref(RefTarget::Resource(target)) => {
+                self.resource(target, None, false, subject)
+            }
+            Intrinsic::GetAtt {
+                target,
+                attribute,
+                list,
+            } => self.resource(target, Some(attribute.as_ref()), *list, subject),
+            other => {
+                self.check(other, subject);
+                None
+            }
+        };
+        if let Some(replacement) = replacement {
+            *intrinsic = replacement;
+        }
+    }
+
+    /// Checks an intrinsic that is not a reference to a resource.
+    fn check(&mut self, intrinsic: &Intrinsic, subject: Subject<'_>) {
+        match intrinsic {
+            Intrinsic::Ref(RefTarget::Parameter(name)) => {
+                self.check_local(name, "parameter", subject)
+            }
+            Intrinsic::If {
+                condition: name, ..
+            }
+            | Intrinsic::Condition(name) => self.check_local(name, "condition", subject),
+            Intrinsic::FindInMap { mapping, .. } => self.check_local(mapping, "mapping", subject),
+            Intrinsic::Sub {
+                template,
+                variables,
+            } => self.check_sub(template, variables, subject),
+            Intrinsic::Dynamic(reference) => {
+                if let Some(problem) = crate::dynamic::check(reference) {
+                    self.error(
+                        subject,
+                        format!("malformed dynamic reference: {problem}"),
+                        "see the constructors of DynamicReference",
+                    );
+                }
+            }
+            Intrinsic::And(items) | Intrinsic::Or(items) if !(2..=10).contains(&items.len()) => {
+                let message = format!(
+                    "{} has {} conditions; CloudFormation takes 2 to 10",
+                    intrinsic.function_name(),
+                    items.len()
+                );
+                self.error(
+                    subject,
+                    message,
+                    "nest Fn::And / Fn::Or to combine more than 10",
+                );
+            }
+            Intrinsic::Cidr {
+                count, cidr_bits, ..
+            } => {
+                if let Json::Plain(serde_json::Value::Number(n)) = &**count
+                    && !n.as_i64().is_some_and(|n| (1..=256).contains(&n))
+                {
+                    self.error(
+                        subject,
+                        format!("Fn::Cidr count {n} is outside 1..=256"),
+                        "ask for 1 to 256 CIDR blocks",
+                    );
+                }
+                if let Json::Plain(serde_json::Value::Number(n)) = &**cidr_bits
+                    && !n.as_i64().is_some_and(|n| (1..=128).contains(&n))
+                {
+                    self.error(
+                        subject,
+                        format!("Fn::Cidr cidr bits {n} is outside 1..=128"),
+                        "give the number of host bits, e.g. 8 for /24 subnets of an IPv4 block",
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn check_sub(
+        &mut self,
+        template: &str,
+        variables: &BTreeMap<String, Json>,
+        subject: Subject<'_>,
+    ) {
+        match sub_placeholders(template) {
+            Err(at) => {
+                let message =
+                    format!("Fn::Sub string `{template}` has an unclosed `${{` at byte {at}");
+                self.error(
+                    subject,
+                    message,
+                    "close it with `}`, or write `${!` for a literal `${`",
+                );
+            }
+            Ok(names) => {
+                for name in names {
+                    if variables.contains_key(name) || Pseudo::from_name(name).is_some() {
+                        continue;
+                    }
+                    let message = format!(
+                        "Fn::Sub string `{template}` uses `${{{name}}}`, which has no value"
+                    );
+                    self.error(
+                        subject,
+                        message,
+                        &format!(
+                            "give it one with `.var(\"{name}\", ..)` (e.g. a ResourceRef's attribute); \
+                             resources and parameters are not referred to by name"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Whether a `DependsOn` stays in the template; one across stacks becomes a stack dependency.
+    fn keep_dependency(&mut self, target: &ResourceTarget, subject: Subject<'_>) -> bool {
+        match self.index.by_address.get(target.stack()) {
+            Some(&producer) if producer == self.here => {
+                if !self.index.resources[producer].contains_key(target.logical_id()) {
+                    let message = format!(
+                        "depends on `{}`, which this stack does not have",
+                        target.logical_id()
+                    );
+                    self.error(
+                        subject,
+                        message,
+                        "depend on resources through the ResourceRef that Stack::add returned",
+                    );
+                }
+                true
+            }
+            Some(&producer) => {
+                let consumer = self.here().name().to_owned();
+                let producer_name = target.stack().name().to_owned();
+                self.edges.entry((self.here, producer)).or_insert_with(|| {
+                    format!(
+                        "`{consumer}` ({subject}) depends on `{}` of `{producer_name}`",
+                        target.logical_id()
+                    )
+                });
+                false
+            }
+            None => {
+                let message = format!(
+                    "depends on `{}` in stack `{}`, which is not part of this app",
+                    target.logical_id(),
+                    target.stack()
+                );
+                self.error(subject, message, "add the stack to the same CloudAssembly");
+                false
+            }
+        }
+    }
+}
+
+/// The export name of a resource's `Ref` (`attribute` `None`) or attribute.
+pub(crate) fn export_name(stack: &str, id: &LogicalId, attribute: Option<&str>) -> String {
+    let raw = format!("{stack}:{id}:{}", attribute.unwrap_or("Ref"));
+    let mut name: String = raw
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == ':' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if name.len() > MAX_EXPORT_NAME {
+        name.truncate(MAX_EXPORT_NAME - 9);
+        let hash = girder_core::name::fnv1a(raw.as_bytes()) as u32;
+        name.push_str(&format!("-{hash:08x}"));
+    }
+    name
+}
+
+/// The logical ID of the output that exports `name`.
+fn export_output_id(id: &LogicalId, attribute: Option<&str>, name: &str) -> String {
+    let mut readable = format!("Export{id}");
+    pascal_case_into(&mut readable, attribute.unwrap_or("Ref"));
+    LogicalId::with_hash(readable, name).as_str().to_owned()
+}
+
+pub(crate) fn synthesize(
+    mut stacks: Vec<Stack>,
+    previous: &ExportLedger,
+) -> Result<Synthesis, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    for stack in &mut stacks {
+        for problem in stack.take_problems() {
+            diags.push(problem);
+        }
+    }
+    let index = Index {
+        addresses: stacks.iter().map(|s| s.address_arc().clone()).collect(),
+        paths: stacks.iter().map(Stack::path).collect(),
+        by_address: stacks
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.address().clone(), i))
+            .collect(),
+        resources: stacks
+            .iter()
+            .map(|s| {
+                s.template()
+                    .resources()
+                    .iter()
+                    .map(|(id, entry)| (id.clone(), entry.condition().cloned()))
+                    .collect()
+            })
+            .collect(),
+    };
+    let mut edges = BTreeMap::new();
+    let mut exports = BTreeMap::new();
+
+    for (here, stack) in stacks.iter_mut().enumerate() {
+        let mut resolver = Resolver {
+            here,
+            index: &index,
+            edges: &mut edges,
+            exports: &mut exports,
+            diags: &mut diags,
+        };
+        resolve_stack(&mut resolver, stack);
+    }
+
+    retain_previous_exports(previous, &index, &mut exports, &mut diags);
+    let ledger = declare_exports(&mut stacks, &index, exports, &mut diags);
+
+    let dependencies = stack_dependencies(&stacks, &index, edges, &mut diags);
+    let order = deployment_order(&dependencies);
+
+    let mut synthesized: Vec<Option<SynthesizedStack>> = Vec::with_capacity(stacks.len());
+    for (i, stack) in stacks.into_iter().enumerate() {
+        let path = index.paths[i].clone();
+        crate::limits::check_stack(&stack, &path, &mut diags);
+        let address = stack.address().clone();
+        let template = stack.into_template();
+        let body = match template.to_json() {
+            Ok(body) => body,
+            Err(error) => {
+                diags.push(
+                    Diagnostic::error(
+                        path.clone(),
+                        format!("cannot write the template of stack `{}`", address.name()),
+                    )
+                    .cause(error.to_string()),
+                );
+                String::new()
+            }
+        };
+        crate::limits::check_body(&address, &path, body.len(), &mut diags);
+        synthesized.push(Some(SynthesizedStack {
+            dependencies: dependencies[i]
+                .iter()
+                .map(|&j| index.addresses[j].as_ref().clone())
+                .collect(),
+            address,
+            template,
+            body,
+        }));
+    }
+    let written: Vec<_> = synthesized
+        .iter()
+        .flatten()
+        .zip(&index.paths)
+        .map(|(s, path)| (&s.address, &s.template, path.as_str()))
+        .collect();
+    crate::limits::check_export_names(&written, &mut diags);
+
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    let mut stacks_in_order = Vec::with_capacity(synthesized.len());
+    for i in order {
+        if let Some(stack) = synthesized[i].take() {
+            stacks_in_order.push(stack);
+        }
+    }
+    for stack in stacks_in_order.iter_mut() {
+        stack.dependencies.sort();
+    }
+    let warnings = diags;
+    debug_assert!(warnings.iter().all(|d| d.severity == Severity::Warning));
+    Ok(Synthesis {
+        stacks: stacks_in_order,
+        ledger,
+        warnings,
+    })
+}
+
+/// Rewrites the references of one stack and checks the template-local names it uses.
+fn resolve_stack(resolver: &mut Resolver<'_>, stack: &mut Stack) {
+    let template = stack.template_mut();
+    for (id, entry) in template.resources_mut() {
+        let subject = Subject::Resource(entry.type_name(), id);
+        entry.walk_mut(&mut |intrinsic| resolver.visit(intrinsic, subject));
+        entry
+            .depends_on_mut()
+            .retain(|target| resolver.keep_dependency(target, subject));
+        if let Some(condition) = entry.condition() {
+            resolver.check_local(condition, "condition", subject);
+        }
+    }
+    for (name, output) in template.outputs_mut() {
+        let subject = Subject::Output(name);
+        output.walk_mut(&mut |intrinsic| resolver.visit(intrinsic, subject));
+        if let Some(condition) = output.condition_name() {
+            resolver.check_local(condition, "condition", subject);
+        }
+    }
+    for (name, condition) in template.conditions() {
+        let subject = Subject::Condition(name);
+        condition.walk(&mut |intrinsic| match intrinsic {
+            Intrinsic::Ref(RefTarget::Resource(_)) | Intrinsic::GetAtt { .. } => {
+                resolver.error(
+                    subject,
+                    format!("condition `{name}` refers to a resource"),
+                    "conditions may only use parameters, pseudo parameters and mappings",
+                );
+            }
+            other => resolver.check(other, subject),
+        });
+    }
+    let mut metadata = std::mem::take(template.metadata_mut());
+    metadata.walk_mut(&mut |intrinsic| resolver.visit(intrinsic, Subject::Metadata));
+    *template.metadata_mut() = metadata;
+}
+
+/// Keeps, for one more deployment, the exports the previous synthesis imported and this one
+/// does not.
+fn retain_previous_exports(
+    previous: &ExportLedger,
+    index: &Index,
+    exports: &mut BTreeMap<(usize, String), ExportState>,
+    diags: &mut Diagnostics,
+) {
+    for export in previous.exports() {
+        if export.importers.is_empty() {
+            // Retained last time: its importers have deployed without it; drop it now.
+            continue;
+        }
+        let Some(&producer) = index.by_address.get(&export.producer) else {
+            // The producer stack left the app; deleting it is up to whoever deploys.
+            continue;
+        };
+        let key = (producer, export.name.clone());
+        if exports.contains_key(&key) {
+            continue;
+        }
+        let resource = LogicalId::new(export.resource.clone())
+            .ok()
+            .filter(|id| index.resources[producer].contains_key(id));
+        let Some(resource) = resource else {
+            diags.push(
+                Diagnostic::error(
+                    index.paths[producer].clone(),
+                    format!(
+                        "stack `{}` no longer has `{}`, whose export `{}` stack(s) {} imported in the previous deployment",
+                        export.producer.name(),
+                        export.resource,
+                        export.name,
+                        quoted_list(&export.importers)
+                    ),
+                )
+                .cause("CloudFormation refuses to delete an export that is still imported, and the producer deploys first")
+                .hint(format!(
+                    "deploy once with the reference removed but `{}` still in place, then remove it",
+                    export.resource
+                )),
+            );
+            continue;
+        };
+        let condition = index.resources[producer].get(&resource).cloned().flatten();
+        exports.insert(
+            key,
+            ExportState {
+                output: export.output.clone(),
+                resource,
+                attribute: export.attribute.clone(),
+                list: export.list,
+                condition,
+                importers: BTreeSet::new(),
+                retained_for: export.importers.clone(),
+            },
+        );
+    }
+}
+
+/// `` `a`, `b` ``.
+fn quoted_list<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> String {
+    names
+        .into_iter()
+        .map(|n| format!("`{}`", n.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Adds an output per export to its producer and returns the new ledger.
+fn declare_exports(
+    stacks: &mut [Stack],
+    index: &Index,
+    exports: BTreeMap<(usize, String), ExportState>,
+    diags: &mut Diagnostics,
+) -> ExportLedger {
+    let mut ledger = Vec::with_capacity(exports.len());
+    for ((producer, name), export) in exports {
+        let target =
+            ResourceTarget::new(index.addresses[producer].clone(), export.resource.clone());
+        let mut value = match &export.attribute {
+            None => Intrinsic::Ref(RefTarget::Resource(target)),
+            Some(attribute) => Intrinsic::GetAtt {
+                target,
+                attribute: attribute.clone().into(),
+                list: export.list,
+            },
+        };
+        if export.list {
+            value = Intrinsic::Join {
+                delimiter: LIST_SEPARATOR.to_owned(),
+                values: Box::new(Json::Expr(value)),
+            };
+        }
+        let description = if export.importers.is_empty() {
+            format!(
+                "Retained for one more deployment: stack(s) {} imported it in the previous synthesis; the next synthesis removes it",
+                quoted_list(&export.retained_for)
+            )
+        } else {
+            format!(
+                "Exported by Girder for stack(s) {}",
+                quoted_list(&export.importers)
+            )
+        };
+        let output = Output::new(Value::Expr(Expr::<String>::new(value)))
+            .description(description)
+            .export(name.as_str())
+            .with_condition(export.condition.clone());
+        let template = stacks[producer].template_mut();
+        if template.outputs().contains_key(&export.output) {
+            diags.push(
+                Diagnostic::error(
+                    index.paths[producer].clone(),
+                    format!(
+                        "the output `{}` is reserved for the export `{name}`",
+                        export.output
+                    ),
+                )
+                .hint("rename your output"),
+            );
+        } else {
+            template.insert_output(export.output.clone(), output);
+        }
+        ledger.push(LedgerExport {
+            name,
+            producer: index.addresses[producer].as_ref().clone(),
+            output: export.output,
+            resource: export.resource.as_str().to_owned(),
+            attribute: export.attribute,
+            list: export.list,
+            importers: export.importers.into_iter().collect(),
+        });
+    }
+    ExportLedger::from_exports(ledger)
+}
+
+/// Each stack's dependencies (indices), from references and explicit dependencies; reports
+/// cycles.
+fn stack_dependencies(
+    stacks: &[Stack],
+    index: &Index,
+    mut edges: BTreeMap<(usize, usize), String>,
+    diags: &mut Diagnostics,
+) -> Vec<BTreeSet<usize>> {
+    for (i, stack) in stacks.iter().enumerate() {
+        for other in stack.dependencies() {
+            match index.by_address.get(other) {
+                Some(&j) if j != i => {
+                    edges.entry((i, j)).or_insert_with(|| {
+                        format!(
+                            "`{}` depends on `{}` explicitly",
+                            stack.name(),
+                            other.name()
+                        )
+                    });
+                }
+                Some(_) => {}
+                None => diags.push(
+                    Diagnostic::error(
+                        index.paths[i].clone(),
+                        format!(
+                            "stack `{}` depends on `{other}`, which is not part of this app",
+                            stack.name()
+                        ),
+                    )
+                    .hint("add that stack to the same CloudAssembly"),
+                ),
+            }
+        }
+    }
+    let mut dependencies = vec![BTreeSet::new(); stacks.len()];
+    for &(from, to) in edges.keys() {
+        dependencies[from].insert(to);
+    }
+    for component in strongly_connected(&dependencies) {
+        if component.len() < 2 {
+            continue;
+        }
+        let names: Vec<&str> = component.iter().map(|&i| stacks[i].name()).collect();
+        let message = match names.as_slice() {
+            [a, b] => format!("stacks `{a}` and `{b}` depend on each other"),
+            _ => format!(
+                "stacks {} depend on each other in a cycle",
+                quoted_list(&names)
+            ),
+        };
+        let reasons: Vec<&str> = edges
+            .iter()
+            .filter(|((from, to), _)| component.contains(from) && component.contains(to))
+            .map(|(_, reason)| reason.as_str())
+            .collect();
+        diags.push(
+            Diagnostic::error(index.paths[component[0]].clone(), message)
+                .cause(reasons.join("; "))
+                .hint(
+                    "CloudFormation deploys one stack after the other: move the resources that refer to \
+                     each other into one stack, or pass one of the values through an SSM parameter",
+                ),
+        );
+    }
+    dependencies
+}
+
+/// Tarjan's strongly connected components, each sorted, in a deterministic order.
+fn strongly_connected(graph: &[BTreeSet<usize>]) -> Vec<Vec<usize>> {
+    struct State<'a> {
+        graph: &'a [BTreeSet<usize>],
+        index: Vec<Option<usize>>,
+        low: Vec<usize>,
+        on_stack: Vec<bool>,
+        stack: Vec<usize>,
+        next: usize,
+        components: Vec<Vec<usize>>,
+    }
+    fn visit(s: &mut State<'_>, v: usize) {
+        s.index[v] = Some(s.next);
+        s.low[v] = s.next;
+        s.next += 1;
+        s.stack.push(v);
+        s.on_stack[v] = true;
+        let graph = s.graph;
+        for &w in &graph[v] {
+            match s.index[w] {
+                None => {
+                    visit(s, w);
+                    s.low[v] = s.low[v].min(s.low[w]);
+                }
+                Some(index) if s.on_stack[w] => s.low[v] = s.low[v].min(index),
+                Some(_) => {}
+            }
+        }
+        if Some(s.low[v]) == s.index[v] {
+            let mut component = Vec::new();
+            while let Some(w) = s.stack.pop() {
+                s.on_stack[w] = false;
+                component.push(w);
+                if w == v {
+                    break;
+                }
+            }
+            component.sort_unstable();
+            s.components.push(component);
+        }
+    }
+    let n = graph.len();
+    let mut state = State {
+        graph,
+        index: vec![None; n],
+        low: vec![0; n],
+        on_stack: vec![false; n],
+        stack: Vec::new(),
+        next: 0,
+        components: Vec::new(),
+    };
+    for v in 0..n {
+        if state.index[v].is_none() {
+            visit(&mut state, v);
+        }
+    }
+    state.components
+}
+
+/// Stacks in deployment order: dependencies first, otherwise creation order. Stacks in a cycle
+/// (already reported) come last.
+fn deployment_order(dependencies: &[BTreeSet<usize>]) -> Vec<usize> {
+    let n = dependencies.len();
+    let mut remaining: Vec<usize> = dependencies.iter().map(BTreeSet::len).collect();
+    let mut dependents = vec![Vec::new(); n];
+    for (from, tos) in dependencies.iter().enumerate() {
+        for &to in tos {
+            dependents[to].push(from);
+        }
+    }
+    let mut ready: BTreeSet<usize> = (0..n).filter(|&i| remaining[i] == 0).collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(next) = ready.pop_first() {
+        order.push(next);
+        for &dependent in &dependents[next] {
+            remaining[dependent] -= 1;
+            if remaining[dependent] == 0 {
+                ready.insert(dependent);
+            }
+        }
+    }
+    let placed: BTreeSet<usize> = order.iter().copied().collect();
+    order.extend((0..n).filter(|i| !placed.contains(i)));
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_names_keep_only_allowed_characters() {
+        let id = LogicalId::new("Db").unwrap();
+        assert_eq!(
+            export_name("shop-data", &id, Some("Endpoint.Address")),
+            "shop-data:Db:Endpoint-Address"
+        );
+        assert_eq!(export_name("shop-data", &id, None), "shop-data:Db:Ref");
+        let long = export_name(
+            &"s".repeat(128),
+            &LogicalId::new("L".repeat(200)).unwrap(),
+            None,
+        );
+        assert_eq!(long.len(), MAX_EXPORT_NAME);
+    }
+
+    #[test]
+    fn finds_cycles_and_orders_the_rest() {
+        let graph = vec![
+            BTreeSet::from([1]),
+            BTreeSet::from([2]),
+            BTreeSet::from([1]),
+            BTreeSet::new(),
+        ];
+        let components = strongly_connected(&graph);
+        assert!(components.contains(&vec![1, 2]));
+        let acyclic = vec![BTreeSet::from([2]), BTreeSet::new(), BTreeSet::from([1])];
+        assert_eq!(deployment_order(&acyclic), vec![1, 2, 0]);
+    }
+}
