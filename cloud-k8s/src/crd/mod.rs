@@ -79,9 +79,17 @@ macro_rules! string_enum {
 }
 
 pub mod cert_manager;
+pub mod external_secrets;
+pub mod gateway;
+pub mod istio;
+pub mod keda;
 pub mod monitoring;
 
 pub use cert_manager::{Certificate, ClusterIssuer};
+pub use external_secrets::{ClusterSecretStore, ExternalSecret, SecretStore};
+pub use gateway::{Gateway, HTTPRoute};
+pub use istio::{DestinationRule, VirtualService};
+pub use keda::{ClusterTriggerAuthentication, ScaledObject, TriggerAuthentication};
 pub use monitoring::{PrometheusRule, ServiceMonitor};
 
 /// Writes `apiVersion`, `kind`, `metadata`, `spec` in that order.
