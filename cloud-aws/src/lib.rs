@@ -74,7 +74,9 @@ pub mod ledger;
 pub mod limits;
 pub mod logical_id;
 pub mod parameter;
+pub mod policy;
 pub mod resource;
+pub mod scope;
 pub mod stack;
 pub mod synth;
 pub mod template;
@@ -106,6 +108,7 @@ pub use generated::kms;
 pub use generated::logs;
 #[cfg(feature = "rds")]
 pub use generated::rds;
+pub use generated::registry;
 #[cfg(feature = "route53")]
 pub use generated::route53;
 #[cfg(feature = "s3")]
@@ -127,6 +130,7 @@ pub use json::Json;
 pub use ledger::ExportLedger;
 pub use parameter::{Parameter, ParameterRef};
 pub use resource::{LogicalId, Resource, ResourceRef, Walk};
+pub use scope::{Aws, AwsExt, AwsStack, CfnResource, InStack};
 pub use stack::{AwsEnvironment, CloudAssembly, Stack, StackAddress};
 pub use synth::{Synthesis, SynthesizedStack};
 pub use template::{Mapping, MappingRef, Output, Template};

@@ -207,6 +207,15 @@ impl AwsEnvironment {
     pub fn region(&self) -> &Region {
         &self.region
     }
+
+    /// A stand-in (`000000000000`, `us-east-1`) for an environment whose account or region was
+    /// invalid: the error is reported, and synthesis stops before anything is written.
+    pub(crate) fn placeholder() -> Self {
+        Self {
+            account: Account("000000000000".into()),
+            region: Region("us-east-1".into()),
+        }
+    }
 }
 
 /// A stack's identity: account, region and stack name.
@@ -342,6 +351,18 @@ impl Stack {
             self.template.insert_resource(id, entry);
         }
         ResourceRef::new(target)
+    }
+
+    /// Adds a type-erased resource under `id`, as [`Stack::add`] does (default policies of
+    /// stateful types, duplicates reported): how the synthesizer files the resources that
+    /// constructs emit.
+    pub fn add_entry(&mut self, id: LogicalId, mut entry: ResourceEntry) {
+        if self.template.resources().contains_key(&id) {
+            self.duplicate("resource", id.as_str());
+        } else {
+            entry.apply_default_policies();
+            self.template.insert_resource(id, entry);
+        }
     }
 
     /// Declares a parameter.

@@ -15,17 +15,65 @@ pub(crate) fn header(source_version: &str) -> String {
 /// Clippy's default limit on function arguments (`too_many_arguments_threshold`).
 const MAX_ARGUMENTS: usize = 7;
 
-/// `cloud-aws/src/generated/mod.rs`: one feature-gated module per service.
+/// `cloud-aws/src/generated/mod.rs`: the registry and one feature-gated module per service.
 pub(crate) fn module_index(source_version: &str, modules: &[String]) -> String {
     let mut out = header(source_version);
     out.push_str(
         "//! Typed CloudFormation resources generated from AWS's registry schemas: one module per \
-         AWS service, each behind the cargo feature of the same name (`full` enables them all).\n",
+         AWS service, each behind the cargo feature of the same name (`full` enables them all), and \
+         `registry`, the create-only properties of every type, compiled without any feature.\n",
     );
     out.push('\n');
+    out.push_str("pub mod registry;\n\n");
     for module in modules {
         let _ = writeln!(out, "#[cfg(feature = \"{module}\")]\npub mod {module};");
     }
+    out
+}
+
+/// `cloud-aws/src/generated/registry.rs`: every generated type's create-only properties, in a
+/// table sorted by type name, compiled without any feature. `types` holds
+/// `(type name, create-only pointers)` in any order.
+pub(crate) fn registry(source_version: &str, types: &[(String, Vec<String>)]) -> String {
+    let mut types: Vec<&(String, Vec<String>)> = types.iter().collect();
+    types.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = header(source_version);
+    out.push_str(
+        "//! The create-only properties of every generated resource type, by type name, for \
+         tools that read templates (`girder diff`): changing one of them makes CloudFormation \
+         replace the resource. Compiled without any feature.\n\n",
+    );
+    out.push_str(
+        "/// `(type name, create-only properties)` of every generated resource type, sorted by \
+         type name. A property is a JSON pointer below `Properties` (`/BucketName`), where `*` \
+         stands for any list index or map key (`/Tags/*/Key`); the same list as the type's \
+         [`Resource::CREATE_ONLY`](crate::Resource::CREATE_ONLY).\n",
+    );
+    out.push_str("pub static RESOURCE_TYPES: &[(&str, &[&str])] = &[\n");
+    for (type_name, pointers) in &types {
+        let pointers: Vec<String> = pointers.iter().map(|p| format!("{p:?}")).collect();
+        let _ = writeln!(out, "    ({type_name:?}, &[{}]),", pointers.join(", "));
+    }
+    out.push_str("];\n\n");
+    // The example uses the first type with a create-only property, so it holds for any list.
+    let example = types.iter().find_map(|(t, p)| Some((t, p.first()?)));
+    out.push_str(
+        "/// The create-only properties of `type_name`, or `None` when Girder does not generate \
+         the type.\n",
+    );
+    if let Some((type_name, pointer)) = example {
+        let _ = writeln!(
+            out,
+            "///\n/// ```\n/// use girder_aws::registry::create_only;\n///\n\
+             /// assert!(create_only({type_name:?}).is_some_and(|p| p.contains(&{pointer:?})));\n\
+             /// assert_eq!(create_only(\"AWS::Example::Unknown\"), None);\n/// ```"
+        );
+    }
+    out.push_str(
+        "pub fn create_only(type_name: &str) -> Option<&'static [&'static str]> {\n    \
+         RESOURCE_TYPES\n        .binary_search_by(|(t, _)| (*t).cmp(type_name))\n        \
+         .ok()\n        .map(|i| RESOURCE_TYPES[i].1)\n}\n",
+    );
     out
 }
 
@@ -423,6 +471,42 @@ mod tests {
         assert!(source.contains("#[derive(Clone, Debug, Default, PartialEq, Serialize)]"));
         assert!(source.contains("pub labels: Option<BTreeMap<String, Value<String>>>,"));
         assert!(source.contains("use std::collections::BTreeMap;"));
+    }
+
+    #[test]
+    fn registry_is_sorted_and_looks_types_up() {
+        let types = [
+            ("AWS::SQS::Queue".to_owned(), vec!["/QueueName".to_owned()]),
+            ("AWS::EC2::Route".to_owned(), vec![]),
+            (
+                "AWS::S3::Bucket".to_owned(),
+                vec!["/BucketName".to_owned(), "/Tags/*/Key".to_owned()],
+            ),
+        ];
+        let source = registry("0.0.0", &types);
+        assert!(source.starts_with(&header("0.0.0")));
+        let table = "pub static RESOURCE_TYPES: &[(&str, &[&str])] = &[\n    \
+                     (\"AWS::EC2::Route\", &[]),\n    \
+                     (\"AWS::S3::Bucket\", &[\"/BucketName\", \"/Tags/*/Key\"]),\n    \
+                     (\"AWS::SQS::Queue\", &[\"/QueueName\"]),\n];\n";
+        assert!(source.contains(table), "{source}");
+        assert!(
+            source.contains(
+                "/// assert!(create_only(\"AWS::S3::Bucket\").is_some_and(|p| p.contains(&\"/BucketName\")));"
+            ),
+            "the example uses the first type with a create-only property:\n{source}"
+        );
+        assert!(
+            source.contains(
+                "pub fn create_only(type_name: &str) -> Option<&'static [&'static str]> {"
+            )
+        );
+        assert_eq!(source, registry("0.0.0", &types), "deterministic");
+        let index = module_index("0.0.0", &["s3".to_owned()]);
+        assert!(
+            index.contains("\npub mod registry;\n\n#[cfg(feature = \"s3\")]\npub mod s3;\n"),
+            "{index}"
+        );
     }
 
     #[test]

@@ -17,6 +17,10 @@
 //! - one struct per object definition (or inline object) and one enum per string enum that the
 //!   resources reach: definitions nothing uses are not generated.
 //!
+//! And, compiled without any feature, `registry.rs` (`girder_aws::registry`): every generated
+//! type's create-only properties in a table sorted by type name, looked up by
+//! `create_only(type_name)`, so that `girder diff` can tell which changes replace a resource.
+//!
 //! Read-only properties are not fields (CloudFormation rejects them); required ones are the
 //! arguments of `new`, in alphabetical order; every optional one has a builder setter. Structs
 //! without required properties also derive `Default`.
@@ -74,8 +78,8 @@ struct Cli {
     /// cfn-lint's `data/schemas` directory (it holds `providers/` and `resources/`).
     #[arg(long)]
     schemas: PathBuf,
-    /// The directory to write `mod.rs` and the service modules to. Other `.rs` files in it are
-    /// removed; files whose content did not change are not rewritten.
+    /// The directory to write `mod.rs`, `registry.rs` and the service modules to. Other `.rs`
+    /// files in it are removed; files whose content did not change are not rewritten.
     #[arg(long)]
     out: PathBuf,
     /// A resource list to use instead of the committed `codegen/resources.txt`.
@@ -230,6 +234,7 @@ fn run(cli: &Cli) -> Result<(), Error> {
     let providers = read_json(&cli.schemas.join("providers/us-east-1.json"))?;
 
     let mut files: BTreeMap<String, String> = BTreeMap::new();
+    let mut registry: Vec<(String, Vec<String>)> = Vec::new();
     let (mut fallbacks, mut skipped) = (0, 0);
     for (module, (service, types)) in &services {
         let mut lowerer = lower::Lowerer::new();
@@ -248,6 +253,12 @@ fn run(cli: &Cli) -> Result<(), Error> {
             resources.push(lowerer.resource(index, &schema).map_err(|e| Error(e.0))?);
         }
         let model = lowerer.finish(module, service, resources);
+        registry.extend(
+            model
+                .resources
+                .iter()
+                .map(|r| (r.type_name.clone(), r.create_only.clone())),
+        );
         let emitted = model.emitted();
         eprintln!(
             "{module}: {} resources, {} property types, {} Json fallbacks, {} read-only properties without an accessor",
@@ -271,6 +282,10 @@ fn run(cli: &Cli) -> Result<(), Error> {
     files.insert(
         "mod.rs".into(),
         rustfmt(&emit::module_index(&version, &modules), "mod.rs")?,
+    );
+    files.insert(
+        "registry.rs".into(),
+        rustfmt(&emit::registry(&version, &registry), "registry.rs")?,
     );
     eprintln!(
         "total: {fallbacks} Json fallbacks, {skipped} read-only properties without an accessor"
@@ -348,6 +363,10 @@ mod tests {
             let re_export = format!("#[cfg(feature = \"{module}\")]\npub use generated::{module};");
             assert!(lib.contains(&re_export), "lib.rs re-exports `{module}`");
         }
+        assert!(
+            lib.contains("\npub use generated::registry;\n"),
+            "lib.rs re-exports the registry, without a feature"
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //!
 //! This crate has no cargo features.
 
+pub mod aws;
 mod ingress;
 mod pod;
 pub mod secret;
@@ -32,6 +33,7 @@ pub mod __private {
     pub use girder_k8s::{Namespace, NamespaceName};
 }
 
+pub use aws::{Bucket, Queue};
 pub use ingress::{
     Ingress, IngressController, IngressSpecModel, Issuer, LETS_ENCRYPT_PRODUCTION,
     LETS_ENCRYPT_STAGING, LetsEncrypt, LetsEncryptSpec, Routable,

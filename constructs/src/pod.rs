@@ -173,6 +173,37 @@ impl PodModel {
         }
     }
 
+    /// checkov findings this pod cannot fix by itself, with the reason a reviewer reads, as
+    /// `checkov.io/skipN` annotations for the workload object.
+    pub(crate) fn checkov_annotations(&self) -> BTreeMap<String, String> {
+        let mut skips = Vec::new();
+        if !self.image.contains("@sha256:") {
+            let tag = self.image.rsplit(':').next().unwrap_or_default();
+            skips.push(format!(
+                "CKV_K8S_43=image pinned to release tag {tag}; pin a digest to drop this skip"
+            ));
+        }
+        if self.env.iter().any(|(_, v)| {
+            matches!(
+                v,
+                EnvValue::Key {
+                    source: crate::secret::KeySource::Secret,
+                    ..
+                }
+            )
+        }) {
+            skips.push(
+                "CKV_K8S_35=the app reads credentials from its environment; only secretKeyRef references are written, never values"
+                    .to_owned(),
+            );
+        }
+        skips
+            .into_iter()
+            .enumerate()
+            .map(|(i, skip)| (format!("checkov.io/skip{}", i + 1), skip))
+            .collect()
+    }
+
     /// Checks the image, ports, probes, user and environment.
     pub(crate) fn validate(&self, path: &str, diags: &mut Diagnostics) {
         validate_image(path, &self.image, diags);

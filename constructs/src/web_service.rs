@@ -380,8 +380,12 @@ impl Construct for WebServiceSpec {
             automount_service_account_token: Some(false),
             ..Default::default()
         }));
+        let checkov = self.pod.checkov_annotations();
         manifests.push(Manifest::new(Deployment {
-            metadata: self.meta(&labels),
+            metadata: ObjectMeta {
+                annotations: (!checkov.is_empty()).then_some(checkov),
+                ..self.meta(&labels)
+            },
             spec: Some(DeploymentSpec {
                 replicas: (!autoscaled).then_some(min as i32),
                 revision_history_limit: Some(5),

@@ -104,7 +104,8 @@ impl Path {
         self.0.split('/')
     }
 
-    fn child(&self, id: &str) -> Path {
+    /// The path of child `id`.
+    pub fn child(&self, id: &str) -> Path {
         if self.0.is_empty() {
             Path(id.to_owned())
         } else {

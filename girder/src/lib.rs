@@ -46,6 +46,7 @@
 //! Crates that build on Girder without being a program (a platform team's construct library)
 //! enable none, like every crate that depends on k8s-openapi.
 
+pub use girder_aws as aws;
 pub use girder_constructs as constructs;
 pub use girder_core as core;
 pub use girder_k8s as k8s;
@@ -63,9 +64,10 @@ pub use k8s_openapi;
 
 /// Everything an infra program needs: `use girder::prelude::*;`.
 pub mod prelude {
+    pub use girder_aws::AwsExt;
     pub use girder_constructs::{
-        Connection, Ingress, IngressController, LetsEncrypt, Peer, Port, Probe, Replicas,
-        WebService,
+        Bucket, Connection, Ingress, IngressController, LetsEncrypt, Peer, Port, Probe, Queue,
+        Replicas, WebService,
     };
     pub use girder_core::{App, Aspect, Environment, Visit};
     pub use girder_k8s::aspects::{

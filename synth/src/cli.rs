@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use girder_core::{App, Diagnostics};
 
-use crate::engine::{Assembly, MANIFEST, synthesize};
+use girder_aws::ExportLedger;
+
+use crate::engine::{Assembly, MANIFEST, Options, synthesize_with};
 
 /// Exit code: success; for `diff`, no changes.
 pub const EXIT_OK: u8 = 0;
@@ -17,6 +19,9 @@ pub const EXIT_INVALID: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code: `diff` found changes.
 pub const EXIT_CHANGES: u8 = 3;
+/// Exit code: `diff` found a change that replaces or deletes stateful data or breaks an immutable
+/// field (marked `! destructive` in its report).
+pub const EXIT_DESTRUCTIVE: u8 = 4;
 /// Exit code: reading or writing files failed.
 pub const EXIT_IO: u8 = 74;
 /// Exit code: a bug in Girder.
@@ -28,6 +33,7 @@ Exit codes:
   1   the program is invalid: every error is printed, nothing is written
   2   the command line is invalid
   3   diff: the synthesized output differs from --against
+  4   diff: a change replaces or deletes stateful data or breaks an immutable field
   70  internal error (a bug in Girder)
   74  reading or writing files failed";
 
@@ -109,8 +115,31 @@ fn report(diags: &Diagnostics, err: &mut dyn Write) {
     }
 }
 
-fn synthesize_or_report(app: &App, err: &mut dyn Write) -> Result<Assembly, u8> {
-    match synthesize(app) {
+/// The export ledger recorded in `dir/manifest.json` by a previous synth; empty when `dir` has
+/// no manifest or it records no exports.
+pub(crate) fn previous_exports(dir: &std::path::Path) -> Result<ExportLedger, String> {
+    let path = dir.join(MANIFEST);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ExportLedger::default()),
+        Err(e) => return Err(format!("could not read {}: {e}", path.display())),
+    };
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        #[serde(default)]
+        exports: ExportLedger,
+    }
+    serde_json::from_str::<Manifest>(&text)
+        .map(|m| m.exports)
+        .map_err(|e| format!("could not read the exports in {}: {e}", path.display()))
+}
+
+fn synthesize_with_or_report(
+    app: &App,
+    options: &Options,
+    err: &mut dyn Write,
+) -> Result<Assembly, u8> {
+    match synthesize_with(app, options) {
         Ok(assembly) => {
             report(&assembly.warnings, err);
             Ok(assembly)
@@ -130,7 +159,20 @@ fn synthesize_or_report(app: &App, err: &mut dyn Write) -> Result<Assembly, u8> 
 }
 
 fn synth(app: &App, dir: &std::path::Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let assembly = match synthesize_or_report(app, err) {
+    // The previous output is taken as the last deployed one: its exports between stacks are kept
+    // one more synthesis when they lose their last importer.
+    let options = match previous_exports(dir) {
+        Ok(previous_exports) => Options { previous_exports },
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            let _ = writeln!(
+                err,
+                "  hint: pass an output directory written by Girder's `synth`"
+            );
+            return EXIT_IO;
+        }
+    };
+    let assembly = match synthesize_with_or_report(app, &options, err) {
         Ok(a) => a,
         Err(code) => return code,
     };
@@ -167,7 +209,12 @@ fn list(app: &App, out: &mut dyn Write) -> u8 {
 }
 
 fn diff(app: &App, against: &std::path::Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let assembly = match synthesize_or_report(app, err) {
+    // The output compared against stands for what is deployed: synthesize with its exports, so
+    // that an export kept one more deployment is not reported as a change.
+    let options = Options {
+        previous_exports: previous_exports(against).unwrap_or_default(),
+    };
+    let assembly = match synthesize_with_or_report(app, &options, err) {
         Ok(a) => a,
         Err(code) => return code,
     };
@@ -190,7 +237,9 @@ fn diff(app: &App, against: &std::path::Path, out: &mut dyn Write, err: &mut dyn
     match crate::diff::diff(&old, &new) {
         Ok(report) => {
             let _ = writeln!(out, "{report}");
-            if report.is_empty() {
+            if report.destructive() > 0 {
+                EXIT_DESTRUCTIVE
+            } else if report.is_empty() {
                 EXIT_OK
             } else {
                 EXIT_CHANGES

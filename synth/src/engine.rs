@@ -11,6 +11,9 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::sync::mpsc;
 
+use girder_aws::{
+    AwsEnvironment, CfnResource, CloudAssembly, ExportLedger, StackAddress, SynthesizedStack,
+};
 use girder_core::{App, Aspect, Diagnostic, Diagnostics, Visit};
 use girder_k8s::aspects::{DefaultResources, ResourceChecks};
 use girder_k8s::{Manifest, yaml};
@@ -234,8 +237,74 @@ impl Hasher for Fnv {
 #[derive(Serialize)]
 struct Index<'a> {
     app: &'a str,
+    /// The exports between stacks, for the next synthesis (absent when there are none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exports: Option<ExportLedger>,
     files: Vec<IndexFile>,
     generator: &'static str,
+    /// CloudFormation stacks in deploy order (producers before consumers).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    stacks: Vec<DeployStep>,
+}
+
+#[derive(Serialize)]
+struct DeployStep {
+    account: String,
+    region: String,
+    stack: String,
+    template: String,
+}
+
+/// Files the CloudFormation resources into stacks and synthesizes them: the stacks in deploy
+/// order with their environment, and the new export ledger; `None` when there are errors
+/// (added to `diags`) or no resources.
+#[allow(clippy::type_complexity)]
+fn cloud_formation(
+    jobs: Vec<CfnJob>,
+    paths: &[String],
+    options: &Options,
+    diags: &mut Diagnostics,
+) -> Option<(Vec<(Arc<str>, SynthesizedStack)>, ExportLedger)> {
+    if jobs.is_empty() {
+        return None;
+    }
+    let mut assembly = CloudAssembly::new();
+    let mut envs: HashMap<StackAddress, Arc<str>> = HashMap::new();
+    for job in jobs {
+        let address = job.resource.stack.as_ref();
+        let Ok(aws) = AwsEnvironment::new(address.account().as_str(), address.region().as_str())
+        else {
+            // The scope reported the invalid account or region already.
+            continue;
+        };
+        let stack = assembly.stack(&aws, address.name());
+        // Diagnostics about the stack name the scope: `<env>/aws/<stack id>`.
+        let scope: Vec<&str> = paths[job.construct].split('/').take(3).collect();
+        stack.set_path(scope.join("/"));
+        stack.add_entry(job.resource.id, job.resource.entry);
+        envs.entry(address.clone()).or_insert(job.env);
+    }
+    match assembly.synthesize(&options.previous_exports) {
+        Ok(synthesis) => {
+            let (stacks, ledger, warnings) = synthesis.into_parts();
+            diags.extend(warnings);
+            let stacks = stacks
+                .into_iter()
+                .map(|s| {
+                    let env = envs
+                        .get(s.address())
+                        .cloned()
+                        .unwrap_or_else(|| Arc::from(""));
+                    (env, s)
+                })
+                .collect();
+            Some((stacks, ledger))
+        }
+        Err(errors) => {
+            diags.extend(errors);
+            None
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -244,9 +313,31 @@ struct IndexFile {
     path: String,
 }
 
-/// Synthesizes `app`: runs aspects, validates every construct, renders, runs object aspects and
-/// Girder's checks, and returns the files to write, or every error found.
+/// What a synthesis needs beyond the program.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The exports between CloudFormation stacks of the last deployed synthesis (from its
+    /// `manifest.json`): an export that was imported then and no longer is stays one more
+    /// deployment (see `girder_aws::stack`).
+    pub previous_exports: ExportLedger,
+}
+
+/// Synthesizes `app` as a first synthesis (no previous exports): runs aspects, validates every
+/// construct, renders, runs object aspects and Girder's checks, and returns the files to write,
+/// or every error found.
 pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
+    synthesize_with(app, &Options::default())
+}
+
+/// One CloudFormation resource rendered by a construct, with where it came from.
+struct CfnJob {
+    resource: CfnResource,
+    env: Arc<str>,
+    construct: usize,
+}
+
+/// Synthesizes `app` (see [`synthesize`]) with `options`.
+pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnostics> {
     let mut diags = app.tree_diagnostics();
     // Constructs whose id is invalid or duplicated are validated but not rendered: their objects
     // would only repeat the problem as name collisions.
@@ -258,6 +349,7 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
         Box::new(ResourceChecks),
     ];
     let mut paths: Vec<String> = Vec::new();
+    let mut cfn: Vec<CfnJob> = Vec::new();
     // Jobs travel in batches: one message per object would cost a thread wake-up each.
     let (tx, rx) = mpsc::sync_channel::<Vec<Job>>(4);
     // Serialized objects come back to be dropped here: freeing memory in the thread that
@@ -300,12 +392,29 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
                     }
                     Err(other) => other,
                 };
+                let artifact = match artifact.downcast::<CfnResource>() {
+                    Ok(mut resource) => {
+                        let object = format!(
+                            "{} {}/{}",
+                            resource.entry.type_name(),
+                            resource.stack.name(),
+                            resource.id
+                        );
+                        for aspect in aspects.iter() {
+                            let target: &mut dyn Any = &mut *resource;
+                            aspect.visit(&mut Visit::new(cx.path.as_str(), cx.env, Some(&object), target, &mut diags));
+                        }
+                        cfn.push(CfnJob { resource: *resource, env: env.clone(), construct });
+                        continue;
+                    }
+                    Err(other) => other,
+                };
                 let mut manifest = match artifact.downcast::<Manifest>() {
                     Ok(m) => *m,
                     Err(_) => {
                         diags.push(
                             Diagnostic::error(cx.path.as_str(), "emitted an artifact no target knows")
-                                .hint("this is a bug in the construct: emit a `Manifest` or a `Diagnostic`"),
+                                .hint("this is a bug in the construct: emit a `Manifest`, a `CfnResource` or a `Diagnostic`"),
                         );
                         continue;
                     }
@@ -373,6 +482,7 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
                 .hint("this is a bug in Girder or in a custom resource type: please report it"),
         });
     }
+    let templates = cloud_formation(cfn, &paths, options, &mut diags);
     if diags.has_errors() {
         return Err(diags);
     }
@@ -413,10 +523,39 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
             .insert(path.clone(), Text::from_parts(file.buf, order));
         index.push(IndexFile { objects, path });
     }
+    let mut exports = ExportLedger::default();
+    let mut deploy_order = Vec::new();
+    if let Some(templates) = templates {
+        let (stacks, ledger) = templates;
+        for (env, stack) in stacks {
+            let path = format!("{env}/cfn/{}.template.json", stack.address().name());
+            let objects = stack
+                .template()
+                .resources()
+                .iter()
+                .map(|(id, entry)| format!("{} {id}", entry.type_name()))
+                .collect();
+            deploy_order.push(DeployStep {
+                stack: stack.address().name().to_owned(),
+                account: stack.address().account().as_str().to_owned(),
+                region: stack.address().region().as_str().to_owned(),
+                template: path.clone(),
+            });
+            assembly
+                .files
+                .insert(path.clone(), Text::new(stack.body().to_owned()));
+            assembly.objects += stack.template().resources().len();
+            index.push(IndexFile { objects, path });
+        }
+        index.sort_by(|a, b| a.path.cmp(&b.path));
+        exports = ledger;
+    }
     let index = Index {
         app: app.name(),
         files: index,
         generator: concat!("girder ", env!("CARGO_PKG_VERSION")),
+        stacks: deploy_order,
+        exports: (!exports.is_empty()).then_some(exports),
     };
     let mut text = serde_json::to_string_pretty(&index).unwrap_or_default();
     text.push('\n');

@@ -28,7 +28,8 @@ mod wiring;
 pub mod write;
 
 pub use cli::{
-    EXIT_CHANGES, EXIT_INTERNAL, EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, run, run_with,
+    EXIT_CHANGES, EXIT_DESTRUCTIVE, EXIT_INTERNAL, EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, run,
+    run_with,
 };
-pub use engine::{Assembly, CLUSTER_FILE, MANIFEST, synthesize};
+pub use engine::{Assembly, CLUSTER_FILE, MANIFEST, Options, synthesize, synthesize_with};
 pub use text::Text;

@@ -1,5 +1,7 @@
 //! Girder's integration tests: one binary, one module per area.
 
+#[path = "integration/aws.rs"]
+mod aws;
 #[path = "integration/cli.rs"]
 mod cli;
 #[path = "integration/helloworld.rs"]
@@ -49,4 +51,33 @@ pub fn synth_errors(app: &App) -> String {
         Ok(_) => panic!("synth succeeded, but the app is invalid"),
         Err(d) => d.to_string(),
     }
+}
+
+/// With `GIRDER_VALIDATE=1` (as CI runs the tests), writes `app`'s output and runs the
+/// third-party validators on it (`validate.sh` with `CR_STRICT=1` and `CHECKOV_ENFORCE=1`);
+/// any finding fails the test. Without it, does nothing: the validators may not be installed.
+pub fn validate(app: &App, label: &str) {
+    if std::env::var_os("GIRDER_VALIDATE").is_none() {
+        eprintln!("GIRDER_VALIDATE is not set: {label} is validated by CI");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join(label);
+    let assembly = girder::synth::synthesize(app).unwrap_or_else(|d| panic!("{d}"));
+    girder::synth::write::write(&assembly, &out).expect("written");
+    let shared = std::env::var("GIRDER_SHARED")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared").to_owned());
+    let output = std::process::Command::new("bash")
+        .arg(format!("{shared}/validate/validate.sh"))
+        .arg(&out)
+        .env("CR_STRICT", "1")
+        .env("CHECKOV_ENFORCE", "1")
+        .output()
+        .expect("validate.sh runs");
+    assert!(
+        output.status.success(),
+        "validate.sh failed on {label}:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -124,3 +124,34 @@ fn usage_errors_exit_2_and_help_documents_exit_codes() {
         "{stdout}"
     );
 }
+
+#[test]
+fn diff_exits_4_when_a_change_loses_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("dist");
+    let out_str = out.to_str().expect("utf-8 path");
+    let app = girder_examples::helloworld();
+    assert_eq!(run(&app, &["synth", "--out", out_str]).0, code(0));
+    // The previous output held a volume claim that the program no longer declares.
+    let pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: uploads\n  \
+               namespace: helloworld\nspec:\n  accessModes: [ReadWriteOnce]\n";
+    std::fs::write(out.join("prod/k8s/storage.yaml"), pvc).expect("writes");
+    let (c, stdout, _) = run(&app, &["diff", "--against", out_str]);
+    assert_eq!(c, code(girder::synth::EXIT_DESTRUCTIVE), "{stdout}");
+    assert!(
+        stdout.contains(
+            "- [prod] v1 PersistentVolumeClaim helloworld/uploads\n  \
+             ! destructive: deletes the PersistentVolumeClaim"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("0 added, 1 removed, 0 changed\n1 destructive\n"),
+        "{stdout}"
+    );
+    let (_, help, _) = run(&app, &["diff", "--help"]);
+    assert!(
+        help.contains("4   diff: a change replaces or deletes"),
+        "{help}"
+    );
+}

@@ -266,27 +266,8 @@ fn a_kept_connection_is_not_reported() {
 /// With `GIRDER_VALIDATE=1` (CI), the three-tier output must pass the third-party validators.
 #[test]
 fn three_tier_output_passes_the_validators() {
-    if std::env::var_os("GIRDER_VALIDATE").is_none() {
-        eprintln!("GIRDER_VALIDATE is not set: the validators are run by CI");
-        return;
-    }
     let app = App::new("shop");
     three_tier(&app, Prod);
     three_tier(&app, Staging);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("three-tier");
-    let assembly = girder::synth::synthesize(&app).unwrap_or_else(|d| panic!("{d}"));
-    girder::synth::write::write(&assembly, &out).expect("written");
-    let shared = std::env::var("GIRDER_SHARED")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared").to_owned());
-    let status = std::process::Command::new("bash")
-        .arg(format!("{shared}/validate/validate.sh"))
-        .arg(&out)
-        .env("CR_STRICT", "1")
-        .status()
-        .expect("validate.sh runs");
-    assert!(
-        status.success(),
-        "validate.sh failed on the three-tier output"
-    );
+    crate::validate(&app, "three-tier");
 }

@@ -1,0 +1,51 @@
+//! Constructs on the AWS target: created in a CloudFormation stack ([`girder_aws::AwsStack`]).
+
+mod bucket;
+mod network;
+mod queue;
+
+pub use bucket::{Bucket, BucketSpec};
+pub use network::{Nat, Network, NetworkSpec};
+pub use queue::{Queue, QueueSpec};
+
+use std::sync::Arc;
+
+use girder_aws::{AwsStack, LogicalId, StackAddress};
+use girder_core::{EnvironmentName, Path};
+
+/// Where an AWS construct's resources go: its stack, and the logical IDs derived from its path.
+#[derive(Debug, Clone)]
+pub(crate) struct Placement {
+    pub(crate) stack: Arc<StackAddress>,
+    stack_path: String,
+    path: Path,
+}
+
+impl Placement {
+    pub(crate) fn new<E: EnvironmentName>(stack: &AwsStack<E>, path: Path) -> Self {
+        Placement {
+            stack: stack.address().clone(),
+            stack_path: stack.app().path(stack.node()).to_string(),
+            path,
+        }
+    }
+
+    /// The logical ID of this construct's resource `name`.
+    pub(crate) fn id(&self, name: &str) -> LogicalId {
+        let below = self
+            .path
+            .as_str()
+            .strip_prefix(self.stack_path.as_str())
+            .unwrap_or(self.path.as_str())
+            .trim_start_matches('/');
+        LogicalId::from_path(below.split('/').filter(|s| !s.is_empty()), name)
+    }
+
+    /// A typed reference to this construct's resource `name`.
+    pub(crate) fn reference<R>(&self, name: &str) -> girder_aws::ResourceRef<R> {
+        girder_aws::ResourceRef::new(girder_aws::intrinsic::ResourceTarget::new(
+            self.stack.clone(),
+            self.id(name),
+        ))
+    }
+}

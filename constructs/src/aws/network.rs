@@ -1,0 +1,339 @@
+//! [`Network`]: a VPC across availability zones, with public and private subnets.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use girder_aws::ec2;
+use girder_aws::fns::{get_azs, select};
+use girder_aws::{CfnResource, Entry, Expr, InStack, ResourceRef};
+use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
+
+use super::Placement;
+
+/// How private subnets reach the internet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Nat {
+    /// One NAT gateway per availability zone (the default): a zone outage cuts only that zone.
+    #[default]
+    PerZone,
+    /// One NAT gateway for all zones: cheaper, and a single point of failure.
+    Single,
+}
+
+/// A VPC across 2 to 4 availability zones, each with a public subnet (load balancers, NAT
+/// gateways) and a private subnet (nodes, databases, caches), secure by default:
+/// * address plan fixed by the VPC's `/16`: public subnets are `/20`s from `x.y.0.0`, private
+///   subnets `/19`s from `x.y.128.0`, so NetworkPolicies can name the private ranges at synth;
+/// * public subnets do not assign public IPs on launch; private subnets route out through NAT;
+/// * subnets tagged for EKS load balancers (`kubernetes.io/role/elb` and `internal-elb`).
+///
+/// ```
+/// use girder_aws::AwsExt;
+/// use girder_constructs::aws::Network;
+///
+/// girder_core::environment!(pub Prod = "prod");
+/// let app = girder_core::App::new("shop");
+/// let base = app.environment(Prod).aws("123456789012", "eu-west-1").stack("base");
+/// let net = Network::new(&base, "net").availability_zones(3).build();
+/// assert_eq!(net.private_cidrs()[0], "10.0.128.0/19");
+/// ```
+pub struct Network<E> {
+    handle: Handle<NetworkSpec>,
+    vpc: ResourceRef<ec2::Vpc>,
+    public: Vec<ResourceRef<ec2::Subnet>>,
+    private: Vec<ResourceRef<ec2::Subnet>>,
+    cidr: String,
+    private_cidrs: Vec<String>,
+    _env: PhantomData<fn() -> E>,
+}
+
+impl<E> Clone for Network<E> {
+    fn clone(&self) -> Self {
+        Network {
+            handle: self.handle.clone(),
+            vpc: self.vpc.clone(),
+            public: self.public.clone(),
+            private: self.private.clone(),
+            cidr: self.cidr.clone(),
+            private_cidrs: self.private_cidrs.clone(),
+            _env: PhantomData,
+        }
+    }
+}
+
+impl<E> fmt::Debug for Network<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Network({}, {})", self.handle.path(), self.cidr)
+    }
+}
+
+/// The model of a [`Network`].
+#[derive(Debug)]
+pub struct NetworkSpec {
+    placement: Placement,
+    cidr: String,
+    /// The second octet of the VPC's `10.x.0.0/16`, when the CIDR is valid.
+    octets: Option<(u8, u8)>,
+    zones: u8,
+    nat: Nat,
+}
+
+/// The first two octets of `cidr` if it is an IPv4 `/16` of a private range.
+fn parse_16(cidr: &str) -> Option<(u8, u8)> {
+    let (ip, bits) = cidr.split_once('/')?;
+    let ip: std::net::Ipv4Addr = ip.parse().ok()?;
+    let [a, b, c, d] = ip.octets();
+    (bits == "16" && c == 0 && d == 0 && ip.is_private()).then_some((a, b))
+}
+
+// `new` starts a builder whose `build` returns the construct, as bon builders do.
+#[allow(clippy::new_ret_no_self)]
+#[bon::bon]
+impl<E: EnvironmentName> Network<E> {
+    /// Starts a network with id `id` in `stack`.
+    #[builder(start_fn = new, finish_fn = build)]
+    pub fn create(
+        #[builder(start_fn)] stack: &impl InStack<Env = E>,
+        #[builder(start_fn, into)] id: String,
+        /// The VPC's range, a private `/16` (default `10.0.0.0/16`).
+        #[builder(into, default = "10.0.0.0/16".to_owned())]
+        cidr: String,
+        /// Availability zones, 2 to 4 (default 2; 3 for production is common).
+        #[builder(default = 2)]
+        availability_zones: u8,
+        /// NAT gateways (default one per zone).
+        #[builder(default)]
+        nat: Nat,
+    ) -> Network<E> {
+        let stack = stack.stack();
+        let app = stack.app();
+        let path = app.path(stack.node()).child(&id);
+        let placement = Placement::new(stack, path);
+        let octets = parse_16(&cidr);
+        let zones = availability_zones.clamp(1, 4);
+        let (a, b) = octets.unwrap_or((10, 0));
+        let private_cidrs = (0..zones)
+            .map(|i| format!("{a}.{b}.{}.0/19", 128 + u16::from(i) * 32))
+            .collect();
+        let vpc = placement.reference("Vpc");
+        let public = (0..zones)
+            .map(|i| placement.reference(&format!("Public{i}")))
+            .collect();
+        let private = (0..zones)
+            .map(|i| placement.reference(&format!("Private{i}")))
+            .collect();
+        let handle = app.add(
+            stack.node(),
+            id,
+            NetworkSpec {
+                placement,
+                cidr: cidr.clone(),
+                octets,
+                zones: availability_zones,
+                nat,
+            },
+        );
+        Network {
+            handle,
+            vpc,
+            public,
+            private,
+            cidr,
+            private_cidrs,
+            _env: PhantomData,
+        }
+    }
+}
+
+impl<E: EnvironmentName> Network<E> {
+    /// The VPC's ID.
+    pub fn vpc_id(&self) -> Expr<String> {
+        self.vpc.vpc_id()
+    }
+
+    /// The VPC's range.
+    pub fn cidr(&self) -> &str {
+        &self.cidr
+    }
+
+    /// The private subnets' IDs, one per zone.
+    pub fn private_subnet_ids(&self) -> Vec<Expr<String>> {
+        self.private.iter().map(ResourceRef::subnet_id).collect()
+    }
+
+    /// The public subnets' IDs, one per zone.
+    pub fn public_subnet_ids(&self) -> Vec<Expr<String>> {
+        self.public.iter().map(ResourceRef::subnet_id).collect()
+    }
+
+    /// The private subnets' ranges, known at synth: what NetworkPolicies of pods that reach a
+    /// database or cache in this network allow.
+    pub fn private_cidrs(&self) -> &[String] {
+        &self.private_cidrs
+    }
+
+    /// How many availability zones it spans.
+    pub fn availability_zones(&self) -> usize {
+        self.private.len()
+    }
+
+    /// The construct's path, for messages.
+    pub fn path(&self) -> String {
+        self.handle.path().to_string()
+    }
+}
+
+impl<E> crate::wiring::InEnvironment<E> for Network<E> {}
+
+impl Construct for NetworkSpec {
+    fn kind(&self) -> &'static str {
+        "Network"
+    }
+
+    fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
+        let path = cx.path.as_str();
+        if self.octets.is_none() {
+            diags.push(
+                Diagnostic::error(path, format!("`{}` is not a private IPv4 /16", self.cidr)).hint(
+                    "use a /16 of 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, e.g. `10.20.0.0/16`",
+                ),
+            );
+        }
+        if !(2..=4).contains(&self.zones) {
+            diags.push(
+                Diagnostic::error(path, format!("{} availability zones", self.zones)).hint(
+                    "use 2 to 4 zones: EKS, RDS Multi-AZ and ElastiCache failover need at least 2",
+                ),
+            );
+        }
+    }
+
+    fn render(&self, _cx: &Context<'_>, out: &mut Emitted) {
+        let p = &self.placement;
+        let (a, b) = self.octets.unwrap_or((10, 0));
+        let zones = self.zones.clamp(1, 4);
+        let vpc: ResourceRef<ec2::Vpc> = p.reference("Vpc");
+        let tag = |k: &str, v: &str| ec2::Tag::new(k, v);
+        out.push(CfnResource::new(
+            &p.stack,
+            p.id("Vpc"),
+            Entry::new(
+                ec2::Vpc::new()
+                    .cidr_block(self.cidr.as_str())
+                    .enable_dns_hostnames(true)
+                    .enable_dns_support(true),
+            ),
+        ));
+        let igw: ResourceRef<ec2::InternetGateway> = p.reference("Gateway");
+        out.push(CfnResource::new(
+            &p.stack,
+            p.id("Gateway"),
+            Entry::new(ec2::InternetGateway::new()),
+        ));
+        out.push(CfnResource::new(
+            &p.stack,
+            p.id("GatewayAttachment"),
+            Entry::new(
+                ec2::VpcGatewayAttachment::new(vpc.reference())
+                    .internet_gateway_id(igw.reference()),
+            ),
+        ));
+        let public_routes: ResourceRef<ec2::RouteTable> = p.reference("PublicRoutes");
+        out.push(CfnResource::new(
+            &p.stack,
+            p.id("PublicRoutes"),
+            Entry::new(ec2::RouteTable::new(vpc.reference())),
+        ));
+        let attachment: ResourceRef<ec2::VpcGatewayAttachment> = p.reference("GatewayAttachment");
+        out.push(CfnResource::new(
+            &p.stack,
+            p.id("PublicDefaultRoute"),
+            Entry::new(
+                ec2::Route::new(public_routes.reference())
+                    .destination_cidr_block("0.0.0.0/0")
+                    .gateway_id(igw.reference()),
+            )
+            .depends_on(&attachment),
+        ));
+        for i in 0..zones {
+            let zone = select(u32::from(i), get_azs(""));
+            let public: ResourceRef<ec2::Subnet> = p.reference(&format!("Public{i}"));
+            out.push(CfnResource::new(
+                &p.stack,
+                p.id(&format!("Public{i}")),
+                Entry::new(
+                    ec2::Subnet::new(vpc.reference())
+                        .availability_zone(zone.clone())
+                        .cidr_block(format!("{a}.{b}.{}.0/20", u16::from(i) * 16))
+                        .map_public_ip_on_launch(false)
+                        .tags(vec![tag("kubernetes.io/role/elb", "1")]),
+                ),
+            ));
+            out.push(CfnResource::new(
+                &p.stack,
+                p.id(&format!("Public{i}Routes")),
+                Entry::new(ec2::SubnetRouteTableAssociation::new(
+                    public_routes.reference(),
+                    public.reference(),
+                )),
+            ));
+            let nat_zone = match self.nat {
+                Nat::PerZone => i,
+                Nat::Single => 0,
+            };
+            if nat_zone == i {
+                let eip: ResourceRef<ec2::Eip> = p.reference(&format!("Nat{i}Address"));
+                out.push(CfnResource::new(
+                    &p.stack,
+                    p.id(&format!("Nat{i}Address")),
+                    Entry::new(ec2::Eip::new().domain("vpc")).depends_on(&attachment),
+                ));
+                out.push(CfnResource::new(
+                    &p.stack,
+                    p.id(&format!("Nat{i}")),
+                    Entry::new(
+                        ec2::NatGateway::new()
+                            .allocation_id(eip.get_att::<String>("AllocationId"))
+                            .subnet_id(public.reference()),
+                    ),
+                ));
+            }
+            let nat: ResourceRef<ec2::NatGateway> = p.reference(&format!("Nat{nat_zone}"));
+            let private: ResourceRef<ec2::Subnet> = p.reference(&format!("Private{i}"));
+            let routes: ResourceRef<ec2::RouteTable> = p.reference(&format!("Private{i}Routes"));
+            out.push(CfnResource::new(
+                &p.stack,
+                p.id(&format!("Private{i}")),
+                Entry::new(
+                    ec2::Subnet::new(vpc.reference())
+                        .availability_zone(zone)
+                        .cidr_block(format!("{a}.{b}.{}.0/19", 128 + u16::from(i) * 32))
+                        .map_public_ip_on_launch(false)
+                        .tags(vec![tag("kubernetes.io/role/internal-elb", "1")]),
+                ),
+            ));
+            out.push(CfnResource::new(
+                &p.stack,
+                p.id(&format!("Private{i}Routes")),
+                Entry::new(ec2::RouteTable::new(vpc.reference())),
+            ));
+            out.push(CfnResource::new(
+                &p.stack,
+                p.id(&format!("Private{i}DefaultRoute")),
+                Entry::new(
+                    ec2::Route::new(routes.reference())
+                        .destination_cidr_block("0.0.0.0/0")
+                        .nat_gateway_id(nat.reference()),
+                ),
+            ));
+            out.push(CfnResource::new(
+                &p.stack,
+                p.id(&format!("Private{i}RoutesAssociation")),
+                Entry::new(ec2::SubnetRouteTableAssociation::new(
+                    routes.reference(),
+                    private.reference(),
+                )),
+            ));
+        }
+    }
+}

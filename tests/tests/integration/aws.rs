@@ -1,0 +1,194 @@
+//! The CloudFormation target through synthesis: templates, limits, logical IDs, exports.
+
+use girder::aws::AwsExt;
+use girder::prelude::*;
+
+use crate::{Prod, Staging, synth_errors};
+
+fn template(app: &App, path: &str) -> serde_json::Value {
+    let assembly = girder::synth::synthesize(app).unwrap_or_else(|d| panic!("synth failed:\n{d}"));
+    let text = assembly
+        .files
+        .get(path)
+        .unwrap_or_else(|| {
+            panic!(
+                "no {path} in {:?}",
+                assembly.files.keys().collect::<Vec<_>>()
+            )
+        })
+        .to_string();
+    serde_json::from_str(&text).expect("JSON")
+}
+
+#[test]
+fn bucket_and_queue_snapshot() {
+    let app = App::new("shop");
+    let data = app
+        .environment(Prod)
+        .aws("123456789012", "eu-west-1")
+        .stack("data");
+    Bucket::new(&data, "uploads")
+        .expire_objects_after_days(365)
+        .build();
+    Queue::new(&data, "jobs")
+        .visibility_timeout_seconds(120)
+        .build();
+    let assembly = girder::synth::synthesize(&app).unwrap_or_else(|d| panic!("{d}"));
+    let text = assembly.files["prod/cfn/shop-prod-data.template.json"].to_string();
+    insta::assert_snapshot!(text);
+    let manifest = assembly.files[girder::synth::MANIFEST].to_string();
+    assert!(
+        manifest.contains("\"stack\": \"shop-prod-data\""),
+        "{manifest}"
+    );
+    crate::validate(&app, "bucket-and-queue");
+}
+
+#[test]
+fn logical_ids_do_not_move_when_constructs_are_added_around() {
+    let ids = |extra: bool| {
+        let app = App::new("shop");
+        let data = app
+            .environment(Prod)
+            .aws("123456789012", "eu-west-1")
+            .stack("data");
+        if extra {
+            Queue::new(&data, "before").build();
+        }
+        Bucket::new(&data, "uploads").build();
+        if extra {
+            Bucket::new(&data, "after").build();
+        }
+        let t = template(&app, "prod/cfn/shop-prod-data.template.json");
+        let mut ids: Vec<String> = t["Resources"]
+            .as_object()
+            .expect("resources")
+            .keys()
+            .filter(|k| k.starts_with("Uploads"))
+            .cloned()
+            .collect();
+        ids.sort();
+        ids
+    };
+    let alone = ids(false);
+    assert_eq!(alone.len(), 2, "{alone:?}");
+    assert_eq!(alone, ids(true));
+}
+
+#[test]
+fn a_stack_over_the_resource_limit_is_reported_with_its_name() {
+    let app = App::new("shop");
+    let data = app
+        .environment(Prod)
+        .aws("123456789012", "eu-west-1")
+        .stack("data");
+    // Two resources per bucket (the bucket and its policy): 251 buckets make 502.
+    for i in 0..251 {
+        Bucket::new(&data, format!("b{i}")).build();
+    }
+    let errors = synth_errors(&app);
+    assert!(errors.contains("shop-prod-data"), "{errors}");
+    assert!(errors.contains("502 resources"), "{errors}");
+    assert!(errors.contains("hint: "), "{errors}");
+}
+
+#[test]
+fn invalid_accounts_and_bucket_settings_are_all_reported() {
+    let app = App::new("shop");
+    let data = app
+        .environment(Prod)
+        .aws("12345", "eu-west-1")
+        .stack("data");
+    Bucket::new(&data, "uploads")
+        .noncurrent_versions_days(0)
+        .build();
+    Queue::new(&data, "jobs")
+        .retention_days(30)
+        .max_receives(0)
+        .build();
+    let errors = synth_errors(&app);
+    for message in [
+        "12345",
+        "noncurrent versions expire after 0 days",
+        "retention of 30 days",
+        "max receives 0",
+    ] {
+        assert!(
+            errors.contains(message),
+            "missing `{message}` in:\n{errors}"
+        );
+    }
+}
+
+#[test]
+fn environments_keep_their_own_accounts() {
+    let app = App::new("shop");
+    let prod = app
+        .environment(Prod)
+        .aws("123456789012", "eu-west-1")
+        .stack("data");
+    let staging = app
+        .environment(Staging)
+        .aws("210987654321", "us-east-1")
+        .stack("data");
+    Bucket::new(&prod, "uploads").build();
+    Bucket::new(&staging, "uploads").build();
+    let assembly = girder::synth::synthesize(&app).unwrap_or_else(|d| panic!("{d}"));
+    assert!(
+        assembly
+            .files
+            .contains_key("prod/cfn/shop-prod-data.template.json")
+    );
+    assert!(
+        assembly
+            .files
+            .contains_key("staging/cfn/shop-staging-data.template.json")
+    );
+    let manifest = assembly.files[girder::synth::MANIFEST].to_string();
+    assert!(
+        manifest.contains("\"account\": \"210987654321\""),
+        "{manifest}"
+    );
+}
+
+/// A reference between stacks becomes an export; the ledger in manifest.json keeps the export
+/// one more synth after the reference is removed.
+#[test]
+fn removed_references_keep_their_export_one_more_synth() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("dist");
+    let program = |linked: bool| {
+        let app = App::new("shop");
+        let aws = app.environment(Prod).aws("123456789012", "eu-west-1");
+        let keys = Bucket::new(&aws.stack("keys"), "archive").build();
+        let data = aws.stack("data");
+        let uploads = Bucket::new(&data, "uploads");
+        if linked {
+            uploads.kms_key(keys.arn()).build();
+        } else {
+            uploads.build();
+        }
+        app
+    };
+    let synth = |app: &App| {
+        let mut stdout = Vec::new();
+        let mut stderr = Vec::new();
+        let args = ["shop", "synth", "--out", out.to_str().expect("utf-8")];
+        let code = girder::synth::run_with(app, args, &mut stdout, &mut stderr);
+        assert_eq!(
+            code,
+            std::process::ExitCode::SUCCESS,
+            "{}",
+            String::from_utf8_lossy(&stderr)
+        );
+        let keys = std::fs::read_to_string(out.join("prod/cfn/shop-prod-keys.template.json"))
+            .expect("keys template");
+        keys.contains("\"Export\"")
+    };
+    assert!(synth(&program(true)), "the producer exports the ARN");
+    assert!(
+        synth(&program(false)),
+        "kept one more synth after the reference went"
+    );
+    assert!(!synth(&program(false)), "dropped the synth after that");
+}
