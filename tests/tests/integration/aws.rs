@@ -192,3 +192,19 @@ fn removed_references_keep_their_export_one_more_synth() {
     );
     assert!(!synth(&program(false)), "dropped the synth after that");
 }
+
+#[test]
+fn network_snapshot_and_validators() {
+    let app = App::new("shop");
+    let base = app.environment(Prod).aws("123456789012", "eu-west-1").stack("base");
+    girder::constructs::aws::Network::new(&base, "net")
+        .availability_zones(3)
+        .build();
+    let t = template(&app, "prod/cfn/shop-prod-base.template.json");
+    let resources = t["Resources"].as_object().expect("resources");
+    let count = |ty: &str| resources.values().filter(|r| r["Type"] == ty).count();
+    assert_eq!(count("AWS::EC2::Subnet"), 6);
+    assert_eq!(count("AWS::EC2::NatGateway"), 3);
+    insta::assert_snapshot!(serde_json::to_string_pretty(&t).expect("JSON"));
+    crate::validate(&app, "network");
+}
