@@ -196,7 +196,10 @@ fn removed_references_keep_their_export_one_more_synth() {
 #[test]
 fn network_snapshot_and_validators() {
     let app = App::new("shop");
-    let base = app.environment(Prod).aws("123456789012", "eu-west-1").stack("base");
+    let base = app
+        .environment(Prod)
+        .aws("123456789012", "eu-west-1")
+        .stack("base");
     girder::constructs::aws::Network::new(&base, "net")
         .availability_zones(3)
         .build();
