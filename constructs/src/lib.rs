@@ -20,11 +20,15 @@
 //! This crate has no cargo features.
 
 pub mod aws;
+mod databases;
 mod ingress;
+mod job;
 mod pod;
 pub mod secret;
+mod stateful;
 mod web_service;
 pub mod wiring;
+mod worker;
 mod workload;
 
 #[doc(hidden)]
@@ -34,12 +38,19 @@ pub mod __private {
 }
 
 pub use aws::{Bucket, Queue};
+pub use databases::{
+    DatabaseCredentials, PgConnection, PgDump, PgVersion, PostgresBuilder, PostgresInCluster,
+    RedisConnection, RedisInCluster, RedisPassword,
+};
 pub use ingress::{
     Ingress, IngressController, IngressSpecModel, Issuer, LETS_ENCRYPT_PRODUCTION,
     LETS_ENCRYPT_STAGING, LetsEncrypt, LetsEncryptSpec, Routable,
 };
+pub use job::{CronJob, CronJobModel, Job, JobModel};
 pub use pod::DEFAULT_UID;
 pub use secret::{Key, KeySource, SecretKey};
+pub use stateful::{DataVolume, StatefulService, StatefulSpec};
 pub use web_service::{Replicas, WebService, WebServiceSpec};
 pub use wiring::{Address, Connection, EnvValue, InEnvironment, IntoEnv, Server};
+pub use worker::{Scaler, Worker, WorkerSpec};
 pub use workload::{Peer, Port, Probe, Protocol};

@@ -7,8 +7,9 @@ use std::rc::Rc;
 
 use girder_core::{Diagnostic, Diagnostics, NodeId};
 use girder_k8s::k8s_openapi::api::core::v1::{
-    Capabilities, Container, ContainerPort, EmptyDirVolumeSource, PodSecurityContext, PodSpec,
-    SeccompProfile, SecurityContext, Volume, VolumeMount,
+    Capabilities, Container, ContainerPort, EmptyDirVolumeSource,
+    PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, SeccompProfile,
+    SecurityContext, Volume, VolumeMount,
 };
 use girder_k8s::k8s_openapi::api::networking::v1::{
     NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
@@ -31,8 +32,10 @@ pub(crate) struct Mount {
     pub(crate) volume: String,
     pub(crate) path: String,
     /// `Some(size)`: an `emptyDir` with this size limit; `None`: a volume defined elsewhere
-    /// (a StatefulSet's claim template).
+    /// (a StatefulSet's claim template) or a claim (`pvc`).
     pub(crate) scratch: Option<&'static str>,
+    /// The PersistentVolumeClaim the volume mounts, if it is one.
+    pub(crate) pvc: Option<String>,
 }
 
 impl Mount {
@@ -41,15 +44,25 @@ impl Mount {
             volume: volume.into(),
             path: path.into(),
             scratch: Some(size),
+            pvc: None,
         }
     }
 
-    #[allow(dead_code, reason = "used by the stateful constructs")]
     pub(crate) fn claim(volume: &str, path: &str) -> Mount {
         Mount {
             volume: volume.into(),
             path: path.into(),
             scratch: None,
+            pvc: None,
+        }
+    }
+
+    pub(crate) fn pvc(volume: &str, path: &str, claim: &str) -> Mount {
+        Mount {
+            volume: volume.into(),
+            path: path.into(),
+            scratch: None,
+            pvc: Some(claim.into()),
         }
     }
 }
@@ -129,8 +142,16 @@ impl PodModel {
                 }),
                 env: (!self.env.is_empty()).then(|| env_to_k8s(&self.env)),
                 resources: Some(self.resources.to_k8s()),
-                liveness_probe: main_port.and_then(|p| Some(self.liveness.as_ref()?.to_k8s(p))),
-                readiness_probe: main_port.and_then(|p| Some(self.readiness.as_ref()?.to_k8s(p))),
+                liveness_probe: self
+                    .liveness
+                    .as_ref()
+                    .filter(|p| main_port.is_some() || !p.needs_port())
+                    .map(|p| p.to_k8s(main_port)),
+                readiness_probe: self
+                    .readiness
+                    .as_ref()
+                    .filter(|p| main_port.is_some() || !p.needs_port())
+                    .map(|p| p.to_k8s(main_port)),
                 security_context: Some(SecurityContext {
                     allow_privilege_escalation: Some(false),
                     privileged: Some(false),
@@ -158,6 +179,16 @@ impl PodModel {
                 self.mounts
                     .iter()
                     .filter_map(|m| {
+                        if let Some(claim) = &m.pvc {
+                            return Some(Volume {
+                                name: m.volume.clone(),
+                                persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                                    claim_name: claim.clone(),
+                                    read_only: Some(false),
+                                }),
+                                ..Default::default()
+                            });
+                        }
                         Some(Volume {
                             name: m.volume.clone(),
                             empty_dir: Some(EmptyDirVolumeSource {
@@ -182,6 +213,17 @@ impl PodModel {
             skips.push(format!(
                 "CKV_K8S_43=image pinned to release tag {tag}; pin a digest to drop this skip"
             ));
+        }
+        if self.ports.is_empty() && self.liveness.is_none() {
+            skips.push(
+                "CKV_K8S_8=a worker serves no port: the kubelet restarts it when its process exits; set `.liveness(Probe::exec(..))` for a deeper check"
+                    .to_owned(),
+            );
+        }
+        if self.ports.is_empty() && self.readiness.is_none() {
+            skips.push(
+                "CKV_K8S_9=a worker receives no traffic, so readiness gates nothing".to_owned(),
+            );
         }
         if self.env.iter().any(|(_, v)| {
             matches!(
@@ -232,6 +274,20 @@ impl PodModel {
             diags.push(Diagnostic::error(path, "run_as is 0 (root)").hint(
                 "pods must not run as root; keep the default (10001) or pick another non-zero UID",
             ));
+        }
+        for (which, probe) in [("liveness", &self.liveness), ("readiness", &self.readiness)] {
+            if let Some(p) = probe
+                && p.needs_port()
+                && self.ports.is_empty()
+            {
+                diags.push(
+                    Diagnostic::error(
+                        path,
+                        format!("the {which} probe needs a port, and this workload declares none"),
+                    )
+                    .hint("use `Probe::exec([..])`, a command that exits 0 when healthy"),
+                );
+            }
         }
         if let Some(p) = &self.liveness {
             p.validate(path, "liveness", diags);
@@ -520,7 +576,7 @@ macro_rules! workload_methods {
             /// exactly that rule.
             pub fn connect<S>(&self, server: &S) -> S::Connection<E>
             where
-                S: $crate::wiring::Server + $crate::wiring::InEnvironment<E>,
+                S: $crate::wiring::Server + $crate::wiring::InEnvironment<E> + Clone + 'static,
             {
                 let endpoint = server.endpoint();
                 let kept = std::rc::Rc::new(std::cell::Cell::new(false));
@@ -544,7 +600,12 @@ macro_rules! workload_methods {
                     namespace: N::NAME,
                     selector: girder_k8s::labels::Labels::selector_of(&path, &self.name),
                 });
-                server.connection($crate::wiring::Connection::new(endpoint, kept))
+                let admitter = {
+                    let server = server.clone();
+                    std::rc::Rc::new(move |client| server.admit(client))
+                        as std::rc::Rc<dyn Fn($crate::wiring::Client)>
+                };
+                server.connection($crate::wiring::Connection::new(endpoint, kept, admitter))
             }
 
             /// Admits traffic from `peer` to the first port: for peers outside this program (an

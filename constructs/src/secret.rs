@@ -118,10 +118,21 @@ impl<E: EnvironmentName, N: NamespaceName> KeyedObject<E, N> {
             _scope: PhantomData,
         }
     }
+}
 
+impl<E, N> KeyedObject<E, N> {
     /// The object's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    #[doc(hidden)]
+    pub fn from_parts(name: &str, source: KeySource) -> Self {
+        KeyedObject {
+            name: name.into(),
+            source,
+            _scope: PhantomData,
+        }
     }
 
     /// One of its keys; the generated methods call this with the declared key names.
@@ -209,17 +220,25 @@ macro_rules! config_map {
 macro_rules! __keyed_object {
     ($source:ident, $(#[$meta:meta])* $vis:vis struct $ty:ident { $($(#[$kmeta:meta])* $key:ident $(= $rename:literal)?),* }) => {
         $(#[$meta])*
-        #[derive(Clone, Debug)]
         $vis struct $ty<E, N> {
             object: $crate::secret::KeyedObject<E, N>,
+        }
+
+        impl<E, N> ::core::clone::Clone for $ty<E, N> {
+            fn clone(&self) -> Self {
+                $ty { object: self.object.clone() }
+            }
+        }
+
+        impl<E, N> ::core::fmt::Debug for $ty<E, N> {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::fmt::Debug::fmt(&self.object, f)
+            }
         }
 
         impl<E, N> $crate::wiring::InEnvironment<E> for $ty<E, N> {}
 
         impl<E: $crate::__private::EnvironmentName, N: $crate::__private::NamespaceName> $ty<E, N> {
-            /// The keys this shape declares, as written in the object.
-            pub const KEYS: &'static [&'static str] = &[$($crate::__key_name!($key $(= $rename)?)),*];
-
             #[doc = concat!("The existing ", stringify!($source), " `name` of `namespace`.")]
             pub fn existing(namespace: &$crate::__private::Namespace<E, N>, name: &str) -> Self {
                 $ty {
@@ -230,10 +249,25 @@ macro_rules! __keyed_object {
                     ),
                 }
             }
+        }
+
+        impl<E, N> $ty<E, N> {
+            /// The keys this shape declares, as written in the object.
+            pub const KEYS: &'static [&'static str] = &[$($crate::__key_name!($key $(= $rename)?)),*];
 
             /// The object's name.
             pub fn name(&self) -> &str {
                 self.object.name()
+            }
+
+            #[doc(hidden)]
+            pub fn from_name(name: &str) -> Self {
+                $ty {
+                    object: $crate::secret::KeyedObject::from_parts(
+                        name,
+                        $crate::secret::KeySource::$source,
+                    ),
+                }
             }
 
             $(

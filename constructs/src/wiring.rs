@@ -209,7 +209,19 @@ pub trait InEnvironment<E> {}
 pub struct Connection<E> {
     endpoint: Endpoint,
     kept: Rc<Cell<bool>>,
+    admit: Rc<dyn Fn(Client)>,
     _env: PhantomData<fn() -> E>,
+}
+
+impl<E> Clone for Connection<E> {
+    fn clone(&self) -> Self {
+        Connection {
+            endpoint: self.endpoint.clone(),
+            kept: self.kept.clone(),
+            admit: self.admit.clone(),
+            _env: PhantomData,
+        }
+    }
 }
 
 impl<E> fmt::Debug for Connection<E> {
@@ -225,12 +237,25 @@ impl<E> fmt::Debug for Connection<E> {
 
 impl<E> Connection<E> {
     #[doc(hidden)]
-    pub fn new(endpoint: Endpoint, kept: Rc<Cell<bool>>) -> Self {
+    pub fn new(endpoint: Endpoint, kept: Rc<Cell<bool>>, admit: Rc<dyn Fn(Client)>) -> Self {
         Connection {
             endpoint,
             kept,
+            admit,
             _env: PhantomData,
         }
+    }
+
+    /// Lets another client of the same server in: for components that act on the client's
+    /// behalf, such as KEDA's operator reading a queue's length.
+    pub fn admit_also(&self, client: Client) {
+        (self.admit)(client);
+    }
+
+    /// Marks the connection as used by something other than an environment variable (a
+    /// scaler, a monitor).
+    pub(crate) fn mark_used(&self) {
+        self.kept.set(true);
     }
 
     /// Keeps the connection although no environment variable carries its address: for a

@@ -7,7 +7,7 @@ use girder_core::{Diagnostic, Diagnostics};
 use crate::secret::KeySource;
 use crate::wiring::EnvValue;
 use girder_k8s::k8s_openapi::api::core::v1::{
-    ConfigMapKeySelector, EnvVar, EnvVarSource, HTTPGetAction, Probe as ProbeObject,
+    ConfigMapKeySelector, EnvVar, EnvVarSource, ExecAction, HTTPGetAction, Probe as ProbeObject,
     SecretKeySelector, TCPSocketAction,
 };
 use girder_k8s::k8s_openapi::api::networking::v1::{IPBlock, NetworkPolicyPeer};
@@ -133,6 +133,7 @@ pub struct Probe {
 enum ProbeCheck {
     Http(String),
     Tcp,
+    Exec(Vec<String>),
 }
 
 impl Probe {
@@ -144,6 +145,19 @@ impl Probe {
     /// A TCP connect to the port.
     pub fn tcp() -> Probe {
         Probe::new(ProbeCheck::Tcp)
+    }
+
+    /// A command run in the container; healthy when it exits 0 (for workloads without a port,
+    /// e.g. `celery inspect ping`).
+    pub fn exec(command: impl IntoIterator<Item = impl Into<String>>) -> Probe {
+        Probe::new(ProbeCheck::Exec(
+            command.into_iter().map(Into::into).collect(),
+        ))
+    }
+
+    /// Whether the probe needs a port.
+    pub(crate) fn needs_port(&self) -> bool {
+        !matches!(self.check, ProbeCheck::Exec(_))
     }
 
     fn new(check: ProbeCheck) -> Probe {
@@ -209,28 +223,38 @@ impl Probe {
         }
     }
 
-    pub(crate) fn to_k8s(&self, port: &Port) -> ProbeObject {
-        let target = IntOrString::String(port.name.clone());
-        let (http_get, tcp_socket) = match &self.check {
+    pub(crate) fn to_k8s(&self, port: Option<&Port>) -> ProbeObject {
+        let target = || IntOrString::String(port.map(|p| p.name.clone()).unwrap_or_default());
+        let (http_get, tcp_socket, exec) = match &self.check {
             ProbeCheck::Http(path) => (
                 Some(HTTPGetAction {
                     path: Some(path.clone()),
-                    port: target,
+                    port: target(),
                     ..Default::default()
                 }),
+                None,
                 None,
             ),
             ProbeCheck::Tcp => (
                 None,
                 Some(TCPSocketAction {
-                    port: target,
+                    port: target(),
                     ..Default::default()
+                }),
+                None,
+            ),
+            ProbeCheck::Exec(command) => (
+                None,
+                None,
+                Some(ExecAction {
+                    command: Some(command.clone()),
                 }),
             ),
         };
         ProbeObject {
             http_get,
             tcp_socket,
+            exec,
             initial_delay_seconds: Some(self.initial_delay_seconds.into()),
             period_seconds: Some(self.period_seconds.into()),
             timeout_seconds: Some(self.timeout_seconds.into()),

@@ -83,7 +83,9 @@ impl Emitted {
 pub struct NodeId(u32);
 
 impl NodeId {
-    const ROOT: NodeId = NodeId(0);
+    /// The app's root node: also what stands for "outside the tree" (e.g. an operator a
+    /// construct admits).
+    pub const ROOT: NodeId = NodeId(0);
     fn index(self) -> usize {
         self.0 as usize
     }

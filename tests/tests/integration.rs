@@ -12,6 +12,8 @@ mod invalid;
 mod web_service;
 #[path = "integration/wiring.rs"]
 mod wiring;
+#[path = "integration/workloads.rs"]
+mod workloads;
 
 use girder::prelude::*;
 

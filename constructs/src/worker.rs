@@ -1,0 +1,444 @@
+//! [`Worker`]: a queue consumer, autoscaled on queue depth (KEDA) and CPU.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::RangeInclusive;
+
+use bon::bon;
+use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
+use girder_k8s::crd::keda::{
+    AuthenticationRef, IdentityOwner, MetricType, PodIdentity, PodIdentityProvider, ScaleTargetRef,
+    ScaledObject, ScaledObjectSpec, SecretTargetRef, Trigger, TriggerAuthentication,
+    TriggerAuthenticationSpec, TriggerType,
+};
+use girder_k8s::k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+use girder_k8s::k8s_openapi::api::core::v1::{PodTemplateSpec, ServiceAccount};
+use girder_k8s::k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
+use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use girder_k8s::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use girder_k8s::labels::Labels;
+use girder_k8s::quantity::Resources;
+use girder_k8s::{Manifest, NamespaceName, NamespaceScope, Overrides};
+
+use crate::pod::{
+    DEFAULT_UID, PodModel, Wiring, check_policy_edits, policy_peers, workload_methods,
+};
+use crate::secret::Key;
+use crate::wiring::{Client, Connection};
+use crate::workload::Probe;
+
+/// What a [`Worker`] scales on. KEDA reads queue lengths; CPU and memory go through the
+/// HorizontalPodAutoscaler KEDA manages.
+pub struct Scaler<E, N> {
+    trigger: Trigger,
+    /// A Secret key KEDA passes to the trigger as `parameter`.
+    secret: Option<(String, Key<E, N>)>,
+    /// The workload's AWS identity (IRSA) is what KEDA uses to read the queue.
+    aws_identity: bool,
+}
+
+impl<E, N> fmt::Debug for Scaler<E, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Scaler({:?})", self.trigger.type_)
+    }
+}
+
+impl<E, N> Scaler<E, N> {
+    fn new(type_: TriggerType, metadata: impl IntoIterator<Item = (&'static str, String)>) -> Self {
+        Scaler {
+            trigger: Trigger {
+                type_,
+                name: None,
+                metadata: metadata
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect(),
+                authentication_ref: None,
+                metric_type: None,
+                use_cached_metrics: None,
+            },
+            secret: None,
+            aws_identity: false,
+        }
+    }
+
+    /// Average CPU utilization, in percent of the request.
+    pub fn cpu(percent: u8) -> Self {
+        let mut s = Scaler::new(TriggerType::Cpu, [("value", percent.to_string())]);
+        s.trigger.metric_type = Some(MetricType::Utilization);
+        s
+    }
+
+    /// The length of the Redis list `list` behind `connection` (a Celery or RQ queue): one pod
+    /// per `per_pod` items. KEDA's operator is admitted by the Redis server's NetworkPolicy.
+    pub fn redis_list(connection: &Connection<E>, list: &str, per_pod: u32) -> Self {
+        let endpoint = connection.endpoint();
+        connection.admit_also(keda_operator());
+        connection.mark_used();
+        Scaler::new(
+            TriggerType::Redis,
+            [
+                (
+                    "address",
+                    format!("{}:{}", endpoint.host, endpoint.port.number()),
+                ),
+                ("listName", list.to_owned()),
+                ("listLength", per_pod.to_string()),
+            ],
+        )
+    }
+
+    /// Passes the Redis password from a Secret key of the worker's namespace.
+    #[must_use]
+    pub fn password(mut self, key: Key<E, N>) -> Self {
+        self.secret = Some(("password".to_owned(), key));
+        self
+    }
+
+    /// The number of visible messages of an SQS queue: one pod per `per_pod` messages. The
+    /// queue's URL is read from the worker's environment variable `url_env` (set it from the
+    /// queue's connection); KEDA reads the queue with the worker's AWS identity (IRSA).
+    pub fn sqs(url_env: &str, region: &str, per_pod: u32) -> Self {
+        let mut s = Scaler::new(
+            TriggerType::AwsSqsQueue,
+            [
+                ("queueURLFromEnv", url_env.to_owned()),
+                ("awsRegion", region.to_owned()),
+                ("queueLength", per_pod.to_string()),
+            ],
+        );
+        s.aws_identity = true;
+        s
+    }
+}
+
+/// KEDA's operator as installed by its Helm chart: namespace `keda`, pods labelled
+/// `app=keda-operator`.
+fn keda_operator() -> Client {
+    Client {
+        node: girder_core::NodeId::ROOT,
+        path: "keda-operator".into(),
+        namespace: "keda",
+        selector: BTreeMap::from([("app".into(), "keda-operator".into())]),
+    }
+}
+
+/// A queue consumer: a Deployment without a Service, autoscaled by KEDA on queue depth (and
+/// CPU), secure by default like [`crate::WebService`]: non-root, read-only root filesystem, no
+/// capabilities, a NetworkPolicy that admits nothing and lets it reach only DNS and what it
+/// connects to.
+///
+/// ```
+/// use girder_constructs::{Scaler, WebService, Worker};
+/// use girder_core::App;
+/// use girder_k8s::KubernetesExt;
+///
+/// girder_core::environment!(pub Prod = "prod");
+/// girder_k8s::namespace!(pub Jobs = "jobs");
+///
+/// let app = App::new("shop");
+/// let ns = app.environment(Prod).kubernetes().namespace(Jobs);
+/// let redis = WebService::new(&ns, "redis").image("redis:7.4").port(girder_constructs::Port::tcp("redis", 6379)).replicas(1).build();
+/// let celery = Worker::new(&ns, "celery").image("ghcr.io/acme/worker:1.0.0").replicas(1..=20).build();
+/// let broker = celery.connect(&redis);
+/// celery.env("CELERY_BROKER_URL", broker.url());
+/// celery.scale_on(Scaler::redis_list(&broker, "celery", 10));
+/// ```
+pub struct Worker<E, N> {
+    handle: Handle<WorkerSpec<E, N>>,
+    name: String,
+    _scope: PhantomData<fn() -> (E, N)>,
+}
+
+impl<E, N> Clone for Worker<E, N> {
+    fn clone(&self) -> Self {
+        Worker {
+            handle: self.handle.clone(),
+            name: self.name.clone(),
+            _scope: PhantomData,
+        }
+    }
+}
+
+impl<E: EnvironmentName, N: NamespaceName> fmt::Debug for Worker<E, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Worker({})", self.handle.path())
+    }
+}
+
+/// The model of a [`Worker`].
+pub struct WorkerSpec<E, N> {
+    name: String,
+    namespace: String,
+    pod: PodModel,
+    /// The replica range: KEDA scales within it (a fixed count when min = max).
+    pub replicas: RangeInclusive<u32>,
+    scalers: Vec<Scaler<E, N>>,
+    /// The IAM role the pods assume (IRSA), as an ARN.
+    aws_role: Option<String>,
+    wiring: Wiring,
+    overrides: Overrides,
+}
+
+// `new` starts a builder whose `build` returns the construct, as bon builders do.
+#[allow(clippy::new_ret_no_self)]
+#[bon]
+impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
+    /// Starts a worker with id `id` in `namespace`; `image` is required.
+    #[builder(start_fn = new, finish_fn = build)]
+    pub fn create(
+        #[builder(start_fn)] scope: &impl NamespaceScope<Env = E, Ns = N>,
+        #[builder(start_fn, into)] id: String,
+        /// The container image (pin a tag or a digest).
+        #[builder(into)]
+        image: String,
+        /// The replica range (default `1..=10`); `n..=n` is a fixed count.
+        #[builder(default = 1..=10)]
+        replicas: RangeInclusive<u32>,
+        /// Requests and limits (default: the `DefaultResources` aspect's).
+        #[builder(default)]
+        resources: Resources,
+        /// The UID and GID to run as (default [`DEFAULT_UID`]); must not be 0.
+        #[builder(default = DEFAULT_UID)]
+        run_as: i64,
+        /// The command, replacing the image's entrypoint.
+        #[builder(default, with = |items: impl IntoIterator<Item = impl Into<String>>| items.into_iter().map(Into::into).collect())]
+        command: Vec<String>,
+        /// The arguments.
+        #[builder(default, with = |items: impl IntoIterator<Item = impl Into<String>>| items.into_iter().map(Into::into).collect())]
+        args: Vec<String>,
+        /// The liveness probe, a `Probe::exec` (default: none; the kubelet restarts the
+        /// container when its process exits).
+        liveness: Option<Probe>,
+    ) -> Worker<E, N> {
+        let namespace = scope.namespace();
+        let name = namespace.object_name(&id);
+        let mut pod = PodModel::new(name.clone(), image, run_as);
+        pod.command = command;
+        pod.args = args;
+        pod.resources = resources;
+        pod.liveness = liveness;
+        let spec = WorkerSpec {
+            name: name.clone(),
+            namespace: namespace.name().to_owned(),
+            pod,
+            replicas,
+            scalers: Vec::new(),
+            aws_role: None,
+            wiring: Wiring::default(),
+            overrides: Overrides::default(),
+        };
+        let handle = namespace.app().add(namespace.node(), id, spec);
+        Worker {
+            handle,
+            name,
+            _scope: PhantomData,
+        }
+    }
+}
+
+workload_methods!(Worker);
+
+impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
+    /// Scales on `scaler` too (KEDA takes the largest replica count any scaler asks for).
+    pub fn scale_on(&self, scaler: Scaler<E, N>) -> &Self {
+        self.handle.update(|s| s.scalers.push(scaler));
+        self
+    }
+
+    /// Runs the pods with the IAM role `role_arn` (IRSA): the service account is annotated with
+    /// it and its token is mounted. Use the ARN of a role whose trust policy names this
+    /// service account (see `Cluster::service_account_role`).
+    pub fn aws_role(&self, role_arn: impl Into<String>) -> &Self {
+        let arn = role_arn.into();
+        self.handle.update(|s| s.aws_role = Some(arn));
+        self
+    }
+}
+
+impl<E: 'static, N: 'static> WorkerSpec<E, N> {
+    fn meta(&self, labels: &Labels) -> ObjectMeta {
+        ObjectMeta {
+            name: Some(self.name.clone()),
+            namespace: Some(self.namespace.clone()),
+            labels: Some(labels.all()),
+            ..Default::default()
+        }
+    }
+}
+
+impl<E: 'static, N: 'static> Construct for WorkerSpec<E, N> {
+    fn kind(&self) -> &'static str {
+        "Worker"
+    }
+
+    fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
+        let path = cx.path.as_str();
+        self.pod.validate(path, diags);
+        let (min, max) = (*self.replicas.start(), *self.replicas.end());
+        if min > max {
+            diags.push(
+                Diagnostic::error(
+                    path,
+                    format!("replicas {min}..={max}: the minimum is above the maximum"),
+                )
+                .hint(format!("write the range low to high, e.g. `{max}..={min}`")),
+            );
+        }
+        if max == 0 {
+            diags.push(
+                Diagnostic::error(path, "the maximum replica count is 0")
+                    .hint("allow at least one pod; KEDA scales to the minimum (0 is allowed) when the queue is empty"),
+            );
+        }
+        if min < max && self.scalers.is_empty() {
+            diags.push(
+                Diagnostic::error(path, format!("replicas {min}..={max} but nothing to scale on"))
+                    .hint("add `.scale_on(Scaler::redis_list(..))`, `Scaler::sqs(..)` or `Scaler::cpu(..)`, or use a fixed count"),
+            );
+        }
+        if self.scalers.iter().any(|s| s.aws_identity) && self.aws_role.is_none() {
+            diags.push(
+                Diagnostic::error(path, "an SQS scaler reads the queue with the worker's AWS identity, and the worker has none")
+                    .hint("give the worker an IAM role with `.aws_role(arn)` (IRSA) that may read the queue's attributes"),
+            );
+        }
+        self.wiring.validate(path, &self.pod.env, diags);
+    }
+
+    fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
+        let labels = Labels::new(cx, &self.name, "worker");
+        let selector = LabelSelector {
+            match_labels: Some(labels.selector()),
+            ..Default::default()
+        };
+        let (min, max) = (*self.replicas.start(), *self.replicas.end());
+        let scaled = !self.scalers.is_empty();
+        let mut manifests = Vec::with_capacity(6);
+        let mut sa_meta = self.meta(&labels);
+        if let Some(arn) = &self.aws_role {
+            sa_meta.annotations = Some(BTreeMap::from([(
+                "eks.amazonaws.com/role-arn".to_owned(),
+                arn.clone(),
+            )]));
+        }
+        manifests.push(Manifest::new(ServiceAccount {
+            metadata: sa_meta,
+            automount_service_account_token: Some(false),
+            ..Default::default()
+        }));
+        let mut pod_spec = self.pod.spec(Some(&self.name));
+        if self.aws_role.is_some() {
+            // The AWS SDK reads the projected web identity token the EKS webhook mounts.
+            pod_spec.automount_service_account_token = Some(true);
+        }
+        let checkov = self.pod.checkov_annotations();
+        manifests.push(Manifest::new(Deployment {
+            metadata: ObjectMeta {
+                annotations: (!checkov.is_empty()).then_some(checkov),
+                ..self.meta(&labels)
+            },
+            spec: Some(DeploymentSpec {
+                replicas: (!scaled).then_some(min as i32),
+                revision_history_limit: Some(5),
+                selector: selector.clone(),
+                template: PodTemplateSpec {
+                    metadata: Some(ObjectMeta {
+                        labels: Some(labels.all()),
+                        ..Default::default()
+                    }),
+                    spec: Some(pod_spec),
+                },
+                ..Default::default()
+            }),
+            ..Default::default()
+        }));
+        if min >= 2 {
+            manifests.push(Manifest::new(PodDisruptionBudget {
+                metadata: self.meta(&labels),
+                spec: Some(PodDisruptionBudgetSpec {
+                    max_unavailable: Some(IntOrString::Int(1)),
+                    selector: Some(selector.clone()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }));
+        }
+        if scaled {
+            let secrets: Vec<SecretTargetRef> = self
+                .scalers
+                .iter()
+                .filter_map(|s| {
+                    let (parameter, key) = s.secret.as_ref()?;
+                    Some(SecretTargetRef {
+                        parameter: parameter.clone(),
+                        name: key.object().to_owned(),
+                        key: key.key().to_owned(),
+                    })
+                })
+                .collect();
+            let aws = self.scalers.iter().any(|s| s.aws_identity);
+            let auth = (!secrets.is_empty() || aws).then(|| AuthenticationRef {
+                name: self.name.clone(),
+                kind: None,
+            });
+            if auth.is_some() {
+                manifests.push(Manifest::new(TriggerAuthentication {
+                    metadata: self.meta(&labels),
+                    spec: TriggerAuthenticationSpec {
+                        pod_identity: aws.then_some(PodIdentity {
+                            provider: PodIdentityProvider::Aws,
+                            role_arn: None,
+                            identity_owner: Some(IdentityOwner::Workload),
+                            identity_id: None,
+                        }),
+                        secret_target_ref: secrets,
+                        env: Vec::new(),
+                    },
+                }));
+            }
+            let triggers = self
+                .scalers
+                .iter()
+                .map(|s| {
+                    let mut t = s.trigger.clone();
+                    if s.secret.is_some() || s.aws_identity {
+                        t.authentication_ref = auth.clone();
+                    }
+                    t
+                })
+                .collect();
+            manifests.push(Manifest::new(ScaledObject {
+                metadata: self.meta(&labels),
+                spec: ScaledObjectSpec {
+                    scale_target_ref: ScaleTargetRef {
+                        name: self.name.clone(),
+                        ..Default::default()
+                    },
+                    min_replica_count: Some(min as i32),
+                    max_replica_count: Some(max as i32),
+                    polling_interval: Some(15),
+                    cooldown_period: Some(300),
+                    triggers,
+                    ..Default::default()
+                },
+            }));
+        }
+        let policy = self
+            .wiring
+            .policy(self.meta(&labels), selector, &self.pod.ports);
+        let declared = policy_peers(&policy);
+        manifests.push(Manifest::new(policy));
+        let mut diags = Diagnostics::new();
+        self.overrides
+            .apply(cx.path.as_str(), &mut manifests, &mut diags);
+        check_policy_edits(cx.path.as_str(), &declared, &manifests, &mut diags);
+        for d in diags {
+            out.push(d);
+        }
+        for m in manifests {
+            out.push(m);
+        }
+    }
+}
