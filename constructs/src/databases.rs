@@ -133,6 +133,7 @@ pub struct PostgresBuilder<'a, E, N, S> {
     credentials: Option<DatabaseCredentials<E, N>>,
     database: String,
     storage: Memory,
+    storage_class: Option<String>,
     resources: Resources,
     backups: Option<PgDump>,
 }
@@ -154,6 +155,7 @@ impl<E: EnvironmentName, N: NamespaceName> PostgresInCluster<E, N> {
             credentials: None,
             database: "app".into(),
             storage: Memory::gib(20),
+            storage_class: None,
             resources: Resources::default(),
             backups: None,
         }
@@ -193,6 +195,13 @@ impl<'a, E: EnvironmentName, N: NamespaceName, S: NamespaceScope<Env = E, Ns = N
     #[must_use]
     pub fn storage(mut self, size: Memory) -> Self {
         self.storage = size;
+        self
+    }
+
+    /// The data volume's storage class (default: the cluster's default class).
+    #[must_use]
+    pub fn storage_class(mut self, class: &str) -> Self {
+        self.storage_class = Some(class.into());
         self
     }
 
@@ -304,6 +313,12 @@ impl<E, N> PgConnection<E, N> {
     /// The database's name.
     pub fn database(&self) -> &str {
         &self.database
+    }
+
+    /// Keeps the connection although no environment variable carries its address (the client
+    /// reads a connection URL from a Secret, for instance).
+    pub fn keep(self) {
+        self.connection.keep();
     }
 }
 
@@ -439,6 +454,11 @@ impl<E, N> RedisConnection<E, N> {
     /// The plain connection, e.g. for `Scaler::redis_list`.
     pub fn connection(&self) -> &Connection<E> {
         &self.connection
+    }
+
+    /// Keeps the connection although no environment variable carries its address.
+    pub fn keep(self) {
+        self.connection.keep();
     }
 }
 

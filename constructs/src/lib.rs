@@ -23,6 +23,7 @@ pub mod aws;
 mod databases;
 mod ingress;
 mod job;
+pub mod monitoring;
 mod pod;
 pub mod secret;
 mod stateful;
@@ -37,7 +38,7 @@ pub mod __private {
     pub use girder_k8s::{Namespace, NamespaceName};
 }
 
-pub use aws::{Bucket, Queue};
+pub use aws::{Alarm, Bucket, Cluster, Postgres, Queue, RedisCluster, Repository};
 pub use databases::{
     DatabaseCredentials, PgConnection, PgDump, PgVersion, PostgresBuilder, PostgresInCluster,
     RedisConnection, RedisInCluster, RedisPassword,

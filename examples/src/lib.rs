@@ -3,6 +3,8 @@
 
 mod helloworld;
 mod scale;
+mod screener;
 
 pub use helloworld::helloworld;
 pub use scale::scale;
+pub use screener::screener;

@@ -4,6 +4,12 @@
 mod aws;
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/cluster.rs"]
+mod cluster;
+#[path = "integration/data.rs"]
+mod data;
+#[path = "integration/examples.rs"]
+mod examples;
 #[path = "integration/helloworld.rs"]
 mod helloworld;
 #[path = "integration/invalid.rs"]

@@ -1,12 +1,25 @@
 //! Constructs on the AWS target: created in a CloudFormation stack ([`girder_aws::AwsStack`]).
 
+mod alarm;
 mod bucket;
+mod cluster;
 mod network;
+mod postgres;
 mod queue;
+mod redis;
+mod repository;
 
+pub use alarm::{Alarm, AlarmSpec, Comparison, Metric, Statistic};
 pub use bucket::{Bucket, BucketSpec};
+pub use cluster::{
+    Cluster, ClusterBuilder, ClusterSpec, EndpointAccess, KubernetesVersion, NodeGroup,
+    ServiceAccountRole, TaintEffect,
+};
 pub use network::{Nat, Network, NetworkSpec};
+pub use postgres::{Backups, PgExtension, Postgres, PostgresSpec, PostgresVersion};
 pub use queue::{Queue, QueueSpec};
+pub use redis::{CacheEngine, RedisCluster, RedisClusterSpec};
+pub use repository::{Repository, RepositorySpec};
 
 use std::sync::Arc;
 

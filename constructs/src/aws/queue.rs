@@ -116,6 +116,12 @@ impl<E: EnvironmentName> Queue<E> {
         self.resource.arn()
     }
 
+    /// The queue's name: the last field of its ARN (`Fn::Select [5, Fn::Split [":", arn]]`),
+    /// e.g. for the `QueueName` dimension of its CloudWatch metrics.
+    pub fn name(&self) -> Expr<String> {
+        girder_aws::fns::select(5, girder_aws::fns::split(":", self.arn()))
+    }
+
     /// The dead-letter queue's ARN.
     pub fn dead_letter_arn(&self) -> Expr<String> {
         self.dead_letters.arn()

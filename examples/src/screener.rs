@@ -1,0 +1,193 @@
+//! Seed 000: the stock screener — FastAPI backend, NGINX frontend, TimescaleDB, Redis, Celery,
+//! Airflow, TLS ingress, Prometheus metrics, Grafana dashboard and alerts.
+//! See `examples/screener/README.md` for the choices made.
+
+use girder::constructs::monitoring::{
+    AlertRule, Dashboard, Panel, Promql, ServiceMonitor, Severity, Window,
+};
+use girder::constructs::{
+    DatabaseCredentials, PgDump, PgVersion, PostgresInCluster, RedisInCluster, RedisPassword,
+    Scaler, Worker,
+};
+use girder::prelude::*;
+
+girder::environment!(
+    /// Production.
+    pub Prod = "prod"
+);
+girder::namespace!(
+    /// Everything the screener runs.
+    pub Screener = "screener"
+);
+girder::secret! {
+    /// Airflow's own settings: its metadata database URL and the key that encrypts connections.
+    pub struct AirflowSecrets { sql_alchemy_conn = "sql-alchemy-conn", fernet_key = "fernet-key" }
+}
+
+const BACKEND: &str = "ghcr.io/example/screener-backend:2.4.1";
+
+/// The screener app.
+pub fn screener() -> App {
+    let app = App::new("screener");
+    let k8s = app.environment(Prod).kubernetes();
+    let ns = k8s.namespace(Screener);
+
+    let db = PostgresInCluster::new(&ns, "postgres", PgVersion::V16)
+        .timescale()
+        .database("screener_db")
+        .credentials(DatabaseCredentials::existing(&ns, "db-secret"))
+        .storage(Memory::gib(100))
+        .storage_class("fast-ssd")
+        .resources(
+            Resources::new()
+                .cpu(Cpu::cores(1), Cpu::cores(2))
+                .memory(Memory::gib(2), Memory::gib(4)),
+        )
+        .backups(PgDump::daily().retain_days(14).volume(Memory::gib(200)))
+        .build();
+    let redis = RedisInCluster::new(&ns, "redis", RedisPassword::existing(&ns, "redis-secret"));
+
+    let backend = WebService::new(&ns, "backend")
+        .image(BACKEND)
+        .port(8000)
+        .replicas(3..=10)
+        .cpu_target(70)
+        .memory_target(80)
+        .resources(
+            Resources::new()
+                .cpu(Cpu::millis(500), Cpu::cores(1))
+                .memory(Memory::mib(512), Memory::gib(1)),
+        )
+        .readiness(Probe::http("/health").initial_delay(5).period(5))
+        .liveness(Probe::http("/health").initial_delay(30))
+        .build();
+    let pg = backend.connect(&db);
+    backend
+        .env("DB_HOST", pg.host())
+        .env("DB_PORT", pg.port())
+        .env("DB_NAME", pg.database())
+        .env("DB_USER", pg.username())
+        .env("DB_PASSWORD", pg.password());
+    let cache = backend.connect(&redis);
+    backend
+        .env("REDIS_HOST", cache.host())
+        .env("REDIS_PASSWORD", cache.password());
+
+    let frontend = WebService::new(&ns, "frontend")
+        .image("ghcr.io/example/screener-frontend:2.4.1")
+        .port(8080)
+        .replicas(2..=4)
+        .readiness(Probe::http("/"))
+        .build();
+
+    let celery = Worker::new(&ns, "celery")
+        .image(BACKEND)
+        .command(["celery", "-A", "app.worker", "worker", "--loglevel=info"])
+        .replicas(1..=12)
+        .liveness(
+            Probe::exec(["celery", "-A", "app.worker", "inspect", "ping"])
+                .period(60)
+                .timeout(10),
+        )
+        .build();
+    let pg = celery.connect(&db);
+    celery
+        .env("DB_HOST", pg.host())
+        .env("DB_USER", pg.username())
+        .env("DB_PASSWORD", pg.password());
+    let broker = celery.connect(&redis);
+    celery
+        .env("REDIS_HOST", broker.host())
+        .env("REDIS_PASSWORD", broker.password());
+    celery
+        .scale_on(Scaler::redis_list(broker.connection(), "celery", 20).password(broker.password()))
+        .scale_on(Scaler::cpu(75));
+
+    // Airflow keeps its metadata in the same PostgreSQL (database `airflow`); its connection
+    // URL lives in a Secret, so the connection is kept without an address in the env.
+    let airflow = AirflowSecrets::existing(&ns, "airflow");
+    let airflow_web = WebService::new(&ns, "airflow-web")
+        .image("apache/airflow:2.8.0-python3.11")
+        .port(8080)
+        .replicas(1)
+        .command(["airflow", "webserver"])
+        .readiness(Probe::http("/health").initial_delay(30))
+        .liveness(Probe::http("/health").initial_delay(60))
+        .build();
+    let scheduler = Worker::new(&ns, "airflow-scheduler")
+        .image("apache/airflow:2.8.0-python3.11")
+        .command(["airflow", "scheduler"])
+        .replicas(1..=1)
+        .liveness(
+            Probe::exec([
+                "airflow",
+                "jobs",
+                "check",
+                "--job-type",
+                "SchedulerJob",
+                "--local",
+            ])
+            .period(60)
+            .timeout(30),
+        )
+        .build();
+    for (env, secret) in [
+        (
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+            airflow.sql_alchemy_conn(),
+        ),
+        ("AIRFLOW__CORE__FERNET_KEY", airflow.fernet_key()),
+    ] {
+        airflow_web.env(env, secret.clone());
+        scheduler.env(env, secret);
+    }
+    airflow_web.connect(&db).keep();
+    scheduler.connect(&db).keep();
+
+    let issuer = LetsEncrypt::new(&k8s, "letsencrypt")
+        .email("ops@example.com")
+        .build();
+    Ingress::new(&ns, "public")
+        .host("screener.example.com")
+        .issuer(&issuer)
+        .build()
+        .route("/api", &backend)
+        .route("/", &frontend);
+    Ingress::new(&ns, "airflow")
+        .host("airflow.screener.example.com")
+        .issuer(&issuer)
+        .build()
+        .route("/", &airflow_web);
+
+    ServiceMonitor::new(&backend, "http").build();
+    let metrics = backend.metrics();
+    AlertRule::new(&ns, "backend-error-rate")
+        .expr(metrics.http_error_ratio(Window::minutes(5)).gt(0.05))
+        .for_(Window::minutes(5))
+        .severity(Severity::Page)
+        .summary("More than 5% of backend requests fail")
+        .runbook("https://runbooks.example.com/screener/backend-errors")
+        .build();
+    AlertRule::new(&ns, "backend-latency")
+        .expr(metrics.latency_quantile(0.95, Window::minutes(5)).gt(1.0))
+        .for_(Window::minutes(10))
+        .severity(Severity::Ticket)
+        .summary("Backend p95 latency above 1 s")
+        .runbook("https://runbooks.example.com/screener/backend-latency")
+        .build();
+    Dashboard::new(&ns, "overview")
+        .title("Screener backend")
+        .panels([
+            Panel::timeseries("Error ratio", "percentunit")
+                .query("5xx", metrics.http_error_ratio(Window::minutes(5))),
+            Panel::timeseries("Latency", "s")
+                .query("p50", metrics.latency_quantile(0.5, Window::minutes(5)))
+                .query("p95", metrics.latency_quantile(0.95, Window::minutes(5))),
+            Panel::timeseries("Celery queue", "short").query(
+                "waiting",
+                Promql::raw("sum(redis_key_size{key=\"celery\"})"),
+            ),
+        ])
+        .build();
+    app
+}
