@@ -337,7 +337,7 @@ impl<E: EnvironmentName, N: NamespaceName> PgConnection<E, N> {
 }
 
 impl<E: EnvironmentName, N: NamespaceName> Server for PostgresInCluster<E, N> {
-    type Connection<C> = PgConnection<C, N>;
+    type Connection<C, M> = PgConnection<C, N>;
 
     fn endpoint(&self) -> Endpoint {
         let mut endpoint = self.service.endpoint();
@@ -349,7 +349,7 @@ impl<E: EnvironmentName, N: NamespaceName> Server for PostgresInCluster<E, N> {
         self.service.admit(client);
     }
 
-    fn connection<C>(&self, connection: Connection<C>) -> PgConnection<C, N> {
+    fn connection<C, M: NamespaceName>(&self, connection: Connection<C>) -> PgConnection<C, N> {
         PgConnection {
             connection,
             credentials: DatabaseCredentials::from_name(self.credentials.name()),
@@ -470,7 +470,7 @@ impl<E: EnvironmentName, N: NamespaceName> RedisConnection<E, N> {
 }
 
 impl<E: EnvironmentName, N: NamespaceName> Server for RedisInCluster<E, N> {
-    type Connection<C> = RedisConnection<C, N>;
+    type Connection<C, M> = RedisConnection<C, N>;
 
     fn endpoint(&self) -> Endpoint {
         let mut endpoint = self.service.endpoint();
@@ -482,7 +482,7 @@ impl<E: EnvironmentName, N: NamespaceName> Server for RedisInCluster<E, N> {
         self.service.admit(client);
     }
 
-    fn connection<C>(&self, connection: Connection<C>) -> RedisConnection<C, N> {
+    fn connection<C, M: NamespaceName>(&self, connection: Connection<C>) -> RedisConnection<C, N> {
         RedisConnection {
             connection,
             password: RedisPassword::from_name(self.password.name()),

@@ -16,8 +16,7 @@ use girder_k8s::k8s_openapi::api::batch::v1::{
     CronJob as CronJobObject, CronJobSpec, Job as JobObject, JobSpec, JobTemplateSpec,
 };
 use girder_k8s::k8s_openapi::api::core::v1::{
-    PersistentVolumeClaim, PersistentVolumeClaimSpec, PodTemplateSpec, ServiceAccount,
-    VolumeResourceRequirements,
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, PodTemplateSpec, VolumeResourceRequirements,
 };
 use girder_k8s::k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -84,11 +83,7 @@ impl Batch {
 
     /// The objects both kinds emit besides the job itself: ServiceAccount, claim, policy.
     fn render_common(&self, labels: &Labels, manifests: &mut Vec<Manifest>) -> Vec<String> {
-        manifests.push(Manifest::new(ServiceAccount {
-            metadata: self.meta(labels),
-            automount_service_account_token: Some(false),
-            ..Default::default()
-        }));
+        manifests.push(Manifest::new(self.pod.service_account(self.meta(labels))));
         if let Some((claim, size, class)) = &self.claim {
             manifests.push(Manifest::new(PersistentVolumeClaim {
                 metadata: ObjectMeta {

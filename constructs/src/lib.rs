@@ -20,9 +20,12 @@
 //! This crate has no cargo features.
 
 pub mod aws;
+mod config;
 mod databases;
+pub mod gateway;
 mod ingress;
 mod job;
+pub mod mesh;
 pub mod monitoring;
 mod pod;
 pub mod secret;
@@ -39,15 +42,18 @@ pub mod __private {
 }
 
 pub use aws::{Alarm, Bucket, Cluster, Postgres, Queue, RedisCluster, Repository};
+pub use config::{CHECKSUM_ANNOTATION_PREFIX, ConfigMapSpec};
 pub use databases::{
     DatabaseCredentials, PgConnection, PgDump, PgVersion, PostgresBuilder, PostgresInCluster,
     RedisConnection, RedisInCluster, RedisPassword,
 };
+pub use gateway::{HttpBackend, HttpRoute};
 pub use ingress::{
     Ingress, IngressController, IngressSpecModel, Issuer, LETS_ENCRYPT_PRODUCTION,
     LETS_ENCRYPT_STAGING, LetsEncrypt, LetsEncryptSpec, Routable,
 };
 pub use job::{CronJob, CronJobModel, Job, JobModel};
+pub use mesh::TrafficSplit;
 pub use pod::DEFAULT_UID;
 pub use secret::{Key, KeySource, SecretKey};
 pub use stateful::{DataVolume, StatefulService, StatefulSpec};

@@ -9,7 +9,7 @@ use girder_core::{Diagnostic, Diagnostics, NodeId};
 use girder_k8s::k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, EmptyDirVolumeSource,
     PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, SeccompProfile,
-    SecurityContext, Volume, VolumeMount,
+    SecurityContext, ServiceAccount, Toleration, Volume, VolumeMount,
 };
 use girder_k8s::k8s_openapi::api::networking::v1::{
     NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
@@ -82,6 +82,13 @@ pub(crate) struct PodModel {
     pub(crate) liveness: Option<Probe>,
     pub(crate) readiness: Option<Probe>,
     pub(crate) mounts: Vec<Mount>,
+    /// The IAM role the pods assume (IRSA): its ARN, and the namespace and service account
+    /// its trust policy names.
+    pub(crate) aws_role: Option<(String, String, String)>,
+    /// Node labels the pods must run on.
+    pub(crate) node_selector: BTreeMap<String, String>,
+    /// Taints the pods tolerate: key, value, effect.
+    pub(crate) tolerations: Vec<(String, String, String)>,
 }
 
 impl PodModel {
@@ -98,6 +105,39 @@ impl PodModel {
             liveness: None,
             readiness: None,
             mounts: vec![Mount::scratch("tmp", "/tmp", "64Mi")],
+            aws_role: None,
+            node_selector: BTreeMap::new(),
+            tolerations: Vec::new(),
+        }
+    }
+
+    /// The workload's ServiceAccount, annotated with the IAM role its pods assume (IRSA), if
+    /// any. The API token is never mounted.
+    pub(crate) fn service_account(&self, meta: ObjectMeta) -> ServiceAccount {
+        let mut meta = meta;
+        if let Some((arn, _, _)) = &self.aws_role {
+            meta.annotations = Some(BTreeMap::from([(
+                "eks.amazonaws.com/role-arn".to_owned(),
+                arn.clone(),
+            )]));
+        }
+        ServiceAccount {
+            metadata: meta,
+            automount_service_account_token: Some(false),
+            ..Default::default()
+        }
+    }
+
+    /// Reports an IAM role whose trust policy names another service account than this
+    /// workload's (`namespace/name`).
+    pub(crate) fn validate_role(&self, path: &str, namespace: &str, diags: &mut Diagnostics) {
+        if let Some((_, ns, sa)) = &self.aws_role
+            && (ns != namespace || *sa != self.name)
+        {
+            diags.push(
+                Diagnostic::error(path, format!("the IAM role trusts service account `{ns}/{sa}`, and this workload runs as `{namespace}/{}`", self.name))
+                    .hint(format!("create the role for this workload: `cluster.service_account_role(\"{namespace}\", \"{}\", policy)`", self.name)),
+            );
         }
     }
 
@@ -110,7 +150,22 @@ impl PodModel {
         };
         let main_port = self.ports.first();
         PodSpec {
+            node_selector: (!self.node_selector.is_empty()).then(|| self.node_selector.clone()),
+            tolerations: (!self.tolerations.is_empty()).then(|| {
+                self.tolerations
+                    .iter()
+                    .map(|(key, value, effect)| Toleration {
+                        key: Some(key.clone()),
+                        operator: Some("Equal".into()),
+                        value: Some(value.clone()),
+                        effect: Some(effect.clone()),
+                        ..Default::default()
+                    })
+                    .collect()
+            }),
             service_account_name: service_account.map(str::to_owned),
+            // IRSA does not need the API token: EKS's webhook projects its own web identity
+            // token (audience sts.amazonaws.com) into pods whose service account names a role.
             automount_service_account_token: Some(false),
             security_context: Some(PodSecurityContext {
                 run_as_non_root: Some(true),
@@ -296,6 +351,20 @@ impl PodModel {
             p.validate(path, "readiness", diags);
         }
         validate_env(path, &self.env, diags);
+        for (key, _, effect) in &self.tolerations {
+            if !matches!(
+                effect.as_str(),
+                "NoSchedule" | "PreferNoSchedule" | "NoExecute"
+            ) {
+                diags.push(
+                    Diagnostic::error(
+                        path,
+                        format!("toleration of `{key}`: unknown effect `{effect}`"),
+                    )
+                    .hint("use `NoSchedule`, `PreferNoSchedule` or `NoExecute`"),
+                );
+            }
+        }
     }
 }
 
@@ -337,7 +406,7 @@ pub(crate) fn validate_image(path: &str, image: &str, diags: &mut Diagnostics) {
 pub(crate) struct Edge {
     pub(crate) server: NodeId,
     pub(crate) server_path: String,
-    pub(crate) peer: Peer,
+    pub(crate) peers: Vec<Peer>,
     pub(crate) port: Port,
     pub(crate) kept: Rc<Cell<bool>>,
 }
@@ -423,17 +492,18 @@ impl Wiring {
             ]),
         };
         let mut egress = vec![dns];
-        let connections = self.connections.iter().map(|e| (&e.peer, &e.port));
         egress.extend(
             self.egress_to
                 .iter()
-                .map(|(peer, p)| (peer, p))
-                .chain(connections)
                 .map(|(peer, p)| NetworkPolicyEgressRule {
                     to: Some(vec![peer.to_k8s()]),
                     ports: Some(vec![policy_port(p)]),
                 }),
         );
+        egress.extend(self.connections.iter().map(|e| NetworkPolicyEgressRule {
+            to: Some(e.peers.iter().map(Peer::to_k8s).collect()),
+            ports: Some(vec![policy_port(&e.port)]),
+        }));
         NetworkPolicy {
             metadata: meta,
             spec: Some(NetworkPolicySpec {
@@ -574,21 +644,29 @@ macro_rules! workload_methods {
             /// the server admits them, and the returned connection gives the addresses (and, for
             /// databases, the credentials) to put in the environment. Both NetworkPolicies get
             /// exactly that rule.
-            pub fn connect<S>(&self, server: &S) -> S::Connection<E>
+            pub fn connect<S>(&self, server: &S) -> S::Connection<E, N>
             where
                 S: $crate::wiring::Server + $crate::wiring::InEnvironment<E> + Clone + 'static,
             {
                 let endpoint = server.endpoint();
                 let kept = std::rc::Rc::new(std::cell::Cell::new(false));
-                let peer = $crate::workload::Peer::NamespacePods {
-                    namespace: endpoint.namespace.to_owned(),
-                    labels: endpoint.selector.clone(),
+                let peers = if endpoint.cidrs.is_empty() {
+                    vec![$crate::workload::Peer::NamespacePods {
+                        namespace: endpoint.namespace.to_owned(),
+                        labels: endpoint.selector.clone(),
+                    }]
+                } else {
+                    endpoint
+                        .cidrs
+                        .iter()
+                        .map(|c| $crate::workload::Peer::Cidr(c.clone()))
+                        .collect()
                 };
                 self.handle.update(|s| {
                     s.wiring.connections.push($crate::pod::Edge {
                         server: endpoint.node,
                         server_path: endpoint.path.clone(),
-                        peer,
+                        peers,
                         port: endpoint.port.clone(),
                         kept: kept.clone(),
                     })
@@ -605,7 +683,7 @@ macro_rules! workload_methods {
                     std::rc::Rc::new(move |client| server.admit(client))
                         as std::rc::Rc<dyn Fn($crate::wiring::Client)>
                 };
-                server.connection($crate::wiring::Connection::new(endpoint, kept, admitter))
+                server.connection::<E, N>($crate::wiring::Connection::new(endpoint, kept, admitter))
             }
 
             /// Admits traffic from `peer` to the first port: for peers outside this program (an
@@ -644,6 +722,36 @@ macro_rules! workload_methods {
                 patch: json_patch::Patch,
             ) -> &Self {
                 self.handle.update(|s| s.overrides.patch::<K>(patch));
+                self
+            }
+
+            /// Runs the pods with the IAM role `role` (IRSA): the service account is annotated
+            /// with its ARN, and EKS projects a web identity token for it. The role must trust
+            /// this workload's service account (checked at synth).
+            pub fn aws_role(&self, role: &$crate::aws::ServiceAccountRole<E>) -> &Self {
+                let binding = (
+                    role.arn_literal().to_owned(),
+                    role.namespace().to_owned(),
+                    role.service_account().to_owned(),
+                );
+                self.handle.update(|s| s.pod.aws_role = Some(binding));
+                self
+            }
+
+            /// Runs the pods only on nodes labelled `key=value` (e.g. a node group's label).
+            pub fn node_selector(&self, key: &str, value: &str) -> &Self {
+                let (key, value) = (key.to_owned(), value.to_owned());
+                self.handle.update(|s| {
+                    s.pod.node_selector.insert(key, value);
+                });
+                self
+            }
+
+            /// Lets the pods run on nodes tainted `key=value` with `effect` (`NoSchedule`,
+            /// `PreferNoSchedule` or `NoExecute`).
+            pub fn tolerate(&self, key: &str, value: &str, effect: &str) -> &Self {
+                let toleration = (key.to_owned(), value.to_owned(), effect.to_owned());
+                self.handle.update(|s| s.pod.tolerations.push(toleration));
                 self
             }
 

@@ -249,6 +249,18 @@ macro_rules! __keyed_object {
                     ),
                 }
             }
+
+            /// A Secret `name` in `namespace` kept in sync by External Secrets with the AWS
+            /// Secrets Manager secret `secret` (by name: e.g. an `AwsSecret`'s `name()`), whose
+            /// JSON value has one property per declared key. Only the reference is written.
+            pub fn from_aws_secret(
+                namespace: &$crate::__private::Namespace<E, N>,
+                name: &str,
+                secret: &str,
+            ) -> Self {
+                $crate::secret::sync_from_aws(namespace, name, secret, Self::KEYS);
+                Self::existing(namespace, name)
+            }
         }
 
         impl<E, N> $ty<E, N> {
@@ -290,4 +302,88 @@ macro_rules! __key_name {
     ($key:ident) => {
         stringify!($key)
     };
+}
+
+/// The model of a Secret synced from AWS Secrets Manager (see `from_aws_secret` on the types
+/// [`secret!`](crate::secret) declares).
+#[derive(Debug)]
+pub struct SyncedSecretSpec {
+    name: String,
+    namespace: String,
+    remote: String,
+    keys: &'static [&'static str],
+}
+
+#[doc(hidden)]
+pub fn sync_from_aws<E: EnvironmentName, N: NamespaceName>(
+    namespace: &Namespace<E, N>,
+    name: &str,
+    remote: &str,
+    keys: &'static [&'static str],
+) {
+    let spec = SyncedSecretSpec {
+        name: name.to_owned(),
+        namespace: N::NAME.to_owned(),
+        remote: remote.to_owned(),
+        keys,
+    };
+    namespace
+        .app()
+        .add(namespace.node(), format!("{name}-sync"), spec);
+}
+
+impl girder_core::Construct for SyncedSecretSpec {
+    fn kind(&self) -> &'static str {
+        "SyncedSecret"
+    }
+
+    fn validate(&self, cx: &girder_core::Context<'_>, diags: &mut girder_core::Diagnostics) {
+        if self.remote.trim().is_empty() {
+            diags.push(
+                Diagnostic::error(cx.path.as_str(), "the AWS secret name is empty")
+                    .hint("pass the Secrets Manager secret's name, e.g. `aws_secret.name()`"),
+            );
+        }
+    }
+
+    fn render(&self, cx: &girder_core::Context<'_>, out: &mut girder_core::Emitted) {
+        use girder_k8s::crd::external_secrets::{
+            CreationPolicy, ExternalSecret, ExternalSecretData, ExternalSecretSpec,
+            ExternalSecretTarget, RemoteRef, SecretStoreKind, SecretStoreRef,
+        };
+        let labels = girder_k8s::labels::Labels::new(cx, &self.name, "synced-secret");
+        out.push(girder_k8s::Manifest::new(ExternalSecret {
+            metadata: girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                name: Some(self.name.clone()),
+                namespace: Some(self.namespace.clone()),
+                labels: Some(labels.all()),
+                ..Default::default()
+            },
+            spec: ExternalSecretSpec {
+                secret_store_ref: Some(SecretStoreRef {
+                    name: crate::aws::bridge::SECRETS_MANAGER_STORE.to_owned(),
+                    kind: Some(SecretStoreKind::ClusterSecretStore),
+                }),
+                target: Some(ExternalSecretTarget {
+                    name: Some(self.name.clone()),
+                    creation_policy: Some(CreationPolicy::Owner),
+                    ..Default::default()
+                }),
+                refresh_interval: Some("1h".into()),
+                data: self
+                    .keys
+                    .iter()
+                    .map(|key| ExternalSecretData {
+                        secret_key: (*key).to_owned(),
+                        remote_ref: RemoteRef {
+                            key: self.remote.clone(),
+                            property: Some((*key).to_owned()),
+                            ..Default::default()
+                        },
+                    })
+                    .collect(),
+                ..Default::default()
+            },
+        }));
+    }
 }

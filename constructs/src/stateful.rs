@@ -9,8 +9,8 @@ use bon::bon;
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 use girder_k8s::k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use girder_k8s::k8s_openapi::api::core::v1::{
-    PersistentVolumeClaim, PersistentVolumeClaimSpec, PodTemplateSpec, Service, ServiceAccount,
-    ServicePort, ServiceSpec, VolumeResourceRequirements,
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, PodTemplateSpec, Service, ServicePort,
+    ServiceSpec, VolumeResourceRequirements,
 };
 use girder_k8s::k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use girder_k8s::k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -260,7 +260,7 @@ impl<E: EnvironmentName, N: NamespaceName> StatefulService<E, N> {
 workload_methods!(StatefulService);
 
 impl<E: EnvironmentName, N: NamespaceName> Server for StatefulService<E, N> {
-    type Connection<C> = Connection<C>;
+    type Connection<C, M> = Connection<C>;
 
     fn endpoint(&self) -> Endpoint {
         let path = self.handle.path();
@@ -272,6 +272,7 @@ impl<E: EnvironmentName, N: NamespaceName> Server for StatefulService<E, N> {
             host: self.host(),
             port: self.port.clone(),
             scheme: None,
+            cidrs: Vec::new(),
         }
     }
 
@@ -281,7 +282,7 @@ impl<E: EnvironmentName, N: NamespaceName> Server for StatefulService<E, N> {
             .update(|s| s.wiring.clients.push((client, port)));
     }
 
-    fn connection<C>(&self, connection: Connection<C>) -> Connection<C> {
+    fn connection<C, M: NamespaceName>(&self, connection: Connection<C>) -> Connection<C> {
         connection
     }
 }
@@ -341,11 +342,7 @@ impl Construct for StatefulSpec {
             ..Default::default()
         };
         let mut manifests = Vec::with_capacity(6);
-        manifests.push(Manifest::new(ServiceAccount {
-            metadata: self.meta(&labels),
-            automount_service_account_token: Some(false),
-            ..Default::default()
-        }));
+        manifests.push(Manifest::new(self.pod.service_account(self.meta(&labels))));
         manifests.push(Manifest::new(Service {
             metadata: self.meta(&labels),
             spec: Some(ServiceSpec {

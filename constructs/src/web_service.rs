@@ -15,8 +15,7 @@ use girder_k8s::k8s_openapi::api::autoscaling::v2::{
     MetricTarget, ResourceMetricSource,
 };
 use girder_k8s::k8s_openapi::api::core::v1::{
-    PodSpec, PodTemplateSpec, Service, ServiceAccount, ServicePort, ServiceSpec,
-    TopologySpreadConstraint,
+    PodSpec, PodTemplateSpec, Service, ServicePort, ServiceSpec, TopologySpreadConstraint,
 };
 use girder_k8s::k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -286,7 +285,7 @@ impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
 }
 
 impl<E: EnvironmentName, N: NamespaceName> Server for WebService<E, N> {
-    type Connection<C> = Connection<C>;
+    type Connection<C, M> = Connection<C>;
 
     fn endpoint(&self) -> Endpoint {
         let path = self.handle.path();
@@ -298,6 +297,7 @@ impl<E: EnvironmentName, N: NamespaceName> Server for WebService<E, N> {
             host: format!("{}.{}.svc.cluster.local", self.name, N::NAME),
             port: self.port.clone(),
             scheme: (self.port.name() == "http").then_some("http"),
+            cidrs: Vec::new(),
         }
     }
 
@@ -307,7 +307,7 @@ impl<E: EnvironmentName, N: NamespaceName> Server for WebService<E, N> {
             .update(|s| s.wiring.clients.push((client, port)));
     }
 
-    fn connection<C>(&self, connection: Connection<C>) -> Connection<C> {
+    fn connection<C, M: NamespaceName>(&self, connection: Connection<C>) -> Connection<C> {
         connection
     }
 }
@@ -368,6 +368,7 @@ impl Construct for WebServiceSpec {
             }
         }
         self.wiring.validate(path, &self.pod.env, diags);
+        self.pod.validate_role(path, &self.namespace, diags);
     }
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
@@ -375,11 +376,7 @@ impl Construct for WebServiceSpec {
         let Replicas { min, max } = self.replicas;
         let autoscaled = min < max;
         let mut manifests = Vec::with_capacity(6);
-        manifests.push(Manifest::new(ServiceAccount {
-            metadata: self.meta(&labels),
-            automount_service_account_token: Some(false),
-            ..Default::default()
-        }));
+        manifests.push(Manifest::new(self.pod.service_account(self.meta(&labels))));
         let checkov = self.pod.checkov_annotations();
         manifests.push(Manifest::new(Deployment {
             metadata: ObjectMeta {

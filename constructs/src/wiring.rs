@@ -158,6 +158,9 @@ pub struct Endpoint {
     pub port: Port,
     /// The URL scheme of the port, if it speaks one (`http`).
     pub scheme: Option<&'static str>,
+    /// For a server outside the cluster (a managed database): the address ranges clients'
+    /// NetworkPolicies allow instead of selecting pods.
+    pub cidrs: Vec<String>,
 }
 
 /// The client side of a connection, as the server sees it.
@@ -180,15 +183,18 @@ pub struct Client {
     note = "connect to a construct that declares a port, such as a `WebService`; a worker or a secret is not a server"
 )]
 pub trait Server {
-    /// What a client of environment `E` gets from connecting: addresses, and credentials for a
-    /// database.
-    type Connection<E>;
+    /// What a client of environment `E` in namespace `N` gets from connecting: addresses, and
+    /// credentials for a database (as Secret keys the client's namespace can use).
+    type Connection<E, N>;
     /// Where and who the server is.
     fn endpoint(&self) -> Endpoint;
     /// Records that `client` connects: the server admits it on its port.
     fn admit(&self, client: Client);
-    /// Wraps the plain connection into what the client gets.
-    fn connection<E>(&self, connection: Connection<E>) -> Self::Connection<E>;
+    /// Wraps the plain connection into what a client of namespace `N` gets.
+    fn connection<E, N: girder_k8s::NamespaceName>(
+        &self,
+        connection: Connection<E>,
+    ) -> Self::Connection<E, N>;
 }
 
 /// Marks the constructs of environment `E`: only those can be wired to each other.

@@ -13,7 +13,7 @@ use girder_k8s::crd::keda::{
     TriggerAuthenticationSpec, TriggerType,
 };
 use girder_k8s::k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
-use girder_k8s::k8s_openapi::api::core::v1::{PodTemplateSpec, ServiceAccount};
+use girder_k8s::k8s_openapi::api::core::v1::PodTemplateSpec;
 use girder_k8s::k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
 use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use girder_k8s::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -98,7 +98,8 @@ impl<E, N> Scaler<E, N> {
 
     /// The number of visible messages of an SQS queue: one pod per `per_pod` messages. The
     /// queue's URL is read from the worker's environment variable `url_env` (set it from the
-    /// queue's connection); KEDA reads the queue with the worker's AWS identity (IRSA).
+    /// queue's connection); KEDA reads the queue's attributes with its own IAM role (IRSA; the
+    /// EKS `Cluster` creates it: `Cluster::keda_role_arn`).
     pub fn sqs(url_env: &str, region: &str, per_pod: u32) -> Self {
         let mut s = Scaler::new(
             TriggerType::AwsSqsQueue,
@@ -175,8 +176,6 @@ pub struct WorkerSpec<E, N> {
     /// The replica range: KEDA scales within it (a fixed count when min = max).
     pub replicas: RangeInclusive<u32>,
     scalers: Vec<Scaler<E, N>>,
-    /// The IAM role the pods assume (IRSA), as an ARN.
-    aws_role: Option<String>,
     wiring: Wiring,
     overrides: Overrides,
 }
@@ -225,7 +224,6 @@ impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
             pod,
             replicas,
             scalers: Vec::new(),
-            aws_role: None,
             wiring: Wiring::default(),
             overrides: Overrides::default(),
         };
@@ -244,15 +242,6 @@ impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
     /// Scales on `scaler` too (KEDA takes the largest replica count any scaler asks for).
     pub fn scale_on(&self, scaler: Scaler<E, N>) -> &Self {
         self.handle.update(|s| s.scalers.push(scaler));
-        self
-    }
-
-    /// Runs the pods with the IAM role `role_arn` (IRSA): the service account is annotated with
-    /// it and its token is mounted. Use the ARN of a role whose trust policy names this
-    /// service account (see `Cluster::service_account_role`).
-    pub fn aws_role(&self, role_arn: impl Into<String>) -> &Self {
-        let arn = role_arn.into();
-        self.handle.update(|s| s.aws_role = Some(arn));
         self
     }
 }
@@ -298,13 +287,8 @@ impl<E: 'static, N: 'static> Construct for WorkerSpec<E, N> {
                     .hint("add `.scale_on(Scaler::redis_list(..))`, `Scaler::sqs(..)` or `Scaler::cpu(..)`, or use a fixed count"),
             );
         }
-        if self.scalers.iter().any(|s| s.aws_identity) && self.aws_role.is_none() {
-            diags.push(
-                Diagnostic::error(path, "an SQS scaler reads the queue with the worker's AWS identity, and the worker has none")
-                    .hint("give the worker an IAM role with `.aws_role(arn)` (IRSA) that may read the queue's attributes"),
-            );
-        }
         self.wiring.validate(path, &self.pod.env, diags);
+        self.pod.validate_role(path, &self.namespace, diags);
     }
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
@@ -316,23 +300,8 @@ impl<E: 'static, N: 'static> Construct for WorkerSpec<E, N> {
         let (min, max) = (*self.replicas.start(), *self.replicas.end());
         let scaled = !self.scalers.is_empty();
         let mut manifests = Vec::with_capacity(6);
-        let mut sa_meta = self.meta(&labels);
-        if let Some(arn) = &self.aws_role {
-            sa_meta.annotations = Some(BTreeMap::from([(
-                "eks.amazonaws.com/role-arn".to_owned(),
-                arn.clone(),
-            )]));
-        }
-        manifests.push(Manifest::new(ServiceAccount {
-            metadata: sa_meta,
-            automount_service_account_token: Some(false),
-            ..Default::default()
-        }));
-        let mut pod_spec = self.pod.spec(Some(&self.name));
-        if self.aws_role.is_some() {
-            // The AWS SDK reads the projected web identity token the EKS webhook mounts.
-            pod_spec.automount_service_account_token = Some(true);
-        }
+        manifests.push(Manifest::new(self.pod.service_account(self.meta(&labels))));
+        let pod_spec = self.pod.spec(Some(&self.name));
         let checkov = self.pod.checkov_annotations();
         manifests.push(Manifest::new(Deployment {
             metadata: ObjectMeta {
@@ -390,7 +359,7 @@ impl<E: 'static, N: 'static> Construct for WorkerSpec<E, N> {
                         pod_identity: aws.then_some(PodIdentity {
                             provider: PodIdentityProvider::Aws,
                             role_arn: None,
-                            identity_owner: Some(IdentityOwner::Workload),
+                            identity_owner: Some(IdentityOwner::Keda),
                             identity_id: None,
                         }),
                         secret_target_ref: secrets,

@@ -140,6 +140,9 @@ struct State {
     problems: Diagnostics,
     /// The marker type that declared each typed scope (environments, namespaces).
     claims: HashMap<NodeId, (std::any::TypeId, &'static str)>,
+    /// Facts constructs publish on a scope for others (e.g. a cluster's security group on its
+    /// environment), by scope and type.
+    attachments: HashMap<(NodeId, std::any::TypeId), Rc<dyn Any>>,
 }
 
 struct AppCore {
@@ -191,6 +194,7 @@ impl App {
                 aspects: Vec::new(),
                 problems,
                 claims: HashMap::new(),
+                attachments: HashMap::new(),
             }),
         }))
     }
@@ -224,6 +228,25 @@ impl App {
             node,
             _env: PhantomData,
         }
+    }
+
+    /// Publishes `value` on the scope `node` for other constructs (one value per type and scope;
+    /// a second replaces the first).
+    pub fn attach<T: Any>(&self, node: NodeId, value: T) {
+        self.0
+            .state
+            .borrow_mut()
+            .attachments
+            .insert((node, std::any::TypeId::of::<T>()), Rc::new(value));
+    }
+
+    /// The value of type `T` published on the scope `node`, if any.
+    pub fn attachment<T: Any + Clone>(&self, node: NodeId) -> Option<T> {
+        let state = self.0.state.borrow();
+        let value = state
+            .attachments
+            .get(&(node, std::any::TypeId::of::<T>()))?;
+        value.downcast_ref::<T>().cloned()
     }
 
     /// Records that the scope at `node` is declared by the marker type `ty`; a second marker type

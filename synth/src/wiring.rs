@@ -16,7 +16,52 @@ use girder_k8s::k8s_openapi::api::core::v1::{Pod, PodSpec, PodTemplateSpec, Serv
 use girder_k8s::k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer};
 use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
-type Labels = BTreeMap<String, String>;
+/// An interned string: label keys and values, namespaces and names repeat across thousands of
+/// objects, and the check only compares them.
+type Sym = u32;
+
+/// Labels as sorted (key, value) pairs of interned strings.
+type Labels = Box<[(Sym, Sym)]>;
+
+#[derive(Debug, Default)]
+struct Interner {
+    ids: HashMap<String, Sym>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    fn intern(&mut self, s: &str) -> Sym {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.names.len() as Sym;
+        self.names.push(s.to_owned());
+        self.ids.insert(s.to_owned(), id);
+        id
+    }
+
+    fn get(&self, s: &str) -> Option<Sym> {
+        self.ids.get(s).copied()
+    }
+
+    fn name(&self, id: Sym) -> &str {
+        &self.names[id as usize]
+    }
+
+    fn labels<'a>(&mut self, map: impl IntoIterator<Item = (&'a String, &'a String)>) -> Labels {
+        let mut labels: Vec<(Sym, Sym)> = map
+            .into_iter()
+            .map(|(k, v)| (self.intern(k), self.intern(v)))
+            .collect();
+        labels.sort_unstable();
+        labels.into_boxed_slice()
+    }
+}
+
+/// Whether every label of `want` is in `have`.
+fn subset(want: &[(Sym, Sym)], have: &[(Sym, Sym)]) -> bool {
+    want.iter().all(|w| have.binary_search(w).is_ok())
+}
 
 /// The label every namespace carries with its own name.
 const NAMESPACE_NAME: &str = "kubernetes.io/metadata.name";
@@ -26,7 +71,7 @@ const NAMESPACE_NAME: &str = "kubernetes.io/metadata.name";
 struct Peer {
     /// `None`: the policy's own namespace; `Some(None)`: every namespace; otherwise the namespace
     /// whose name is given.
-    namespace: Option<Option<String>>,
+    namespace: Option<Option<Sym>>,
     /// `None`: every pod of those namespaces.
     pods: Option<Labels>,
     /// A CIDR peer, which never selects pods.
@@ -35,8 +80,8 @@ struct Peer {
 
 #[derive(Debug)]
 struct Policy {
-    env: Arc<str>,
-    namespace: String,
+    env: Sym,
+    namespace: Sym,
     selects: Labels,
     ingress: Option<Vec<Peer>>,
     egress: Option<Vec<Peer>>,
@@ -44,10 +89,10 @@ struct Policy {
 
 #[derive(Debug)]
 struct Workload {
-    env: Arc<str>,
+    env: Sym,
     construct: usize,
     object: String,
-    namespace: String,
+    namespace: Sym,
     labels: Labels,
     /// Environment variables with literal values that name a host.
     hosts: Vec<(String, String)>,
@@ -65,16 +110,17 @@ pub(crate) struct Problem {
 /// The facts the check needs, collected object by object.
 #[derive(Debug, Default)]
 pub(crate) struct Facts {
+    strings: Interner,
     /// (environment, namespace, name) → the Service's selector.
-    services: HashMap<(Arc<str>, String, String), Labels>,
+    services: HashMap<(Sym, Sym, Sym), Labels>,
     policies: Vec<Policy>,
     workloads: Vec<Workload>,
 }
 
-fn selector_labels(selector: Option<&LabelSelector>) -> Option<Labels> {
+/// A selector's match labels, or `None` for expression selectors: they are not modelled, which
+/// can only make the check stricter.
+fn selector_labels(selector: Option<&LabelSelector>) -> Option<Option<&BTreeMap<String, String>>> {
     let selector = selector?;
-    // Match expressions are not modelled: such a selector is treated as selecting nothing
-    // known, which can only make the check stricter.
     if selector
         .match_expressions
         .as_ref()
@@ -82,32 +128,15 @@ fn selector_labels(selector: Option<&LabelSelector>) -> Option<Labels> {
     {
         return None;
     }
-    Some(selector.match_labels.clone().unwrap_or_default())
+    Some(selector.match_labels.as_ref())
 }
 
-fn peer(p: &NetworkPolicyPeer) -> Peer {
-    let namespace = p.namespace_selector.as_ref().map(|s| {
-        let labels = selector_labels(Some(s)).unwrap_or_default();
-        labels.get(NAMESPACE_NAME).cloned()
-    });
-    Peer {
-        namespace,
-        pods: p.pod_selector.as_ref().map(|s| {
-            selector_labels(Some(s)).unwrap_or_else(|| {
-                // An expression selector: select a label no pod has.
-                Labels::from([("girder.dev/unmodelled-selector".into(), String::new())])
-            })
-        }),
-        cidr: p.ip_block.is_some(),
-    }
-}
-
-fn template(t: &PodTemplateSpec) -> Option<(Option<&Labels>, &PodSpec)> {
+fn template(t: &PodTemplateSpec) -> Option<(Option<&BTreeMap<String, String>>, &PodSpec)> {
     let labels = t.metadata.as_ref().and_then(|m| m.labels.as_ref());
     t.spec.as_ref().map(|s| (labels, s))
 }
 
-fn pod_template(m: &Manifest) -> Option<(Option<&Labels>, &PodSpec)> {
+fn pod_template(m: &Manifest) -> Option<(Option<&BTreeMap<String, String>>, &PodSpec)> {
     if let Some(d) = m.downcast_ref::<Deployment>() {
         template(&d.spec.as_ref()?.template)
     } else if let Some(s) = m.downcast_ref::<StatefulSet>() {
@@ -147,6 +176,40 @@ fn host_of(value: &str) -> Option<&str> {
 }
 
 impl Facts {
+    fn peer(&mut self, p: &NetworkPolicyPeer) -> Peer {
+        let namespace = p.namespace_selector.as_ref().map(|s| {
+            selector_labels(Some(s))
+                .flatten()
+                .and_then(|labels| labels.get(NAMESPACE_NAME))
+                .map(|ns| self.strings.intern(ns))
+        });
+        let pods = p
+            .pod_selector
+            .as_ref()
+            .map(|s| match selector_labels(Some(s)) {
+                Some(labels) => self.strings.labels(labels.into_iter().flatten()),
+                None => {
+                    // An expression selector: select a label no pod has.
+                    let key = self.strings.intern("girder.dev/unmodelled-selector");
+                    let value = self.strings.intern("");
+                    vec![(key, value)].into_boxed_slice()
+                }
+            });
+        Peer {
+            namespace,
+            pods,
+            cidr: p.ip_block.is_some(),
+        }
+    }
+
+    fn all_peers() -> Vec<Peer> {
+        vec![Peer {
+            namespace: Some(None),
+            pods: None,
+            cidr: false,
+        }]
+    }
+
     /// Records what the check needs from `manifest`, emitted by construct `construct`.
     pub(crate) fn observe(
         &mut self,
@@ -156,40 +219,54 @@ impl Facts {
         object: &str,
     ) {
         let obj = manifest.object();
-        let namespace = obj.meta().namespace.clone().unwrap_or_default();
+        let env = self.strings.intern(env);
+        let namespace = self
+            .strings
+            .intern(obj.meta().namespace.as_deref().unwrap_or_default());
         if let Some(service) = manifest.downcast_ref::<Service>() {
-            let selector = service.spec.as_ref().and_then(|s| s.selector.clone());
+            let selector = service.spec.as_ref().and_then(|s| s.selector.as_ref());
             if let (Some(name), Some(selector)) = (&service.metadata.name, selector) {
-                self.services
-                    .insert((env.clone(), namespace, name.clone()), selector);
+                let name = self.strings.intern(name);
+                let selector = self.strings.labels(selector);
+                self.services.insert((env, namespace, name), selector);
             }
         } else if let Some(policy) = manifest.downcast_ref::<NetworkPolicy>() {
             let Some(spec) = &policy.spec else { return };
-            let types = spec.policy_types.clone().unwrap_or_default();
-            let rules =
-                |kind: &str, peers: Vec<Peer>| types.iter().any(|t| t == kind).then_some(peers);
-            let ingress = spec.ingress.iter().flatten().flat_map(|r| match &r.from {
-                Some(from) => from.iter().map(peer).collect::<Vec<_>>(),
-                None => vec![Peer {
-                    namespace: Some(None),
-                    pods: None,
-                    cidr: false,
-                }],
-            });
-            let egress = spec.egress.iter().flatten().flat_map(|r| match &r.to {
-                Some(to) => to.iter().map(peer).collect::<Vec<_>>(),
-                None => vec![Peer {
-                    namespace: Some(None),
-                    pods: None,
-                    cidr: false,
-                }],
-            });
+            let has = |kind: &str| spec.policy_types.iter().flatten().any(|t| t == kind);
+            let mut ingress = Vec::new();
+            for rule in spec.ingress.iter().flatten() {
+                match &rule.from {
+                    Some(from) => {
+                        for p in from {
+                            let peer = self.peer(p);
+                            ingress.push(peer);
+                        }
+                    }
+                    None => ingress.extend(Self::all_peers()),
+                }
+            }
+            let mut egress = Vec::new();
+            for rule in spec.egress.iter().flatten() {
+                match &rule.to {
+                    Some(to) => {
+                        for p in to {
+                            let peer = self.peer(p);
+                            egress.push(peer);
+                        }
+                    }
+                    None => egress.extend(Self::all_peers()),
+                }
+            }
+            let selects = match selector_labels(spec.pod_selector.as_ref()) {
+                Some(labels) => self.strings.labels(labels.into_iter().flatten()),
+                None => Labels::default(),
+            };
             self.policies.push(Policy {
-                env: env.clone(),
+                env,
                 namespace,
-                selects: selector_labels(spec.pod_selector.as_ref()).unwrap_or_default(),
-                ingress: rules("Ingress", ingress.collect()),
-                egress: rules("Egress", egress.collect()),
+                selects,
+                ingress: has("Ingress").then_some(ingress),
+                egress: has("Egress").then_some(egress),
             });
         } else if let Some((labels, spec)) = pod_template(manifest) {
             let hosts: Vec<(String, String)> = spec
@@ -203,12 +280,13 @@ impl Facts {
                 })
                 .collect();
             if !hosts.is_empty() {
+                let labels = self.strings.labels(labels.into_iter().flatten());
                 self.workloads.push(Workload {
-                    env: env.clone(),
+                    env,
                     construct,
                     object: object.to_owned(),
                     namespace,
-                    labels: labels.cloned().unwrap_or_default(),
+                    labels,
                     hosts,
                 });
             }
@@ -216,54 +294,51 @@ impl Facts {
     }
 
     /// The Service a host names, seen from namespace `from`.
-    fn service(&self, env: &Arc<str>, host: &str, from: &str) -> Option<(String, String)> {
+    fn service(&self, env: Sym, host: &str, from: Sym) -> Option<(Sym, Sym)> {
         let host = host.strip_suffix(".cluster.local").unwrap_or(host);
         let host = host.strip_suffix(".svc").unwrap_or(host);
-        let key = match host.split_once('.') {
-            Some((name, ns)) if !ns.contains('.') => (ns.to_owned(), name.to_owned()),
+        let (ns, name) = match host.split_once('.') {
+            Some((name, ns)) if !ns.contains('.') => {
+                (self.strings.get(ns)?, self.strings.get(name)?)
+            }
             Some(_) => return None,
-            None => (from.to_owned(), host.to_owned()),
+            None => (from, self.strings.get(host)?),
         };
         self.services
-            .contains_key(&(env.clone(), key.0.clone(), key.1.clone()))
-            .then_some(key)
+            .contains_key(&(env, ns, name))
+            .then_some((ns, name))
     }
 
     /// Whether `peer`, in a policy of namespace `policy_ns`, selects pods labelled `labels` in
     /// namespace `ns`.
-    fn selects(peer: &Peer, policy_ns: &str, ns: &str, labels: &Labels) -> bool {
+    fn selects(peer: &Peer, policy_ns: Sym, ns: Sym, labels: &[(Sym, Sym)]) -> bool {
         if peer.cidr {
             return false;
         }
-        let ns_ok = match &peer.namespace {
+        let ns_ok = match peer.namespace {
             None => policy_ns == ns,
             Some(None) => true,
             Some(Some(name)) => name == ns,
         };
-        let pods_ok = peer
-            .pods
-            .as_ref()
-            .is_none_or(|want| want.iter().all(|(k, v)| labels.get(k) == Some(v)));
-        ns_ok && pods_ok
+        ns_ok && peer.pods.as_ref().is_none_or(|want| subset(want, labels))
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn isolated_and_allowed(
         &self,
-        env: &Arc<str>,
-        ns: &str,
-        labels: &Labels,
+        env: Sym,
+        ns: Sym,
+        labels: &[(Sym, Sym)],
         rules: impl Fn(&Policy) -> Option<&Vec<Peer>>,
-        other_ns: &str,
-        other_labels: &Labels,
+        other_ns: Sym,
+        other_labels: &[(Sym, Sym)],
     ) -> bool {
         let mut isolated = false;
         for policy in self
             .policies
             .iter()
-            .filter(|p| p.env == *env && p.namespace == ns)
+            .filter(|p| p.env == env && p.namespace == ns)
         {
-            if !policy.selects.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+            if !subset(&policy.selects, labels) {
                 continue;
             }
             if let Some(peers) = rules(policy) {
@@ -284,24 +359,24 @@ impl Facts {
         let mut problems = Vec::new();
         for w in &self.workloads {
             for (var, host) in &w.hosts {
-                let Some((ns, name)) = self.service(&w.env, host, &w.namespace) else {
+                let Some((ns, name)) = self.service(w.env, host, w.namespace) else {
                     continue;
                 };
-                let selector = &self.services[&(w.env.clone(), ns.clone(), name.clone())];
+                let selector = &self.services[&(w.env, ns, name)];
                 let egress = self.isolated_and_allowed(
-                    &w.env,
-                    &w.namespace,
+                    w.env,
+                    w.namespace,
                     &w.labels,
                     |p| p.egress.as_ref(),
-                    &ns,
+                    ns,
                     selector,
                 );
                 let ingress = self.isolated_and_allowed(
-                    &w.env,
-                    &ns,
+                    w.env,
+                    ns,
                     selector,
                     |p| p.ingress.as_ref(),
-                    &w.namespace,
+                    w.namespace,
                     &w.labels,
                 );
                 if egress && ingress {
@@ -312,6 +387,7 @@ impl Facts {
                     (false, true) => "its pods may not connect out to it",
                     _ => "the Service's pods do not admit it",
                 };
+                let (ns, name) = (self.strings.name(ns), self.strings.name(name));
                 problems.push(Problem {
                     construct: w.construct,
                     object: w.object.clone(),

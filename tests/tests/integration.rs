@@ -2,6 +2,8 @@
 
 #[path = "integration/aws.rs"]
 mod aws;
+#[path = "integration/bridge.rs"]
+mod bridge;
 #[path = "integration/cli.rs"]
 mod cli;
 #[path = "integration/cluster.rs"]
@@ -14,6 +16,10 @@ mod examples;
 mod helloworld;
 #[path = "integration/invalid.rs"]
 mod invalid;
+#[path = "integration/mesh.rs"]
+mod mesh;
+#[path = "integration/security.rs"]
+mod security;
 #[path = "integration/web_service.rs"]
 mod web_service;
 #[path = "integration/wiring.rs"]

@@ -8,7 +8,13 @@ use girder_aws::s3;
 use girder_aws::{CfnResource, Entry, Expr, InStack, ResourceRef};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
+use girder_k8s::NamespaceName;
+use girder_k8s::labels::Labels;
+
 use super::Placement;
+use super::bridge::{ApiService, Grantee, Published, admit_client, api_endpoint};
+use crate::secret::{KeySource, KeyedObject};
+use crate::wiring::{Client, Connection, Endpoint, Server};
 
 /// An S3 bucket, secure by default:
 /// * all public access blocked, ACLs disabled (bucket owner enforced);
@@ -61,6 +67,7 @@ pub struct BucketSpec {
     pub expire_days: Option<u32>,
     /// A KMS key ARN to encrypt with (default: the account's `aws/s3` key).
     kms_key: Option<Expr<String>>,
+    api: ApiService,
 }
 
 // `new` starts a builder whose `build` returns the construct, as bon builders do.
@@ -86,6 +93,8 @@ impl<E: EnvironmentName> Bucket<E> {
         let stack = stack.stack();
         let app = stack.app();
         let path = app.path(stack.node()).child(&id);
+        let unique = format!("{}/{id}", stack.address().name());
+        let api = ApiService::new(app, E::NAME, &unique, "name");
         let placement = Placement::new(stack, path);
         let resource = placement.reference("Bucket");
         let handle = app.add(
@@ -97,6 +106,7 @@ impl<E: EnvironmentName> Bucket<E> {
                 noncurrent_days: noncurrent_versions_days,
                 expire_days: expire_objects_after_days,
                 kms_key,
+                api,
             },
         );
         Bucket {
@@ -126,12 +136,62 @@ impl<E: EnvironmentName> Bucket<E> {
 
 impl<E> crate::wiring::InEnvironment<E> for Bucket<E> {}
 
+impl<E: EnvironmentName> Bucket<E> {
+    /// Lets `principal` list the bucket and read its objects.
+    pub fn grant_read(&self, principal: &impl Grantee) {
+        principal.grant(
+            Statement::allow(["s3:GetObject", "s3:ListBucket"])
+                .resource(self.arn())
+                .resource_objects(self.arn()),
+        );
+    }
+
+    /// Lets `principal` list, read, write and delete objects.
+    pub fn grant_read_write(&self, principal: &impl Grantee) {
+        principal.grant(
+            Statement::allow([
+                "s3:GetObject",
+                "s3:ListBucket",
+                "s3:PutObject",
+                "s3:DeleteObject",
+            ])
+            .resource(self.arn())
+            .resource_objects(self.arn()),
+        );
+    }
+}
+
+impl<E: EnvironmentName> Server for Bucket<E> {
+    type Connection<C, M> = Published<C, M>;
+
+    fn endpoint(&self) -> Endpoint {
+        api_endpoint(self.handle.node(), self.handle.path().to_string())
+    }
+
+    fn admit(&self, client: Client) {
+        let app = self.handle.app();
+        admit_client(app, self.handle.node(), &client, |f| {
+            self.handle.update(|spec| f(&mut spec.api.clients))
+        });
+    }
+
+    fn connection<C, M: NamespaceName>(&self, connection: Connection<C>) -> Published<C, M> {
+        let name = self.handle.app().id(self.handle.node());
+        Published {
+            connection,
+            object: KeyedObject::from_parts(&format!("{name}-endpoint"), KeySource::Secret),
+            key: "name",
+        }
+    }
+}
+
 impl Construct for BucketSpec {
     fn kind(&self) -> &'static str {
         "Bucket"
     }
 
     fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
+        self.api.clients.validate(cx.path.as_str(), diags);
         if self.noncurrent_days == 0 {
             diags.push(
                 Diagnostic::error(cx.path.as_str(), "noncurrent versions expire after 0 days")
@@ -146,7 +206,17 @@ impl Construct for BucketSpec {
         }
     }
 
-    fn render(&self, _cx: &Context<'_>, out: &mut Emitted) {
+    fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
+        let name = cx.path.segments().last().unwrap_or_default().to_owned();
+        let bucket: ResourceRef<s3::Bucket> = self.placement.reference("Bucket");
+        self.api.clients.render(
+            &self.placement,
+            &Labels::new(cx, &name, "bucket"),
+            &name,
+            ("name", &self.api.parameter, bucket.reference()),
+            None,
+            out,
+        );
         let mut rules = vec![
             s3::Rule::new(s3::RuleStatus::Enabled)
                 .id("abort-incomplete-uploads")

@@ -14,6 +14,14 @@ use girder_core::name::{check_id, derive, is_dns1123_label, is_dns1123_subdomain
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 use girder_k8s::{Kubernetes, KubernetesExt};
 
+use girder_k8s::Manifest;
+use girder_k8s::crd::external_secrets::{
+    AwsAuth, AwsJwtAuth, AwsProvider, AwsService, ClusterSecretStore, SecretStoreProvider,
+    SecretStoreSpec, ServiceAccountSelector,
+};
+use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use girder_k8s::labels::Labels;
+
 use super::{Network, Placement};
 
 /// The audience of the tokens IRSA exchanges for AWS credentials.
@@ -334,6 +342,18 @@ fn role_name(namespace: &str, service_account: &str) -> String {
     format!("{namespace}/{service_account}/Role")
 }
 
+/// The IAM name of the IRSA role of `namespace/service_account` in cluster `cluster`: fixed,
+/// so that its ARN is known when the service account's annotation is written.
+fn iam_role_name(cluster: &str, namespace: &str, service_account: &str) -> String {
+    derive(&[cluster, namespace, service_account], 64)
+}
+
+/// The namespace and service account of the External Secrets operator (its Helm chart's).
+const EXTERNAL_SECRETS: (&str, &str) = ("external-secrets", "external-secrets");
+
+/// The namespace and service account of KEDA's operator (its Helm chart's).
+const KEDA_OPERATOR: (&str, &str) = ("keda", "keda-operator");
+
 /// An EKS cluster on CloudFormation, secure by default:
 /// * the API server is reachable only from inside the VPC ([`EndpointAccess::Private`]);
 /// * Kubernetes secrets are encrypted with a customer-managed KMS key (rotated yearly; the
@@ -416,7 +436,9 @@ impl<E> fmt::Debug for Cluster<E> {
 ///
 /// Annotate the service account with `eks.amazonaws.com/role-arn` = [`arn`](Self::arn).
 pub struct ServiceAccountRole<E> {
+    cluster: Handle<ClusterSpec>,
     role: ResourceRef<iam::Role>,
+    literal_arn: String,
     namespace: String,
     service_account: String,
     _env: PhantomData<fn() -> E>,
@@ -425,7 +447,9 @@ pub struct ServiceAccountRole<E> {
 impl<E> Clone for ServiceAccountRole<E> {
     fn clone(&self) -> Self {
         ServiceAccountRole {
+            cluster: self.cluster.clone(),
             role: self.role.clone(),
+            literal_arn: self.literal_arn.clone(),
             namespace: self.namespace.clone(),
             service_account: self.service_account.clone(),
             _env: PhantomData,
@@ -447,6 +471,12 @@ impl<E> ServiceAccountRole<E> {
     /// The role's ARN.
     pub fn arn(&self) -> Expr<String> {
         self.role.arn()
+    }
+
+    /// The role's ARN as text, known at synth (its name is fixed): what the service account's
+    /// `eks.amazonaws.com/role-arn` annotation holds.
+    pub fn arn_literal(&self) -> &str {
+        &self.literal_arn
     }
 
     /// The role's name (`Ref`).
@@ -479,6 +509,8 @@ struct RoleSpec {
     service_account: String,
     policy: PolicyDocument,
     managed: Vec<&'static str>,
+    /// Where the role goes when not in the cluster's stack.
+    placement: Option<Placement>,
 }
 
 /// The model of a [`Cluster`].
@@ -554,9 +586,78 @@ impl<E: EnvironmentName> Cluster<E> {
                 service_account: EBS_CSI_SERVICE_ACCOUNT.to_owned(),
                 policy: PolicyDocument::default(),
                 managed: vec!["service-role/AmazonEBSCSIDriverPolicy"],
+                placement: None,
             }],
         };
         let handle = app.add(stack.node(), id, spec);
+        let cluster_ref: ResourceRef<eks::Cluster> = placement.reference("Cluster");
+        if let Some(env) = super::bridge::environment_of(app, stack.node()) {
+            app.attach(
+                env,
+                super::bridge::ClusterAccess {
+                    security_group_id: cluster_ref.cluster_security_group_id(),
+                },
+            );
+        }
+        // External Secrets reads the secrets and parameters of this app's environment.
+        let (region, account) = (
+            stack.environment().region().as_str().to_owned(),
+            stack.environment().account().as_str().to_owned(),
+        );
+        let prefix = format!("{}-{}", app.name(), E::NAME);
+        let reader = PolicyDocument::new([
+            Statement::allow([
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:DescribeSecret",
+            ])
+            .sid("ReadSecrets")
+            .resource(format!(
+                "arn:aws:secretsmanager:{region}:{account}:secret:{prefix}-*"
+            )),
+            Statement::allow([
+                "ssm:GetParameter",
+                "ssm:GetParameters",
+                "ssm:GetParametersByPath",
+            ])
+            .sid("ReadParameters")
+            .resource(format!(
+                "arn:aws:ssm:{region}:{account}:parameter/girder/{}/{}/*",
+                app.name(),
+                E::NAME
+            )),
+            Statement::allow(["kms:Decrypt"])
+                .sid("DecryptThroughTheStores")
+                .resource(format!("arn:aws:kms:{region}:{account}:key/*"))
+                .condition(
+                    "StringEquals",
+                    "kms:ViaService",
+                    Json::Array(vec![
+                        Json::from(format!("secretsmanager.{region}.amazonaws.com")),
+                        Json::from(format!("ssm.{region}.amazonaws.com")),
+                    ]),
+                ),
+        ]);
+        // KEDA reads the depth of this environment's queues (their names start with the
+        // stack's, `<app>-<env>-`).
+        let queues = PolicyDocument::new([Statement::allow(["sqs:GetQueueAttributes"])
+            .sid("ReadQueueDepth")
+            .resource(format!("arn:aws:sqs:{region}:{account}:{prefix}-*"))]);
+        handle.update(|spec| {
+            spec.roles.push(RoleSpec {
+                namespace: EXTERNAL_SECRETS.0.to_owned(),
+                service_account: EXTERNAL_SECRETS.1.to_owned(),
+                policy: reader,
+                managed: Vec::new(),
+                placement: None,
+            });
+            spec.roles.push(RoleSpec {
+                namespace: KEDA_OPERATOR.0.to_owned(),
+                service_account: KEDA_OPERATOR.1.to_owned(),
+                policy: queues,
+                managed: Vec::new(),
+                placement: None,
+            });
+        });
         Cluster {
             handle,
             cluster: placement.reference("Cluster"),
@@ -616,6 +717,27 @@ impl<E: EnvironmentName> Cluster<E> {
             .arn()
     }
 
+    /// The ARN of the IAM role KEDA's operator runs as (annotate its service account
+    /// `keda/keda-operator` with it when installing KEDA): it reads the depth of this
+    /// environment's SQS queues.
+    pub fn keda_role_arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:role/{}",
+            self.placement.stack.account(),
+            iam_role_name(&self.name, KEDA_OPERATOR.0, KEDA_OPERATOR.1)
+        )
+    }
+
+    /// The ARN of the IAM role External Secrets runs as (annotate its service account
+    /// `external-secrets/external-secrets` with it when installing the operator).
+    pub fn external_secrets_role_arn(&self) -> String {
+        format!(
+            "arn:aws:iam::{}:role/{}",
+            self.placement.stack.account(),
+            iam_role_name(&self.name, EXTERNAL_SECRETS.0, EXTERNAL_SECRETS.1)
+        )
+    }
+
     /// The ARN of the role every node runs as.
     pub fn node_role_arn(&self) -> Expr<String> {
         self.placement.reference::<iam::Role>("NodeRole").arn()
@@ -640,28 +762,67 @@ impl<E: EnvironmentName> Cluster<E> {
 
     /// An IAM role that pods running as the service account `service_account` of namespace
     /// `namespace` assume through the cluster's OIDC provider (IRSA), with the permissions of
-    /// `policy` (an empty document grants none). Both names must be DNS labels; each pair gets
-    /// one role.
+    /// `policy` (an empty document grants none; add more with grants such as
+    /// `queue.grant_consume(&role)`). Both names must be DNS labels; each pair gets one role.
+    /// The role goes into the cluster's stack.
     pub fn service_account_role(
         &self,
         namespace: impl Into<String>,
         service_account: impl Into<String>,
         policy: PolicyDocument,
     ) -> ServiceAccountRole<E> {
-        let namespace = namespace.into();
-        let service_account = service_account.into();
+        self.add_role(namespace.into(), service_account.into(), policy, None)
+    }
+
+    /// [`Cluster::service_account_role`] in another stack, e.g. the stack of the applications'
+    /// data: a role that grants on a queue in stack `data` while the database in `data` admits
+    /// the cluster's security group would otherwise make the two stacks depend on each other.
+    pub fn service_account_role_in(
+        &self,
+        stack: &impl InStack<Env = E>,
+        namespace: impl Into<String>,
+        service_account: impl Into<String>,
+        policy: PolicyDocument,
+    ) -> ServiceAccountRole<E> {
+        let stack = stack.stack();
+        let placement = Placement::new(stack, self.handle.path());
+        self.add_role(
+            namespace.into(),
+            service_account.into(),
+            policy,
+            Some(placement),
+        )
+    }
+
+    fn add_role(
+        &self,
+        namespace: String,
+        service_account: String,
+        policy: PolicyDocument,
+        placement: Option<Placement>,
+    ) -> ServiceAccountRole<E> {
+        let role = placement
+            .as_ref()
+            .unwrap_or(&self.placement)
+            .reference(&role_name(&namespace, &service_account));
         self.handle.update(|spec| {
             spec.roles.push(RoleSpec {
                 namespace: namespace.clone(),
                 service_account: service_account.clone(),
                 policy,
                 managed: Vec::new(),
+                placement,
             });
         });
+        let literal_arn = format!(
+            "arn:aws:iam::{}:role/{}",
+            self.placement.stack.account(),
+            iam_role_name(&self.name, &namespace, &service_account)
+        );
         ServiceAccountRole {
-            role: self
-                .placement
-                .reference(&role_name(&namespace, &service_account)),
+            cluster: self.handle.clone(),
+            role,
+            literal_arn,
             namespace,
             service_account,
             _env: PhantomData,
@@ -670,6 +831,21 @@ impl<E: EnvironmentName> Cluster<E> {
 }
 
 impl<E> crate::wiring::InEnvironment<E> for Cluster<E> {}
+
+impl<E> super::bridge::Grantee for ServiceAccountRole<E> {
+    fn grant(&self, statement: Statement) {
+        let (namespace, service_account) = (&self.namespace, &self.service_account);
+        self.cluster.update(|spec| {
+            if let Some(role) = spec
+                .roles
+                .iter_mut()
+                .find(|r| &r.namespace == namespace && &r.service_account == service_account)
+            {
+                role.policy.push(statement);
+            }
+        });
+    }
+}
 
 impl ClusterSpec {
     fn validate_node_group(&self, group: &NodeGroup, path: &str, diags: &mut Diagnostics) {
@@ -771,17 +947,23 @@ impl ClusterSpec {
         oidc: &ResourceRef<iam::OidcProvider>,
         out: &mut Emitted,
     ) {
-        let p = &self.placement;
+        let p = role.placement.as_ref().unwrap_or(&self.placement);
         let trust = irsa_trust(
             oidc.arn(),
             cluster.open_id_connect_issuer_url(),
             &role.namespace,
             &role.service_account,
         );
-        let mut resource = iam::Role::new(Json::from(trust)).description(format!(
-            "IRSA: service account {}/{} of EKS cluster {}",
-            role.namespace, role.service_account, self.name
-        ));
+        let mut resource = iam::Role::new(Json::from(trust))
+            .role_name(iam_role_name(
+                &self.name,
+                &role.namespace,
+                &role.service_account,
+            ))
+            .description(format!(
+                "IRSA: service account {}/{} of EKS cluster {}",
+                role.namespace, role.service_account, self.name
+            ));
         if !role.managed.is_empty() {
             let arns: Vec<Value<String>> = role.managed.iter().map(|n| managed_policy(n)).collect();
             resource = resource.managed_policy_arns(arns);
@@ -900,7 +1082,7 @@ impl Construct for ClusterSpec {
         }
     }
 
-    fn render(&self, _cx: &Context<'_>, out: &mut Emitted) {
+    fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
         let p = &self.placement;
         let name = self.name.as_str();
         let cluster: ResourceRef<eks::Cluster> = p.reference("Cluster");
@@ -1168,6 +1350,39 @@ impl Construct for ClusterSpec {
             if seen.insert((&role.namespace, &role.service_account)) {
                 self.render_role(role, &cluster, &oidc, out);
             }
+        }
+        // The stores through which `connect` copies AWS credentials and addresses into
+        // namespaces (see `aws::bridge`).
+        let labels = Labels::new(cx, name, "cluster");
+        for (store, service) in [
+            (
+                super::bridge::SECRETS_MANAGER_STORE,
+                AwsService::SecretsManager,
+            ),
+            (super::bridge::PARAMETER_STORE, AwsService::ParameterStore),
+        ] {
+            out.push(Manifest::new(ClusterSecretStore {
+                metadata: ObjectMeta {
+                    name: Some(store.to_owned()),
+                    labels: Some(labels.all()),
+                    ..Default::default()
+                },
+                spec: SecretStoreSpec {
+                    provider: SecretStoreProvider::Aws(AwsProvider {
+                        service,
+                        region: self.region.clone(),
+                        role: None,
+                        auth: Some(AwsAuth::Jwt(AwsJwtAuth {
+                            service_account_ref: ServiceAccountSelector {
+                                name: EXTERNAL_SECRETS.1.to_owned(),
+                                namespace: Some(EXTERNAL_SECRETS.0.to_owned()),
+                                audiences: Vec::new(),
+                            },
+                        })),
+                    }),
+                    ..Default::default()
+                },
+            }));
         }
     }
 }

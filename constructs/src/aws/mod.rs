@@ -1,6 +1,7 @@
 //! Constructs on the AWS target: created in a CloudFormation stack ([`girder_aws::AwsStack`]).
 
 mod alarm;
+pub mod bridge;
 mod bucket;
 mod cluster;
 mod network;
@@ -8,18 +9,23 @@ mod postgres;
 mod queue;
 mod redis;
 mod repository;
+mod role;
+mod secret;
 
 pub use alarm::{Alarm, AlarmSpec, Comparison, Metric, Statistic};
+pub use bridge::{Grantee, Published};
 pub use bucket::{Bucket, BucketSpec};
 pub use cluster::{
     Cluster, ClusterBuilder, ClusterSpec, EndpointAccess, KubernetesVersion, NodeGroup,
     ServiceAccountRole, TaintEffect,
 };
 pub use network::{Nat, Network, NetworkSpec};
-pub use postgres::{Backups, PgExtension, Postgres, PostgresSpec, PostgresVersion};
+pub use postgres::{Backups, PgExtension, Postgres, PostgresSpec, PostgresVersion, RdsConnection};
 pub use queue::{Queue, QueueSpec};
-pub use redis::{CacheEngine, RedisCluster, RedisClusterSpec};
+pub use redis::{CacheConnection, CacheEngine, RedisCluster, RedisClusterSpec};
 pub use repository::{Repository, RepositorySpec};
+pub use role::{Role, RoleSpec, Trust};
+pub use secret::{AwsSecret, AwsSecretSpec, Generate, SecretsKeySpec};
 
 use std::sync::Arc;
 

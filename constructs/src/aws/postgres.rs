@@ -14,7 +14,14 @@ use girder_aws::{
 use girder_aws::{backup, ec2, iam, kms, rds, secretsmanager};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
+use girder_k8s::NamespaceName;
+use girder_k8s::labels::Labels;
+
+use super::bridge::{ClusterAccess, KubernetesClients, environment_of, host_parameter};
 use super::{Network, Placement};
+use crate::secret::{Key, KeySource, KeyedObject};
+use crate::wiring::{Address, Client, Connection, Endpoint, Server};
+use crate::workload::Port;
 
 /// The PostgreSQL port.
 const PORT: u16 = 5432;
@@ -406,6 +413,7 @@ pub struct Postgres<E> {
     group: ResourceRef<ec2::SecurityGroup>,
     key: ResourceRef<kms::Key>,
     database_name: String,
+    cidrs: Vec<String>,
     _env: PhantomData<fn() -> E>,
 }
 
@@ -418,6 +426,7 @@ impl<E> Clone for Postgres<E> {
             group: self.group.clone(),
             key: self.key.clone(),
             database_name: self.database_name.clone(),
+            cidrs: self.cidrs.clone(),
             _env: PhantomData,
         }
     }
@@ -455,6 +464,9 @@ pub struct PostgresSpec {
     /// Deletion protection.
     pub deletion_protection: bool,
     ingress: Vec<IngressRule>,
+    /// The SSM parameter its address is published under for Kubernetes clients.
+    host_parameter: String,
+    clients: KubernetesClients,
 }
 
 // `rds` starts a builder whose `build` returns the construct, as bon builders do.
@@ -504,6 +516,12 @@ impl<E: EnvironmentName> Postgres<E> {
         let group = placement.reference("SecurityGroup");
         let key = placement.reference("Key");
         let database_name = database_name.unwrap_or_else(|| id.replace('-', "_"));
+        let host_parameter = host_parameter(
+            app.name(),
+            E::NAME,
+            &format!("{}/{id}", placement.stack.name()),
+        );
+        let cidrs = network.private_cidrs().to_vec();
         let max_storage_gib = max_storage_gib.or_else(|| {
             let doubled = storage_gib.saturating_mul(2).min(65_536);
             (u64::from(doubled) * 10 >= u64::from(storage_gib) * 11).then_some(doubled)
@@ -525,6 +543,8 @@ impl<E: EnvironmentName> Postgres<E> {
                 database_name: database_name.clone(),
                 deletion_protection,
                 ingress: Vec::new(),
+                host_parameter,
+                clients: KubernetesClients::default(),
             },
         );
         Postgres {
@@ -534,6 +554,7 @@ impl<E: EnvironmentName> Postgres<E> {
             group,
             key,
             database_name,
+            cidrs,
             _env: PhantomData,
         }
     }
@@ -626,6 +647,7 @@ impl Construct for PostgresSpec {
 
     fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
         let path = cx.path.as_str();
+        self.clients.validate(path, diags);
         if !class_shape(&self.instance_class, "db") {
             diags.push(
                 Diagnostic::error(path, format!("instance class `{}`", self.instance_class))
@@ -710,6 +732,21 @@ impl Construct for PostgresSpec {
         let parameters: ResourceRef<rds::DbParameterGroup> = p.reference("Parameters");
         let monitoring: ResourceRef<iam::Role> = p.reference("MonitoringRole");
         let instance: ResourceRef<rds::DbInstance> = p.reference("Instance");
+        let name = cx.path.segments().last().unwrap_or_default().to_owned();
+        self.clients.render(
+            p,
+            &Labels::new(cx, &name, "postgres"),
+            &name,
+            ("host", &self.host_parameter, instance.endpoint_address()),
+            Some((
+                self.unique.as_str(),
+                &[
+                    ("username", Some("username")),
+                    ("password", Some("password")),
+                ],
+            )),
+            out,
+        );
         let mut push = |name: &str, entry: girder_aws::ResourceEntry| {
             out.push(CfnResource::new(&p.stack, p.id(name), entry));
         };
@@ -743,6 +780,7 @@ impl Construct for PostgresSpec {
             "Secret",
             Entry::new(
                 secretsmanager::Secret::new()
+                    .name(self.unique.as_str())
                     .description(format!("{path}: PostgreSQL master user"))
                     .kms_key_id(key.arn())
                     .generate_secret_string(
@@ -858,7 +896,14 @@ impl Construct for PostgresSpec {
         if let Some(max) = self.max_storage_gib {
             db = db.max_allocated_storage(i64::from(max));
         }
-        push("Instance", Entry::new(db).into());
+        let mut db_entry = Entry::new(db);
+        if !self.multi_az {
+            db_entry = db_entry.checkov_skip(
+                "CKV_AWS_157",
+                "single-AZ by the program's choice (`multi_az(false)`), for a non-production environment",
+            );
+        }
+        push("Instance", db_entry.into());
 
         // AWS Backup: a vault under the same key, a plan, and a selection of the instance.
         let vault: ResourceRef<backup::BackupVault> = p.reference("BackupVault");
@@ -922,5 +967,91 @@ impl Construct for PostgresSpec {
             ))
             .into(),
         );
+    }
+}
+
+impl<E: EnvironmentName> Server for Postgres<E> {
+    type Connection<C, M> = RdsConnection<C, M>;
+
+    fn endpoint(&self) -> Endpoint {
+        let path = self.handle.path();
+        Endpoint {
+            node: self.handle.node(),
+            path: path.to_string(),
+            namespace: "",
+            selector: Default::default(),
+            host: String::new(),
+            port: Port::tcp("postgres", 5432),
+            scheme: Some("postgresql"),
+            cidrs: self.cidrs.clone(),
+        }
+    }
+
+    fn admit(&self, client: Client) {
+        let app = self.handle.app();
+        let access = app
+            .parent(self.handle.node())
+            .and_then(|stack| environment_of(app, stack))
+            .and_then(|env| app.attachment::<ClusterAccess>(env));
+        let group = access.as_ref().map(|a| a.security_group_id.clone());
+        self.handle.update(|spec| {
+            let first = spec.clients.cluster_group.is_none();
+            spec.clients.admit(client.namespace, &client.path, access);
+            if let (true, Some(group)) = (first, group) {
+                spec.ingress.push(IngressRule {
+                    source: Source::SecurityGroup(group),
+                    description: "PostgreSQL from the EKS cluster pods".into(),
+                });
+            }
+        });
+    }
+
+    fn connection<C, M: NamespaceName>(&self, connection: Connection<C>) -> RdsConnection<C, M> {
+        let name = self.handle.app().id(self.handle.node());
+        RdsConnection {
+            connection,
+            endpoint: KeyedObject::from_parts(&format!("{name}-endpoint"), KeySource::Secret),
+            credentials: KeyedObject::from_parts(&format!("{name}-credentials"), KeySource::Secret),
+            database: self.database_name.clone(),
+        }
+    }
+}
+
+/// What a Kubernetes client of an RDS [`Postgres`] gets from `connect`: the address and the
+/// credentials as keys of Secrets that External Secrets keeps in the client's namespace.
+pub struct RdsConnection<E, N> {
+    connection: Connection<E>,
+    endpoint: KeyedObject<E, N>,
+    credentials: KeyedObject<E, N>,
+    database: String,
+}
+
+impl<E, N> RdsConnection<E, N> {
+    /// The instance's address (key `host` of `<db>-endpoint`).
+    pub fn host(&self) -> Key<E, N> {
+        self.connection.mark_used();
+        self.endpoint.key("host")
+    }
+
+    /// The port, 5432.
+    pub fn port(&self) -> Address<E> {
+        self.connection.port()
+    }
+
+    /// The database's name.
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    /// The master user's name (key `username` of `<db>-credentials`).
+    pub fn username(&self) -> Key<E, N> {
+        self.connection.mark_used();
+        self.credentials.key("username")
+    }
+
+    /// The master user's password (key `password` of `<db>-credentials`).
+    pub fn password(&self) -> Key<E, N> {
+        self.connection.mark_used();
+        self.credentials.key("password")
     }
 }

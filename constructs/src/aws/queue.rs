@@ -7,7 +7,14 @@ use girder_aws::sqs;
 use girder_aws::{CfnResource, Entry, Expr, InStack, Json, ResourceRef};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
+use girder_aws::policy::Statement;
+use girder_k8s::NamespaceName;
+use girder_k8s::labels::Labels;
+
 use super::Placement;
+use super::bridge::{ApiService, Grantee, Published, admit_client, api_endpoint};
+use crate::secret::{KeySource, KeyedObject};
+use crate::wiring::{Client, Connection, Endpoint, Server};
 
 /// An SQS queue and its dead-letter queue, secure by default:
 /// * encrypted at rest with KMS (the account's `aws/sqs` key);
@@ -59,6 +66,7 @@ pub struct QueueSpec {
     pub retention_days: u32,
     /// Receives before a message moves to the dead-letter queue (1 to 1,000).
     pub max_receives: u32,
+    api: ApiService,
 }
 
 // `new` starts a builder whose `build` returns the construct, as bon builders do.
@@ -83,6 +91,8 @@ impl<E: EnvironmentName> Queue<E> {
         let stack = stack.stack();
         let app = stack.app();
         let path = app.path(stack.node()).child(&id);
+        let unique = format!("{}/{id}", stack.address().name());
+        let api = ApiService::new(app, E::NAME, &unique, "url");
         let placement = Placement::new(stack, path);
         let resource = placement.reference("Queue");
         let dead_letters = placement.reference("DeadLetters");
@@ -94,6 +104,7 @@ impl<E: EnvironmentName> Queue<E> {
                 visibility_timeout: visibility_timeout_seconds,
                 retention_days,
                 max_receives,
+                api,
             },
         );
         Queue {
@@ -130,6 +141,58 @@ impl<E: EnvironmentName> Queue<E> {
 
 impl<E> crate::wiring::InEnvironment<E> for Queue<E> {}
 
+impl<E: EnvironmentName> Queue<E> {
+    /// Lets `principal` receive and delete messages (and read the attributes KEDA scales on).
+    pub fn grant_consume(&self, principal: &impl Grantee) {
+        principal.grant(
+            Statement::allow([
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:ChangeMessageVisibility",
+                "sqs:GetQueueAttributes",
+                "sqs:GetQueueUrl",
+            ])
+            .resource(self.arn()),
+        );
+    }
+
+    /// Lets `principal` send messages.
+    pub fn grant_send(&self, principal: &impl Grantee) {
+        principal.grant(
+            Statement::allow([
+                "sqs:SendMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:GetQueueUrl",
+            ])
+            .resource(self.arn()),
+        );
+    }
+}
+
+impl<E: EnvironmentName> Server for Queue<E> {
+    type Connection<C, M> = Published<C, M>;
+
+    fn endpoint(&self) -> Endpoint {
+        api_endpoint(self.handle.node(), self.handle.path().to_string())
+    }
+
+    fn admit(&self, client: Client) {
+        let app = self.handle.app();
+        admit_client(app, self.handle.node(), &client, |f| {
+            self.handle.update(|spec| f(&mut spec.api.clients))
+        });
+    }
+
+    fn connection<C, M: NamespaceName>(&self, connection: Connection<C>) -> Published<C, M> {
+        let name = self.handle.app().id(self.handle.node());
+        Published {
+            connection,
+            object: KeyedObject::from_parts(&format!("{name}-endpoint"), KeySource::Secret),
+            key: "url",
+        }
+    }
+}
+
 impl Construct for QueueSpec {
     fn kind(&self) -> &'static str {
         "Queue"
@@ -137,6 +200,7 @@ impl Construct for QueueSpec {
 
     fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
         let path = cx.path.as_str();
+        self.api.clients.validate(path, diags);
         if self.visibility_timeout > 43_200 {
             diags.push(
                 Diagnostic::error(
@@ -163,8 +227,18 @@ impl Construct for QueueSpec {
         }
     }
 
-    fn render(&self, _cx: &Context<'_>, out: &mut Emitted) {
+    fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
         let placement = &self.placement;
+        let name = cx.path.segments().last().unwrap_or_default().to_owned();
+        let queue: ResourceRef<sqs::Queue> = placement.reference("Queue");
+        self.api.clients.render(
+            placement,
+            &Labels::new(cx, &name, "queue"),
+            &name,
+            ("url", &self.api.parameter, queue.queue_url()),
+            None,
+            out,
+        );
         let dead_letters: ResourceRef<sqs::Queue> = placement.reference("DeadLetters");
         out.push(CfnResource::new(
             &placement.stack,

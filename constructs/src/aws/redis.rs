@@ -11,7 +11,14 @@ use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, Environm
 use super::postgres::{
     IngressRule, Source, Subnets, check_ingress, class_shape, kms_key, security_group,
 };
+use girder_k8s::NamespaceName;
+use girder_k8s::labels::Labels;
+
+use super::bridge::{ClusterAccess, KubernetesClients, environment_of, host_parameter};
 use super::{Network, Placement};
+use crate::secret::{Key, KeySource, KeyedObject};
+use crate::wiring::{Address, Client, Connection, Endpoint, Server};
+use crate::workload::Port;
 
 /// The Redis port.
 const PORT: u16 = 6379;
@@ -87,6 +94,7 @@ pub struct RedisCluster<E> {
     secret: ResourceRef<secretsmanager::Secret>,
     security_group: ResourceRef<ec2::SecurityGroup>,
     key: ResourceRef<kms::Key>,
+    cidrs: Vec<String>,
     _env: PhantomData<fn() -> E>,
 }
 
@@ -98,6 +106,7 @@ impl<E> Clone for RedisCluster<E> {
             secret: self.secret.clone(),
             security_group: self.security_group.clone(),
             key: self.key.clone(),
+            cidrs: self.cidrs.clone(),
             _env: PhantomData,
         }
     }
@@ -125,6 +134,11 @@ pub struct RedisClusterSpec {
     /// Days daily snapshots are kept (0 turns them off).
     pub snapshot_retention_days: u32,
     ingress: Vec<IngressRule>,
+    /// `<stack name>/<id>`: the AUTH token secret's name.
+    unique: String,
+    /// The SSM parameter its address is published under for Kubernetes clients.
+    host_parameter: String,
+    clients: KubernetesClients,
 }
 
 // `new` starts a builder whose `build` returns the construct, as bon builders do.
@@ -158,6 +172,9 @@ impl<E: EnvironmentName> RedisCluster<E> {
         let stack = stack.stack();
         let app = stack.app();
         let path = app.path(stack.node()).child(&id);
+        let unique = format!("{}/{id}", stack.address().name());
+        let host_parameter = host_parameter(app.name(), E::NAME, &unique);
+        let cidrs = network.private_cidrs().to_vec();
         let placement = Placement::new(stack, path);
         let group = placement.reference("ReplicationGroup");
         let secret = placement.reference("AuthToken");
@@ -175,6 +192,9 @@ impl<E: EnvironmentName> RedisCluster<E> {
                 failover,
                 snapshot_retention_days,
                 ingress: Vec::new(),
+                unique,
+                host_parameter,
+                clients: KubernetesClients::default(),
             },
         );
         RedisCluster {
@@ -183,6 +203,7 @@ impl<E: EnvironmentName> RedisCluster<E> {
             secret,
             security_group,
             key,
+            cidrs,
             _env: PhantomData,
         }
     }
@@ -256,6 +277,7 @@ impl Construct for RedisClusterSpec {
     }
 
     fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
+        self.clients.validate(cx.path.as_str(), diags);
         let path = cx.path.as_str();
         if !class_shape(&self.node_type, "cache") {
             diags.push(
@@ -297,6 +319,22 @@ impl Construct for RedisClusterSpec {
         let secret: ResourceRef<secretsmanager::Secret> = p.reference("AuthToken");
         let subnets: ResourceRef<elasticache::SubnetGroup> = p.reference("SubnetGroup");
         let parameters: ResourceRef<elasticache::ParameterGroup> = p.reference("Parameters");
+        let replication: ResourceRef<elasticache::ReplicationGroup> =
+            p.reference("ReplicationGroup");
+        let name = cx.path.segments().last().unwrap_or_default().to_owned();
+        let token = format!("{}/auth-token", self.unique);
+        self.clients.render(
+            p,
+            &Labels::new(cx, &name, "redis"),
+            &name,
+            (
+                "host",
+                &self.host_parameter,
+                replication.primary_end_point_address(),
+            ),
+            Some((token.as_str(), &[("auth-token", None)])),
+            out,
+        );
         let mut push = |name: &str, entry: girder_aws::ResourceEntry| {
             out.push(CfnResource::new(&p.stack, p.id(name), entry));
         };
@@ -319,6 +357,7 @@ impl Construct for RedisClusterSpec {
             "AuthToken",
             Entry::new(
                 secretsmanager::Secret::new()
+                    .name(format!("{}/auth-token", self.unique))
                     .description(format!("{path}: Redis AUTH token"))
                     .kms_key_id(key.arn())
                     .generate_secret_string(
@@ -374,5 +413,78 @@ impl Construct for RedisClusterSpec {
             group = group.snapshot_window("01:00-02:00");
         }
         push("ReplicationGroup", Entry::new(group).into());
+    }
+}
+
+impl<E: EnvironmentName> Server for RedisCluster<E> {
+    type Connection<C, M> = CacheConnection<C, M>;
+
+    fn endpoint(&self) -> Endpoint {
+        Endpoint {
+            node: self.handle.node(),
+            path: self.handle.path().to_string(),
+            namespace: "",
+            selector: Default::default(),
+            host: String::new(),
+            port: Port::tcp("redis", PORT),
+            scheme: Some("rediss"),
+            cidrs: self.cidrs.clone(),
+        }
+    }
+
+    fn admit(&self, client: Client) {
+        let app = self.handle.app();
+        let access = app
+            .parent(self.handle.node())
+            .and_then(|stack| environment_of(app, stack))
+            .and_then(|env| app.attachment::<ClusterAccess>(env));
+        let group = access.as_ref().map(|a| a.security_group_id.clone());
+        self.handle.update(|spec| {
+            let first = spec.clients.cluster_group.is_none();
+            spec.clients.admit(client.namespace, &client.path, access);
+            if let (true, Some(group)) = (first, group) {
+                spec.ingress.push(IngressRule {
+                    source: Source::SecurityGroup(group),
+                    description: "Redis from the EKS cluster pods".into(),
+                });
+            }
+        });
+    }
+
+    fn connection<C, M: NamespaceName>(&self, connection: Connection<C>) -> CacheConnection<C, M> {
+        let name = self.handle.app().id(self.handle.node());
+        CacheConnection {
+            connection,
+            endpoint: KeyedObject::from_parts(&format!("{name}-endpoint"), KeySource::Secret),
+            credentials: KeyedObject::from_parts(&format!("{name}-credentials"), KeySource::Secret),
+        }
+    }
+}
+
+/// What a Kubernetes client of a [`RedisCluster`] gets from `connect`: the primary's address
+/// and the AUTH token as keys of Secrets External Secrets keeps in the client's namespace. The
+/// connection is TLS only (`rediss://`).
+pub struct CacheConnection<E, N> {
+    connection: Connection<E>,
+    endpoint: KeyedObject<E, N>,
+    credentials: KeyedObject<E, N>,
+}
+
+impl<E, N> CacheConnection<E, N> {
+    /// The primary's address (key `host` of `<cache>-endpoint`).
+    pub fn host(&self) -> Key<E, N> {
+        self.connection.mark_used();
+        self.endpoint.key("host")
+    }
+
+    /// The port, 6379.
+    pub fn port(&self) -> Address<E> {
+        self.connection.port()
+    }
+
+    /// The AUTH token (key `auth-token` of `<cache>-credentials`).
+    pub fn auth_token(&self) -> Key<E, N> {
+        self.connection.mark_used();
+        self.credentials.key("auth-token")
     }
 }

@@ -73,8 +73,8 @@ fn cluster_snapshot_and_validators() {
     assert_eq!(count("AWS::EKS::Nodegroup"), 2);
     assert_eq!(count("AWS::EKS::Addon"), 5);
     assert_eq!(count("AWS::IAM::OIDCProvider"), 1);
-    // Cluster, nodes, the EBS CSI driver and shop/api.
-    assert_eq!(count("AWS::IAM::Role"), 4);
+    // Cluster, nodes, the EBS CSI driver, External Secrets, KEDA and shop/api.
+    assert_eq!(count("AWS::IAM::Role"), 6);
     assert_eq!(count("AWS::KMS::Key"), 1);
 
     let (_, cluster) = resources_of(&t, "AWS::EKS::Cluster")[0];

@@ -1,0 +1,269 @@
+//! How pods reach AWS data stores through `connect`: the one wiring edge that spans both
+//! targets.
+//!
+//! When a Kubernetes workload connects to an AWS server (an RDS database, an ElastiCache
+//! group), the edge produces:
+//! * on AWS: an ingress rule in the server's security group from the EKS cluster's security
+//!   group (the cluster publishes it on its environment: [`ClusterAccess`]), and an SSM
+//!   parameter holding the server's address;
+//! * on Kubernetes, in the client's namespace: `ExternalSecret`s that copy the address (from SSM
+//!   Parameter Store) and the credentials (from Secrets Manager) into Secrets, through the
+//!   cluster's `ClusterSecretStore`s; and an egress rule in the client's NetworkPolicy to the
+//!   network's private subnets on the server's port;
+//! * for the client: Secret keys of its own namespace (typed: usable only there) for the
+//!   address and credentials. No value ever appears in the output.
+
+use std::collections::BTreeSet;
+
+use girder_aws::ssm;
+use girder_aws::{CfnResource, Entry, Expr};
+use girder_core::{App, Diagnostic, Diagnostics, NodeId};
+use girder_k8s::Manifest;
+use girder_k8s::crd::external_secrets::{
+    CreationPolicy, ExternalSecret, ExternalSecretData, ExternalSecretSpec, ExternalSecretTarget,
+    RemoteRef, SecretStoreKind, SecretStoreRef,
+};
+use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use girder_k8s::labels::Labels;
+
+use super::Placement;
+
+/// The name of the `ClusterSecretStore` reading Secrets Manager.
+pub const SECRETS_MANAGER_STORE: &str = "aws-secrets-manager";
+/// The name of the `ClusterSecretStore` reading SSM Parameter Store.
+pub const PARAMETER_STORE: &str = "aws-parameter-store";
+
+/// What an EKS cluster publishes on its environment so that AWS servers admit its pods.
+#[derive(Debug, Clone)]
+pub struct ClusterAccess {
+    /// The cluster security group, which the nodes and pods use.
+    pub security_group_id: Expr<String>,
+}
+
+/// The environment node of a construct in a stack (`<env>/aws/<stack>/<id>`).
+pub(crate) fn environment_of(app: &App, stack_node: NodeId) -> Option<NodeId> {
+    let aws = app.parent(stack_node)?;
+    app.parent(aws)
+}
+
+/// The SSM parameter a server publishes its address under.
+pub(crate) fn host_parameter(app: &str, env: &str, unique: &str) -> String {
+    published_parameter(app, env, unique, "host")
+}
+
+/// The SSM parameter a server publishes `what` (its address, URL or name) under.
+pub(crate) fn published_parameter(app: &str, env: &str, unique: &str, what: &str) -> String {
+    format!("/girder/{app}/{env}/{unique}/{what}")
+}
+
+/// Grants permissions to a principal: an IRSA role of the cluster, or an IAM role.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an IAM principal that can be granted permissions",
+    note = "grant to a role: `cluster.service_account_role(namespace, service_account, policy)` gives one for a workload"
+)]
+pub trait Grantee {
+    /// Adds `statement` to the principal's policy.
+    fn grant(&self, statement: girder_aws::policy::Statement);
+}
+
+/// A Secrets Manager secret's name and the keys to copy: (Kubernetes key, JSON property, or
+/// `None` for a plain-text secret).
+pub(crate) type Credentials<'a> = (&'a str, &'a [(&'a str, Option<&'a str>)]);
+
+/// The Kubernetes clients of an AWS server: the namespaces to copy its connection into, and
+/// whether a cluster was there to admit them.
+#[derive(Debug, Default)]
+pub(crate) struct KubernetesClients {
+    pub(crate) namespaces: BTreeSet<&'static str>,
+    /// A client path that connected while no EKS cluster was declared in its environment.
+    pub(crate) without_cluster: Option<String>,
+    pub(crate) cluster_group: Option<Expr<String>>,
+}
+
+impl KubernetesClients {
+    /// Records a client of `namespace`; `access` is its environment's cluster, if any.
+    pub(crate) fn admit(
+        &mut self,
+        namespace: &'static str,
+        path: &str,
+        access: Option<ClusterAccess>,
+    ) {
+        self.namespaces.insert(namespace);
+        match access {
+            Some(a) => self.cluster_group = Some(a.security_group_id),
+            None => self.without_cluster = Some(path.to_owned()),
+        }
+    }
+
+    pub(crate) fn validate(&self, path: &str, diags: &mut Diagnostics) {
+        if let Some(client) = &self.without_cluster {
+            diags.push(
+                Diagnostic::error(path, format!("`{client}` connects from Kubernetes, and this environment has no EKS cluster"))
+                    .hint("declare the environment's `Cluster`: its security group is what the database admits, and its secret stores carry the credentials"),
+            );
+        }
+    }
+
+    /// The SSM parameter and, per client namespace, the ExternalSecrets of a server named
+    /// `name` (its Kubernetes object prefix).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn render(
+        &self,
+        placement: &Placement,
+        labels: &Labels,
+        name: &str,
+        published: (&str, &str, Expr<String>),
+        credentials: Option<Credentials<'_>>,
+        out: &mut girder_core::Emitted,
+    ) {
+        if self.namespaces.is_empty() {
+            return;
+        }
+        let (key, parameter, value) = published;
+        let mut id: String = key[..1].to_ascii_uppercase();
+        id.push_str(&key[1..]);
+        out.push(CfnResource::new(
+            &placement.stack,
+            placement.id(&format!("{id}Parameter")),
+            Entry::new(
+                ssm::Parameter::new(ssm::Type::String, value)
+                    .name(parameter)
+                    .description(format!(
+                        "The {key} Kubernetes clients use (read by External Secrets)"
+                    )),
+            ),
+        ));
+        for namespace in &self.namespaces {
+            let meta = |object: String| ObjectMeta {
+                name: Some(object),
+                namespace: Some((*namespace).to_owned()),
+                labels: Some(labels.all()),
+                ..Default::default()
+            };
+            let store = |store: &str| SecretStoreRef {
+                name: store.to_owned(),
+                kind: Some(SecretStoreKind::ClusterSecretStore),
+            };
+            let endpoint = format!("{name}-endpoint");
+            out.push(Manifest::new(ExternalSecret {
+                metadata: meta(endpoint.clone()),
+                spec: ExternalSecretSpec {
+                    secret_store_ref: Some(store(PARAMETER_STORE)),
+                    target: Some(ExternalSecretTarget {
+                        name: Some(endpoint.clone()),
+                        creation_policy: Some(CreationPolicy::Owner),
+                        ..Default::default()
+                    }),
+                    refresh_interval: Some("1h".into()),
+                    data: vec![ExternalSecretData {
+                        secret_key: key.into(),
+                        remote_ref: RemoteRef {
+                            key: parameter.to_owned(),
+                            ..Default::default()
+                        },
+                    }],
+                    ..Default::default()
+                },
+            }));
+            if let Some((secret, keys)) = credentials {
+                let object = format!("{name}-credentials");
+                out.push(Manifest::new(ExternalSecret {
+                    metadata: meta(object.clone()),
+                    spec: ExternalSecretSpec {
+                        secret_store_ref: Some(store(SECRETS_MANAGER_STORE)),
+                        target: Some(ExternalSecretTarget {
+                            name: Some(object),
+                            creation_policy: Some(CreationPolicy::Owner),
+                            ..Default::default()
+                        }),
+                        refresh_interval: Some("1h".into()),
+                        data: keys
+                            .iter()
+                            .map(|(key, property)| ExternalSecretData {
+                                secret_key: (*key).to_owned(),
+                                remote_ref: RemoteRef {
+                                    key: secret.to_owned(),
+                                    property: property.map(str::to_owned),
+                                    ..Default::default()
+                                },
+                            })
+                            .collect(),
+                        ..Default::default()
+                    },
+                }));
+            }
+        }
+    }
+}
+
+/// What an AWS API service (SQS, S3) needs to be a [`crate::wiring::Server`] for pods: clients
+/// reach AWS's public HTTPS endpoint (egress on 443), and one value (a queue's URL, a bucket's
+/// name) is published for them through SSM and External Secrets.
+#[derive(Debug)]
+pub(crate) struct ApiService {
+    pub(crate) clients: KubernetesClients,
+    /// The SSM parameter the value is published under.
+    pub(crate) parameter: String,
+}
+
+impl ApiService {
+    pub(crate) fn new(app: &App, env: &str, unique: &str, what: &str) -> Self {
+        ApiService {
+            clients: KubernetesClients::default(),
+            parameter: published_parameter(app.name(), env, unique, what),
+        }
+    }
+}
+
+/// The endpoint of an AWS API service for pods: AWS's public addresses on HTTPS.
+pub(crate) fn api_endpoint(node: NodeId, path: String) -> crate::wiring::Endpoint {
+    crate::wiring::Endpoint {
+        node,
+        path,
+        namespace: "",
+        selector: Default::default(),
+        host: String::new(),
+        port: crate::workload::Port::tcp("https", 443),
+        scheme: Some("https"),
+        // AWS's service endpoints have no fixed range; with VPC interface endpoints this would
+        // be the VPC's range.
+        cidrs: vec!["0.0.0.0/0".into()],
+    }
+}
+
+/// Records a Kubernetes client of the AWS construct at `node` (in a stack).
+pub(crate) fn admit_client(
+    app: &App,
+    node: NodeId,
+    client: &crate::wiring::Client,
+    clients: impl FnOnce(&mut dyn FnMut(&mut KubernetesClients)),
+) {
+    let access = app
+        .parent(node)
+        .and_then(|stack| environment_of(app, stack))
+        .and_then(|env| app.attachment::<ClusterAccess>(env));
+    let namespace = client.namespace;
+    let path = client.path.clone();
+    clients(&mut |c: &mut KubernetesClients| c.admit(namespace, &path, access.clone()));
+}
+
+/// One value of an AWS construct, as a key of a Secret External Secrets keeps in the client's
+/// namespace (`<construct>-endpoint`).
+pub struct Published<E, N> {
+    pub(crate) connection: crate::wiring::Connection<E>,
+    pub(crate) object: crate::secret::KeyedObject<E, N>,
+    pub(crate) key: &'static str,
+}
+
+impl<E, N> Published<E, N> {
+    /// The value, for an environment variable.
+    pub fn value(&self) -> crate::secret::Key<E, N> {
+        self.connection.mark_used();
+        self.object.key(self.key)
+    }
+
+    /// Keeps the connection although no environment variable carries the value.
+    pub fn keep(self) {
+        self.connection.keep();
+    }
+}

@@ -1,0 +1,164 @@
+//! Seed 004: the web scraper — Django web app, dispatcher, Celery scraping workers autoscaled on
+//! SQS depth, a parsing service; SQS, RDS PostgreSQL, S3 and ECR on AWS, all on EKS.
+//! See `examples/scraper/README.md` for the choices made.
+
+use girder::aws::AwsExt;
+use girder::constructs::aws::{Cluster, Network, NodeGroup, Postgres, PostgresVersion, Repository};
+use girder::constructs::{Scaler, Worker};
+use girder::prelude::*;
+
+girder::environment!(
+    /// Production.
+    pub Prod = "prod"
+);
+girder::namespace!(
+    /// The scraper's workloads.
+    pub Scraper = "scraper"
+);
+girder::secret! {
+    /// Django's signing key, created outside the program.
+    pub struct DjangoSecrets { secret_key = "secret-key" }
+}
+
+const ACCOUNT: &str = "123456789012";
+const REGION: &str = "eu-west-1";
+
+/// The scraper app.
+pub fn scraper() -> App {
+    let app = App::new("scraper");
+    let prod = app.environment(Prod);
+    let aws = prod.aws(ACCOUNT, REGION);
+
+    // The platform: network and cluster in one stack, data in another, images in a third.
+    let base = aws.stack("base");
+    let net = Network::new(&base, "net").availability_zones(3).build();
+    let eks = Cluster::new(&base, "eks")
+        .network(&net)
+        .node_group(
+            NodeGroup::new("general")
+                .instance_types(["m6i.large"])
+                .scaling(3..=10),
+        )
+        .node_group(
+            NodeGroup::new("scrapers")
+                .instance_types(["c6i.xlarge"])
+                .scaling(0..=30)
+                .spot(),
+        )
+        .build();
+    let data = aws.stack("data");
+    let db = Postgres::rds(&data, "db")
+        .network(&net)
+        .engine(PostgresVersion::V16)
+        .instance_class("db.m6g.large")
+        .storage_gib(100)
+        .build();
+    let pages = Bucket::new(&data, "pages")
+        .expire_objects_after_days(90)
+        .build();
+    let jobs = Queue::new(&data, "jobs")
+        .visibility_timeout_seconds(300)
+        .build();
+    let parsed = Queue::new(&data, "parsed")
+        .visibility_timeout_seconds(120)
+        .build();
+    let images = aws.stack("images");
+    let image = |name: &str| {
+        Repository::new(&images, name).build();
+        format!("{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/scraper-prod-images/{name}:3.2.0")
+    };
+
+    let ns = eks.kubernetes().namespace(Scraper);
+    let django = DjangoSecrets::existing(&ns, "django");
+
+    let web = WebService::new(&ns, "web")
+        .image(image("web"))
+        .port(8000)
+        .replicas(2..=6)
+        .readiness(Probe::http("/healthz"))
+        .build();
+    let pg = web.connect(&db);
+    web.env("DB_HOST", pg.host())
+        .env("DB_NAME", pg.database())
+        .env("DB_USER", pg.username())
+        .env("DB_PASSWORD", pg.password())
+        .env("DJANGO_SECRET_KEY", django.secret_key());
+    let role = eks.service_account_role_in(&data, "scraper", "web", Default::default());
+    pages.grant_read(&role);
+    web.aws_role(&role);
+    web.env("PAGES_BUCKET", web.connect(&pages).value());
+
+    // The dispatcher turns schedules into scrape jobs on the queue.
+    let dispatcher = Worker::new(&ns, "dispatcher")
+        .image(image("dispatcher"))
+        .replicas(1..=1)
+        .build();
+    let role = eks.service_account_role_in(&data, "scraper", "dispatcher", Default::default());
+    jobs.grant_send(&role);
+    dispatcher.aws_role(&role);
+    dispatcher.env("JOBS_QUEUE_URL", dispatcher.connect(&jobs).value());
+    let pg = dispatcher.connect(&db);
+    dispatcher
+        .env("DB_HOST", pg.host())
+        .env("DB_USER", pg.username())
+        .env("DB_PASSWORD", pg.password());
+
+    // Scrapers fetch pages from the internet: they may open HTTP and HTTPS anywhere.
+    let scrapers = Worker::new(&ns, "scrapers")
+        .image(image("scrapers"))
+        .command([
+            "celery",
+            "-A",
+            "scraper",
+            "worker",
+            "-Q",
+            "jobs",
+            "--concurrency",
+            "8",
+        ])
+        .replicas(0..=30)
+        .build();
+    let role = eks.service_account_role_in(&data, "scraper", "scrapers", Default::default());
+    jobs.grant_consume(&role);
+    parsed.grant_send(&role);
+    pages.grant_read_write(&role);
+    scrapers.aws_role(&role);
+    scrapers
+        .env("JOBS_QUEUE_URL", scrapers.connect(&jobs).value())
+        .env("PARSED_QUEUE_URL", scrapers.connect(&parsed).value())
+        .env("PAGES_BUCKET", scrapers.connect(&pages).value())
+        .allow_to(Peer::Cidr("0.0.0.0/0".into()), Port::tcp("https", 443))
+        .allow_to(Peer::Cidr("0.0.0.0/0".into()), Port::tcp("http", 80));
+    scrapers
+        .scale_on(Scaler::sqs("JOBS_QUEUE_URL", REGION, 10))
+        .scale_on(Scaler::cpu(80));
+
+    // The parser reads stored pages and writes results to the database.
+    let parser = Worker::new(&ns, "parser")
+        .image(image("parser"))
+        .replicas(1..=8)
+        .build();
+    let role = eks.service_account_role_in(&data, "scraper", "parser", Default::default());
+    parsed.grant_consume(&role);
+    pages.grant_read(&role);
+    parser.aws_role(&role);
+    parser
+        .env("PARSED_QUEUE_URL", parser.connect(&parsed).value())
+        .env("PAGES_BUCKET", parser.connect(&pages).value());
+    let pg = parser.connect(&db);
+    parser
+        .env("DB_HOST", pg.host())
+        .env("DB_USER", pg.username())
+        .env("DB_PASSWORD", pg.password());
+    parser.scale_on(Scaler::sqs("PARSED_QUEUE_URL", REGION, 20));
+
+    let issuer = LetsEncrypt::new(&eks.kubernetes(), "letsencrypt")
+        .email("ops@example.com")
+        .build();
+    Ingress::new(&ns, "public")
+        .host("scraper.example.com")
+        .issuer(&issuer)
+        .build()
+        .route("/", &web);
+    app
+}
