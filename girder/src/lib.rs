@@ -53,7 +53,7 @@ pub use girder_k8s as k8s;
 pub use girder_synth as synth;
 pub use girder_synth::run;
 
-pub use girder_constructs::{config_map, secret};
+pub use girder_constructs::{config, config_map, secret};
 pub use girder_core::environment;
 pub use girder_k8s::namespace;
 
@@ -65,9 +65,12 @@ pub use k8s_openapi;
 /// Everything an infra program needs: `use girder::prelude::*;`.
 pub mod prelude {
     pub use girder_aws::AwsExt;
+    pub use girder_constructs::aws::{Cluster, Network, NodeGroup, Postgres, RedisCluster};
+    pub use girder_constructs::monitoring::{AlertRule, Dashboard, ServiceMonitor};
     pub use girder_constructs::{
-        Bucket, Connection, Ingress, IngressController, LetsEncrypt, Peer, Port, Probe, Queue,
-        Replicas, WebService,
+        Bucket, Connection, CronJob, DataVolume, Ingress, IngressController, Job, LetsEncrypt,
+        Peer, PostgresInCluster, Port, Probe, Queue, RedisInCluster, Replicas, Scaler,
+        StatefulService, WebService, Worker,
     };
     pub use girder_core::{App, Aspect, Environment, Visit};
     pub use girder_k8s::aspects::{
