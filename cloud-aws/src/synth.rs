@@ -94,6 +94,11 @@ impl SynthesizedStack {
     pub fn dependencies(&self) -> &[StackAddress] {
         &self.dependencies
     }
+
+    /// The template as JSON, without copying it (the rest is dropped).
+    pub fn into_body(self) -> String {
+        self.body
+    }
 }
 
 /// An export the producer stack must declare.

@@ -18,15 +18,14 @@ use girder_k8s::k8s_openapi::api::batch::v1::{
 use girder_k8s::k8s_openapi::api::core::v1::{
     PersistentVolumeClaim, PersistentVolumeClaimSpec, PodTemplateSpec, VolumeResourceRequirements,
 };
+use girder_k8s::k8s_openapi::api::networking::v1::NetworkPolicy;
 use girder_k8s::k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use girder_k8s::labels::Labels;
 use girder_k8s::quantity::{Memory, Resources};
 use girder_k8s::{Manifest, NamespaceName, NamespaceScope, Overrides};
 
-use crate::pod::{
-    DEFAULT_UID, Mount, PodModel, Wiring, check_policy_edits, policy_peers, workload_methods,
-};
+use crate::pod::{DEFAULT_UID, Mount, PodModel, Wiring, emit_workload, workload_methods};
 
 /// What a [`Job`] and a [`CronJob`] share.
 #[doc(hidden)]
@@ -81,8 +80,9 @@ impl Batch {
         }
     }
 
-    /// The objects both kinds emit besides the job itself: ServiceAccount, claim, policy.
-    fn render_common(&self, labels: &Labels, manifests: &mut Vec<Manifest>) -> Vec<String> {
+    /// The objects both kinds emit besides the job itself: ServiceAccount and claim; returns
+    /// the NetworkPolicy, emitted last.
+    fn render_common(&self, labels: &Labels, manifests: &mut Vec<Manifest>) -> NetworkPolicy {
         manifests.push(Manifest::new(self.pod.service_account(self.meta(labels))));
         if let Some((claim, size, class)) = &self.claim {
             manifests.push(Manifest::new(PersistentVolumeClaim {
@@ -109,31 +109,18 @@ impl Batch {
             match_labels: Some(labels.selector()),
             ..Default::default()
         };
-        let policy = self
-            .wiring
-            .policy(self.meta(labels), selector, &self.pod.ports);
-        let declared = policy_peers(&policy);
-        manifests.push(Manifest::new(policy));
-        declared
+        self.wiring
+            .policy(self.meta(labels), selector, &self.pod.ports)
     }
 
     fn finish(
         &self,
         cx: &Context<'_>,
-        mut manifests: Vec<Manifest>,
-        declared: &[String],
+        manifests: Vec<Manifest>,
+        policy: NetworkPolicy,
         out: &mut Emitted,
     ) {
-        let mut diags = Diagnostics::new();
-        self.overrides
-            .apply(cx.path.as_str(), &mut manifests, &mut diags);
-        check_policy_edits(cx.path.as_str(), declared, &manifests, &mut diags);
-        for d in diags {
-            out.push(d);
-        }
-        for m in manifests {
-            out.push(m);
-        }
+        emit_workload(cx, manifests, policy, &self.overrides, out);
     }
 }
 
@@ -428,7 +415,7 @@ impl Construct for JobModel {
         let b = &self.batch;
         let labels = Labels::new(cx, &b.name, "job");
         let mut manifests = Vec::with_capacity(4);
-        let declared = b.render_common(&labels, &mut manifests);
+        let policy = b.render_common(&labels, &mut manifests);
         let mut annotations = b.pod.checkov_annotations();
         annotations.insert("argocd.argoproj.io/hook".into(), "PreSync".into());
         annotations.insert(
@@ -443,7 +430,7 @@ impl Construct for JobModel {
             spec: Some(b.job_spec(&labels)),
             ..Default::default()
         }));
-        b.finish(cx, manifests, &declared, out);
+        b.finish(cx, manifests, policy, out);
     }
 }
 
@@ -467,7 +454,7 @@ impl Construct for CronJobModel {
         let b = &self.batch;
         let labels = Labels::new(cx, &b.name, "cron-job");
         let mut manifests = Vec::with_capacity(4);
-        let declared = b.render_common(&labels, &mut manifests);
+        let policy = b.render_common(&labels, &mut manifests);
         let checkov = b.pod.checkov_annotations();
         manifests.push(Manifest::new(CronJobObject {
             metadata: ObjectMeta {
@@ -492,6 +479,6 @@ impl Construct for CronJobModel {
             }),
             ..Default::default()
         }));
-        b.finish(cx, manifests, &declared, out);
+        b.finish(cx, manifests, policy, out);
     }
 }

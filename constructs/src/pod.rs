@@ -592,6 +592,29 @@ fn text<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
+/// Ends a workload's render: adds its NetworkPolicy, applies the program's edits and patches,
+/// checks that no edit widened the policy, and emits the objects and any problem.
+pub(crate) fn emit_workload(
+    cx: &girder_core::Context<'_>,
+    mut manifests: Vec<girder_k8s::Manifest>,
+    policy: NetworkPolicy,
+    overrides: &girder_k8s::Overrides,
+    out: &mut girder_core::Emitted,
+) {
+    let declared = policy_peers(&policy);
+    manifests.push(girder_k8s::Manifest::new(policy));
+    let mut diags = Diagnostics::new();
+    overrides.apply(cx.path.as_str(), &mut manifests, &mut diags);
+    // Wiring decides who may talk to whom: an edit must not widen the policy behind its back.
+    check_policy_edits(cx.path.as_str(), &declared, &manifests, &mut diags);
+    for d in diags {
+        out.push(d);
+    }
+    for m in manifests {
+        out.push(m);
+    }
+}
+
 /// Reports an edit that widened a NetworkPolicy beyond `declared` (from [`policy_peers`]).
 pub(crate) fn check_policy_edits(
     path: &str,

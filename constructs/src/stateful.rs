@@ -20,7 +20,7 @@ use girder_k8s::labels::Labels;
 use girder_k8s::quantity::{Memory, Resources};
 use girder_k8s::{Manifest, NamespaceName, NamespaceScope, Overrides};
 
-use crate::pod::{Mount, PodModel, Wiring, check_policy_edits, policy_peers, workload_methods};
+use crate::pod::{Mount, PodModel, Wiring, emit_workload, workload_methods};
 use crate::wiring::{Client, Connection, Endpoint, Server};
 use crate::workload::{Port, Probe};
 
@@ -409,17 +409,6 @@ impl Construct for StatefulSpec {
         let policy = self
             .wiring
             .policy(self.meta(&labels), selector, &self.pod.ports);
-        let declared = policy_peers(&policy);
-        manifests.push(Manifest::new(policy));
-        let mut diags = Diagnostics::new();
-        self.overrides
-            .apply(cx.path.as_str(), &mut manifests, &mut diags);
-        check_policy_edits(cx.path.as_str(), &declared, &manifests, &mut diags);
-        for d in diags {
-            out.push(d);
-        }
-        for m in manifests {
-            out.push(m);
-        }
+        emit_workload(cx, manifests, policy, &self.overrides, out);
     }
 }

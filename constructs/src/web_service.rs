@@ -24,9 +24,7 @@ use girder_k8s::labels::Labels;
 use girder_k8s::quantity::Resources;
 use girder_k8s::{Manifest, NamespaceName, NamespaceScope, Overrides};
 
-use crate::pod::{
-    DEFAULT_UID, PodModel, Wiring, check_policy_edits, policy_peers, workload_methods,
-};
+use crate::pod::{DEFAULT_UID, PodModel, Wiring, emit_workload, workload_methods};
 use crate::wiring::{Client, Connection, Endpoint, Server};
 use crate::workload::{Peer, Port, Probe};
 
@@ -479,18 +477,6 @@ impl Construct for WebServiceSpec {
         let policy =
             self.wiring
                 .policy(self.meta(&labels), Self::selector(&labels), &self.pod.ports);
-        let declared = policy_peers(&policy);
-        manifests.push(Manifest::new(policy));
-        let mut diags = Diagnostics::new();
-        self.overrides
-            .apply(cx.path.as_str(), &mut manifests, &mut diags);
-        // Wiring decides who may talk to whom: an edit must not widen the policy behind its back.
-        check_policy_edits(cx.path.as_str(), &declared, &manifests, &mut diags);
-        for d in diags {
-            out.push(d);
-        }
-        for m in manifests {
-            out.push(m);
-        }
+        emit_workload(cx, manifests, policy, &self.overrides, out);
     }
 }

@@ -1,6 +1,7 @@
 //! The seed systems as Girder programs. Each binary in `src/bin` runs one of these apps; the
 //! snapshot tests synthesize them in-process.
 
+pub mod bench;
 mod city_graph;
 mod exchange;
 mod helloworld;

@@ -541,10 +541,10 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
                 region: stack.address().region().as_str().to_owned(),
                 template: path.clone(),
             });
+            assembly.objects += stack.template().resources().len();
             assembly
                 .files
-                .insert(path.clone(), Text::new(stack.body().to_owned()));
-            assembly.objects += stack.template().resources().len();
+                .insert(path.clone(), Text::new(stack.into_body()));
             index.push(IndexFile { objects, path });
         }
         index.sort_by(|a, b| a.path.cmp(&b.path));

@@ -81,17 +81,25 @@ pub(crate) struct KubernetesClients {
 }
 
 impl KubernetesClients {
-    /// Records a client of `namespace`; `access` is its environment's cluster, if any.
+    /// Records a client of `namespace`; `access` is its environment's cluster, if any. Returns
+    /// the cluster's security group the first time one is seen: the server admits it then.
     pub(crate) fn admit(
         &mut self,
         namespace: &'static str,
         path: &str,
         access: Option<ClusterAccess>,
-    ) {
+    ) -> Option<Expr<String>> {
         self.namespaces.insert(namespace);
         match access {
-            Some(a) => self.cluster_group = Some(a.security_group_id),
-            None => self.without_cluster = Some(path.to_owned()),
+            Some(a) => {
+                let first = self.cluster_group.is_none();
+                self.cluster_group = Some(a.security_group_id.clone());
+                first.then_some(a.security_group_id)
+            }
+            None => {
+                self.without_cluster = Some(path.to_owned());
+                None
+            }
         }
     }
 
@@ -231,21 +239,56 @@ pub(crate) fn api_endpoint(node: NodeId, path: String) -> crate::wiring::Endpoin
     }
 }
 
-/// Records a Kubernetes client of the AWS construct at `node` (in a stack).
-pub(crate) fn admit_client(
-    app: &App,
-    node: NodeId,
-    client: &crate::wiring::Client,
-    clients: impl FnOnce(&mut dyn FnMut(&mut KubernetesClients)),
-) {
-    let access = app
-        .parent(node)
+/// The EKS cluster of the environment of the AWS construct at `node` (in a stack), if any.
+pub(crate) fn cluster_access(app: &App, node: NodeId) -> Option<ClusterAccess> {
+    app.parent(node)
         .and_then(|stack| environment_of(app, stack))
-        .and_then(|env| app.attachment::<ClusterAccess>(env));
-    let namespace = client.namespace;
-    let path = client.path.clone();
-    clients(&mut |c: &mut KubernetesClients| c.admit(namespace, &path, access.clone()));
+        .and_then(|env| app.attachment::<ClusterAccess>(env))
 }
+
+/// Makes an AWS API construct (its model has an `api: ApiService` field) a server for pods:
+/// clients reach AWS's endpoint on 443 and get the published `$key` (a URL, a name).
+macro_rules! api_server {
+    ($ty:ident, $key:literal) => {
+        impl<E: girder_core::EnvironmentName> $crate::wiring::Server for $ty<E> {
+            type Connection<C, M> = $crate::aws::bridge::Published<C, M>;
+
+            fn endpoint(&self) -> $crate::wiring::Endpoint {
+                $crate::aws::bridge::api_endpoint(
+                    self.handle.node(),
+                    self.handle.path().to_string(),
+                )
+            }
+
+            fn admit(&self, client: $crate::wiring::Client) {
+                let access =
+                    $crate::aws::bridge::cluster_access(self.handle.app(), self.handle.node());
+                self.handle.update(|spec| {
+                    spec.api
+                        .clients
+                        .admit(client.namespace, &client.path, access);
+                });
+            }
+
+            fn connection<C, M: girder_k8s::NamespaceName>(
+                &self,
+                connection: $crate::wiring::Connection<C>,
+            ) -> $crate::aws::bridge::Published<C, M> {
+                let name = self.handle.app().id(self.handle.node());
+                $crate::aws::bridge::Published {
+                    connection,
+                    object: $crate::secret::KeyedObject::from_parts(
+                        &format!("{name}-endpoint"),
+                        $crate::secret::KeySource::Secret,
+                    ),
+                    key: $key,
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use api_server;
 
 /// One value of an AWS construct, as a key of a Secret External Secrets keeps in the client's
 /// namespace (`<construct>-endpoint`).

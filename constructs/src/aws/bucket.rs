@@ -8,13 +8,10 @@ use girder_aws::s3;
 use girder_aws::{CfnResource, Entry, Expr, InStack, ResourceRef};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
-use girder_k8s::NamespaceName;
 use girder_k8s::labels::Labels;
 
 use super::Placement;
-use super::bridge::{ApiService, Grantee, Published, admit_client, api_endpoint};
-use crate::secret::{KeySource, KeyedObject};
-use crate::wiring::{Client, Connection, Endpoint, Server};
+use super::bridge::{ApiService, Grantee, api_server};
 
 /// An S3 bucket, secure by default:
 /// * all public access blocked, ACLs disabled (bucket owner enforced);
@@ -161,29 +158,7 @@ impl<E: EnvironmentName> Bucket<E> {
     }
 }
 
-impl<E: EnvironmentName> Server for Bucket<E> {
-    type Connection<C, M> = Published<C, M>;
-
-    fn endpoint(&self) -> Endpoint {
-        api_endpoint(self.handle.node(), self.handle.path().to_string())
-    }
-
-    fn admit(&self, client: Client) {
-        let app = self.handle.app();
-        admit_client(app, self.handle.node(), &client, |f| {
-            self.handle.update(|spec| f(&mut spec.api.clients))
-        });
-    }
-
-    fn connection<C, M: NamespaceName>(&self, connection: Connection<C>) -> Published<C, M> {
-        let name = self.handle.app().id(self.handle.node());
-        Published {
-            connection,
-            object: KeyedObject::from_parts(&format!("{name}-endpoint"), KeySource::Secret),
-            key: "name",
-        }
-    }
-}
+api_server!(Bucket, "name");
 
 impl Construct for BucketSpec {
     fn kind(&self) -> &'static str {

@@ -17,7 +17,7 @@ use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, Environm
 use girder_k8s::NamespaceName;
 use girder_k8s::labels::Labels;
 
-use super::bridge::{ClusterAccess, KubernetesClients, environment_of, host_parameter};
+use super::bridge::{KubernetesClients, cluster_access, host_parameter};
 use super::{Network, Placement};
 use crate::secret::{Key, KeySource, KeyedObject};
 use crate::wiring::{Address, Client, Connection, Endpoint, Server};
@@ -988,16 +988,9 @@ impl<E: EnvironmentName> Server for Postgres<E> {
     }
 
     fn admit(&self, client: Client) {
-        let app = self.handle.app();
-        let access = app
-            .parent(self.handle.node())
-            .and_then(|stack| environment_of(app, stack))
-            .and_then(|env| app.attachment::<ClusterAccess>(env));
-        let group = access.as_ref().map(|a| a.security_group_id.clone());
+        let access = cluster_access(self.handle.app(), self.handle.node());
         self.handle.update(|spec| {
-            let first = spec.clients.cluster_group.is_none();
-            spec.clients.admit(client.namespace, &client.path, access);
-            if let (true, Some(group)) = (first, group) {
+            if let Some(group) = spec.clients.admit(client.namespace, &client.path, access) {
                 spec.ingress.push(IngressRule {
                     source: Source::SecurityGroup(group),
                     description: "PostgreSQL from the EKS cluster pods".into(),

@@ -8,13 +8,10 @@ use girder_aws::{CfnResource, Entry, Expr, InStack, Json, ResourceRef};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
 use girder_aws::policy::Statement;
-use girder_k8s::NamespaceName;
 use girder_k8s::labels::Labels;
 
 use super::Placement;
-use super::bridge::{ApiService, Grantee, Published, admit_client, api_endpoint};
-use crate::secret::{KeySource, KeyedObject};
-use crate::wiring::{Client, Connection, Endpoint, Server};
+use super::bridge::{ApiService, Grantee, api_server};
 
 /// An SQS queue and its dead-letter queue, secure by default:
 /// * encrypted at rest with KMS (the account's `aws/sqs` key);
@@ -169,29 +166,7 @@ impl<E: EnvironmentName> Queue<E> {
     }
 }
 
-impl<E: EnvironmentName> Server for Queue<E> {
-    type Connection<C, M> = Published<C, M>;
-
-    fn endpoint(&self) -> Endpoint {
-        api_endpoint(self.handle.node(), self.handle.path().to_string())
-    }
-
-    fn admit(&self, client: Client) {
-        let app = self.handle.app();
-        admit_client(app, self.handle.node(), &client, |f| {
-            self.handle.update(|spec| f(&mut spec.api.clients))
-        });
-    }
-
-    fn connection<C, M: NamespaceName>(&self, connection: Connection<C>) -> Published<C, M> {
-        let name = self.handle.app().id(self.handle.node());
-        Published {
-            connection,
-            object: KeyedObject::from_parts(&format!("{name}-endpoint"), KeySource::Secret),
-            key: "url",
-        }
-    }
-}
+api_server!(Queue, "url");
 
 impl Construct for QueueSpec {
     fn kind(&self) -> &'static str {

@@ -1,0 +1,74 @@
+//! What the benchmark binaries share: argument parsing, timing and the printed figures.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use girder::prelude::App;
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Runs benchmark `name`: builds `build(N)` from the command line `N [--out DIR]`, synthesizes
+/// and writes it, and prints the in-process time of each phase, the number of objects (`unit`)
+/// and stacks, the bytes written and the peak resident memory.
+pub fn run(name: &str, unit: &str, build: impl FnOnce(usize) -> App) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (n, out) = match args.as_slice() {
+        [n, flag, out] if flag == "--out" => (n.parse::<usize>().ok(), out.clone()),
+        [n] => (n.parse::<usize>().ok(), format!("dist-{name}")),
+        _ => (None, String::new()),
+    };
+    let Some(n) = n else {
+        eprintln!("usage: {name} N [--out DIR]");
+        return ExitCode::from(2);
+    };
+    let t0 = Instant::now();
+    let app = build(n);
+    let t_build = t0.elapsed();
+    let t1 = Instant::now();
+    let assembly = match girder::synth::synthesize(&app) {
+        Ok(a) => a,
+        Err(diags) => {
+            eprintln!("{diags}");
+            return ExitCode::from(1);
+        }
+    };
+    let t_synth = t1.elapsed();
+    let t2 = Instant::now();
+    if let Err(e) = girder::synth::write::write(&assembly, std::path::Path::new(&out)) {
+        eprintln!("error: {e}");
+        return ExitCode::from(74);
+    }
+    let t_write = t2.elapsed();
+    let bytes: usize = assembly.files.values().map(|t| t.len()).sum();
+    let stacks = assembly
+        .files
+        .keys()
+        .filter(|p| p.ends_with(".template.json"))
+        .count();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+    // A closed stdout (`| head`) is not an error of the benchmark.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "services:        {n}");
+    if stacks > 0 {
+        let _ = writeln!(out, "stacks:          {stacks}");
+    }
+    let _ = writeln!(out, "{unit:<17}{}", assembly.objects);
+    let _ = writeln!(out, "bytes written:   {bytes}");
+    let _ = writeln!(out, "build:           {:.2} ms", ms(t_build));
+    let _ = writeln!(
+        out,
+        "synth:           {:.2} ms (validate, render, serialize)",
+        ms(t_synth)
+    );
+    let _ = writeln!(out, "write:           {:.2} ms", ms(t_write));
+    let _ = writeln!(out, "total:           {:.2} ms", ms(t0.elapsed()));
+    if let Some(kib) = peak_rss_kib() {
+        let _ = writeln!(out, "peak RSS:        {:.1} MiB", kib as f64 / 1024.0);
+    }
+    ExitCode::SUCCESS
+}
