@@ -69,7 +69,7 @@ pub mod prelude {
     pub use girder_constructs::monitoring::{AlertRule, Dashboard, ServiceMonitor};
     pub use girder_constructs::{
         Bucket, Connection, CronJob, DataVolume, Ingress, IngressController, Job, LetsEncrypt,
-        Peer, PostgresInCluster, Port, Probe, Queue, RedisInCluster, Replicas, Scaler,
+        Peer, Port, PostgresInCluster, Probe, Queue, RedisInCluster, Replicas, Scaler,
         StatefulService, WebService, Worker,
     };
     pub use girder_core::{App, Aspect, Environment, Visit};
