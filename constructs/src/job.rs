@@ -25,7 +25,9 @@ use girder_k8s::labels::Labels;
 use girder_k8s::quantity::{Memory, Resources};
 use girder_k8s::{Manifest, NamespaceName, NamespaceScope, Overrides};
 
-use crate::pod::{DEFAULT_UID, Mount, PodModel, Wiring, emit_workload, workload_methods};
+use crate::pod::{
+    DEFAULT_UID, Mount, PodModel, Wiring, emit_workload, object_meta, workload_methods,
+};
 
 /// What a [`Job`] and a [`CronJob`] share.
 #[doc(hidden)]
@@ -43,12 +45,7 @@ pub struct Batch {
 
 impl Batch {
     fn meta(&self, labels: &Labels) -> ObjectMeta {
-        ObjectMeta {
-            name: Some(self.name.clone()),
-            namespace: Some(self.namespace.clone()),
-            labels: Some(labels.all()),
-            ..Default::default()
-        }
+        object_meta(&self.name, &self.namespace, labels)
     }
 
     fn validate(&self, path: &str, diags: &mut Diagnostics) {

@@ -592,6 +592,20 @@ fn text<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
+/// The metadata of a workload's object `name` in `namespace`, with its standard labels.
+pub(crate) fn object_meta(
+    name: &str,
+    namespace: &str,
+    labels: &girder_k8s::labels::Labels,
+) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_owned()),
+        namespace: Some(namespace.to_owned()),
+        labels: Some(labels.all()),
+        ..Default::default()
+    }
+}
+
 /// Ends a workload's render: adds its NetworkPolicy, applies the program's edits and patches,
 /// checks that no edit widened the policy, and emits the objects and any problem.
 pub(crate) fn emit_workload(

@@ -20,7 +20,7 @@ use girder_k8s::labels::Labels;
 use girder_k8s::quantity::{Memory, Resources};
 use girder_k8s::{Manifest, NamespaceName, NamespaceScope, Overrides};
 
-use crate::pod::{Mount, PodModel, Wiring, emit_workload, workload_methods};
+use crate::pod::{Mount, PodModel, Wiring, emit_workload, object_meta, workload_methods};
 use crate::wiring::{Client, Connection, Endpoint, Server};
 use crate::workload::{Port, Probe};
 
@@ -289,12 +289,7 @@ impl<E: EnvironmentName, N: NamespaceName> Server for StatefulService<E, N> {
 
 impl StatefulSpec {
     fn meta(&self, labels: &Labels) -> ObjectMeta {
-        ObjectMeta {
-            name: Some(self.name.clone()),
-            namespace: Some(self.namespace.clone()),
-            labels: Some(labels.all()),
-            ..Default::default()
-        }
+        object_meta(&self.name, &self.namespace, labels)
     }
 }
 

@@ -24,7 +24,7 @@ use girder_k8s::labels::Labels;
 use girder_k8s::quantity::Resources;
 use girder_k8s::{Manifest, NamespaceName, NamespaceScope, Overrides};
 
-use crate::pod::{DEFAULT_UID, PodModel, Wiring, emit_workload, workload_methods};
+use crate::pod::{DEFAULT_UID, PodModel, Wiring, emit_workload, object_meta, workload_methods};
 use crate::wiring::{Client, Connection, Endpoint, Server};
 use crate::workload::{Peer, Port, Probe};
 
@@ -312,12 +312,7 @@ impl<E: EnvironmentName, N: NamespaceName> Server for WebService<E, N> {
 
 impl WebServiceSpec {
     fn meta(&self, labels: &Labels) -> ObjectMeta {
-        ObjectMeta {
-            name: Some(self.name.clone()),
-            namespace: Some(self.namespace.clone()),
-            labels: Some(labels.all()),
-            ..Default::default()
-        }
+        object_meta(&self.name, &self.namespace, labels)
     }
 
     fn selector(labels: &Labels) -> LabelSelector {

@@ -21,7 +21,7 @@ use girder_k8s::labels::Labels;
 use girder_k8s::quantity::Resources;
 use girder_k8s::{Manifest, NamespaceName, NamespaceScope, Overrides};
 
-use crate::pod::{DEFAULT_UID, PodModel, Wiring, emit_workload, workload_methods};
+use crate::pod::{DEFAULT_UID, PodModel, Wiring, emit_workload, object_meta, workload_methods};
 use crate::secret::Key;
 use crate::wiring::{Client, Connection};
 use crate::workload::Probe;
@@ -246,12 +246,7 @@ impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
 
 impl<E: 'static, N: 'static> WorkerSpec<E, N> {
     fn meta(&self, labels: &Labels) -> ObjectMeta {
-        ObjectMeta {
-            name: Some(self.name.clone()),
-            namespace: Some(self.namespace.clone()),
-            labels: Some(labels.all()),
-            ..Default::default()
-        }
+        object_meta(&self.name, &self.namespace, labels)
     }
 }
 

@@ -297,7 +297,7 @@ fn is_ipv4_cidr(cidr: &str) -> bool {
 }
 
 /// `arn:<partition>:iam::aws:policy/<name>`: an AWS managed policy.
-fn managed_policy(name: &str) -> Value<String> {
+pub(super) fn managed_policy(name: &str) -> Value<String> {
     sub(format!("arn:${{AWS::Partition}}:iam::aws:policy/{name}")).into()
 }
 
@@ -311,7 +311,7 @@ fn service_trust(service: &str) -> PolicyDocument {
 /// The IRSA trust policy of `namespace/service_account` as an `Fn::Sub` string: condition keys
 /// name the issuer's host, which CloudFormation only knows at deploy time, and JSON keys cannot
 /// be expressions.
-fn irsa_trust(
+pub(super) fn irsa_trust(
     provider_arn: Expr<String>,
     issuer_url: Expr<String>,
     namespace: &str,

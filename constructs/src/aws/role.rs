@@ -3,7 +3,6 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use girder_aws::fns::{select, split, sub};
 use girder_aws::iam;
 use girder_aws::policy::{PolicyDocument, Principal, Statement};
 use girder_aws::{CfnResource, Entry, Expr, InStack, Json, ResourceRef, Value};
@@ -16,8 +15,6 @@ use super::{AwsSecret, Bucket, Cluster, Placement, Queue};
 const MAX_NAME: usize = 64;
 /// The most characters of inline policies a role may have (whitespace not counted).
 const MAX_INLINE_POLICY: usize = 10_240;
-/// The audience of the tokens IRSA exchanges for AWS credentials.
-const STS_AUDIENCE: &str = "sts.amazonaws.com";
 /// The service principal of EKS Pod Identity.
 const POD_IDENTITY: &str = "pods.eks.amazonaws.com";
 /// The longest ARNs the typed grants name, as IAM counts them once CloudFormation resolves
@@ -213,29 +210,13 @@ impl TrustKind {
                 namespace,
                 service_account,
                 ..
-            } => {
-                // Condition keys name the issuer's host, which CloudFormation only knows at
-                // deploy time, and JSON keys cannot be expressions: the document is an `Fn::Sub`.
-                let document = serde_json::json!({
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Effect": "Allow",
-                        "Principal": { "Federated": "${Provider}" },
-                        "Action": "sts:AssumeRoleWithWebIdentity",
-                        "Condition": {
-                            "StringEquals": {
-                                "${Issuer}:aud": STS_AUDIENCE,
-                                "${Issuer}:sub": format!("system:serviceaccount:{namespace}:{service_account}"),
-                            }
-                        }
-                    }]
-                });
-                sub(document.to_string())
-                    .var("Provider", provider_arn.clone())
-                    .var("Issuer", select(1, split("//", issuer_url.clone())))
-                    .expr()
-                    .into()
-            }
+            } => super::cluster::irsa_trust(
+                provider_arn.clone(),
+                issuer_url.clone(),
+                namespace,
+                service_account,
+            )
+            .into(),
             TrustKind::Document(document) => document.clone(),
         }
     }
@@ -631,7 +612,7 @@ impl Construct for RoleSpec {
             let arns: Vec<Value<String>> = self
                 .managed_policies
                 .iter()
-                .map(|name| sub(format!("arn:${{AWS::Partition}}:iam::aws:policy/{name}")).into())
+                .map(|name| super::cluster::managed_policy(name))
                 .collect();
             role = role.managed_policy_arns(arns);
         }
