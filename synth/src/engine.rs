@@ -272,17 +272,22 @@ fn cloud_formation(
     let mut envs: HashMap<StackAddress, Arc<str>> = HashMap::new();
     for job in jobs {
         let address = job.resource.stack.as_ref();
-        let Ok(aws) = AwsEnvironment::new(address.account().as_str(), address.region().as_str())
-        else {
-            // The scope reported the invalid account or region already.
-            continue;
-        };
-        let stack = assembly.stack(&aws, address.name());
-        // Diagnostics about the stack name the scope: `<env>/aws/<stack id>`.
-        let scope: Vec<&str> = paths[job.construct].split('/').take(3).collect();
-        stack.set_path(scope.join("/"));
-        stack.add_entry(job.resource.id, job.resource.entry);
-        envs.entry(address.clone()).or_insert(job.env);
+        if !envs.contains_key(address) {
+            let Ok(aws) =
+                AwsEnvironment::new(address.account().as_str(), address.region().as_str())
+            else {
+                // The scope reported the invalid account or region already.
+                continue;
+            };
+            let stack = assembly.stack(&aws, address.name());
+            // Diagnostics about the stack name the scope: `<env>/aws/<stack id>`.
+            let scope: Vec<&str> = paths[job.construct].split('/').take(3).collect();
+            stack.set_path(scope.join("/"));
+            envs.insert(address.clone(), job.env);
+        }
+        if let Some(stack) = assembly.get_mut(address) {
+            stack.add_entry(job.resource.id, job.resource.entry);
+        }
     }
     match assembly.synthesize(&options.previous_exports) {
         Ok(synthesis) => {
@@ -394,12 +399,18 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
                 };
                 let artifact = match artifact.downcast::<CfnResource>() {
                     Ok(mut resource) => {
-                        let object = format!(
-                            "{} {}/{}",
-                            resource.entry.type_name(),
-                            resource.stack.name(),
-                            resource.id
-                        );
+                        // Only the program's own aspects visit AWS resources: describe the
+                        // resource for them when there are any.
+                        let object = if aspects.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                "{} {}/{}",
+                                resource.entry.type_name(),
+                                resource.stack.name(),
+                                resource.id
+                            )
+                        };
                         for aspect in aspects.iter() {
                             let target: &mut dyn Any = &mut *resource;
                             aspect.visit(&mut Visit::new(cx.path.as_str(), cx.env, Some(&object), target, &mut diags));
