@@ -220,7 +220,7 @@ impl<R: Resource> From<R> for Entry<R> {
 }
 
 /// What a template needs of a resource's properties, whatever their type.
-pub(crate) trait ErasedProperties: fmt::Debug {
+pub(crate) trait ErasedProperties: fmt::Debug + Send {
     fn type_name(&self) -> &'static str;
     fn write(&self, serializer: &mut JsonSerializer<'_>) -> serde_json::Result<()>;
     fn to_value(&self) -> serde_json::Result<serde_json::Value>;

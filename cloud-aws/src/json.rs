@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Serialize, Serializer};
 
 use crate::intrinsic::Intrinsic;
+use crate::policy::PolicyDocument;
 use crate::resource::Walk;
 use crate::value::{Expr, JsonLiteral, Value};
 
@@ -19,7 +20,9 @@ pub enum Json {
     /// An object; keys are written in sorted order.
     Object(BTreeMap<String, Json>),
     /// An intrinsic function call.
-    Expr(Intrinsic),
+    Expr(Box<Intrinsic>),
+    /// An IAM policy document, kept typed (see [`PolicyDocument`]).
+    Policy(Box<PolicyDocument>),
 }
 
 impl From<serde_json::Value> for Json {
@@ -42,7 +45,7 @@ impl From<String> for Json {
 
 impl From<Intrinsic> for Json {
     fn from(intrinsic: Intrinsic) -> Self {
-        Json::Expr(intrinsic)
+        Json::Expr(Box::new(intrinsic))
     }
 }
 
@@ -50,14 +53,14 @@ impl<T: JsonLiteral> From<Value<T>> for Json {
     fn from(value: Value<T>) -> Self {
         match value {
             Value::Literal(literal) => Json::Plain(literal.to_json()),
-            Value::Expr(expr) => Json::Expr(expr.into_intrinsic()),
+            Value::Expr(expr) => Json::Expr(expr.into_boxed()),
         }
     }
 }
 
 impl<T> From<Expr<T>> for Json {
     fn from(expr: Expr<T>) -> Self {
-        Json::Expr(expr.into_intrinsic())
+        Json::Expr(expr.into_boxed())
     }
 }
 
@@ -68,6 +71,7 @@ impl Serialize for Json {
             Json::Array(items) => items.serialize(serializer),
             Json::Object(map) => map.serialize(serializer),
             Json::Expr(intrinsic) => intrinsic.serialize(serializer),
+            Json::Policy(doc) => doc.serialize(serializer),
         }
     }
 }
@@ -79,6 +83,7 @@ impl Walk for Json {
             Json::Array(items) => items.walk(f),
             Json::Object(map) => map.walk(f),
             Json::Expr(intrinsic) => intrinsic.walk(f),
+            Json::Policy(doc) => doc.walk(f),
         }
     }
 
@@ -88,6 +93,7 @@ impl Walk for Json {
             Json::Array(items) => items.walk_mut(f),
             Json::Object(map) => map.walk_mut(f),
             Json::Expr(intrinsic) => intrinsic.walk_mut(f),
+            Json::Policy(doc) => doc.walk_mut(f),
         }
     }
 }

@@ -57,25 +57,24 @@ impl LogicalId {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut readable = String::new();
-        let mut full = String::new();
-        for segment in path {
-            let segment = segment.as_ref();
-            pascal_case_into(&mut readable, segment);
-            full.push_str(segment);
-            full.push('/');
-        }
-        pascal_case_into(&mut readable, name);
-        full.push_str(name);
-        Self::with_hash(readable, &full)
+        IdPrefix::new(path).id(name)
     }
 
     /// `readable` (ASCII letters and digits) cut to fit, followed by 8 hex digits of the hash of
     /// `full`.
-    pub(crate) fn with_hash(mut readable: String, full: &str) -> Self {
+    pub(crate) fn with_hash(readable: String, full: &str) -> Self {
+        Self::with_hash_state(readable, girder_core::name::fnv1a(full.as_bytes()))
+    }
+
+    /// `readable` cut to fit, followed by the low 8 hex digits of `hash`.
+    fn with_hash_state(mut readable: String, hash: u64) -> Self {
         readable.truncate(MAX_LOGICAL_ID - 8);
-        let hash = girder_core::name::fnv1a(full.as_bytes()) as u32;
-        readable.push_str(&format!("{hash:08x}"));
+        let hash = hash as u32;
+        readable.reserve(8);
+        for shift in (0..8).rev() {
+            let digit = ((hash >> (shift * 4)) & 0xf) as u8;
+            readable.push(char::from(b"0123456789abcdef"[usize::from(digit)]));
+        }
         Self(readable)
     }
 
@@ -93,12 +92,62 @@ pub(crate) fn is_valid(id: &str) -> bool {
 
 /// Appends `text` in PascalCase, dropping every character that is not an ASCII letter or digit.
 pub(crate) fn pascal_case_into(out: &mut String, text: &str) {
-    for part in text.split(|c: char| !c.is_ascii_alphanumeric()) {
-        let mut chars = part.chars();
-        if let Some(first) = chars.next() {
-            out.push(first.to_ascii_uppercase());
-            out.extend(chars);
+    let mut start_of_part = true;
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() {
+            out.push(char::from(if start_of_part {
+                b.to_ascii_uppercase()
+            } else {
+                b
+            }));
+            start_of_part = false;
+        } else {
+            start_of_part = true;
         }
+    }
+}
+
+/// The part of logical IDs shared by the resources of one construct: its path, PascalCased and
+/// hashed once. [`IdPrefix::id`] gives what [`LogicalId::from_path`] gives for the same path.
+///
+/// ```
+/// use girder_aws::logical_id::IdPrefix;
+/// use girder_aws::LogicalId;
+/// let prefix = IdPrefix::new(["data", "orders-db"]);
+/// assert_eq!(prefix.id("Instance"), LogicalId::from_path(["data", "orders-db"], "Instance"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdPrefix {
+    readable: String,
+    /// The FNV-1a state after every segment and its `/`.
+    hash: u64,
+}
+
+impl IdPrefix {
+    /// The prefix of the construct at `path`.
+    pub fn new<I, S>(path: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut readable = String::new();
+        let mut hash = girder_core::name::FNV1A_START;
+        for segment in path {
+            let segment = segment.as_ref();
+            pascal_case_into(&mut readable, segment);
+            hash = girder_core::name::fnv1a_continue(hash, segment.as_bytes());
+            hash = girder_core::name::fnv1a_continue(hash, b"/");
+        }
+        IdPrefix { readable, hash }
+    }
+
+    /// The ID of the construct's resource `name`.
+    pub fn id(&self, name: &str) -> LogicalId {
+        let mut readable = String::with_capacity(self.readable.len() + name.len() + 8);
+        readable.push_str(&self.readable);
+        pascal_case_into(&mut readable, name);
+        let hash = girder_core::name::fnv1a_continue(self.hash, name.as_bytes());
+        LogicalId::with_hash_state(readable, hash)
     }
 }
 

@@ -12,9 +12,14 @@
 //! assert_eq!(json["Statement"][0]["Action"][0], "s3:GetObject");
 //! ```
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use crate::intrinsic::Intrinsic;
 use crate::json::Json;
+use crate::resource::Walk;
 use crate::value::{Expr, Value};
 
 /// An IAM policy document (`Version: 2012-10-17`).
@@ -75,14 +80,17 @@ pub struct Statement {
     sid: Option<String>,
     effect: Effect,
     principal: Option<Principal>,
-    actions: Vec<String>,
+    actions: Vec<Cow<'static, str>>,
     resources: Vec<Value<String>>,
     /// operator → key → values (`StringEquals` → `aws:SecureTransport` → `false`).
     conditions: BTreeMap<String, BTreeMap<String, Json>>,
 }
 
 impl Statement {
-    fn new(effect: Effect, actions: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    fn new(
+        effect: Effect,
+        actions: impl IntoIterator<Item = impl Into<Cow<'static, str>>>,
+    ) -> Self {
         Statement {
             sid: None,
             effect,
@@ -94,12 +102,12 @@ impl Statement {
     }
 
     /// Allows `actions` (e.g. `s3:GetObject`).
-    pub fn allow(actions: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn allow(actions: impl IntoIterator<Item = impl Into<Cow<'static, str>>>) -> Self {
         Statement::new(Effect::Allow, actions)
     }
 
     /// Denies `actions`.
-    pub fn deny(actions: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn deny(actions: impl IntoIterator<Item = impl Into<Cow<'static, str>>>) -> Self {
         Statement::new(Effect::Deny, actions)
     }
 
@@ -148,65 +156,91 @@ impl Statement {
     }
 }
 
-impl From<Statement> for Json {
-    fn from(s: Statement) -> Json {
-        let mut map = BTreeMap::new();
-        if let Some(sid) = s.sid {
-            map.insert("Sid".to_owned(), Json::from(sid));
+/// A statement, keys in sorted order as every other object Girder writes.
+impl Serialize for Statement {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// `{"AWS": ..}`, `{"Federated": ..}` or `{"Service": ..}`.
+        struct One<'a, V: Serialize>(&'static str, &'a V);
+        impl<V: Serialize> Serialize for One<'_, V> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry(self.0, self.1)?;
+                map.end()
+            }
         }
-        map.insert(
-            "Effect".to_owned(),
-            Json::from(match s.effect {
-                Effect::Allow => "Allow",
-                Effect::Deny => "Deny",
-            }),
-        );
-        if let Some(p) = s.principal {
-            let principal = match p {
-                Principal::Any => Json::from("*"),
-                Principal::Service(service) => Json::Object(BTreeMap::from([(
-                    "Service".to_owned(),
-                    Json::from(service),
-                )])),
-                Principal::Aws(arn) => {
-                    Json::Object(BTreeMap::from([("AWS".to_owned(), Json::from(arn))]))
-                }
-                Principal::Federated(arn) => {
-                    Json::Object(BTreeMap::from([("Federated".to_owned(), Json::from(arn))]))
-                }
-            };
-            map.insert("Principal".to_owned(), principal);
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("Action", &self.actions)?;
+        if !self.conditions.is_empty() {
+            map.serialize_entry("Condition", &self.conditions)?;
         }
-        map.insert(
-            "Action".to_owned(),
-            Json::Array(s.actions.into_iter().map(Json::from).collect()),
-        );
-        if !s.resources.is_empty() {
-            map.insert(
-                "Resource".to_owned(),
-                Json::Array(s.resources.into_iter().map(Json::from).collect()),
-            );
+        let effect = match self.effect {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        };
+        map.serialize_entry("Effect", effect)?;
+        match &self.principal {
+            None => {}
+            Some(Principal::Any) => map.serialize_entry("Principal", "*")?,
+            Some(Principal::Service(service)) => {
+                map.serialize_entry("Principal", &One("Service", service))?;
+            }
+            Some(Principal::Aws(arn)) => map.serialize_entry("Principal", &One("AWS", arn))?,
+            Some(Principal::Federated(arn)) => {
+                map.serialize_entry("Principal", &One("Federated", arn))?;
+            }
         }
-        if !s.conditions.is_empty() {
-            let conditions = s
-                .conditions
-                .into_iter()
-                .map(|(op, keys)| (op, Json::Object(keys.into_iter().collect())))
-                .collect();
-            map.insert("Condition".to_owned(), Json::Object(conditions));
+        if !self.resources.is_empty() {
+            map.serialize_entry("Resource", &self.resources)?;
         }
-        Json::Object(map)
+        if let Some(sid) = &self.sid {
+            map.serialize_entry("Sid", sid)?;
+        }
+        map.end()
     }
 }
 
+/// `{"Statement": [..], "Version": "2012-10-17"}`.
+impl Serialize for PolicyDocument {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("Statement", &self.statements)?;
+        map.serialize_entry("Version", VERSION)?;
+        map.end()
+    }
+}
+
+impl Walk for PolicyDocument {
+    fn walk(&self, f: &mut dyn FnMut(&Intrinsic)) {
+        for s in &self.statements {
+            if let Some(Principal::Aws(arn) | Principal::Federated(arn)) = &s.principal {
+                arn.walk(f);
+            }
+            s.resources.walk(f);
+            for keys in s.conditions.values() {
+                keys.walk(f);
+            }
+        }
+    }
+
+    fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Intrinsic)) {
+        for s in &mut self.statements {
+            if let Some(Principal::Aws(arn) | Principal::Federated(arn)) = &mut s.principal {
+                arn.walk_mut(f);
+            }
+            s.resources.walk_mut(f);
+            for keys in s.conditions.values_mut() {
+                keys.walk_mut(f);
+            }
+        }
+    }
+}
+
+/// The policy language version every document declares.
+const VERSION: &str = "2012-10-17";
+
+/// A policy document is kept typed inside a [`Json`] value and written straight to JSON.
 impl From<PolicyDocument> for Json {
     fn from(doc: PolicyDocument) -> Json {
-        Json::Object(BTreeMap::from([
-            ("Version".to_owned(), Json::from("2012-10-17")),
-            (
-                "Statement".to_owned(),
-                Json::Array(doc.statements.into_iter().map(Json::from).collect()),
-            ),
-        ]))
+        Json::Policy(Box::new(doc))
     }
 }

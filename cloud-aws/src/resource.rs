@@ -17,11 +17,12 @@ pub use crate::logical_id::{InvalidLogicalId, LogicalId};
 /// A CloudFormation resource type: its properties are the implementing struct.
 ///
 /// Implemented by the generated types in this crate's service modules (`s3::Bucket`, ...).
+/// Properties are `Send`: a synthesis writes its templates on more than one thread.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a CloudFormation resource type",
     note = "use a generated type such as `girder_aws::s3::Bucket` (enable the service's cargo feature)"
 )]
-pub trait Resource: Serialize + Walk + Clone + fmt::Debug + 'static {
+pub trait Resource: Serialize + Walk + Clone + fmt::Debug + Send + 'static {
     /// The resource type name, e.g. `AWS::S3::Bucket`.
     const TYPE_NAME: &'static str;
     /// Properties whose change replaces the resource (`createOnlyProperties` of the schema),

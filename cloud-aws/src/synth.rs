@@ -15,7 +15,7 @@ use crate::ledger::{ExportLedger, LedgerExport};
 use crate::logical_id::{LogicalId, pascal_case_into};
 use crate::resource::Walk;
 use crate::stack::{Stack, StackAddress};
-use crate::template::{Output, Template};
+use crate::template::Output;
 use crate::value::{Expr, Value};
 
 /// The longest export name.
@@ -69,7 +69,8 @@ impl Synthesis {
 #[derive(Debug)]
 pub struct SynthesizedStack {
     address: StackAddress,
-    template: Template,
+    /// Type and logical ID of each resource, in template order.
+    resources: Vec<(&'static str, LogicalId)>,
     body: String,
     dependencies: Vec<StackAddress>,
 }
@@ -80,9 +81,11 @@ impl SynthesizedStack {
         &self.address
     }
 
-    /// The resolved template.
-    pub fn template(&self) -> &Template {
-        &self.template
+    /// The type (`AWS::S3::Bucket`) and logical ID of each resource, in the template's order.
+    /// The typed template itself is released once written: [`SynthesizedStack::body`] is what
+    /// deploys.
+    pub fn resources(&self) -> &[(&'static str, LogicalId)] {
+        &self.resources
     }
 
     /// The template as JSON, as deployed.
@@ -273,7 +276,7 @@ impl Resolver<'_> {
         Some(if list {
             Intrinsic::Split {
                 delimiter: LIST_SEPARATOR.to_owned(),
-                source: Box::new(Json::Expr(import)),
+                source: Box::new(Json::Expr(Box::new(import))),
             }
         } else {
             import
@@ -518,43 +521,69 @@ pub(crate) fn synthesize(
     let dependencies = stack_dependencies(&stacks, &index, edges, &mut diags);
     let order = deployment_order(&dependencies);
 
-    let mut synthesized: Vec<Option<SynthesizedStack>> = Vec::with_capacity(stacks.len());
-    for (i, stack) in stacks.into_iter().enumerate() {
-        let path = index.paths[i].clone();
-        crate::limits::check_stack(&stack, &path, &mut diags);
-        let address = stack.address().clone();
-        let template = stack.into_template();
-        let body = match template.to_json() {
-            Ok(body) => body,
-            Err(error) => {
-                diags.push(
-                    Diagnostic::error(
-                        path.clone(),
-                        format!("cannot write the template of stack `{}`", address.name()),
-                    )
-                    .cause(error.to_string()),
-                );
-                String::new()
-            }
-        };
-        crate::limits::check_body(&address, &path, body.len(), &mut diags);
-        synthesized.push(Some(SynthesizedStack {
-            dependencies: dependencies[i]
-                .iter()
-                .map(|&j| index.addresses[j].as_ref().clone())
-                .collect(),
-            address,
-            template,
-            body,
-        }));
-    }
-    let written: Vec<_> = synthesized
+    let written: Vec<_> = stacks
         .iter()
-        .flatten()
         .zip(&index.paths)
-        .map(|(s, path)| (&s.address, &s.template, path.as_str()))
+        .map(|(s, path)| (s.address(), s.template(), path.as_str()))
         .collect();
     crate::limits::check_export_names(&written, &mut diags);
+    drop(written);
+
+    // Each stack is checked, written and dropped on its own: the typed templates are released
+    // as their bodies appear, and the two halves of the stacks are written in parallel.
+    let jobs: Vec<(Stack, String, Vec<StackAddress>)> = stacks
+        .into_iter()
+        .zip(index.paths.iter().cloned())
+        .zip(&dependencies)
+        .map(|((stack, path), deps)| {
+            let deps = deps
+                .iter()
+                .map(|&j| index.addresses[j].as_ref().clone())
+                .collect();
+            (stack, path, deps)
+        })
+        .collect();
+    let resources: usize = jobs
+        .iter()
+        .map(|(s, ..)| s.template().resources().len())
+        .sum();
+    let write_all = |jobs: Vec<(Stack, String, Vec<StackAddress>)>| {
+        let mut diags = Diagnostics::new();
+        let stacks: Vec<SynthesizedStack> = jobs
+            .into_iter()
+            .map(|(stack, path, dependencies)| write_stack(stack, &path, dependencies, &mut diags))
+            .collect();
+        (stacks, diags)
+    };
+    let mut synthesized: Vec<Option<SynthesizedStack>> = Vec::with_capacity(jobs.len());
+    if jobs.len() < 2 || resources < PARALLEL_RESOURCES {
+        let (stacks, problems) = write_all(jobs);
+        synthesized.extend(stacks.into_iter().map(Some));
+        diags.extend(problems);
+    } else {
+        let mut first = jobs;
+        let second = first.split_off(first.len() / 2);
+        let (a, b) = std::thread::scope(|scope| {
+            let other = scope.spawn(|| write_all(second));
+            let mine = write_all(first);
+            (mine, other.join())
+        });
+        synthesized.extend(a.0.into_iter().map(Some));
+        diags.extend(a.1);
+        match b {
+            Ok((stacks, problems)) => {
+                synthesized.extend(stacks.into_iter().map(Some));
+                diags.extend(problems);
+            }
+            Err(_) => diags.push(
+                Diagnostic::error(
+                    index.paths.first().cloned().unwrap_or_default(),
+                    "the thread writing templates panicked",
+                )
+                .hint("this is a bug in Girder: please report it"),
+            ),
+        }
+    }
 
     if diags.has_errors() {
         return Err(diags);
@@ -575,6 +604,46 @@ pub(crate) fn synthesize(
         ledger,
         warnings,
     })
+}
+
+/// Below this many resources in all, templates are written on one thread (a thread costs more
+/// than it saves).
+const PARALLEL_RESOURCES: usize = 400;
+
+/// Checks one stack's limits, writes its template and keeps what the output needs of it.
+fn write_stack(
+    stack: Stack,
+    path: &str,
+    dependencies: Vec<StackAddress>,
+    diags: &mut Diagnostics,
+) -> SynthesizedStack {
+    crate::limits::check_stack(&stack, path, diags);
+    let address = stack.address().clone();
+    let template = stack.into_template();
+    let body = match template.to_json() {
+        Ok(body) => body,
+        Err(error) => {
+            diags.push(
+                Diagnostic::error(
+                    path,
+                    format!("cannot write the template of stack `{}`", address.name()),
+                )
+                .cause(error.to_string()),
+            );
+            String::new()
+        }
+    };
+    crate::limits::check_body(&address, path, body.len(), diags);
+    let resources = template
+        .into_resources()
+        .map(|(id, entry)| (entry.type_name(), id))
+        .collect();
+    SynthesizedStack {
+        dependencies,
+        address,
+        resources,
+        body,
+    }
 }
 
 /// Rewrites the references of one stack and checks the template-local names it uses.
@@ -706,7 +775,7 @@ fn declare_exports(
         if export.list {
             value = Intrinsic::Join {
                 delimiter: LIST_SEPARATOR.to_owned(),
-                values: Box::new(Json::Expr(value)),
+                values: Box::new(Json::Expr(Box::new(value))),
             };
         }
         let description = if export.importers.is_empty() {

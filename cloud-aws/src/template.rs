@@ -335,6 +335,11 @@ impl Template {
         self.resources.insert(id, entry)
     }
 
+    /// The resources, in logical ID order, consuming the template.
+    pub(crate) fn into_resources(self) -> impl Iterator<Item = (LogicalId, ResourceEntry)> {
+        self.resources.into_iter()
+    }
+
     /// Removes a resource.
     pub fn remove_resource(&mut self, id: &LogicalId) -> Option<ResourceEntry> {
         self.resources.remove(id)

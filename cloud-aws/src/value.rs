@@ -11,9 +11,11 @@ use crate::resource::Walk;
 /// (`Expr<String>` for `Ref` of most resources, `Expr<Vec<String>>` for `Fn::GetAZs`).
 ///
 /// The type parameter only exists at compile time: it keeps an ARN from being passed where a
-/// number is expected.
+/// number is expected. The intrinsic is boxed: most properties hold literals, and a boxed
+/// expression keeps a `Value<String>` as small as the `String` itself (resource types have
+/// dozens of optional properties, and every byte of them is moved and allocated per resource).
 pub struct Expr<T> {
-    intrinsic: Intrinsic,
+    intrinsic: Box<Intrinsic>,
     _type: PhantomData<fn() -> T>,
 }
 
@@ -21,7 +23,7 @@ impl<T> Expr<T> {
     /// Wraps an intrinsic whose result the caller knows to be a `T`.
     pub fn new(intrinsic: Intrinsic) -> Self {
         Self {
-            intrinsic,
+            intrinsic: Box::new(intrinsic),
             _type: PhantomData,
         }
     }
@@ -38,6 +40,11 @@ impl<T> Expr<T> {
 
     /// Forgets the result type.
     pub fn into_intrinsic(self) -> Intrinsic {
+        *self.intrinsic
+    }
+
+    /// Forgets the result type, keeping the intrinsic boxed.
+    pub(crate) fn into_boxed(self) -> Box<Intrinsic> {
         self.intrinsic
     }
 }
@@ -54,7 +61,10 @@ impl<T> Walk for Expr<T> {
 
 impl<T> Clone for Expr<T> {
     fn clone(&self) -> Self {
-        Self::new(self.intrinsic.clone())
+        Self {
+            intrinsic: self.intrinsic.clone(),
+            _type: PhantomData,
+        }
     }
 }
 

@@ -62,9 +62,17 @@ pub fn check_id(id: &str) -> Option<&'static str> {
     }
 }
 
+/// The initial state of [`fnv1a`].
+pub const FNV1A_START: u64 = 0xcbf2_9ce4_8422_2325;
+
 /// The 64-bit FNV-1a hash of `bytes`: tiny, stable across platforms and releases.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a_continue(FNV1A_START, bytes)
+}
+
+/// Continues an FNV-1a hash whose state is `hash` with `bytes`: `fnv1a(a ++ b)` is
+/// `fnv1a_continue(fnv1a(a), b)`, so a shared prefix is hashed once.
+pub fn fnv1a_continue(mut hash: u64, bytes: &[u8]) -> u64 {
     for b in bytes {
         hash ^= u64::from(*b);
         hash = hash.wrapping_mul(0x0000_0100_0000_01b3);

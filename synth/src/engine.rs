@@ -541,10 +541,9 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
         for (env, stack) in stacks {
             let path = format!("{env}/cfn/{}.template.json", stack.address().name());
             let objects = stack
-                .template()
                 .resources()
                 .iter()
-                .map(|(id, entry)| format!("{} {id}", entry.type_name()))
+                .map(|(type_name, id)| format!("{type_name} {id}"))
                 .collect();
             deploy_order.push(DeployStep {
                 stack: stack.address().name().to_owned(),
@@ -552,7 +551,7 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
                 region: stack.address().region().as_str().to_owned(),
                 template: path.clone(),
             });
-            assembly.objects += stack.template().resources().len();
+            assembly.objects += stack.resources().len();
             assembly
                 .files
                 .insert(path.clone(), Text::new(stack.into_body()));

@@ -29,6 +29,7 @@ pub use secret::{AwsSecret, AwsSecretSpec, Generate, SecretsKeySpec};
 
 use std::sync::Arc;
 
+use girder_aws::logical_id::IdPrefix;
 use girder_aws::{AwsStack, LogicalId, StackAddress};
 use girder_core::{EnvironmentName, Path};
 
@@ -36,28 +37,27 @@ use girder_core::{EnvironmentName, Path};
 #[derive(Debug, Clone)]
 pub(crate) struct Placement {
     pub(crate) stack: Arc<StackAddress>,
-    stack_path: String,
-    path: Path,
+    /// The path below the stack, PascalCased and hashed once for all the construct's IDs.
+    ids: IdPrefix,
 }
 
 impl Placement {
     pub(crate) fn new<E: EnvironmentName>(stack: &AwsStack<E>, path: Path) -> Self {
+        let stack_path = stack.app().path(stack.node());
+        let below = path
+            .as_str()
+            .strip_prefix(stack_path.as_str())
+            .unwrap_or(path.as_str())
+            .trim_start_matches('/');
         Placement {
             stack: stack.address().clone(),
-            stack_path: stack.app().path(stack.node()).to_string(),
-            path,
+            ids: IdPrefix::new(below.split('/').filter(|s| !s.is_empty())),
         }
     }
 
     /// The logical ID of this construct's resource `name`.
     pub(crate) fn id(&self, name: &str) -> LogicalId {
-        let below = self
-            .path
-            .as_str()
-            .strip_prefix(self.stack_path.as_str())
-            .unwrap_or(self.path.as_str())
-            .trim_start_matches('/');
-        LogicalId::from_path(below.split('/').filter(|s| !s.is_empty()), name)
+        self.ids.id(name)
     }
 
     /// A typed reference to this construct's resource `name`.
