@@ -115,20 +115,43 @@ fn is_plain(s: &str) -> bool {
     } else if !(first.is_ascii_alphabetic() || first == b'/') {
         return false;
     }
-    // One pass: only characters that never start a YAML construct, and no `: ` (a mapping) or
-    // double space (folded when read back). `#` is not allowed at all, so no ` #` (a comment).
-    let mut prev = 0u8;
-    for &c in bytes {
-        if !PLAIN[usize::from(c)] || (c == b' ' && (prev == b':' || prev == b' ')) {
-            return false;
-        }
-        prev = c;
+    // Only characters that never start a YAML construct (`#` is not allowed at all, so no ` #`,
+    // a comment), and no `: ` (a mapping) or double space (folded when read back). Spaces are
+    // rare: the pairs are only looked for when there is one.
+    if !bytes.iter().all(|&c| PLAIN[usize::from(c)]) {
+        return false;
     }
-    // Words YAML 1.1 or 1.2 readers take for booleans or null.
-    const RESERVED: [&str; 11] = [
-        "true", "false", "yes", "no", "on", "off", "y", "n", "null", "nan", "inf",
-    ];
-    !(s.len() <= 5 && RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s)))
+    if bytes.contains(&b' ')
+        && bytes
+            .windows(2)
+            .any(|w| w[1] == b' ' && matches!(w[0], b':' | b' '))
+    {
+        return false;
+    }
+    bytes.len() > 5 || !is_reserved(bytes)
+}
+
+/// Whether `bytes` (at most 5 of them) spell, in any case, a word YAML 1.1 or 1.2 readers take
+/// for a boolean or null.
+fn is_reserved(bytes: &[u8]) -> bool {
+    let mut lower = [0u8; 5];
+    for (l, b) in lower.iter_mut().zip(bytes) {
+        *l = b.to_ascii_lowercase();
+    }
+    matches!(
+        &lower[..bytes.len().min(5)],
+        b"true"
+            | b"false"
+            | b"yes"
+            | b"no"
+            | b"on"
+            | b"off"
+            | b"y"
+            | b"n"
+            | b"null"
+            | b"nan"
+            | b"inf"
+    )
 }
 
 fn write_str(out: &mut String, s: &str) {

@@ -385,6 +385,15 @@ impl Manifest {
         }
     }
 
+    /// [`Manifest::describe`] of a visited object that is a `Manifest` (for
+    /// `girder_core::Visit::described`); empty for anything else.
+    pub fn describe_any(target: &dyn std::any::Any) -> String {
+        target
+            .downcast_ref::<Manifest>()
+            .map(Manifest::describe)
+            .unwrap_or_default()
+    }
+
     /// Applies an RFC 6902 JSON patch; the object becomes a [`RawObject`].
     pub fn apply_patch(&mut self, patch: &json_patch::Patch) -> Result<(), ObjectError> {
         let object = self.describe();

@@ -615,12 +615,16 @@ pub(crate) fn emit_workload(
     overrides: &girder_k8s::Overrides,
     out: &mut girder_core::Emitted,
 ) {
-    let declared = policy_peers(&policy);
-    manifests.push(girder_k8s::Manifest::new(policy));
     let mut diags = Diagnostics::new();
-    overrides.apply(cx.path.as_str(), &mut manifests, &mut diags);
-    // Wiring decides who may talk to whom: an edit must not widen the policy behind its back.
-    check_policy_edits(cx.path.as_str(), &declared, &manifests, &mut diags);
+    if overrides.is_empty() {
+        manifests.push(girder_k8s::Manifest::new(policy));
+    } else {
+        let declared = policy_peers(&policy);
+        manifests.push(girder_k8s::Manifest::new(policy));
+        overrides.apply(cx.path.as_str(), &mut manifests, &mut diags);
+        // Wiring decides who may talk to whom: an edit must not widen the policy behind its back.
+        check_policy_edits(cx.path.as_str(), &declared, &manifests, &mut diags);
+    }
     for d in diags {
         out.push(d);
     }

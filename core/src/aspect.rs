@@ -42,9 +42,18 @@ impl<F: Fn(&mut Visit<'_>) + 'static> Aspect for F {
 pub struct Visit<'a> {
     path: &'a str,
     env: &'a str,
-    object: Option<&'a str>,
+    object: Object<'a>,
     target: &'a mut dyn Any,
     diags: &'a mut Diagnostics,
+}
+
+/// How a visit names the object it visits.
+enum Object<'a> {
+    /// A construct is visited.
+    None,
+    Named(&'a str),
+    /// Named on first use from the target itself: most visits never need the name.
+    Described(fn(&dyn Any) -> String, std::cell::OnceCell<String>),
 }
 
 impl<'a> Visit<'a> {
@@ -59,7 +68,25 @@ impl<'a> Visit<'a> {
         Visit {
             path,
             env,
-            object,
+            object: object.map_or(Object::None, Object::Named),
+            target,
+            diags,
+        }
+    }
+
+    /// A visit of the emitted object `target`, which `describe` names (e.g. `Deployment
+    /// hello/api`) when an aspect asks or reports a problem.
+    pub fn described(
+        path: &'a str,
+        env: &'a str,
+        describe: fn(&dyn Any) -> String,
+        target: &'a mut dyn Any,
+        diags: &'a mut Diagnostics,
+    ) -> Self {
+        Visit {
+            path,
+            env,
+            object: Object::Described(describe, std::cell::OnceCell::new()),
             target,
             diags,
         }
@@ -77,7 +104,13 @@ impl<'a> Visit<'a> {
 
     /// The emitted object visited, e.g. `Deployment hello/api`; `None` when a construct is visited.
     pub fn object(&self) -> Option<&str> {
-        self.object
+        match &self.object {
+            Object::None => None,
+            Object::Named(name) => Some(name),
+            Object::Described(describe, name) => {
+                Some(name.get_or_init(|| describe(&*self.target)).as_str())
+            }
+        }
     }
 
     /// What is visited, if it is a `T`.
@@ -93,14 +126,14 @@ impl<'a> Visit<'a> {
     /// Reports an error: synthesis fails and writes nothing.
     pub fn error(&mut self, message: impl Into<String>, hint: impl Into<String>) {
         let mut d = Diagnostic::error(self.path, message).hint(hint);
-        d.object = self.object.map(str::to_owned);
+        d.object = self.object().map(str::to_owned);
         self.diags.push(d);
     }
 
     /// Reports a warning.
     pub fn warning(&mut self, message: impl Into<String>, hint: impl Into<String>) {
         let mut d = Diagnostic::warning(self.path, message).hint(hint);
-        d.object = self.object.map(str::to_owned);
+        d.object = self.object().map(str::to_owned);
         self.diags.push(d);
     }
 

@@ -54,8 +54,6 @@ const BATCH: usize = 32;
 /// One object on its way to the serializing thread.
 struct Job {
     manifest: Manifest,
-    /// `Kind namespace/name`, already computed for the aspects.
-    object: String,
     /// Index of the emitting construct in `Renderer::paths`.
     construct: usize,
     env: Arc<str>,
@@ -98,7 +96,10 @@ type Identity = (Arc<str>, usize, usize, String);
 /// The serializing thread's state.
 #[derive(Default)]
 struct Files {
-    files: HashMap<String, File>,
+    files: HashMap<String, File, BuildHasherDefault<Fnv>>,
+    /// The path of the file of each (environment, namespace index) seen, 0 standing for the
+    /// cluster-scoped file: most objects find their file here without formatting its path.
+    paths: HashMap<(Arc<str>, usize), String, BuildHasherDefault<Fnv>>,
     /// Identity (environment, index of the API group and kind, of the namespace, and the name)
     /// → emitting construct. Environments are separate clusters.
     seen: HashMap<Identity, usize, BuildHasherDefault<Fnv>>,
@@ -117,7 +118,6 @@ impl Files {
     fn take(&mut self, job: &mut Job) {
         let Job {
             manifest,
-            object,
             construct,
             env,
         } = job;
@@ -144,19 +144,27 @@ impl Files {
             self.problems.push(Problem::Collision {
                 construct,
                 first,
-                object: std::mem::take(object),
+                object: manifest.describe(),
             });
             return;
         }
+        let namespace_object;
         let path = if kind == "Namespace" && api_version == "v1" {
-            format!("{env}/k8s/{}.yaml", key.3)
-        } else if let Some(ns) = &meta.namespace {
-            format!("{env}/k8s/{ns}.yaml")
+            namespace_object = format!("{env}/k8s/{}.yaml", key.3);
+            &namespace_object
         } else {
-            format!("{env}/k8s/{CLUSTER_FILE}")
+            self.paths
+                .entry((env.clone(), namespace))
+                .or_insert_with(|| match &meta.namespace {
+                    Some(ns) => format!("{env}/k8s/{ns}.yaml"),
+                    None => format!("{env}/k8s/{CLUSTER_FILE}"),
+                })
         };
-        self.wiring.observe(manifest, env, construct, object);
-        let file = self.files.entry(path).or_default();
+        self.wiring.observe(manifest, env, construct);
+        let file = match self.files.get_mut(path.as_str()) {
+            Some(file) => file,
+            None => self.files.entry(path.clone()).or_default(),
+        };
         if file.namespace.is_none() && meta.namespace.is_some() {
             file.namespace.clone_from(&meta.namespace);
         }
@@ -166,7 +174,7 @@ impl Files {
             file.buf.truncate(start);
             self.problems.push(Problem::Serialize {
                 construct,
-                object: std::mem::take(object),
+                object: manifest.describe(),
                 error: err.to_string(),
             });
             return;
@@ -430,12 +438,11 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
                         continue;
                     }
                 };
-                let object = manifest.describe();
                 for aspect in aspects.iter().map(|a| a.as_ref()).chain(builtin.iter().map(|a| a.as_ref())) {
                     let target: &mut dyn Any = &mut manifest;
-                    aspect.visit(&mut Visit::new(cx.path.as_str(), cx.env, Some(&object), target, &mut diags));
+                    aspect.visit(&mut Visit::described(cx.path.as_str(), cx.env, Manifest::describe_any, target, &mut diags));
                 }
-                batch.push(Job { manifest, object, construct, env: env.clone() });
+                batch.push(Job { manifest, construct, env: env.clone() });
                 if batch.len() == BATCH {
                     // Drop what the worker finished, and reuse its vector for the next batch.
                     let mut next = None;

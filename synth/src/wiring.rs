@@ -211,13 +211,7 @@ impl Facts {
     }
 
     /// Records what the check needs from `manifest`, emitted by construct `construct`.
-    pub(crate) fn observe(
-        &mut self,
-        manifest: &Manifest,
-        env: &Arc<str>,
-        construct: usize,
-        object: &str,
-    ) {
+    pub(crate) fn observe(&mut self, manifest: &Manifest, env: &Arc<str>, construct: usize) {
         let obj = manifest.object();
         let env = self.strings.intern(env);
         let namespace = self
@@ -284,7 +278,7 @@ impl Facts {
                 self.workloads.push(Workload {
                     env,
                     construct,
-                    object: object.to_owned(),
+                    object: manifest.describe(),
                     namespace,
                     labels,
                     hosts,
