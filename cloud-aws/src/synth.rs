@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
+use girder_core::hash::FnvBuildHasher;
 use girder_core::{Diagnostic, Diagnostics, Severity};
 
 use crate::fns::sub_placeholders;
@@ -142,9 +143,9 @@ impl fmt::Display for Subject<'_> {
 struct Index {
     addresses: Vec<Arc<StackAddress>>,
     paths: Vec<String>,
-    by_address: HashMap<StackAddress, usize>,
+    by_address: HashMap<StackAddress, usize, FnvBuildHasher>,
     /// Each stack's resources and the condition guarding each.
-    resources: Vec<HashMap<LogicalId, Option<TemplateName>>>,
+    resources: Vec<HashMap<LogicalId, Option<TemplateName>, FnvBuildHasher>>,
 }
 
 struct Resolver<'a> {

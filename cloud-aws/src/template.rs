@@ -371,7 +371,9 @@ impl Template {
 
     /// The template as pretty JSON with a trailing newline.
     pub fn to_json(&self) -> Result<String, TemplateError> {
-        let mut out = Vec::with_capacity(256 + self.resources.len() * 512);
+        // Resources take 1 to 2 KB each: reserve enough that the buffer never grows (growing a
+        // large buffer copies it, and touches fresh pages that must be faulted in).
+        let mut out = Vec::with_capacity(1024 + self.resources.len() * 2048);
         self.write_json(&mut out)?;
         // The serializer only writes UTF-8.
         Ok(String::from_utf8(out)

@@ -28,6 +28,7 @@
 
 mod aspect;
 mod diag;
+pub mod hash;
 pub mod name;
 mod tree;
 

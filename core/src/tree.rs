@@ -111,7 +111,11 @@ impl Path {
         if self.0.is_empty() {
             Path(id.to_owned())
         } else {
-            Path(format!("{}/{id}", self.0))
+            let mut path = String::with_capacity(self.0.len() + 1 + id.len());
+            path.push_str(&self.0);
+            path.push('/');
+            path.push_str(id);
+            Path(path)
         }
     }
 }
@@ -135,7 +139,7 @@ struct Node {
 struct State {
     nodes: Vec<Node>,
     /// `(parent, id)` of every node, for duplicate checks and lookups in constant time.
-    ids: HashMap<(NodeId, String), NodeId>,
+    ids: HashMap<(NodeId, String), NodeId, crate::hash::FnvBuildHasher>,
     aspects: Vec<(NodeId, Rc<dyn Aspect>)>,
     problems: Diagnostics,
     /// The marker type that declared each typed scope (environments, namespaces).
@@ -190,7 +194,7 @@ impl App {
             name,
             state: RefCell::new(State {
                 nodes: vec![root],
-                ids: HashMap::new(),
+                ids: HashMap::default(),
                 aspects: Vec::new(),
                 problems,
                 claims: HashMap::new(),
@@ -312,7 +316,14 @@ impl App {
                 ),
             );
         }
-        if state.ids.contains_key(&(parent, id.clone())) {
+        let duplicate = match state.ids.entry((parent, id.clone())) {
+            std::collections::hash_map::Entry::Occupied(_) => true,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(node);
+                false
+            }
+        };
+        if duplicate {
             let scope = if parent_node.path.0.is_empty() {
                 "the app"
             } else {
@@ -326,7 +337,6 @@ impl App {
         }
         let env = if is_env { node } else { parent_node.env };
         state.nodes[parent.index()].children.push(node);
-        state.ids.entry((parent, id.clone())).or_insert(node);
         state.nodes.push(Node {
             id,
             path,

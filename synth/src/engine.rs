@@ -6,7 +6,6 @@
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -14,6 +13,7 @@ use std::sync::mpsc;
 use girder_aws::{
     AwsEnvironment, CfnResource, CloudAssembly, ExportLedger, StackAddress, SynthesizedStack,
 };
+use girder_core::hash::FnvBuildHasher;
 use girder_core::{App, Aspect, Diagnostic, Diagnostics, Visit};
 use girder_k8s::aspects::{DefaultResources, ResourceChecks};
 use girder_k8s::{Manifest, yaml};
@@ -96,13 +96,13 @@ type Identity = (Arc<str>, usize, usize, String);
 /// The serializing thread's state.
 #[derive(Default)]
 struct Files {
-    files: HashMap<String, File, BuildHasherDefault<Fnv>>,
+    files: HashMap<String, File, FnvBuildHasher>,
     /// The path of the file of each (environment, namespace index) seen, 0 standing for the
     /// cluster-scoped file: most objects find their file here without formatting its path.
-    paths: HashMap<(Arc<str>, usize), String, BuildHasherDefault<Fnv>>,
+    paths: HashMap<(Arc<str>, usize), String, FnvBuildHasher>,
     /// Identity (environment, index of the API group and kind, of the namespace, and the name)
     /// → emitting construct. Environments are separate clusters.
-    seen: HashMap<Identity, usize, BuildHasherDefault<Fnv>>,
+    seen: HashMap<Identity, usize, FnvBuildHasher>,
     /// Distinct (API version, kind) pairs, with the index of their (group, kind) in
     /// `group_kinds`; docs refer to them by index.
     kinds: Vec<(String, String, usize)>,
@@ -216,28 +216,6 @@ impl Files {
         self.kinds
             .push((api_version.to_owned(), kind.to_owned(), group_kind));
         self.kinds.len() - 1
-    }
-}
-
-/// FNV-1a, for the identity map: its keys are short and not chosen by an adversary.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
     }
 }
 

@@ -5,6 +5,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::engine::{Assembly, MANIFEST};
+use crate::text::Text;
 
 /// Why output could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -89,7 +90,43 @@ fn write_tree(assembly: &Assembly, root: &Path) -> Result<(), WriteError> {
     if root.exists() {
         fs::remove_dir_all(root).map_err(io_err("remove", root))?;
     }
-    for (rel, text) in &assembly.files {
+    fs::create_dir_all(root).map_err(io_err("create", root))?;
+    let files: Vec<(&String, &Text)> = assembly.files.iter().collect();
+    let bytes: usize = files.iter().map(|(_, text)| text.len()).sum();
+    if files.len() < 2 || bytes < PARALLEL_BYTES {
+        return write_files(&files, root);
+    }
+    // Copying into the page cache is most of the work: two threads copy twice as fast. Split
+    // the files where half the bytes are written.
+    let mut half = 0;
+    let split = files
+        .iter()
+        .position(|(_, text)| {
+            half += text.len();
+            half * 2 >= bytes
+        })
+        .map_or(files.len(), |i| i + 1)
+        .min(files.len() - 1);
+    let (first, second) = files.split_at(split);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| write_files(second, root));
+        let mine = write_files(first, root);
+        mine.and(other.join().unwrap_or_else(|_| {
+            Err(WriteError::Io {
+                action: "write",
+                path: root.to_owned(),
+                source: io::Error::other("the writing thread panicked"),
+            })
+        }))
+    })
+}
+
+/// Below this many bytes in all, one thread writes every file.
+const PARALLEL_BYTES: usize = 1 << 20;
+
+/// Writes `files` below `root`.
+fn write_files(files: &[(&String, &Text)], root: &Path) -> Result<(), WriteError> {
+    for (rel, text) in files {
         let path = root.join(rel);
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(io_err("create", dir))?;
@@ -97,7 +134,7 @@ fn write_tree(assembly: &Assembly, root: &Path) -> Result<(), WriteError> {
         let mut file = fs::File::create(&path).map_err(io_err("create", &path))?;
         text.write_to(&mut file).map_err(io_err("write", &path))?;
     }
-    fs::create_dir_all(root).map_err(io_err("create", root))
+    Ok(())
 }
 
 #[cfg(test)]
