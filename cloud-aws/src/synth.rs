@@ -103,6 +103,11 @@ impl SynthesizedStack {
     pub fn into_body(self) -> String {
         self.body
     }
+
+    /// The template as JSON and the type and logical ID of each resource, without copying them.
+    pub fn into_body_and_resources(self) -> (String, Vec<(&'static str, LogicalId)>) {
+        (self.body, self.resources)
+    }
 }
 
 /// An export the producer stack must declare.

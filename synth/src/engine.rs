@@ -300,8 +300,69 @@ fn cloud_formation(
 
 #[derive(Serialize)]
 struct IndexFile {
-    objects: Vec<String>,
+    objects: IndexObjects,
     path: String,
+}
+
+/// The objects of one file as `manifest.json` lists them (`apps/v1 Deployment shop/api`,
+/// `AWS::S3::Bucket UploadsBucket1a2b3c4d`), written without building a string for each.
+enum IndexObjects {
+    Kubernetes {
+        /// (API version, kind) by index.
+        kinds: Arc<[(String, String)]>,
+        /// The namespace of the file's namespaced objects.
+        namespace: Option<String>,
+        /// (kind index, namespaced, name) of each object, in file order.
+        entries: Vec<(usize, bool, String)>,
+    },
+    /// (type, logical ID) of each resource, in template order.
+    CloudFormation(Vec<(&'static str, girder_aws::LogicalId)>),
+}
+
+impl Serialize for IndexObjects {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        /// One line, written by `collect_str` straight into the output.
+        enum Line<'a> {
+            /// API version, kind, namespace (of a namespaced object), name.
+            Object(&'a str, &'a str, Option<&'a str>, &'a str),
+            /// Type, logical ID.
+            Resource(&'a str, &'a str),
+        }
+        impl std::fmt::Display for Line<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self {
+                    Line::Object(api_version, kind, Some(ns), name) => {
+                        write!(f, "{api_version} {kind} {ns}/{name}")
+                    }
+                    Line::Object(api_version, kind, None, name) => {
+                        write!(f, "{api_version} {kind} {name}")
+                    }
+                    Line::Resource(type_name, id) => write!(f, "{type_name} {id}"),
+                }
+            }
+        }
+        impl Serialize for Line<'_> {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+        match self {
+            IndexObjects::Kubernetes {
+                kinds,
+                namespace,
+                entries,
+            } => serializer.collect_seq(entries.iter().map(|(kind, namespaced, name)| {
+                let (api_version, kind) = &kinds[*kind];
+                let namespace = namespace.as_deref().filter(|_| *namespaced);
+                Line::Object(api_version, kind, namespace, name)
+            })),
+            IndexObjects::CloudFormation(resources) => serializer.collect_seq(
+                resources
+                    .iter()
+                    .map(|(type_name, id)| Line::Resource(type_name, id.as_str())),
+            ),
+        }
+    }
 }
 
 /// What a synthesis needs beyond the program.
@@ -483,6 +544,10 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
         return Err(diags);
     }
     let kinds = files.kinds;
+    let kind_names: Arc<[(String, String)]> = kinds
+        .iter()
+        .map(|(a, k, _)| (a.clone(), k.clone()))
+        .collect();
     let mut sorted: Vec<(String, File)> = files.files.into_iter().collect();
     sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut assembly = Assembly {
@@ -502,18 +567,17 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
                 &kb.0,
             ))
         });
-        let objects = file
-            .docs
-            .iter()
-            .map(|doc| {
-                let (api_version, kind, _) = &kinds[doc.kind];
-                match (&file.namespace, doc.namespaced) {
-                    (Some(ns), true) => format!("{api_version} {kind} {ns}/{}", doc.name),
-                    _ => format!("{api_version} {kind} {}", doc.name),
-                }
-            })
-            .collect();
-        let order = file.docs.into_iter().map(|d| d.span).collect();
+        let mut order = Vec::with_capacity(file.docs.len());
+        let mut entries = Vec::with_capacity(file.docs.len());
+        for doc in file.docs {
+            order.push(doc.span);
+            entries.push((doc.kind, doc.namespaced, doc.name));
+        }
+        let objects = IndexObjects::Kubernetes {
+            kinds: kind_names.clone(),
+            namespace: file.namespace,
+            entries,
+        };
         assembly
             .files
             .insert(path.clone(), Text::from_parts(file.buf, order));
@@ -525,11 +589,6 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
         let (stacks, ledger) = templates;
         for (env, stack) in stacks {
             let path = format!("{env}/cfn/{}.template.json", stack.address().name());
-            let objects = stack
-                .resources()
-                .iter()
-                .map(|(type_name, id)| format!("{type_name} {id}"))
-                .collect();
             deploy_order.push(DeployStep {
                 stack: stack.address().name().to_owned(),
                 account: stack.address().account().as_str().to_owned(),
@@ -537,10 +596,12 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
                 template: path.clone(),
             });
             assembly.objects += stack.resources().len();
-            assembly
-                .files
-                .insert(path.clone(), Text::new(stack.into_body()));
-            index.push(IndexFile { objects, path });
+            let (body, resources) = stack.into_body_and_resources();
+            assembly.files.insert(path.clone(), Text::new(body));
+            index.push(IndexFile {
+                objects: IndexObjects::CloudFormation(resources),
+                path,
+            });
         }
         index.sort_by(|a, b| a.path.cmp(&b.path));
         exports = ledger;
