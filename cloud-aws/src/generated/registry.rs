@@ -35,6 +35,7 @@ pub static RESOURCE_TYPES: &[(&str, &[&str])] = &[
         ],
     ),
     ("AWS::EC2::InternetGateway", &[]),
+    ("AWS::EC2::LaunchTemplate", &["/LaunchTemplateName"]),
     (
         "AWS::EC2::NatGateway",
         &[

@@ -9,7 +9,7 @@ use std::ops::RangeInclusive;
 use girder_aws::fns::{select, split, sub};
 use girder_aws::policy::{PolicyDocument, Principal, Statement};
 use girder_aws::{CfnResource, Entry, Expr, InStack, Json, ResourceRef, Value};
-use girder_aws::{eks, iam, kms, logs};
+use girder_aws::{ec2, eks, iam, kms, logs};
 use girder_core::name::{check_id, derive, is_dns1123_label, is_dns1123_subdomain};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 use girder_k8s::{Kubernetes, KubernetesExt};
@@ -109,7 +109,12 @@ impl TaintEffect {
 /// Amazon Linux 2023 (x86-64 or arm64, from the instance types).
 ///
 /// Defaults: 1 to 3 nodes, on-demand capacity, node auto repair on, rolling updates one node at
-/// a time. Instance types have no default: name at least one.
+/// a time, a 20 GiB root volume. Instance types have no default: name at least one.
+///
+/// Every group gets a launch template: the instance metadata service answers only session
+/// (IMDSv2) requests, one network hop away, so pods cannot borrow the node's IAM role (they get
+/// their own through pod identity or IRSA); the root volume is gp3, encrypted with the
+/// account's EBS key, and deleted with the node.
 ///
 /// ```
 /// use girder_constructs::aws::{NodeGroup, TaintEffect};
@@ -132,7 +137,13 @@ pub struct NodeGroup {
     spot: bool,
     labels: BTreeMap<String, String>,
     taints: Vec<(String, String, TaintEffect)>,
+    disk_gib: u32,
 }
+
+/// The smallest root volume: the size of the Amazon Linux 2023 EKS AMI's snapshot.
+const MIN_DISK_GIB: u32 = 20;
+/// The largest gp3 volume.
+const MAX_DISK_GIB: u32 = 16_384;
 
 impl NodeGroup {
     /// A node group named `name` (a DNS-1035 label, unique in its cluster).
@@ -146,6 +157,7 @@ impl NodeGroup {
             spot: false,
             labels: BTreeMap::new(),
             taints: Vec::new(),
+            disk_gib: MIN_DISK_GIB,
         }
     }
 
@@ -198,6 +210,14 @@ impl NodeGroup {
         effect: TaintEffect,
     ) -> Self {
         self.taints.push((key.into(), value.into(), effect));
+        self
+    }
+
+    /// The size of each node's root volume in GiB (default 20, the AMI's own size; at most
+    /// 16,384): images and container logs live there.
+    #[must_use]
+    pub fn disk_gib(mut self, gib: u32) -> Self {
+        self.disk_gib = gib;
         self
     }
 
@@ -883,6 +903,13 @@ impl ClusterSpec {
                     .hint("the desired count lies within the scaling range"),
             );
         }
+        if !(MIN_DISK_GIB..=MAX_DISK_GIB).contains(&group.disk_gib) {
+            diags.push(
+                error(format!("a root volume of {} GiB", group.disk_gib)).hint(format!(
+                    "root volumes hold {MIN_DISK_GIB} to {MAX_DISK_GIB} GiB: the AMI takes {MIN_DISK_GIB}"
+                )),
+            );
+        }
         if group.instance_types.is_empty() {
             diags.push(
                 error("no instance type".to_owned())
@@ -1258,6 +1285,31 @@ impl Construct for ClusterSpec {
             }
             let local = format!("{}/NodeGroup", group.name);
             node_groups.push(p.reference::<eks::Nodegroup>(&local));
+            let template_id = p.id(&format!("{}/LaunchTemplate", group.name));
+            let template: ResourceRef<ec2::LaunchTemplate> =
+                p.reference(&format!("{}/LaunchTemplate", group.name));
+            out.push(CfnResource::new(
+                &p.stack,
+                template_id,
+                Entry::new(ec2::LaunchTemplate::new(
+                    ec2::LaunchTemplateData::new()
+                        .metadata_options(
+                            ec2::MetadataOptions::new()
+                                .http_endpoint(ec2::HttpEndpoint::Enabled)
+                                .http_tokens(ec2::HttpTokens::Required)
+                                .http_put_response_hop_limit(1),
+                        )
+                        .block_device_mappings(vec![
+                            ec2::BlockDeviceMapping::new().device_name("/dev/xvda").ebs(
+                                ec2::Ebs::new()
+                                    .volume_type(ec2::VolumeType::Gp3)
+                                    .volume_size(i64::from(group.disk_gib))
+                                    .encrypted(true)
+                                    .delete_on_termination(true),
+                            ),
+                        ]),
+                )),
+            ));
             let ami = match group.instance_types.first().and_then(|t| instance_arch(t)) {
                 Some(Arch::Arm64) => eks::AmiType::Al2023Arm64Standard,
                 _ => eks::AmiType::Al2023X86_64Standard,
@@ -1284,7 +1336,12 @@ impl Construct for ClusterSpec {
                         .desired_size(group.desired_size()),
                 )
                 .update_config(eks::UpdateConfig::new().max_unavailable(1.0))
-                .node_repair_config(eks::NodeRepairConfig::new().enabled(true));
+                .node_repair_config(eks::NodeRepairConfig::new().enabled(true))
+                .launch_template(
+                    eks::LaunchTemplateSpecification::new()
+                        .id(template.reference())
+                        .version(template.latest_version_number()),
+                );
             if !group.labels.is_empty() {
                 resource = resource.labels(
                     group

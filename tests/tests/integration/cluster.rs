@@ -32,6 +32,7 @@ fn shop() -> (App, Cluster<Prod>) {
             NodeGroup::new("cpu")
                 .instance_types(["c6i.2xlarge"])
                 .scaling(0..=20)
+                .disk_gib(100)
                 .label("workload", "cpu")
                 .taint("workload", "cpu", TaintEffect::NoSchedule),
         )
@@ -115,6 +116,36 @@ fn cluster_snapshot_and_validators() {
     assert_eq!(cpu["Taints"][0]["Effect"], "NO_SCHEDULE");
     assert_eq!(cpu["AmiType"], "AL2023_x86_64_STANDARD");
 
+    // Every group launches from its own template: IMDSv2 only, one hop (pods cannot reach the
+    // node's role), and an encrypted gp3 root volume.
+    let templates = resources_of(&t, "AWS::EC2::LaunchTemplate");
+    assert_eq!(templates.len(), 2);
+    for (_, group) in &groups {
+        let id = group["Properties"]["LaunchTemplate"]["Id"]["Ref"]
+            .as_str()
+            .expect("a launch template reference");
+        let (_, template) = templates
+            .iter()
+            .find(|(name, _)| name.as_str() == id)
+            .expect("the group's template");
+        let data = &template["Properties"]["LaunchTemplateData"];
+        assert_eq!(data["MetadataOptions"]["HttpTokens"], "required");
+        assert_eq!(data["MetadataOptions"]["HttpPutResponseHopLimit"], 1);
+        let root = &data["BlockDeviceMappings"][0];
+        assert_eq!(root["DeviceName"], "/dev/xvda");
+        assert_eq!(root["Ebs"]["Encrypted"], true);
+        assert_eq!(root["Ebs"]["VolumeType"], "gp3");
+    }
+    let cpu_template = &templates
+        .iter()
+        .find(|(name, _)| Some(name.as_str()) == cpu["LaunchTemplate"]["Id"]["Ref"].as_str())
+        .expect("cpu template")
+        .1;
+    assert_eq!(
+        cpu_template["Properties"]["LaunchTemplateData"]["BlockDeviceMappings"][0]["Ebs"]["VolumeSize"],
+        100
+    );
+
     insta::assert_snapshot!(serde_json::to_string_pretty(&t).expect("JSON"));
     crate::validate(&app, "cluster");
 }
@@ -192,7 +223,7 @@ fn every_cluster_error_is_reported_at_once() {
                 .scaling(10..=3),
         )
         .node_group(NodeGroup::new("general").instance_types(["m6i.large"]))
-        .node_group(NodeGroup::new("Big_Nodes").scaling(0..=0))
+        .node_group(NodeGroup::new("Big_Nodes").scaling(0..=0).disk_gib(8))
         .node_group(
             NodeGroup::new("odd")
                 .instance_types(["m6ilarge"])
@@ -218,6 +249,7 @@ fn every_cluster_error_is_reported_at_once() {
         "node group `Big_Nodes`: invalid name",
         "node group `Big_Nodes`: scaling 0..=0: at most 0 nodes",
         "node group `Big_Nodes`: no instance type",
+        "node group `Big_Nodes`: a root volume of 8 GiB",
         "node group `odd`: `m6ilarge` is not an instance type",
         "node group `odd`: 5 desired nodes, outside 1..=3",
         "node group `odd`: label key `-bad`",
