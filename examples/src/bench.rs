@@ -12,9 +12,18 @@ fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// The minor page faults of this process so far (field 10 of `/proc/self/stat`): each is a
+/// fresh page of memory the kernel had to map, a cost the timings include.
+fn minor_faults() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces; the fields after it are plain numbers.
+    let after_name = &stat[stat.rfind(')')? + 2..];
+    after_name.split_whitespace().nth(7)?.parse().ok()
+}
+
 /// Runs benchmark `name`: builds `build(N)` from the command line `N [--out DIR]`, synthesizes
 /// and writes it, and prints the in-process time of each phase, the number of objects (`unit`)
-/// and stacks, the bytes written and the peak resident memory.
+/// and stacks, the bytes written, the peak resident memory and the page faults.
 pub fn run(name: &str, unit: &str, build: impl FnOnce(usize) -> App) -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (n, out) = match args.as_slice() {
@@ -69,6 +78,9 @@ pub fn run(name: &str, unit: &str, build: impl FnOnce(usize) -> App) -> ExitCode
     let _ = writeln!(out, "total:           {:.2} ms", ms(t0.elapsed()));
     if let Some(kib) = peak_rss_kib() {
         let _ = writeln!(out, "peak RSS:        {:.1} MiB", kib as f64 / 1024.0);
+    }
+    if let Some(faults) = minor_faults() {
+        let _ = writeln!(out, "page faults:     {faults}");
     }
     // As `girder::run` does: the process ends here, and the OS takes the memory back faster
     // than freeing every construct.
