@@ -68,42 +68,61 @@ fn indent(out: &mut String, n: usize) {
     }
 }
 
-/// The bytes a plain scalar may contain: ASCII letters and digits and ` _./-:@+=,()%`.
-const PLAIN: [bool; 256] = {
-    let mut table = [false; 256];
+/// A byte's classes, as bits of [`CLASS`]: one pass over a string gathers what `is_plain` needs.
+const PLAIN: u8 = 1;
+/// An ASCII letter or digit.
+const ALNUM: u8 = 2;
+/// An ASCII letter other than `e` and `E` (which could be an exponent).
+const LETTER: u8 = 4;
+/// A space.
+const SPACE: u8 = 8;
+
+/// The classes of each byte. `PLAIN`: the bytes a plain scalar may contain, ASCII letters and
+/// digits and ` _./-:@+=,()%`.
+const CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
     let mut c = 0;
     while c < 256 {
         let b = c as u8;
-        table[c] = b.is_ascii_alphanumeric();
+        if b.is_ascii_alphanumeric() {
+            table[c] = PLAIN | ALNUM;
+        }
+        if b.is_ascii_alphabetic() && b != b'e' && b != b'E' {
+            table[c] |= LETTER;
+        }
         c += 1;
     }
     let extra = b" _./-:@+=,()%";
     let mut i = 0;
     while i < extra.len() {
-        table[extra[i] as usize] = true;
+        table[extra[i] as usize] |= PLAIN;
         i += 1;
     }
+    table[b' ' as usize] |= SPACE;
     table
 };
 
 /// Whether `s` can be written as a plain scalar and read back as the same string.
 fn is_plain(s: &str) -> bool {
     let bytes = s.as_bytes();
-    let Some(&first) = bytes.first() else {
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return false;
     };
-    let last = bytes[bytes.len() - 1];
     if last == b' ' || last == b':' {
         return false;
+    }
+    // The classes every byte has, and those some byte has.
+    let (mut every, mut some) = (u8::MAX, 0u8);
+    for &b in bytes {
+        let class = CLASS[usize::from(b)];
+        every &= class;
+        some |= class;
     }
     if first.is_ascii_digit() {
         // Quantities such as `100m` or `128Mi` are plain; anything a reader could take for a
         // number (`1e3`, `0x1F`, `1_000`, `12:30`, `2024-01-01`) is quoted.
         let radix = bytes.len() > 1 && first == b'0' && b"xXoObB".contains(&bytes[1]);
-        let letter = bytes
-            .iter()
-            .any(|c| c.is_ascii_alphabetic() && !b"eE".contains(c));
-        return !radix && letter && bytes.iter().all(u8::is_ascii_alphanumeric);
+        return !radix && some & LETTER != 0 && every & ALNUM != 0;
     }
     if first == b'-' {
         // Flags such as `--bind` are plain; `-1`, `-.5`, `-` and `---` are not.
@@ -118,10 +137,10 @@ fn is_plain(s: &str) -> bool {
     // Only characters that never start a YAML construct (`#` is not allowed at all, so no ` #`,
     // a comment), and no `: ` (a mapping) or double space (folded when read back). Spaces are
     // rare: the pairs are only looked for when there is one.
-    if !bytes.iter().all(|&c| PLAIN[usize::from(c)]) {
+    if every & PLAIN == 0 {
         return false;
     }
-    if bytes.contains(&b' ')
+    if some & SPACE != 0
         && bytes
             .windows(2)
             .any(|w| w[1] == b' ' && matches!(w[0], b':' | b' '))
@@ -160,19 +179,28 @@ fn write_str(out: &mut String, s: &str) {
         return;
     }
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+    // Runs of bytes that need no escape are copied whole.
+    let mut run = 0;
+    for (i, c) in s.char_indices() {
+        let escape = match c {
+            '"' => Some("\\\""),
+            '\\' => Some("\\\\"),
+            '\n' => Some("\\n"),
+            '\t' => Some("\\t"),
+            '\r' => Some("\\r"),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => None,
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        run = i + c.len_utf8();
+        match escape {
+            Some(escape) => out.push_str(escape),
+            None => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
-            c => out.push(c),
         }
     }
+    out.push_str(&s[run..]);
     out.push('"');
 }
 

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use girder_core::{Context, Path, name};
+use girder_core::{Context, Path};
 
 /// `app.kubernetes.io/name`: the construct's object name.
 pub const NAME: &str = "app.kubernetes.io/name";
@@ -16,42 +16,34 @@ pub const PART_OF: &str = "app.kubernetes.io/part-of";
 pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 
 /// The labels of one construct's objects.
+///
+/// Both maps are built once: a construct's objects each take a copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Labels {
-    name: String,
-    instance: String,
-    component: &'static str,
-    part_of: String,
+    all: BTreeMap<String, String>,
+    selector: BTreeMap<String, String>,
 }
 
 impl Labels {
     /// The labels of the construct at `cx`, whose objects are named `name`.
     pub fn new(cx: &Context<'_>, name: &str, component: &'static str) -> Self {
-        let segments: Vec<&str> = cx.path.segments().collect();
-        Labels {
-            name: name.to_owned(),
-            instance: name::derive(&segments, name::MAX_LABEL),
-            component,
-            part_of: cx.app.to_owned(),
-        }
+        let selector = Self::selector_of(cx.path, name);
+        let mut all = selector.clone();
+        all.insert(COMPONENT.to_owned(), component.to_owned());
+        all.insert(PART_OF.to_owned(), cx.app.to_owned());
+        all.insert(MANAGED_BY.to_owned(), "girder".to_owned());
+        Labels { all, selector }
     }
 
     /// All five standard labels.
     pub fn all(&self) -> BTreeMap<String, String> {
-        let mut map = self.selector();
-        map.insert(COMPONENT.to_owned(), self.component.to_owned());
-        map.insert(PART_OF.to_owned(), self.part_of.clone());
-        map.insert(MANAGED_BY.to_owned(), "girder".to_owned());
-        map
+        self.all.clone()
     }
 
     /// The labels that select this construct's pods: `name` and `instance`. They never change
     /// after the first deploy, because a Deployment's selector is immutable.
     pub fn selector(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            (NAME.to_owned(), self.name.clone()),
-            (INSTANCE.to_owned(), self.instance.clone()),
-        ])
+        self.selector.clone()
     }
 
     /// The selector labels of the construct at `path` whose objects are named `name`, without
@@ -69,6 +61,6 @@ impl Labels {
 
     /// The `app.kubernetes.io/instance` value.
     pub fn instance(&self) -> &str {
-        &self.instance
+        &self.selector[INSTANCE]
     }
 }

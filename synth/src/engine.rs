@@ -219,6 +219,21 @@ impl Files {
     }
 }
 
+/// For each (API version, kind) of `kinds`: the rank of its kind among the distinct kind names,
+/// and the rank of its API version among the distinct API versions (equal names, equal ranks).
+fn kind_orders(kinds: &[(String, String, usize)]) -> (Vec<usize>, Vec<usize>) {
+    let rank = |name: fn(&(String, String, usize)) -> &str| {
+        let mut names: Vec<&str> = kinds.iter().map(name).collect();
+        names.sort_unstable();
+        names.dedup();
+        kinds
+            .iter()
+            .map(|k| names.binary_search(&name(k)).unwrap_or_default())
+            .collect()
+    };
+    (rank(|k| k.1.as_str()), rank(|k| k.0.as_str()))
+}
+
 /// `manifest.json`: the index of every file and the objects in it (keys in sorted order).
 #[derive(Serialize)]
 struct Index<'a> {
@@ -321,46 +336,43 @@ enum IndexObjects {
 
 impl Serialize for IndexObjects {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        /// One line, written by `collect_str` straight into the output.
-        enum Line<'a> {
-            /// API version, kind, namespace (of a namespaced object), name.
-            Object(&'a str, &'a str, Option<&'a str>, &'a str),
-            /// Type, logical ID.
-            Resource(&'a str, &'a str),
-        }
-        impl std::fmt::Display for Line<'_> {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                match self {
-                    Line::Object(api_version, kind, Some(ns), name) => {
-                        write!(f, "{api_version} {kind} {ns}/{name}")
-                    }
-                    Line::Object(api_version, kind, None, name) => {
-                        write!(f, "{api_version} {kind} {name}")
-                    }
-                    Line::Resource(type_name, id) => write!(f, "{type_name} {id}"),
-                }
-            }
-        }
-        impl Serialize for Line<'_> {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_str(self)
-            }
-        }
+        use serde::ser::SerializeSeq;
+        // Each line is assembled in one reused buffer: no formatting machinery, no string per
+        // line.
+        let mut line = String::new();
         match self {
             IndexObjects::Kubernetes {
                 kinds,
                 namespace,
                 entries,
-            } => serializer.collect_seq(entries.iter().map(|(kind, namespaced, name)| {
-                let (api_version, kind) = &kinds[*kind];
-                let namespace = namespace.as_deref().filter(|_| *namespaced);
-                Line::Object(api_version, kind, namespace, name)
-            })),
-            IndexObjects::CloudFormation(resources) => serializer.collect_seq(
-                resources
-                    .iter()
-                    .map(|(type_name, id)| Line::Resource(type_name, id.as_str())),
-            ),
+            } => {
+                let mut seq = serializer.serialize_seq(Some(entries.len()))?;
+                for (kind, namespaced, name) in entries {
+                    let (api_version, kind) = &kinds[*kind];
+                    line.clear();
+                    for part in [api_version.as_str(), " ", kind, " "] {
+                        line.push_str(part);
+                    }
+                    if let Some(ns) = namespace.as_deref().filter(|_| *namespaced) {
+                        line.push_str(ns);
+                        line.push('/');
+                    }
+                    line.push_str(name);
+                    seq.serialize_element(line.as_str())?;
+                }
+                seq.end()
+            }
+            IndexObjects::CloudFormation(resources) => {
+                let mut seq = serializer.serialize_seq(Some(resources.len()))?;
+                for (type_name, id) in resources {
+                    line.clear();
+                    for part in [*type_name, " ", id.as_str()] {
+                        line.push_str(part);
+                    }
+                    seq.serialize_element(line.as_str())?;
+                }
+                seq.end()
+            }
         }
     }
 }
@@ -555,17 +567,17 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
         warnings: diags,
         objects: files.objects,
     };
+    // Objects sort by kind rank, kind, scope, name and API version. The few distinct kinds are
+    // ranked once, so that comparing two objects compares integers and, at most, their names.
+    let (kind_order, version_order) = kind_orders(&kinds);
     let mut index = Vec::with_capacity(sorted.len());
     for (path, mut file) in sorted {
         file.docs.sort_unstable_by(|a, b| {
-            let (ka, kb) = (&kinds[a.kind], &kinds[b.kind]);
-            (a.rank, &ka.1, a.namespaced, &a.name, &ka.0).cmp(&(
-                b.rank,
-                &kb.1,
-                b.namespaced,
-                &b.name,
-                &kb.0,
-            ))
+            let key = |d: &Doc| (d.rank, kind_order[d.kind], d.namespaced);
+            key(a)
+                .cmp(&key(b))
+                .then_with(|| a.name.cmp(&b.name))
+                .then_with(|| version_order[a.kind].cmp(&version_order[b.kind]))
         });
         let mut order = Vec::with_capacity(file.docs.len());
         let mut entries = Vec::with_capacity(file.docs.len());

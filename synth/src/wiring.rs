@@ -7,6 +7,8 @@
 //! checked once all are known.
 
 use std::collections::{BTreeMap, HashMap};
+
+use girder_core::hash::FnvBuildHasher;
 use std::sync::Arc;
 
 use girder_k8s::Manifest;
@@ -25,7 +27,7 @@ type Labels = Box<[(Sym, Sym)]>;
 
 #[derive(Debug, Default)]
 struct Interner {
-    ids: HashMap<String, Sym>,
+    ids: HashMap<String, Sym, FnvBuildHasher>,
     names: Vec<String>,
 }
 
@@ -112,7 +114,7 @@ pub(crate) struct Problem {
 pub(crate) struct Facts {
     strings: Interner,
     /// (environment, namespace, name) → the Service's selector.
-    services: HashMap<(Sym, Sym, Sym), Labels>,
+    services: HashMap<(Sym, Sym, Sym), Labels, FnvBuildHasher>,
     policies: Vec<Policy>,
     workloads: Vec<Workload>,
 }
