@@ -13,6 +13,7 @@
 //! assert_eq!(out, "a:\n- x\n- \"1\"\n- true\nb: {}\n");
 //! ```
 
+use std::cell::Cell;
 use std::fmt::{self, Write};
 
 use serde::ser::{self, Serialize};
@@ -548,13 +549,39 @@ impl ser::SerializeStruct for MapSer<'_> {
         value: &T,
     ) -> Result<(), EmitError> {
         self.key(|out| {
-            write_str(out, key);
+            write_field_name(out, key);
             Ok(())
         })?;
         self.value(value)
     }
     fn end(self) -> Result<(), EmitError> {
         self.finish()
+    }
+}
+
+/// How many struct field names [`write_field_name`] remembers (a power of two).
+const FIELD_NAMES: usize = 512;
+
+thread_local! {
+    /// The (address, length) of field names known to be plain, by a hash of the address.
+    static PLAIN_FIELD_NAMES: [Cell<(usize, usize)>; FIELD_NAMES] =
+        const { [const { Cell::new((0, 0)) }; FIELD_NAMES] };
+}
+
+/// Writes a struct field name. Field names are `&'static str`s that recur in every object, so
+/// whether one is plain is decided once and remembered by its address and length, which
+/// identify the immutable text of a `&'static str`.
+fn write_field_name(out: &mut String, name: &'static str) {
+    let key = (name.as_ptr() as usize, name.len());
+    let slot = (key.0 >> 3 ^ key.1) & (FIELD_NAMES - 1);
+    let known = PLAIN_FIELD_NAMES.with(|names| names[slot].get() == key);
+    if known {
+        out.push_str(name);
+    } else if is_plain(name) {
+        PLAIN_FIELD_NAMES.with(|names| names[slot].set(key));
+        out.push_str(name);
+    } else {
+        write_str(out, name);
     }
 }
 
