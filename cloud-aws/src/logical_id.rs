@@ -28,15 +28,23 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 
 /// The longest logical ID CloudFormation accepts.
 pub const MAX_LOGICAL_ID: usize = 255;
 
 /// A resource's logical ID in its template: ASCII letters and digits, 1 to 255 characters.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Deserialize)]
+#[serde(try_from = "String")]
 pub struct LogicalId(String);
+
+/// Written as the plain string (without the copy `#[serde(into = "String")]` would make: every
+/// `Ref`, `Fn::GetAtt` and resource key writes one).
+impl Serialize for LogicalId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
 
 impl LogicalId {
     /// Checks `id` against CloudFormation's rule for logical IDs: an explicit ID, e.g. to keep the

@@ -77,7 +77,7 @@
 //! assert_eq!(api.dependencies()[0].name(), "shop-data");
 //! ```
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, btree_map};
 use std::fmt;
 use std::sync::Arc;
 
@@ -357,11 +357,15 @@ impl Stack {
     /// stateful types, duplicates reported): how the synthesizer files the resources that
     /// constructs emit.
     pub fn add_entry(&mut self, id: LogicalId, mut entry: ResourceEntry) {
-        if self.template.resources().contains_key(&id) {
-            self.duplicate("resource", id.as_str());
-        } else {
-            entry.apply_default_policies();
-            self.template.insert_resource(id, entry);
+        match self.template.resource_entry(id) {
+            btree_map::Entry::Occupied(occupied) => {
+                let id = occupied.key().as_str().to_owned();
+                self.duplicate("resource", &id);
+            }
+            btree_map::Entry::Vacant(vacant) => {
+                entry.apply_default_policies();
+                vacant.insert(entry);
+            }
         }
     }
 
@@ -445,7 +449,8 @@ impl Stack {
 #[derive(Debug, Default)]
 pub struct CloudAssembly {
     stacks: Vec<Stack>,
-    index: HashMap<StackAddress, usize>,
+    /// Looked up once per resource added: FNV hashes the short address faster than SipHash.
+    index: HashMap<StackAddress, usize, girder_core::hash::FnvBuildHasher>,
 }
 
 impl CloudAssembly {

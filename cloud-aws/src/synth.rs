@@ -203,7 +203,14 @@ impl Resolver<'_> {
         subject: Subject<'_>,
     ) -> Option<Intrinsic> {
         let producer_address = target.stack();
-        let Some(&producer) = self.index.by_address.get(producer_address) else {
+        // Most references stay in their stack, whose address they share: no need to hash it.
+        let this_stack = Arc::ptr_eq(target.stack_arc(), &self.index.addresses[self.here]);
+        let found = if this_stack {
+            Some(self.here)
+        } else {
+            self.index.by_address.get(producer_address).copied()
+        };
+        let Some(producer) = found else {
             let message = format!(
                 "refers to `{}` in stack `{producer_address}`, which is not part of this app",
                 target.logical_id()

@@ -12,7 +12,7 @@
 //! resolves references between stacks before writing them. Writing a template directly
 //! ([`Template::to_json`]) writes what it holds, unresolved.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, btree_map};
 use std::marker::PhantomData;
 
 use serde::{Serialize, Serializer};
@@ -333,6 +333,14 @@ impl Template {
         entry: ResourceEntry,
     ) -> Option<ResourceEntry> {
         self.resources.insert(id, entry)
+    }
+
+    /// The resource slot of `id`: one search of the map to check and insert.
+    pub(crate) fn resource_entry(
+        &mut self,
+        id: LogicalId,
+    ) -> btree_map::Entry<'_, LogicalId, ResourceEntry> {
+        self.resources.entry(id)
     }
 
     /// The resources, in logical ID order, consuming the template.

@@ -27,15 +27,19 @@ impl Pretty {
     }
 }
 
-fn indent<W: ?Sized + Write>(writer: &mut W, depth: usize) -> io::Result<()> {
-    const SPACES: &[u8; 64] = &[b' '; 64];
-    let mut n = depth * 2;
-    while n > 0 {
-        let chunk = n.min(SPACES.len());
-        writer.write_all(&SPACES[..chunk])?;
-        n -= chunk;
+/// A comma, a line break and 32 levels of indentation: every line start is one slice of it.
+const BREAKS: &[u8; 66] = b",\n                                                                ";
+
+/// Starts a line `depth` levels of two spaces deep, after a comma unless `first`.
+fn line<W: ?Sized + Write>(writer: &mut W, first: bool, depth: usize) -> io::Result<()> {
+    let start = usize::from(first);
+    match BREAKS.get(start..2 + depth * 2) {
+        Some(slice) => writer.write_all(slice),
+        None => {
+            writer.write_all(&BREAKS[start..2])?;
+            (0..depth).try_for_each(|_| writer.write_all(b"  "))
+        }
     }
-    Ok(())
 }
 
 impl Pretty {
@@ -50,16 +54,14 @@ impl Pretty {
     fn close<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
         self.depth -= 1;
         if self.has_value {
-            writer.write_all(b"\n")?;
-            indent(writer, self.depth)?;
+            line(writer, true, self.depth)?;
         }
         writer.write_all(bracket)
     }
 
     /// Starts an element or key on its own line.
     fn next<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
-        writer.write_all(if first { b"\n" } else { b",\n" })?;
-        indent(writer, self.depth)
+        line(writer, first, self.depth)
     }
 }
 
@@ -132,11 +134,9 @@ impl<'a> ObjectWriter<'a> {
 
     /// Writes `"key": ` on a new line.
     pub(crate) fn key(&mut self, key: &str) -> serde_json::Result<()> {
-        self.out
-            .extend_from_slice(if self.first { b"\n" } else { b",\n" });
-        self.first = false;
         // Writing into a Vec cannot fail.
-        let _ = indent(self.out, self.depth + 1);
+        let _ = line(self.out, self.first, self.depth + 1);
+        self.first = false;
         serde_json::to_writer(&mut *self.out, key)?;
         self.out.extend_from_slice(b": ");
         Ok(())
@@ -166,8 +166,7 @@ impl<'a> ObjectWriter<'a> {
     /// Closes the object.
     pub(crate) fn close(self) {
         if !self.first {
-            self.out.push(b'\n');
-            let _ = indent(self.out, self.depth);
+            let _ = line(self.out, true, self.depth);
         }
         self.out.push(b'}');
     }
@@ -179,9 +178,15 @@ mod tests {
 
     #[test]
     fn matches_serde_json_pretty_output() {
+        // Deeper than the 32 levels of indentation written as one slice, too.
+        let mut deep = serde_json::json!([1]);
+        for _ in 0..40 {
+            deep = serde_json::json!({ "d": [deep, 2] });
+        }
         let value = serde_json::json!({
             "a": [1, {"b": [], "c": {}}, [true, null]],
             "d": {"e": "f\"g", "h": [{"i": 1.5}]},
+            "deep": deep,
             "empty": {}
         });
         let mut out = Vec::new();

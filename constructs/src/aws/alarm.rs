@@ -229,8 +229,7 @@ impl<E: EnvironmentName> Alarm<E> {
     ) -> Alarm<E> {
         let stack = stack.stack();
         let app = stack.app();
-        let path = app.path(stack.node()).child(&id);
-        let placement = Placement::new(stack, path);
+        let placement = Placement::in_stack(stack, &id);
         let resource = placement.reference("Alarm");
         let handle = app.add(
             stack.node(),

@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 
 use girder_aws::ssm;
 use girder_aws::{CfnResource, Entry, Expr};
-use girder_core::{App, Diagnostic, Diagnostics, NodeId};
+use girder_core::{App, Context, Diagnostic, Diagnostics, NodeId};
 use girder_k8s::Manifest;
 use girder_k8s::crd::external_secrets::{
     CreationPolicy, ExternalSecret, ExternalSecretData, ExternalSecretSpec, ExternalSecretTarget,
@@ -53,7 +53,7 @@ pub(crate) fn host_parameter(app: &str, env: &str, unique: &str) -> String {
 
 /// The SSM parameter a server publishes `what` (its address, URL or name) under.
 pub(crate) fn published_parameter(app: &str, env: &str, unique: &str, what: &str) -> String {
-    format!("/girder/{app}/{env}/{unique}/{what}")
+    ["/girder/", app, "/", env, "/", unique, "/", what].concat()
 }
 
 /// Grants permissions to a principal: an IRSA role of the cluster, or an IAM role.
@@ -112,22 +112,25 @@ impl KubernetesClients {
         }
     }
 
-    /// The SSM parameter and, per client namespace, the ExternalSecrets of a server named
-    /// `name` (its Kubernetes object prefix).
-    #[allow(clippy::too_many_arguments)]
+    /// The SSM parameter and, per client namespace, the ExternalSecrets of the server at `cx`
+    /// (a `component` such as `postgres`), named after its id. Without clients, nothing: the
+    /// labels and the published value are only computed when there is one.
     pub(crate) fn render(
         &self,
+        cx: &Context<'_>,
+        component: &'static str,
         placement: &Placement,
-        labels: &Labels,
-        name: &str,
-        published: (&str, &str, Expr<String>),
+        published: (&str, &str, impl FnOnce() -> Expr<String>),
         credentials: Option<Credentials<'_>>,
         out: &mut girder_core::Emitted,
     ) {
         if self.namespaces.is_empty() {
             return;
         }
+        let name = cx.path.segments().last().unwrap_or_default();
+        let labels = Labels::new(cx, name, component);
         let (key, parameter, value) = published;
+        let value = value();
         let mut id: String = key[..1].to_ascii_uppercase();
         id.push_str(&key[1..]);
         out.push(CfnResource::new(

@@ -8,8 +8,6 @@ use girder_aws::s3;
 use girder_aws::{CfnResource, Entry, Expr, InStack, ResourceRef};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
-use girder_k8s::labels::Labels;
-
 use super::Placement;
 use super::bridge::{ApiService, Grantee, api_server};
 
@@ -89,10 +87,9 @@ impl<E: EnvironmentName> Bucket<E> {
     ) -> Bucket<E> {
         let stack = stack.stack();
         let app = stack.app();
-        let path = app.path(stack.node()).child(&id);
         let unique = format!("{}/{id}", stack.address().name());
         let api = ApiService::new(app, E::NAME, &unique, "name");
-        let placement = Placement::new(stack, path);
+        let placement = Placement::in_stack(stack, &id);
         let resource = placement.reference("Bucket");
         let handle = app.add(
             stack.node(),
@@ -182,13 +179,13 @@ impl Construct for BucketSpec {
     }
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
-        let name = cx.path.segments().last().unwrap_or_default().to_owned();
-        let bucket: ResourceRef<s3::Bucket> = self.placement.reference("Bucket");
+        let placement = &self.placement;
+        let reference: ResourceRef<s3::Bucket> = placement.reference("Bucket");
         self.api.clients.render(
-            &self.placement,
-            &Labels::new(cx, &name, "bucket"),
-            &name,
-            ("name", &self.api.parameter, bucket.reference()),
+            cx,
+            "bucket",
+            placement,
+            ("name", &self.api.parameter, || reference.reference()),
             None,
             out,
         );
@@ -247,11 +244,9 @@ impl Construct for BucketSpec {
             "CKV_AWS_18",
             "server access logs are not kept per bucket: S3 data events go to the account's CloudTrail",
         );
-        let placement = &self.placement;
-        let reference: ResourceRef<s3::Bucket> = placement.reference("Bucket");
         out.push(CfnResource::new(
             &placement.stack,
-            placement.id("Bucket"),
+            reference.target().logical_id().clone(),
             entry,
         ));
         let tls_only = PolicyDocument::new([Statement::deny(["s3:*"])

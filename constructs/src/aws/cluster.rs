@@ -586,8 +586,7 @@ impl<E: EnvironmentName> Cluster<E> {
     ) -> Cluster<E> {
         let stack = stack.stack();
         let app = stack.app();
-        let path = app.path(stack.node()).child(&id);
-        let placement = Placement::new(stack, path);
+        let placement = Placement::in_stack(stack, &id);
         let name = derive(&[stack.address().name(), &id], 63);
         let spec = ClusterSpec {
             placement: placement.clone(),

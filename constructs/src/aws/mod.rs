@@ -55,6 +55,15 @@ impl Placement {
         }
     }
 
+    /// The placement of the construct `id` created directly in `stack`: what [`Placement::new`]
+    /// gives for its path, without building the path.
+    pub(crate) fn in_stack<E: EnvironmentName>(stack: &AwsStack<E>, id: &str) -> Self {
+        Placement {
+            stack: stack.address().clone(),
+            ids: IdPrefix::new(id.split('/').filter(|s| !s.is_empty())),
+        }
+    }
+
     /// The logical ID of this construct's resource `name`.
     pub(crate) fn id(&self, name: &str) -> LogicalId {
         self.ids.id(name)

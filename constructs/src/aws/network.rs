@@ -107,8 +107,7 @@ impl<E: EnvironmentName> Network<E> {
     ) -> Network<E> {
         let stack = stack.stack();
         let app = stack.app();
-        let path = app.path(stack.node()).child(&id);
-        let placement = Placement::new(stack, path);
+        let placement = Placement::in_stack(stack, &id);
         let octets = parse_16(&cidr);
         let zones = availability_zones.clamp(1, 4);
         let (a, b) = octets.unwrap_or((10, 0));

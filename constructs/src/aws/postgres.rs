@@ -15,7 +15,6 @@ use girder_aws::{backup, ec2, iam, kms, rds, secretsmanager};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
 use girder_k8s::NamespaceName;
-use girder_k8s::labels::Labels;
 
 use super::bridge::{KubernetesClients, cluster_access, host_parameter};
 use super::{Network, Placement};
@@ -509,8 +508,7 @@ impl<E: EnvironmentName> Postgres<E> {
     ) -> Postgres<E> {
         let stack = stack.stack();
         let app = stack.app();
-        let path = app.path(stack.node()).child(&id);
-        let placement = Placement::new(stack, path);
+        let placement = Placement::in_stack(stack, &id);
         let instance = placement.reference("Instance");
         let secret = placement.reference("Secret");
         let group = placement.reference("SecurityGroup");
@@ -732,12 +730,11 @@ impl Construct for PostgresSpec {
         let parameters: ResourceRef<rds::DbParameterGroup> = p.reference("Parameters");
         let monitoring: ResourceRef<iam::Role> = p.reference("MonitoringRole");
         let instance: ResourceRef<rds::DbInstance> = p.reference("Instance");
-        let name = cx.path.segments().last().unwrap_or_default().to_owned();
         self.clients.render(
+            cx,
+            "postgres",
             p,
-            &Labels::new(cx, &name, "postgres"),
-            &name,
-            ("host", &self.host_parameter, instance.endpoint_address()),
+            ("host", &self.host_parameter, || instance.endpoint_address()),
             Some((
                 self.unique.as_str(),
                 &[

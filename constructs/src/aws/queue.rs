@@ -8,7 +8,6 @@ use girder_aws::{CfnResource, Entry, Expr, InStack, Json, ResourceRef};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
 use girder_aws::policy::Statement;
-use girder_k8s::labels::Labels;
 
 use super::Placement;
 use super::bridge::{ApiService, Grantee, api_server};
@@ -87,10 +86,9 @@ impl<E: EnvironmentName> Queue<E> {
     ) -> Queue<E> {
         let stack = stack.stack();
         let app = stack.app();
-        let path = app.path(stack.node()).child(&id);
         let unique = format!("{}/{id}", stack.address().name());
         let api = ApiService::new(app, E::NAME, &unique, "url");
-        let placement = Placement::new(stack, path);
+        let placement = Placement::in_stack(stack, &id);
         let resource = placement.reference("Queue");
         let dead_letters = placement.reference("DeadLetters");
         let handle = app.add(
@@ -204,20 +202,19 @@ impl Construct for QueueSpec {
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
         let placement = &self.placement;
-        let name = cx.path.segments().last().unwrap_or_default().to_owned();
         let queue: ResourceRef<sqs::Queue> = placement.reference("Queue");
         self.api.clients.render(
+            cx,
+            "queue",
             placement,
-            &Labels::new(cx, &name, "queue"),
-            &name,
-            ("url", &self.api.parameter, queue.queue_url()),
+            ("url", &self.api.parameter, || queue.queue_url()),
             None,
             out,
         );
         let dead_letters: ResourceRef<sqs::Queue> = placement.reference("DeadLetters");
         out.push(CfnResource::new(
             &placement.stack,
-            placement.id("DeadLetters"),
+            dead_letters.target().logical_id().clone(),
             Entry::new(
                 sqs::Queue::new()
                     .kms_master_key_id("alias/aws/sqs")
@@ -239,7 +236,7 @@ impl Construct for QueueSpec {
         );
         out.push(CfnResource::new(
             &placement.stack,
-            placement.id("Queue"),
+            queue.target().logical_id().clone(),
             Entry::new(
                 sqs::Queue::new()
                     .kms_master_key_id("alias/aws/sqs")

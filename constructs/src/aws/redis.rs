@@ -12,7 +12,6 @@ use super::postgres::{
     IngressRule, Source, Subnets, check_ingress, class_shape, kms_key, security_group,
 };
 use girder_k8s::NamespaceName;
-use girder_k8s::labels::Labels;
 
 use super::bridge::{KubernetesClients, cluster_access, host_parameter};
 use super::{Network, Placement};
@@ -171,11 +170,10 @@ impl<E: EnvironmentName> RedisCluster<E> {
     ) -> RedisCluster<E> {
         let stack = stack.stack();
         let app = stack.app();
-        let path = app.path(stack.node()).child(&id);
         let unique = format!("{}/{id}", stack.address().name());
         let host_parameter = host_parameter(app.name(), E::NAME, &unique);
         let cidrs = network.private_cidrs().to_vec();
-        let placement = Placement::new(stack, path);
+        let placement = Placement::in_stack(stack, &id);
         let group = placement.reference("ReplicationGroup");
         let secret = placement.reference("AuthToken");
         let security_group = placement.reference("SecurityGroup");
@@ -321,17 +319,14 @@ impl Construct for RedisClusterSpec {
         let parameters: ResourceRef<elasticache::ParameterGroup> = p.reference("Parameters");
         let replication: ResourceRef<elasticache::ReplicationGroup> =
             p.reference("ReplicationGroup");
-        let name = cx.path.segments().last().unwrap_or_default().to_owned();
         let token = format!("{}/auth-token", self.unique);
         self.clients.render(
+            cx,
+            "redis",
             p,
-            &Labels::new(cx, &name, "redis"),
-            &name,
-            (
-                "host",
-                &self.host_parameter,
-                replication.primary_end_point_address(),
-            ),
+            ("host", &self.host_parameter, || {
+                replication.primary_end_point_address()
+            }),
             Some((token.as_str(), &[("auth-token", None)])),
             out,
         );

@@ -91,8 +91,7 @@ impl<E: EnvironmentName> Repository<E> {
     ) -> Repository<E> {
         let stack = stack.stack();
         let app = stack.app();
-        let path = app.path(stack.node()).child(&id);
-        let placement = Placement::new(stack, path);
+        let placement = Placement::in_stack(stack, &id);
         let resource = placement.reference("Repository");
         let name =
             name.unwrap_or_else(|| format!("{}/{id}", placement.stack.name()).to_ascii_lowercase());

@@ -375,8 +375,7 @@ impl<E: EnvironmentName> Role<E> {
     ) -> Role<E> {
         let stack = stack.stack();
         let app = stack.app();
-        let path = app.path(stack.node()).child(&id);
-        let placement = Placement::new(stack, path);
+        let placement = Placement::in_stack(stack, &id);
         let resource = placement.reference("Role");
         let name = name.unwrap_or_else(|| derive(&[placement.stack.name(), &id], MAX_NAME));
         let address = &placement.stack;

@@ -253,8 +253,7 @@ impl SecretsKeySpec {
     fn arn_in<E: EnvironmentName>(stack: &girder_aws::AwsStack<E>) -> Expr<String> {
         let app = stack.app();
         let Some(node) = app.child(stack.node(), STACK_KEY_ID) else {
-            let path = app.path(stack.node()).child(STACK_KEY_ID);
-            let placement = Placement::new(stack, path);
+            let placement = Placement::in_stack(stack, STACK_KEY_ID);
             let alias = format!("alias/{}/secrets", placement.stack.name());
             let arn = placement.reference::<kms::Key>("Key").arn();
             let spec = SecretsKeySpec {
@@ -329,8 +328,7 @@ impl<E: EnvironmentName> AwsSecret<E> {
     ) -> AwsSecret<E> {
         let stack = stack.stack();
         let app = stack.app();
-        let path = app.path(stack.node()).child(&id);
-        let placement = Placement::new(stack, path);
+        let placement = Placement::in_stack(stack, &id);
         let resource = placement.reference("Secret");
         let name = format!("{}/{id}", placement.stack.name());
         let key_arn = kms_key.unwrap_or_else(|| SecretsKeySpec::arn_in(stack));
