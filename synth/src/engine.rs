@@ -432,12 +432,31 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
         });
         let mut env: Option<Arc<str>> = None;
         let mut batch = Vec::with_capacity(BATCH);
+        // Objects the worker is done with wait in `finished` and are dropped a few before each
+        // render: the memory they free is what the next render allocates, straight from the
+        // allocator's small per-thread cache. Emptied vectors carry the next batches.
+        let mut finished: Vec<Vec<Job>> = Vec::new();
+        let mut spare: Vec<Vec<Job>> = Vec::new();
+        let mut to_drop = 0;
         app.for_each_construct(|cx, c| {
             if broken.contains(cx.path.as_str()) {
                 return;
             }
+            finished.extend(back_rx.try_iter());
+            // Twice what the last construct emitted: the backlog shrinks while it keeps pace.
+            while to_drop > 0 {
+                let Some(done) = finished.last_mut() else { break };
+                match done.pop() {
+                    Some(job) => {
+                        drop(job);
+                        to_drop -= 1;
+                    }
+                    None => spare.extend(finished.pop()),
+                }
+            }
             let mut out = girder_core::Emitted::new();
             c.render(cx, &mut out);
+            to_drop = 2 * out.len();
             if out.is_empty() {
                 return;
             }
@@ -495,14 +514,8 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
                 }
                 batch.push(Job { manifest, construct, env: env.clone() });
                 if batch.len() == BATCH {
-                    // Drop what the worker finished, and reuse its vector for the next batch.
-                    let mut next = None;
-                    while let Ok(mut done) = back_rx.try_recv() {
-                        done.clear();
-                        next = Some(done);
-                    }
                     // The worker only stops when the channel closes, so sending cannot fail.
-                    let next = next.unwrap_or_else(|| Vec::with_capacity(BATCH));
+                    let next = spare.pop().unwrap_or_else(|| Vec::with_capacity(BATCH));
                     let _ = tx.send(std::mem::replace(&mut batch, next));
                 }
             }
