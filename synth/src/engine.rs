@@ -270,26 +270,46 @@ fn cloud_formation(
         return None;
     }
     let mut assembly = CloudAssembly::new();
-    let mut envs: HashMap<StackAddress, Arc<str>> = HashMap::new();
+    let mut envs: HashMap<StackAddress, Arc<str>, FnvBuildHasher> = HashMap::default();
+    // Resources arrive stack by stack: each run of one stack's resources is filed with one
+    // lookup of the stack.
+    let mut run: Vec<(girder_aws::LogicalId, girder_aws::ResourceEntry)> = Vec::new();
+    let mut run_stack: Option<Arc<StackAddress>> = None;
+    let file =
+        |assembly: &mut CloudAssembly, stack: Option<&Arc<StackAddress>>, run: &mut Vec<_>| {
+            if let Some(stack) = stack.and_then(|s| assembly.get_mut(s)) {
+                for (id, entry) in run.drain(..) {
+                    stack.add_entry(id, entry);
+                }
+            }
+            run.clear();
+        };
     for job in jobs {
         let address = job.resource.stack.as_ref();
-        if !envs.contains_key(address) {
-            let Ok(aws) =
-                AwsEnvironment::new(address.account().as_str(), address.region().as_str())
-            else {
-                // The scope reported the invalid account or region already.
-                continue;
-            };
-            let stack = assembly.stack(&aws, address.name());
-            // Diagnostics about the stack name the scope: `<env>/aws/<stack id>`.
-            let scope: Vec<&str> = paths[job.construct].split('/').take(3).collect();
-            stack.set_path(scope.join("/"));
-            envs.insert(address.clone(), job.env);
+        if !run_stack
+            .as_ref()
+            .is_some_and(|s| Arc::ptr_eq(s, &job.resource.stack))
+        {
+            file(&mut assembly, run_stack.as_ref(), &mut run);
+            run_stack = Some(job.resource.stack.clone());
+            if !envs.contains_key(address) {
+                let Ok(aws) =
+                    AwsEnvironment::new(address.account().as_str(), address.region().as_str())
+                else {
+                    // The scope reported the invalid account or region already; its resources
+                    // are not filed.
+                    continue;
+                };
+                let stack = assembly.stack(&aws, address.name());
+                // Diagnostics about the stack name the scope: `<env>/aws/<stack id>`.
+                let scope: Vec<&str> = paths[job.construct].split('/').take(3).collect();
+                stack.set_path(scope.join("/"));
+                envs.insert(address.clone(), job.env);
+            }
         }
-        if let Some(stack) = assembly.get_mut(address) {
-            stack.add_entry(job.resource.id, job.resource.entry);
-        }
+        run.push((job.resource.id, job.resource.entry));
     }
+    file(&mut assembly, run_stack.as_ref(), &mut run);
     match assembly.synthesize(&options.previous_exports) {
         Ok(synthesis) => {
             let (stacks, ledger, warnings) = synthesis.into_parts();
