@@ -277,12 +277,13 @@ fn cloud_formation(
     let mut run_stack: Option<Arc<StackAddress>> = None;
     let file =
         |assembly: &mut CloudAssembly, stack: Option<&Arc<StackAddress>>, run: &mut Vec<_>| {
-            if let Some(stack) = stack.and_then(|s| assembly.get_mut(s)) {
-                for (id, entry) in run.drain(..) {
-                    stack.add_entry(id, entry);
-                }
+            // Without a stack (its account or region is invalid), the run is dropped.
+            match stack.and_then(|s| assembly.get_mut(s)) {
+                Some(stack) => run
+                    .drain(..)
+                    .for_each(|(id, entry)| stack.add_entry(id, entry)),
+                None => run.clear(),
             }
-            run.clear();
         };
     for job in jobs {
         let address = job.resource.stack.as_ref();

@@ -7,10 +7,9 @@
 //! checked once all are known.
 
 use std::collections::{BTreeMap, HashMap};
-
-use girder_core::hash::FnvBuildHasher;
 use std::sync::Arc;
 
+use girder_core::hash::FnvBuildHasher;
 use girder_k8s::Manifest;
 use girder_k8s::k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use girder_k8s::k8s_openapi::api::batch::v1::{CronJob, Job};

@@ -47,20 +47,16 @@ impl Placement {
         let below = path
             .as_str()
             .strip_prefix(stack_path.as_str())
-            .unwrap_or(path.as_str())
-            .trim_start_matches('/');
+            .unwrap_or(path.as_str());
+        Self::in_stack(stack, below)
+    }
+
+    /// The placement of the construct at `below` (its path below `stack`, e.g. its id when it
+    /// is created directly in the stack), without building its whole path.
+    pub(crate) fn in_stack<E: EnvironmentName>(stack: &AwsStack<E>, below: &str) -> Self {
         Placement {
             stack: stack.address().clone(),
             ids: IdPrefix::new(below.split('/').filter(|s| !s.is_empty())),
-        }
-    }
-
-    /// The placement of the construct `id` created directly in `stack`: what [`Placement::new`]
-    /// gives for its path, without building the path.
-    pub(crate) fn in_stack<E: EnvironmentName>(stack: &AwsStack<E>, id: &str) -> Self {
-        Placement {
-            stack: stack.address().clone(),
-            ids: IdPrefix::new(id.split('/').filter(|s| !s.is_empty())),
         }
     }
 
