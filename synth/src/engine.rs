@@ -256,80 +256,99 @@ struct DeployStep {
     template: String,
 }
 
-/// Files the CloudFormation resources into stacks and synthesizes them: the stacks in deploy
-/// order with their environment, and the new export ledger; `None` when there are errors
-/// (added to `diags`) or no resources.
-#[allow(clippy::type_complexity)]
-fn cloud_formation(
-    jobs: Vec<CfnJob>,
-    paths: &[String],
-    options: &Options,
-    diags: &mut Diagnostics,
-) -> Option<(Vec<(Arc<str>, SynthesizedStack)>, ExportLedger)> {
-    if jobs.is_empty() {
-        return None;
-    }
-    let mut assembly = CloudAssembly::new();
-    let mut envs: HashMap<StackAddress, Arc<str>, FnvBuildHasher> = HashMap::default();
-    // Resources arrive stack by stack: each run of one stack's resources is filed with one
-    // lookup of the stack.
-    let mut run: Vec<(girder_aws::LogicalId, girder_aws::ResourceEntry)> = Vec::new();
-    let mut run_stack: Option<Arc<StackAddress>> = None;
-    let file =
-        |assembly: &mut CloudAssembly, stack: Option<&Arc<StackAddress>>, run: &mut Vec<_>| {
-            // Without a stack (its account or region is invalid), the run is dropped.
-            match stack.and_then(|s| assembly.get_mut(s)) {
-                Some(stack) => run
-                    .drain(..)
-                    .for_each(|(id, entry)| stack.add_entry(id, entry)),
-                None => run.clear(),
-            }
-        };
-    for job in jobs {
-        let address = job.resource.stack.as_ref();
-        if !run_stack
+/// Files CloudFormation resources into their stacks as constructs render them, so that no list
+/// of every resource is ever held beside the stacks.
+///
+/// Resources arrive stack by stack: each run of one stack's resources is filed with one lookup
+/// of the stack.
+#[derive(Default)]
+struct CfnStacks {
+    assembly: CloudAssembly,
+    envs: HashMap<StackAddress, Arc<str>, FnvBuildHasher>,
+    run: Vec<(girder_aws::LogicalId, girder_aws::ResourceEntry)>,
+    run_stack: Option<Arc<StackAddress>>,
+    any: bool,
+}
+
+impl CfnStacks {
+    /// Files `resource`, rendered in environment `env` by the construct at `path`.
+    fn file(&mut self, resource: CfnResource, env: &Arc<str>, path: &str) {
+        self.any = true;
+        if !self
+            .run_stack
             .as_ref()
-            .is_some_and(|s| Arc::ptr_eq(s, &job.resource.stack))
+            .is_some_and(|s| Arc::ptr_eq(s, &resource.stack))
         {
-            file(&mut assembly, run_stack.as_ref(), &mut run);
-            run_stack = Some(job.resource.stack.clone());
-            if !envs.contains_key(address) {
+            self.end_run();
+            self.run_stack = Some(resource.stack.clone());
+            let address = resource.stack.as_ref();
+            if !self.envs.contains_key(address) {
                 let Ok(aws) =
                     AwsEnvironment::new(address.account().as_str(), address.region().as_str())
                 else {
                     // The scope reported the invalid account or region already; its resources
                     // are not filed.
-                    continue;
+                    return;
                 };
-                let stack = assembly.stack(&aws, address.name());
+                let stack = self.assembly.stack(&aws, address.name());
                 // Diagnostics about the stack name the scope: `<env>/aws/<stack id>`.
-                let scope: Vec<&str> = paths[job.construct].split('/').take(3).collect();
+                let scope: Vec<&str> = path.split('/').take(3).collect();
                 stack.set_path(scope.join("/"));
-                envs.insert(address.clone(), job.env);
+                self.envs.insert(address.clone(), env.clone());
             }
         }
-        run.push((job.resource.id, job.resource.entry));
+        self.run.push((resource.id, resource.entry));
     }
-    file(&mut assembly, run_stack.as_ref(), &mut run);
-    match assembly.synthesize(&options.previous_exports) {
-        Ok(synthesis) => {
-            let (stacks, ledger, warnings) = synthesis.into_parts();
-            diags.extend(warnings);
-            let stacks = stacks
-                .into_iter()
-                .map(|s| {
-                    let env = envs
-                        .get(s.address())
-                        .cloned()
-                        .unwrap_or_else(|| Arc::from(""));
-                    (env, s)
-                })
-                .collect();
-            Some((stacks, ledger))
+
+    /// Files the current run into its stack, or drops it when the stack has no valid account
+    /// or region.
+    fn end_run(&mut self) {
+        match self
+            .run_stack
+            .as_ref()
+            .and_then(|s| self.assembly.get_mut(s))
+        {
+            Some(stack) => self
+                .run
+                .drain(..)
+                .for_each(|(id, entry)| stack.add_entry(id, entry)),
+            None => self.run.clear(),
         }
-        Err(errors) => {
-            diags.extend(errors);
-            None
+    }
+
+    /// Synthesizes the stacks: the stacks in deploy order with their environment, and the new
+    /// export ledger; `None` when there are errors (added to `diags`) or no resources.
+    #[allow(clippy::type_complexity)]
+    fn synthesize(
+        mut self,
+        options: &Options,
+        diags: &mut Diagnostics,
+    ) -> Option<(Vec<(Arc<str>, SynthesizedStack)>, ExportLedger)> {
+        if !self.any {
+            return None;
+        }
+        self.end_run();
+        let CfnStacks { assembly, envs, .. } = self;
+        match assembly.synthesize(&options.previous_exports) {
+            Ok(synthesis) => {
+                let (stacks, ledger, warnings) = synthesis.into_parts();
+                diags.extend(warnings);
+                let stacks = stacks
+                    .into_iter()
+                    .map(|s| {
+                        let env = envs
+                            .get(s.address())
+                            .cloned()
+                            .unwrap_or_else(|| Arc::from(""));
+                        (env, s)
+                    })
+                    .collect();
+                Some((stacks, ledger))
+            }
+            Err(errors) => {
+                diags.extend(errors);
+                None
+            }
         }
     }
 }
@@ -414,13 +433,6 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
     synthesize_with(app, &Options::default())
 }
 
-/// One CloudFormation resource rendered by a construct, with where it came from.
-struct CfnJob {
-    resource: CfnResource,
-    env: Arc<str>,
-    construct: usize,
-}
-
 /// Synthesizes `app` (see [`synthesize`]) with `options`.
 pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnostics> {
     let mut diags = app.tree_diagnostics();
@@ -434,7 +446,7 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
         Box::new(ResourceChecks),
     ];
     let mut paths: Vec<String> = Vec::new();
-    let mut cfn: Vec<CfnJob> = Vec::new();
+    let mut cfn = CfnStacks::default();
     // Jobs travel in batches: one message per object would cost a thread wake-up each.
     let (tx, rx) = mpsc::sync_channel::<Vec<Job>>(4);
     // Serialized objects come back to be dropped here: freeing memory in the thread that
@@ -514,7 +526,7 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
                             let target: &mut dyn Any = &mut *resource;
                             aspect.visit(&mut Visit::new(cx.path.as_str(), cx.env, Some(&object), target, &mut diags));
                         }
-                        cfn.push(CfnJob { resource: *resource, env: env.clone(), construct });
+                        cfn.file(*resource, &env, cx.path.as_str());
                         continue;
                     }
                     Err(other) => other,
@@ -585,7 +597,7 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
                 .hint("this is a bug in Girder or in a custom resource type: please report it"),
         });
     }
-    let templates = cloud_formation(cfn, &paths, options, &mut diags);
+    let templates = cfn.synthesize(options, &mut diags);
     if diags.has_errors() {
         return Err(diags);
     }

@@ -189,11 +189,16 @@ impl Construct for BucketSpec {
             None,
             out,
         );
-        let mut rules = vec![
+        // Sized exactly: a lifecycle rule is 400 bytes, and every bucket of a program keeps its
+        // rules until the templates are written.
+        let mut rules = Vec::with_capacity(
+            1 + usize::from(self.versioned) + usize::from(self.expire_days.is_some()),
+        );
+        rules.push(
             s3::Rule::new(s3::RuleStatus::Enabled)
                 .id("abort-incomplete-uploads")
                 .abort_incomplete_multipart_upload(s3::AbortIncompleteMultipartUpload::new(7)),
-        ];
+        );
         if self.versioned {
             rules.push(
                 s3::Rule::new(s3::RuleStatus::Enabled)
