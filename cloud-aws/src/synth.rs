@@ -72,7 +72,9 @@ pub struct SynthesizedStack {
     address: StackAddress,
     /// Type and logical ID of each resource, in template order.
     resources: Vec<(&'static str, LogicalId)>,
+    /// Empty when the template was handed to a writer as it was written.
     body: String,
+    body_len: usize,
     dependencies: Vec<StackAddress>,
 }
 
@@ -89,9 +91,16 @@ impl SynthesizedStack {
         &self.resources
     }
 
-    /// The template as JSON, as deployed.
+    /// The template as JSON, as deployed; empty when
+    /// [`CloudAssembly::synthesize_each`](crate::CloudAssembly::synthesize_each) handed it to its
+    /// writer.
     pub fn body(&self) -> &str {
         &self.body
+    }
+
+    /// The size of the template in bytes, whether it is kept here or was handed to a writer.
+    pub fn body_len(&self) -> usize {
+        self.body_len
     }
 
     /// The stacks that must deploy before this one, sorted.
@@ -485,9 +494,13 @@ fn export_output_id(id: &LogicalId, attribute: Option<&str>, name: &str) -> Stri
     LogicalId::with_hash(readable, name).as_str().to_owned()
 }
 
+/// Hands each template to its writer as soon as it is written, on the thread that wrote it.
+pub(crate) type Emit<'a> = &'a (dyn Fn(&StackAddress, &str) + Sync);
+
 pub(crate) fn synthesize(
     mut stacks: Vec<Stack>,
     previous: &ExportLedger,
+    emit: Option<Emit<'_>>,
 ) -> Result<Synthesis, Diagnostics> {
     let mut diags = Diagnostics::new();
     for stack in &mut stacks {
@@ -564,7 +577,9 @@ pub(crate) fn synthesize(
         let mut diags = Diagnostics::new();
         let stacks: Vec<SynthesizedStack> = jobs
             .into_iter()
-            .map(|(stack, path, dependencies)| write_stack(stack, &path, dependencies, &mut diags))
+            .map(|(stack, path, dependencies)| {
+                write_stack(stack, &path, dependencies, emit, &mut diags)
+            })
             .collect();
         (stacks, diags)
     };
@@ -628,6 +643,7 @@ fn write_stack(
     stack: Stack,
     path: &str,
     dependencies: Vec<StackAddress>,
+    emit: Option<Emit<'_>>,
     diags: &mut Diagnostics,
 ) -> SynthesizedStack {
     crate::limits::check_stack(&stack, path, diags);
@@ -647,6 +663,14 @@ fn write_stack(
         }
     };
     crate::limits::check_body(&address, path, body.len(), diags);
+    let body_len = body.len();
+    let body = match emit {
+        Some(emit) => {
+            emit(&address, &body);
+            String::new()
+        }
+        None => body,
+    };
     let resources = template
         .into_resources()
         .map(|(id, entry)| (entry.type_name(), id))
@@ -656,6 +680,7 @@ fn write_stack(
         address,
         resources,
         body,
+        body_len,
     }
 }
 

@@ -39,25 +39,37 @@ pub fn run(name: &str, unit: &str, build: impl FnOnce(usize) -> App) -> ExitCode
     let app = build(n);
     let t_build = t0.elapsed();
     let t1 = Instant::now();
-    let assembly = match girder::synth::synthesize(&app) {
-        Ok(a) => a,
-        Err(diags) => {
-            eprintln!("{diags}");
-            return ExitCode::from(1);
+    let staging = match girder::synth::write::Staging::new(std::path::Path::new(&out)) {
+        Ok(staging) => staging,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(74);
         }
     };
+    let written =
+        match girder::synth::synthesize_to(&app, &girder::synth::Options::default(), &staging) {
+            Ok(written) => written,
+            Err(girder::synth::SynthError::Invalid(diags)) => {
+                eprintln!("{diags}");
+                return ExitCode::from(1);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(74);
+            }
+        };
     let t_synth = t1.elapsed();
     let t2 = Instant::now();
-    if let Err(e) = girder::synth::write::write(&assembly, std::path::Path::new(&out)) {
+    if let Err(e) = staging.commit() {
         eprintln!("error: {e}");
         return ExitCode::from(74);
     }
     let t_write = t2.elapsed();
-    let bytes: usize = assembly.files.values().map(|t| t.len()).sum();
-    let stacks = assembly
+    let bytes: usize = written.files.iter().map(|(_, len)| len).sum();
+    let stacks = written
         .files
-        .keys()
-        .filter(|p| p.ends_with(".template.json"))
+        .iter()
+        .filter(|(p, _)| p.ends_with(".template.json"))
         .count();
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     // A closed stdout (`| head`) is not an error of the benchmark.
@@ -66,15 +78,19 @@ pub fn run(name: &str, unit: &str, build: impl FnOnce(usize) -> App) -> ExitCode
     if stacks > 0 {
         let _ = writeln!(out, "stacks:          {stacks}");
     }
-    let _ = writeln!(out, "{unit:<17}{}", assembly.objects);
+    let _ = writeln!(out, "{unit:<17}{}", written.objects);
     let _ = writeln!(out, "bytes written:   {bytes}");
     let _ = writeln!(out, "build:           {:.2} ms", ms(t_build));
     let _ = writeln!(
         out,
-        "synth:           {:.2} ms (validate, render, serialize)",
+        "synth:           {:.2} ms (validate, render, serialize, write)",
         ms(t_synth)
     );
-    let _ = writeln!(out, "write:           {:.2} ms", ms(t_write));
+    let _ = writeln!(
+        out,
+        "commit:          {:.2} ms (rename into place)",
+        ms(t_write)
+    );
     let _ = writeln!(out, "total:           {:.2} ms", ms(t0.elapsed()));
     if let Some(kib) = peak_rss_kib() {
         let _ = writeln!(out, "peak RSS:        {:.1} MiB", kib as f64 / 1024.0);
@@ -85,6 +101,5 @@ pub fn run(name: &str, unit: &str, build: impl FnOnce(usize) -> App) -> ExitCode
     // As `girder::run` does: the process ends here, and the OS takes the memory back faster
     // than freeing every construct.
     std::mem::forget(app);
-    std::mem::forget(assembly);
     ExitCode::SUCCESS
 }

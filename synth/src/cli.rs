@@ -9,7 +9,8 @@ use girder_core::{App, Diagnostics};
 
 use girder_aws::ExportLedger;
 
-use crate::engine::{Assembly, MANIFEST, Options, synthesize_with};
+use crate::engine::{Assembly, MANIFEST, Options, SynthError, synthesize_to, synthesize_with};
+use crate::write::{Staging, WriteError};
 
 /// Exit code: success; for `diff`, no changes.
 pub const EXIT_OK: u8 = 0;
@@ -148,17 +149,36 @@ fn synthesize_with_or_report(
             report(&assembly.warnings, err);
             Ok(assembly)
         }
-        Err(diags) => {
-            report(&diags, err);
-            let n = diags.error_count();
-            let _ = writeln!(
-                err,
-                "error: `{}` is invalid: {n} error{}; nothing was written",
-                app.name(),
-                if n == 1 { "" } else { "s" }
-            );
-            Err(EXIT_INVALID)
-        }
+        Err(diags) => Err(report_invalid(app, &diags, err)),
+    }
+}
+
+/// Reports an invalid program's errors and warnings; returns the exit code.
+fn report_invalid(app: &App, diags: &Diagnostics, err: &mut dyn Write) -> u8 {
+    report(diags, err);
+    let n = diags.error_count();
+    let _ = writeln!(
+        err,
+        "error: `{}` is invalid: {n} error{}; nothing was written",
+        app.name(),
+        if n == 1 { "" } else { "s" }
+    );
+    EXIT_INVALID
+}
+
+/// Reports an output that could not be written; returns the exit code.
+fn report_write_error(e: &WriteError, err: &mut dyn Write) -> u8 {
+    let _ = writeln!(err, "error: {e}");
+    if let Some(cause) = std::error::Error::source(e) {
+        let _ = writeln!(err, "  caused by: {cause}");
+    }
+    let _ = writeln!(
+        err,
+        "  hint: choose an empty directory or a previous Girder output with --out"
+    );
+    match e {
+        WriteError::ForeignDirectory { .. } => EXIT_INVALID,
+        _ => EXIT_IO,
     }
 }
 
@@ -176,29 +196,30 @@ fn synth(app: &App, dir: &std::path::Path, out: &mut dyn Write, err: &mut dyn Wr
             return EXIT_IO;
         }
     };
-    let assembly = match synthesize_with_or_report(app, &options, err) {
-        Ok(a) => a,
-        Err(code) => return code,
-    };
-    if let Err(e) = crate::write::write(&assembly, dir) {
-        let _ = writeln!(err, "error: {e}");
-        if let Some(cause) = std::error::Error::source(&e) {
-            let _ = writeln!(err, "  caused by: {cause}");
+    let staging = match Staging::new(dir) {
+        Ok(staging) => staging,
+        Err(e) => {
+            // An invalid program is reported as such first: nothing could be written anyway.
+            if let Err(code) = synthesize_with_or_report(app, &options, err) {
+                return code;
+            }
+            return report_write_error(&e, err);
         }
-        let _ = writeln!(
-            err,
-            "  hint: choose an empty directory or a previous Girder output with --out"
-        );
-        return match e {
-            crate::write::WriteError::ForeignDirectory { .. } => EXIT_INVALID,
-            _ => EXIT_IO,
-        };
+    };
+    let written = match synthesize_to(app, &options, &staging) {
+        Ok(written) => written,
+        Err(SynthError::Invalid(diags)) => return report_invalid(app, &diags, err),
+        Err(SynthError::Write(e)) => return report_write_error(&e, err),
+    };
+    report(&written.warnings, err);
+    if let Err(e) = staging.commit() {
+        return report_write_error(&e, err);
     }
-    let files = assembly.files.len() - 1;
+    let files = written.files.len() - 1;
     let _ = writeln!(
         out,
         "wrote {} objects in {files} file{} to {} (index: {MANIFEST})",
-        assembly.objects,
+        written.objects,
         if files == 1 { "" } else { "s" },
         dir.display()
     );

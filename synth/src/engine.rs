@@ -7,8 +7,7 @@
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-use std::sync::Arc;
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use girder_aws::{
     AwsEnvironment, CfnResource, CloudAssembly, ExportLedger, StackAddress, SynthesizedStack,
@@ -20,6 +19,7 @@ use girder_k8s::{Manifest, yaml};
 use serde::Serialize;
 
 use crate::text::Text;
+use crate::write::{Staging, WriteError};
 
 /// The output of one synthesis: every file, by its path relative to the output directory.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -256,6 +256,14 @@ struct DeployStep {
     template: String,
 }
 
+/// Writes a file (path relative to the output directory, contents) as soon as it is made.
+type Emit<'a> = &'a (dyn Fn(&str, &str) + Sync);
+
+/// The path of a stack's template in the output: `<env>/cfn/<stack>.template.json`.
+fn template_path(env: &str, address: &StackAddress) -> String {
+    format!("{env}/cfn/{}.template.json", address.name())
+}
+
 /// Files CloudFormation resources into their stacks as constructs render them, so that no list
 /// of every resource is ever held beside the stacks.
 ///
@@ -322,6 +330,7 @@ impl CfnStacks {
     fn synthesize(
         mut self,
         options: &Options,
+        emit: Option<Emit<'_>>,
         diags: &mut Diagnostics,
     ) -> Option<(Vec<(Arc<str>, SynthesizedStack)>, ExportLedger)> {
         if !self.any {
@@ -329,7 +338,17 @@ impl CfnStacks {
         }
         self.end_run();
         let CfnStacks { assembly, envs, .. } = self;
-        match assembly.synthesize(&options.previous_exports) {
+        let previous = &options.previous_exports;
+        let synthesis = match emit {
+            Some(emit) => {
+                let env_of = |address: &StackAddress| envs.get(address).map_or("", |e| &**e);
+                assembly.synthesize_each(previous, &|address, body| {
+                    emit(&template_path(env_of(address), address), body);
+                })
+            }
+            None => assembly.synthesize(previous),
+        };
+        match synthesis {
             Ok(synthesis) => {
                 let (stacks, ledger, warnings) = synthesis.into_parts();
                 diags.extend(warnings);
@@ -435,6 +454,81 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
 
 /// Synthesizes `app` (see [`synthesize`]) with `options`.
 pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnostics> {
+    synthesize_inner(app, options, None).map(|(assembly, _)| assembly)
+}
+
+/// Why [`synthesize_to`] wrote nothing that will show.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SynthError {
+    /// The program is invalid: every error found, with the warnings.
+    #[error("the program is invalid: {} errors", .0.error_count())]
+    Invalid(Diagnostics),
+    /// A file could not be written.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// What [`synthesize_to`] wrote.
+#[derive(Debug)]
+pub struct Written {
+    /// Every file written, `manifest.json` included, by its path relative to the output
+    /// directory, with its size in bytes; sorted by path.
+    pub files: Vec<(String, usize)>,
+    /// Warnings found (synthesis succeeded despite them).
+    pub warnings: Diagnostics,
+    /// The number of objects emitted.
+    pub objects: usize,
+}
+
+/// Synthesizes `app` (see [`synthesize_with`]) into `staging`, which the caller then commits.
+///
+/// Each CloudFormation template is written as soon as it is serialized, on the thread that
+/// serialized it, and dropped: a large program's templates are never all in memory at once.
+/// The other files are written once everything is checked. An invalid program or a failed
+/// write leave only `staging` to drop, and the output directory as it was.
+pub fn synthesize_to(
+    app: &App,
+    options: &Options,
+    staging: &Staging,
+) -> Result<Written, SynthError> {
+    let failed: Mutex<Option<WriteError>> = Mutex::new(None);
+    let emit = |path: &str, body: &str| {
+        if let Err(error) = staging.put(path, body.as_bytes()) {
+            let mut failed = failed.lock().unwrap_or_else(PoisonError::into_inner);
+            failed.get_or_insert(error);
+        }
+    };
+    let (assembly, mut files) =
+        synthesize_inner(app, options, Some(&emit)).map_err(SynthError::Invalid)?;
+    if let Some(error) = failed.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        return Err(error.into());
+    }
+    let rest: Vec<(&str, &Text)> = assembly
+        .files
+        .iter()
+        .map(|(path, text)| (path.as_str(), text))
+        .collect();
+    staging.put_all(&rest)?;
+    files.extend(
+        rest.iter()
+            .map(|(path, text)| ((*path).to_owned(), text.len())),
+    );
+    files.sort_unstable();
+    Ok(Written {
+        files,
+        warnings: assembly.warnings,
+        objects: assembly.objects,
+    })
+}
+
+/// Synthesizes `app`. With `emit`, each CloudFormation template goes to `emit` as soon as it is
+/// written, and only its path and size are returned beside the assembly.
+fn synthesize_inner(
+    app: &App,
+    options: &Options,
+    emit: Option<Emit<'_>>,
+) -> Result<(Assembly, Vec<(String, usize)>), Diagnostics> {
     let mut diags = app.tree_diagnostics();
     // Constructs whose id is invalid or duplicated are validated but not rendered: their objects
     // would only repeat the problem as name collisions.
@@ -597,7 +691,7 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
                 .hint("this is a bug in Girder or in a custom resource type: please report it"),
         });
     }
-    let templates = cfn.synthesize(options, &mut diags);
+    let templates = cfn.synthesize(options, emit, &mut diags);
     if diags.has_errors() {
         return Err(diags);
     }
@@ -643,10 +737,11 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
     }
     let mut exports = ExportLedger::default();
     let mut deploy_order = Vec::new();
+    let mut emitted = Vec::new();
     if let Some(templates) = templates {
         let (stacks, ledger) = templates;
         for (env, stack) in stacks {
-            let path = format!("{env}/cfn/{}.template.json", stack.address().name());
+            let path = template_path(&env, stack.address());
             deploy_order.push(DeployStep {
                 stack: stack.address().name().to_owned(),
                 account: stack.address().account().as_str().to_owned(),
@@ -654,8 +749,13 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
                 template: path.clone(),
             });
             assembly.objects += stack.resources().len();
+            let len = stack.body_len();
             let (body, resources) = stack.into_body_and_resources();
-            assembly.files.insert(path.clone(), Text::new(body));
+            if emit.is_some() {
+                emitted.push((path.clone(), len));
+            } else {
+                assembly.files.insert(path.clone(), Text::new(body));
+            }
             index.push(IndexFile {
                 objects: IndexObjects::CloudFormation(resources),
                 path,
@@ -674,5 +774,5 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
     let mut text = serde_json::to_string_pretty(&index).unwrap_or_default();
     text.push('\n');
     assembly.files.insert(MANIFEST.to_owned(), Text::new(text));
-    Ok(assembly)
+    Ok((assembly, emitted))
 }

@@ -31,5 +31,8 @@ pub use cli::{
     EXIT_CHANGES, EXIT_DESTRUCTIVE, EXIT_INTERNAL, EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, run,
     run_with,
 };
-pub use engine::{Assembly, CLUSTER_FILE, MANIFEST, Options, synthesize, synthesize_with};
+pub use engine::{
+    Assembly, CLUSTER_FILE, MANIFEST, Options, SynthError, Written, synthesize, synthesize_to,
+    synthesize_with,
+};
 pub use text::Text;

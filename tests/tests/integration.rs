@@ -18,6 +18,8 @@ mod helloworld;
 mod invalid;
 #[path = "integration/mesh.rs"]
 mod mesh;
+#[path = "integration/output.rs"]
+mod output;
 #[path = "integration/security.rs"]
 mod security;
 #[path = "integration/web_service.rs"]
