@@ -504,15 +504,12 @@ pub fn synthesize_to(
     if let Some(error) = failed.into_inner().unwrap_or_else(PoisonError::into_inner) {
         return Err(error.into());
     }
-    let rest: Vec<(&str, &Text)> = assembly
-        .files
-        .iter()
-        .map(|(path, text)| (path.as_str(), text))
-        .collect();
-    staging.put_all(&rest)?;
+    staging.put_assembly(&assembly)?;
     files.extend(
-        rest.iter()
-            .map(|(path, text)| ((*path).to_owned(), text.len())),
+        assembly
+            .files
+            .iter()
+            .map(|(path, text)| (path.clone(), text.len())),
     );
     files.sort_unstable();
     Ok(Written {

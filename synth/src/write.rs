@@ -45,12 +45,7 @@ fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) ->
 /// `manifest.json` is never replaced.
 pub fn write(assembly: &Assembly, out: &Path) -> Result<(), WriteError> {
     let staging = Staging::new(out)?;
-    let files: Vec<(&str, &Text)> = assembly
-        .files
-        .iter()
-        .map(|(path, text)| (path.as_str(), text))
-        .collect();
-    staging.put_all(&files)?;
+    staging.put_assembly(assembly)?;
     staging.commit()
 }
 
@@ -117,6 +112,16 @@ impl Staging {
     pub fn put(&self, rel: &str, contents: &[u8]) -> Result<(), WriteError> {
         let path = self.create_parent(rel)?;
         fs::write(&path, contents).map_err(io_err("write", &path))
+    }
+
+    /// Writes every file of `assembly` (see [`Staging::put_all`]).
+    pub fn put_assembly(&self, assembly: &Assembly) -> Result<(), WriteError> {
+        let files: Vec<(&str, &Text)> = assembly
+            .files
+            .iter()
+            .map(|(path, text)| (path.as_str(), text))
+            .collect();
+        self.put_all(&files)
     }
 
     /// Writes `files`, by their paths relative to the output directory; when they are large,
