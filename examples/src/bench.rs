@@ -64,7 +64,7 @@ pub fn run(name: &str, unit: &str, build: impl FnOnce(usize) -> App) -> ExitCode
         eprintln!("error: {e}");
         return ExitCode::from(74);
     }
-    let t_write = t2.elapsed();
+    let t_commit = t2.elapsed();
     let bytes: usize = written.files.iter().map(|(_, len)| len).sum();
     let stacks = written
         .files
@@ -89,7 +89,7 @@ pub fn run(name: &str, unit: &str, build: impl FnOnce(usize) -> App) -> ExitCode
     let _ = writeln!(
         out,
         "commit:          {:.2} ms (rename into place)",
-        ms(t_write)
+        ms(t_commit)
     );
     let _ = writeln!(out, "total:           {:.2} ms", ms(t0.elapsed()));
     if let Some(kib) = peak_rss_kib() {

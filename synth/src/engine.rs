@@ -338,14 +338,14 @@ impl CfnStacks {
         }
         self.end_run();
         let CfnStacks { assembly, envs, .. } = self;
+        // Every filed stack has its environment; a stack without one writes to `/cfn/…`.
+        let no_env: Arc<str> = Arc::from("");
+        let env_of = |address: &StackAddress| envs.get(address).unwrap_or(&no_env);
         let previous = &options.previous_exports;
         let synthesis = match emit {
-            Some(emit) => {
-                let env_of = |address: &StackAddress| envs.get(address).map_or("", |e| &**e);
-                assembly.synthesize_each(previous, &|address, body| {
-                    emit(&template_path(env_of(address), address), body);
-                })
-            }
+            Some(emit) => assembly.synthesize_each(previous, &|address, body| {
+                emit(&template_path(env_of(address), address), body);
+            }),
             None => assembly.synthesize(previous),
         };
         match synthesis {
@@ -354,13 +354,7 @@ impl CfnStacks {
                 diags.extend(warnings);
                 let stacks = stacks
                     .into_iter()
-                    .map(|s| {
-                        let env = envs
-                            .get(s.address())
-                            .cloned()
-                            .unwrap_or_else(|| Arc::from(""));
-                        (env, s)
-                    })
+                    .map(|s| (env_of(s.address()).clone(), s))
                     .collect();
                 Some((stacks, ledger))
             }
