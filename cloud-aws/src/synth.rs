@@ -2,7 +2,7 @@
 //! stacks, checks limits and writes each template. The strategy is documented in
 //! [`crate::stack`].
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, btree_map};
 use std::fmt;
 use std::sync::Arc;
 
@@ -508,6 +508,28 @@ pub(crate) fn synthesize(
             diags.push(problem);
         }
     }
+    // Large programs index and resolve their stacks in two halves at once, as they write them.
+    let parallel = stacks.len() >= 2
+        && stacks
+            .iter()
+            .map(|s| s.template().resources().len())
+            .sum::<usize>()
+            >= PARALLEL_RESOURCES;
+    let (mut resources, rest) = in_halves(&mut stacks, parallel, |_, part| {
+        part.iter()
+            .map(|s| {
+                s.template()
+                    .resources()
+                    .iter()
+                    .map(|(id, entry)| (id.clone(), entry.condition().cloned()))
+                    .collect()
+            })
+            .collect::<Vec<_>>()
+    });
+    match rest {
+        Ok(rest) => resources.extend(rest),
+        Err(_) => return Err(panicked(stacks.first().map(Stack::path).as_ref(), diags)),
+    }
     let index = Index {
         addresses: stacks.iter().map(|s| s.address_arc().clone()).collect(),
         paths: stacks.iter().map(Stack::path).collect(),
@@ -516,29 +538,45 @@ pub(crate) fn synthesize(
             .enumerate()
             .map(|(i, s)| (s.address().clone(), i))
             .collect(),
-        resources: stacks
-            .iter()
-            .map(|s| {
-                s.template()
-                    .resources()
-                    .iter()
-                    .map(|(id, entry)| (id.clone(), entry.condition().cloned()))
-                    .collect()
-            })
-            .collect(),
+        resources,
     };
-    let mut edges = BTreeMap::new();
-    let mut exports = BTreeMap::new();
 
-    for (here, stack) in stacks.iter_mut().enumerate() {
-        let mut resolver = Resolver {
-            here,
-            index: &index,
-            edges: &mut edges,
-            exports: &mut exports,
-            diags: &mut diags,
-        };
-        resolve_stack(&mut resolver, stack);
+    let (mine, rest) = in_halves(&mut stacks, parallel, |offset, part| {
+        let mut edges = BTreeMap::new();
+        let mut exports = BTreeMap::new();
+        let mut diags = Diagnostics::new();
+        for (i, stack) in part.iter_mut().enumerate() {
+            let mut resolver = Resolver {
+                here: offset + i,
+                index: &index,
+                edges: &mut edges,
+                exports: &mut exports,
+                diags: &mut diags,
+            };
+            resolve_stack(&mut resolver, stack);
+        }
+        (edges, exports, diags)
+    });
+    let (mut edges, mut exports, problems) = mine;
+    diags.extend(problems);
+    match rest {
+        // A stack's edges name it as the consumer, so the halves' edges never meet; an export
+        // both halves import is the same export, imported by more stacks.
+        Ok((more_edges, more_exports, problems)) => {
+            edges.extend(more_edges);
+            for (key, state) in more_exports {
+                match exports.entry(key) {
+                    btree_map::Entry::Occupied(mut known) => {
+                        known.get_mut().importers.extend(state.importers)
+                    }
+                    btree_map::Entry::Vacant(new) => {
+                        new.insert(state);
+                    }
+                }
+            }
+            diags.extend(problems);
+        }
+        Err(_) => return Err(panicked(stacks.first().map(Stack::path).as_ref(), diags)),
     }
 
     retain_previous_exports(previous, &index, &mut exports, &mut diags);
@@ -557,60 +595,38 @@ pub(crate) fn synthesize(
 
     // Each stack is checked, written and dropped on its own: the typed templates are released
     // as their bodies appear, and the two halves of the stacks are written in parallel.
-    let jobs: Vec<(Stack, String, Vec<StackAddress>)> = stacks
+    let first_path = index.paths.first().cloned();
+    let mut jobs: Vec<Option<(Stack, String, Vec<StackAddress>)>> = stacks
         .into_iter()
-        .zip(index.paths.iter().cloned())
+        .zip(index.paths)
         .zip(&dependencies)
         .map(|((stack, path), deps)| {
             let deps = deps
                 .iter()
                 .map(|&j| index.addresses[j].as_ref().clone())
                 .collect();
-            (stack, path, deps)
+            Some((stack, path, deps))
         })
         .collect();
-    let resources: usize = jobs
-        .iter()
-        .map(|(s, ..)| s.template().resources().len())
-        .sum();
-    let write_all = |jobs: Vec<(Stack, String, Vec<StackAddress>)>| {
+    let (mine, rest) = in_halves(&mut jobs, parallel, |_, part| {
         let mut diags = Diagnostics::new();
-        let stacks: Vec<SynthesizedStack> = jobs
-            .into_iter()
+        let stacks: Vec<SynthesizedStack> = part
+            .iter_mut()
+            .filter_map(Option::take)
             .map(|(stack, path, dependencies)| {
                 write_stack(stack, &path, dependencies, emit, &mut diags)
             })
             .collect();
         (stacks, diags)
-    };
-    let mut synthesized: Vec<Option<SynthesizedStack>> = Vec::with_capacity(jobs.len());
-    if jobs.len() < 2 || resources < PARALLEL_RESOURCES {
-        let (stacks, problems) = write_all(jobs);
-        synthesized.extend(stacks.into_iter().map(Some));
-        diags.extend(problems);
-    } else {
-        let mut first = jobs;
-        let second = first.split_off(first.len() / 2);
-        let (a, b) = std::thread::scope(|scope| {
-            let other = scope.spawn(|| write_all(second));
-            let mine = write_all(first);
-            (mine, other.join())
-        });
-        synthesized.extend(a.0.into_iter().map(Some));
-        diags.extend(a.1);
-        match b {
-            Ok((stacks, problems)) => {
-                synthesized.extend(stacks.into_iter().map(Some));
-                diags.extend(problems);
-            }
-            Err(_) => diags.push(
-                Diagnostic::error(
-                    index.paths.first().cloned().unwrap_or_default(),
-                    "the thread writing templates panicked",
-                )
-                .hint("this is a bug in Girder: please report it"),
-            ),
+    });
+    let mut synthesized: Vec<Option<SynthesizedStack>> = mine.0.into_iter().map(Some).collect();
+    diags.extend(mine.1);
+    match rest {
+        Ok((stacks, problems)) => {
+            synthesized.extend(stacks.into_iter().map(Some));
+            diags.extend(problems);
         }
+        Err(_) => diags = panicked(first_path.as_ref(), diags),
     }
 
     if diags.has_errors() {
@@ -637,6 +653,39 @@ pub(crate) fn synthesize(
 /// Below this many resources in all, templates are written on one thread (a thread costs more
 /// than it saves).
 const PARALLEL_RESOURCES: usize = 400;
+
+/// Runs `work` on the first half of `items` on this thread and, when `parallel`, on the second
+/// half on another thread at once; otherwise on all of `items` here and then on nothing. `work`
+/// is given the offset of its part in `items`. The second result is an error when its thread
+/// panicked.
+fn in_halves<T: Send, R: Send>(
+    items: &mut [T],
+    parallel: bool,
+    work: impl Fn(usize, &mut [T]) -> R + Sync,
+) -> (R, std::thread::Result<R>) {
+    if !parallel {
+        let len = items.len();
+        return (work(0, items), Ok(work(len, &mut [])));
+    }
+    let middle = items.len() / 2;
+    let (first, second) = items.split_at_mut(middle);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| work(middle, second));
+        (work(0, first), other.join())
+    })
+}
+
+/// The error of a synthesis whose second thread panicked, after the problems found so far.
+fn panicked(path: Option<&String>, mut diags: Diagnostics) -> Diagnostics {
+    diags.push(
+        Diagnostic::error(
+            path.cloned().unwrap_or_default(),
+            "a thread of the CloudFormation synthesis panicked",
+        )
+        .hint("this is a bug in Girder: please report it"),
+    );
+    diags
+}
 
 /// Checks one stack's limits, writes its template and keeps what the output needs of it.
 fn write_stack(

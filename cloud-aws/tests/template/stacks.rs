@@ -436,3 +436,84 @@ fn conditions_may_not_refer_to_resources() {
         ]
     );
 }
+
+/// Large assemblies are resolved in two halves at once: an export that stacks of both halves
+/// import is declared once, for all of them, and the errors of both halves come in stack order.
+#[test]
+fn large_assemblies_resolve_across_both_halves_like_small_ones() {
+    let (mut app, bucket, _) = two_stacks();
+    // Four stacks of 120 resources or more: `data` and `a` form the first half, `b` and `c`
+    // the second.
+    for name in ["data", "a", "b", "c"] {
+        let stack = app.stack(&eu(), name);
+        for i in 0..120 {
+            stack.add(id(&format!("Filler{i}")), TestTopic::default());
+        }
+    }
+    for name in ["a", "c"] {
+        app.stack(&eu(), name).add(
+            id("Uploads"),
+            TestQueue {
+                queue_name: Some(bucket.reference().into()),
+                ..Default::default()
+            },
+        );
+    }
+    let synthesis = synth(app, &ExportLedger::default());
+    for name in ["a", "c"] {
+        assert_eq!(
+            body(&synthesis, name)["Resources"]["Uploads"]["Properties"]["QueueName"],
+            json!({"Fn::ImportValue": "data:Assets:Ref"}),
+            "{name}"
+        );
+    }
+    let outputs = body(&synthesis, "data")["Outputs"].clone();
+    let outputs = outputs.as_object().unwrap();
+    assert_eq!(outputs.len(), 1, "{outputs:?}");
+    let output = outputs.values().next().unwrap();
+    assert_eq!(
+        output["Description"],
+        json!("Exported by Girder for stack(s) `a`, `c`")
+    );
+    let ledger = synthesis.ledger();
+    assert_eq!(ledger.exports().len(), 1);
+    assert_eq!(ledger.exports()[0].importers, ["a", "c"]);
+    let order: Vec<&str> = synthesis
+        .stacks()
+        .iter()
+        .map(|s| s.address().name())
+        .collect();
+    assert_eq!(order, ["data", "a", "b", "c"]);
+
+    // A reference to a resource no stack has, in each half.
+    let (mut app, _, _) = two_stacks();
+    let mut missing = CloudAssembly::new();
+    let gone = missing
+        .stack(&eu(), "gone")
+        .add(id("Gone"), TestBucket::default());
+    for name in ["data", "a", "b", "c"] {
+        let stack = app.stack(&eu(), name);
+        for i in 0..120 {
+            stack.add(id(&format!("Filler{i}")), TestTopic::default());
+        }
+    }
+    for name in ["c", "a"] {
+        app.stack(&eu(), name).add(
+            id("Orphan"),
+            TestTopic {
+                display_name: Some(gone.reference().into()),
+                ..Default::default()
+            },
+        );
+    }
+    let diags = synth_errors(app);
+    let paths: Vec<&str> = diags.iter().map(|d| d.path.as_str()).collect();
+    assert_eq!(paths.len(), 2, "{diags}");
+    assert_eq!(
+        paths,
+        ["123456789012/eu-west-1/a", "123456789012/eu-west-1/c"]
+    );
+    for error in diags.iter() {
+        assert!(error.message.contains("not part of this app"), "{error}");
+    }
+}
