@@ -13,7 +13,6 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -82,8 +81,10 @@ pub struct Statement {
     principal: Option<Principal>,
     actions: Vec<Cow<'static, str>>,
     resources: Vec<Value<String>>,
-    /// operator → key → values (`StringEquals` → `aws:SecureTransport` → `false`).
-    conditions: BTreeMap<String, BTreeMap<String, Json>>,
+    /// operator → key → values (`StringEquals` → `aws:SecureTransport` → `false`), each level
+    /// sorted by name. A statement has a handful of conditions at most: sorted vectors hold them
+    /// in a few bytes where maps would take a node of hundreds each.
+    conditions: Sorted<Sorted<Json>>,
 }
 
 impl Statement {
@@ -97,7 +98,7 @@ impl Statement {
             principal: None,
             actions: actions.into_iter().map(Into::into).collect(),
             resources: Vec::new(),
-            conditions: BTreeMap::new(),
+            conditions: Sorted::default(),
         }
     }
 
@@ -144,15 +145,78 @@ impl Statement {
     #[must_use]
     pub fn condition(
         mut self,
-        operator: impl Into<String>,
-        key: impl Into<String>,
+        operator: impl Into<Cow<'static, str>>,
+        key: impl Into<Cow<'static, str>>,
         value: impl Into<Json>,
     ) -> Self {
         self.conditions
             .entry(operator.into())
-            .or_default()
             .insert(key.into(), value.into());
         self
+    }
+}
+
+/// A small map from names to values, in name order: written as a JSON object.
+#[derive(Clone, Debug, PartialEq)]
+struct Sorted<V>(Vec<(Cow<'static, str>, V)>);
+
+impl<V> Default for Sorted<V> {
+    fn default() -> Self {
+        Sorted(Vec::new())
+    }
+}
+
+impl<V> Sorted<V> {
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(n, _)| n.as_ref().cmp(name))
+    }
+
+    /// Sets `name` to `value`, replacing what it had.
+    fn insert(&mut self, name: Cow<'static, str>, value: V) {
+        match self.position(&name) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => {
+                self.0.reserve_exact(1);
+                self.0.insert(i, (name, value));
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
+}
+
+impl<V: Default> Sorted<V> {
+    /// The value of `name`, added empty when it has none.
+    fn entry(&mut self, name: Cow<'static, str>) -> &mut V {
+        let i = match self.position(&name) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.reserve_exact(1);
+                self.0.insert(i, (name, V::default()));
+                i
+            }
+        };
+        &mut self.0[i].1
+    }
+}
+
+impl<V: Serialize> Serialize for Sorted<V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in &self.0 {
+            map.serialize_entry(name.as_ref(), value)?;
+        }
+        map.end()
     }
 }
 
@@ -216,8 +280,8 @@ impl Walk for PolicyDocument {
                 arn.walk(f);
             }
             s.resources.walk(f);
-            for keys in s.conditions.values() {
-                keys.walk(f);
+            for value in s.conditions.values().flat_map(Sorted::values) {
+                value.walk(f);
             }
         }
     }
@@ -228,8 +292,8 @@ impl Walk for PolicyDocument {
                 arn.walk_mut(f);
             }
             s.resources.walk_mut(f);
-            for keys in s.conditions.values_mut() {
-                keys.walk_mut(f);
+            for value in s.conditions.values_mut().flat_map(Sorted::values_mut) {
+                value.walk_mut(f);
             }
         }
     }
@@ -242,5 +306,45 @@ const VERSION: &str = "2012-10-17";
 impl From<PolicyDocument> for Json {
     fn from(doc: PolicyDocument) -> Json {
         Json::Policy(Box::new(doc))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_are_written_in_name_order_and_the_last_value_of_a_key_wins() {
+        let statement = Statement::allow(["kms:Decrypt"])
+            .resource("*")
+            .condition("StringLike", "kms:ViaService", "s3.*")
+            .condition("StringEquals", "aws:PrincipalAccount", "111111111111")
+            .condition("StringEquals", "aws:PrincipalAccount", "123456789012")
+            .condition("Bool", "aws:SecureTransport", "true")
+            .condition("StringEquals", "aws:CalledVia", "athena.amazonaws.com");
+        let written = serde_json::to_string(&statement).expect("JSON");
+        assert_eq!(
+            written,
+            concat!(
+                r#"{"Action":["kms:Decrypt"],"Condition":{"#,
+                r#""Bool":{"aws:SecureTransport":"true"},"#,
+                r#""StringEquals":{"aws:CalledVia":"athena.amazonaws.com","aws:PrincipalAccount":"123456789012"},"#,
+                r#""StringLike":{"kms:ViaService":"s3.*"}},"#,
+                r#""Effect":"Allow","Resource":["*"]}"#
+            )
+        );
+    }
+
+    #[test]
+    fn expressions_in_conditions_are_visited() {
+        let arn = crate::fns::sub("arn:${AWS::Partition}:s3:::bucket");
+        let mut doc = PolicyDocument::new([Statement::allow(["s3:GetObject"])
+            .resource("*")
+            .condition("ArnEquals", "aws:SourceArn", Json::from(arn.expr()))]);
+        let mut seen = 0;
+        doc.walk(&mut |_| seen += 1);
+        assert_eq!(seen, 1);
+        doc.walk_mut(&mut |_| seen += 1);
+        assert_eq!(seen, 2);
     }
 }
