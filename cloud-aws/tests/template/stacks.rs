@@ -437,19 +437,23 @@ fn conditions_may_not_refer_to_resources() {
     );
 }
 
-/// Large assemblies are resolved in two halves at once: an export that stacks of both halves
-/// import is declared once, for all of them, and the errors of both halves come in stack order.
-#[test]
-fn large_assemblies_resolve_across_both_halves_like_small_ones() {
-    let (mut app, bucket, _) = two_stacks();
-    // Four stacks of 120 resources or more: `data` and `a` form the first half, `b` and `c`
-    // the second.
+/// Fills `data`, `a`, `b` and `c` with 120 resources each: enough for synthesis to work on two
+/// halves at once, `data` and `a` the first, `b` and `c` the second.
+fn four_large_stacks(app: &mut CloudAssembly) {
     for name in ["data", "a", "b", "c"] {
         let stack = app.stack(&eu(), name);
         for i in 0..120 {
             stack.add(id(&format!("Filler{i}")), TestTopic::default());
         }
     }
+}
+
+/// Large assemblies are resolved in two halves at once: an export that stacks of both halves
+/// import is declared once, for all of them, and the errors of both halves come in stack order.
+#[test]
+fn large_assemblies_resolve_across_both_halves_like_small_ones() {
+    let (mut app, bucket, _) = two_stacks();
+    four_large_stacks(&mut app);
     for name in ["a", "c"] {
         app.stack(&eu(), name).add(
             id("Uploads"),
@@ -491,12 +495,7 @@ fn large_assemblies_resolve_across_both_halves_like_small_ones() {
     let gone = missing
         .stack(&eu(), "gone")
         .add(id("Gone"), TestBucket::default());
-    for name in ["data", "a", "b", "c"] {
-        let stack = app.stack(&eu(), name);
-        for i in 0..120 {
-            stack.add(id(&format!("Filler{i}")), TestTopic::default());
-        }
-    }
+    four_large_stacks(&mut app);
     for name in ["c", "a"] {
         app.stack(&eu(), name).add(
             id("Orphan"),
