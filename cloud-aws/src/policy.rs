@@ -122,6 +122,8 @@ impl Statement {
     /// Adds a resource ARN (a literal or an expression).
     #[must_use]
     pub fn resource(mut self, arn: impl Into<Value<String>>) -> Self {
+        // A statement names a resource or two: room for four each would be mostly empty.
+        self.resources.reserve_exact(1);
         self.resources.push(arn.into());
         self
     }
@@ -129,6 +131,7 @@ impl Statement {
     /// Adds `<arn>/*`: every object below a bucket ARN.
     #[must_use]
     pub fn resource_objects(mut self, bucket_arn: Expr<String>) -> Self {
+        self.resources.reserve_exact(1);
         self.resources
             .push(crate::fns::join("", [bucket_arn.into(), "/*".into()]).into());
         self

@@ -316,6 +316,9 @@ impl RoleSpec {
     /// Adds `statement` of `chars` characters, unless the policy has it already.
     fn grant(&mut self, statement: Statement, chars: usize) {
         if !self.grants.contains(&statement) {
+            // A role keeps its statements until its templates are written: a few each, so the
+            // list grows one at a time rather than doubling into empty room.
+            self.grants.reserve_exact(1);
             self.grants.push(statement);
             self.policy_chars += chars + 1;
         }
