@@ -26,7 +26,9 @@
 //! assert!(LogicalId::new("orders-db").is_err());
 //! ```
 
+use std::cell::RefCell;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize, Serializer};
 
@@ -36,7 +38,7 @@ pub const MAX_LOGICAL_ID: usize = 255;
 /// A resource's logical ID in its template: ASCII letters and digits, 1 to 255 characters.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Deserialize)]
 #[serde(try_from = "String")]
-pub struct LogicalId(String);
+pub struct LogicalId(Arc<str>);
 
 /// Written as the plain string (without the copy `#[serde(into = "String")]` would make: every
 /// `Ref`, `Fn::GetAtt` and resource key writes one).
@@ -52,7 +54,7 @@ impl LogicalId {
     pub fn new(id: impl Into<String>) -> Result<Self, InvalidLogicalId> {
         let id = id.into();
         if is_valid(&id) {
-            Ok(Self(id))
+            Ok(Self(Arc::from(id)))
         } else {
             Err(InvalidLogicalId { id })
         }
@@ -70,12 +72,12 @@ impl LogicalId {
 
     /// `readable` (ASCII letters and digits) cut to fit, followed by 8 hex digits of the hash of
     /// `full`.
-    pub(crate) fn with_hash(readable: String, full: &str) -> Self {
-        Self::with_hash_state(readable, girder_core::name::fnv1a(full.as_bytes()))
+    pub(crate) fn with_hash(mut readable: String, full: &str) -> Self {
+        Self::with_hash_state(&mut readable, girder_core::name::fnv1a(full.as_bytes()))
     }
 
     /// `readable` cut to fit, followed by the low 8 hex digits of `hash`.
-    fn with_hash_state(mut readable: String, hash: u64) -> Self {
+    fn with_hash_state(readable: &mut String, hash: u64) -> Self {
         readable.truncate(MAX_LOGICAL_ID - 8);
         let hash = hash as u32;
         readable.reserve(8);
@@ -83,7 +85,7 @@ impl LogicalId {
             let digit = ((hash >> (shift * 4)) & 0xf) as u8;
             readable.push(char::from(b"0123456789abcdef"[usize::from(digit)]));
         }
-        Self(readable)
+        Self(Arc::from(readable.as_str()))
     }
 
     /// The ID as written in the template.
@@ -151,11 +153,17 @@ impl IdPrefix {
 
     /// The ID of the construct's resource `name`.
     pub fn id(&self, name: &str) -> LogicalId {
-        let mut readable = String::with_capacity(self.readable.len() + name.len() + 8);
-        readable.push_str(&self.readable);
-        pascal_case_into(&mut readable, name);
-        let hash = girder_core::name::fnv1a_continue(self.hash, name.as_bytes());
-        LogicalId::with_hash_state(readable, hash)
+        // The ID is composed in a buffer kept for the next one: its only allocation is its own.
+        thread_local! {
+            static READABLE: RefCell<String> = const { RefCell::new(String::new()) };
+        }
+        READABLE.with_borrow_mut(|readable| {
+            readable.clear();
+            readable.push_str(&self.readable);
+            pascal_case_into(readable, name);
+            let hash = girder_core::name::fnv1a_continue(self.hash, name.as_bytes());
+            LogicalId::with_hash_state(readable, hash)
+        })
     }
 }
 
@@ -180,7 +188,7 @@ impl TryFrom<String> for LogicalId {
 
 impl From<LogicalId> for String {
     fn from(id: LogicalId) -> Self {
-        id.0
+        String::from(&*id.0)
     }
 }
 
