@@ -178,11 +178,14 @@ impl<V> Sorted<V> {
     fn insert(&mut self, name: Cow<'static, str>, value: V) {
         match self.position(&name) {
             Ok(i) => self.0[i].1 = value,
-            Err(i) => {
-                self.0.reserve_exact(1);
-                self.0.insert(i, (name, value));
-            }
+            Err(i) => self.add(i, name, value),
         }
+    }
+
+    /// Adds `name` at `i`, its place in name order, with room for it alone.
+    fn add(&mut self, i: usize, name: Cow<'static, str>, value: V) {
+        self.0.reserve_exact(1);
+        self.0.insert(i, (name, value));
     }
 
     fn is_empty(&self) -> bool {
@@ -204,8 +207,7 @@ impl<V: Default> Sorted<V> {
         let i = match self.position(&name) {
             Ok(i) => i,
             Err(i) => {
-                self.0.reserve_exact(1);
-                self.0.insert(i, (name, V::default()));
+                self.add(i, name, V::default());
                 i
             }
         };

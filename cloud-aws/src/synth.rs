@@ -508,6 +508,8 @@ pub(crate) fn synthesize(
             diags.push(problem);
         }
     }
+    // What a panicked thread is reported against.
+    let first_path = stacks.first().map(Stack::path);
     // Large programs index and resolve their stacks in two halves at once, as they write them.
     let parallel = stacks.len() >= 2
         && stacks
@@ -528,7 +530,7 @@ pub(crate) fn synthesize(
     });
     match rest {
         Ok(rest) => resources.extend(rest),
-        Err(_) => return Err(panicked(stacks.first().map(Stack::path).as_ref(), diags)),
+        Err(_) => return Err(panicked(first_path.as_ref(), diags)),
     }
     let index = Index {
         addresses: stacks.iter().map(|s| s.address_arc().clone()).collect(),
@@ -576,7 +578,7 @@ pub(crate) fn synthesize(
             }
             diags.extend(problems);
         }
-        Err(_) => return Err(panicked(stacks.first().map(Stack::path).as_ref(), diags)),
+        Err(_) => return Err(panicked(first_path.as_ref(), diags)),
     }
 
     retain_previous_exports(previous, &index, &mut exports, &mut diags);
@@ -595,7 +597,6 @@ pub(crate) fn synthesize(
 
     // Each stack is checked, written and dropped on its own: the typed templates are released
     // as their bodies appear, and the two halves of the stacks are written in parallel.
-    let first_path = index.paths.first().cloned();
     let mut jobs: Vec<Option<(Stack, String, Vec<StackAddress>)>> = stacks
         .into_iter()
         .zip(index.paths)
