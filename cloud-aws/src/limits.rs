@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use girder_core::{Diagnostic, Diagnostics};
 
 use crate::dynamic::SECRET_PROPERTIES;
+use crate::entry::ResourceEntry;
+use crate::logical_id::LogicalId;
 use crate::logical_id::{MAX_LOGICAL_ID, is_valid};
 use crate::stack::{Stack, StackAddress};
 use crate::template::Template;
@@ -105,8 +107,9 @@ fn check_names<'a>(
     }
 }
 
-/// Checks one stack's name, counts, names and resources.
-pub(crate) fn check_stack(stack: &Stack, path: &str, diags: &mut Diagnostics) {
+/// Checks one stack's name, counts and names; `resources` is how many resources it has (its
+/// template holds none by now: each was checked with [`check_resource`] as it was prepared).
+pub(crate) fn check_stack(stack: &Stack, resources: usize, path: &str, diags: &mut Diagnostics) {
     let name = stack.name();
     if let Some(problem) = check_stack_name(name) {
         diags.push(
@@ -118,21 +121,14 @@ pub(crate) fn check_stack(stack: &Stack, path: &str, diags: &mut Diagnostics) {
         );
     }
     let template = stack.template();
-    if template.resources().is_empty() {
+    if resources == 0 {
         diags.push(
             Diagnostic::error(path, format!("stack `{name}` has no resources"))
                 .cause("CloudFormation requires at least one resource per template")
                 .hint("add a resource or remove the stack"),
         );
     }
-    too_many(
-        diags,
-        path,
-        name,
-        template.resources().len(),
-        "resources",
-        MAX_RESOURCES,
-    );
+    too_many(diags, path, name, resources, "resources", MAX_RESOURCES);
     too_many(
         diags,
         path,
@@ -187,7 +183,6 @@ pub(crate) fn check_stack(stack: &Stack, path: &str, diags: &mut Diagnostics) {
         }
     }
     check_mappings(template, path, diags);
-    check_resources(template, path, diags);
 }
 
 fn check_mappings(template: &Template, path: &str, diags: &mut Diagnostics) {
@@ -240,58 +235,62 @@ fn check_mappings(template: &Template, path: &str, diags: &mut Diagnostics) {
     }
 }
 
-fn check_resources(template: &Template, path: &str, diags: &mut Diagnostics) {
-    for (id, entry) in template.resources() {
-        let object = || format!("{} {id}", entry.type_name());
-        for skip in entry.checkov_skips() {
-            let valid_id = ["CKV_AWS_", "CKV2_AWS_"].iter().any(|prefix| {
-                skip.id
-                    .strip_prefix(prefix)
-                    .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-            });
-            if !valid_id {
-                diags.push(
-                    Diagnostic::error(
-                        path,
-                        format!("`{}` is not a checkov check of AWS resources", skip.id),
-                    )
-                    .object(object())
-                    .hint("use an id such as `CKV_AWS_18` or `CKV2_AWS_6`"),
-                );
-            }
-            if skip.comment.trim().is_empty() {
-                diags.push(
-                    Diagnostic::error(
-                        path,
-                        format!("the checkov skip of `{}` says nothing about why", skip.id),
-                    )
-                    .object(object())
-                    .hint("give the reason the check does not apply as the comment"),
-                );
-            }
-        }
-        if !entry.checkov_skips().is_empty() && entry.metadata().contains_key("checkov") {
+/// Checks one resource: its checkov skips and the literal secrets in its properties.
+pub(crate) fn check_resource(
+    id: &LogicalId,
+    entry: &ResourceEntry,
+    path: &str,
+    diags: &mut Diagnostics,
+) {
+    let object = || format!("{} {id}", entry.type_name());
+    for skip in entry.checkov_skips() {
+        let valid_id = ["CKV_AWS_", "CKV2_AWS_"].iter().any(|prefix| {
+            skip.id
+                .strip_prefix(prefix)
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        });
+        if !valid_id {
             diags.push(
                 Diagnostic::error(
                     path,
-                    "both checkov_skip and the metadata key `checkov` are set",
+                    format!("`{}` is not a checkov check of AWS resources", skip.id),
                 )
                 .object(object())
-                .hint("use checkov_skip only"),
+                .hint("use an id such as `CKV_AWS_18` or `CKV2_AWS_6`"),
             );
         }
-        if let Some((_, pointers)) = SECRET_PROPERTIES
-            .iter()
-            .find(|(t, _)| *t == entry.type_name())
-        {
-            check_secrets(entry, pointers, path, &object(), diags);
+        if skip.comment.trim().is_empty() {
+            diags.push(
+                Diagnostic::error(
+                    path,
+                    format!("the checkov skip of `{}` says nothing about why", skip.id),
+                )
+                .object(object())
+                .hint("give the reason the check does not apply as the comment"),
+            );
         }
+    }
+    if !entry.checkov_skips().is_empty() && entry.metadata().contains_key("checkov") {
+        diags.push(
+            Diagnostic::error(
+                path,
+                "both checkov_skip and the metadata key `checkov` are set",
+            )
+            .object(object())
+            .hint("use checkov_skip only"),
+        );
+    }
+    if let Some((_, pointers)) = SECRET_PROPERTIES
+        .iter()
+        .find(|(t, _)| *t == entry.type_name())
+    {
+        check_secrets(entry, pointers, path, &object(), diags);
     }
 }
 
 /// Reports literal strings in the properties that carry secrets.
 fn check_secrets(
-    entry: &crate::entry::ResourceEntry,
+    entry: &ResourceEntry,
     pointers: &[&str],
     path: &str,
     object: &str,

@@ -90,6 +90,7 @@ use crate::intrinsic::{ResourceTarget, TemplateName};
 use crate::json::Json;
 use crate::ledger::ExportLedger;
 use crate::parameter::{Parameter, ParameterRef};
+use crate::part::{Part, PreparedPart};
 use crate::resource::{LogicalId, Resource, ResourceRef};
 use crate::synth::Synthesis;
 use crate::template::{Mapping, MappingRef, Output, Template};
@@ -324,14 +325,30 @@ impl Stack {
     }
 
     fn duplicate(&mut self, what: &str, name: &str) {
-        let problem = Diagnostic::error(
+        let problem = self.duplicate_problem(what, name);
+        self.problems.push(problem);
+    }
+
+    /// The error about a second declaration of `name`, a `what` (`resource`, `output`, …).
+    pub(crate) fn duplicate_problem(&self, what: &str, name: &str) -> Diagnostic {
+        Diagnostic::error(
             self.path(),
             format!("stack `{}` declares the {what} `{name}` twice", self.name()),
         )
         .hint(format!(
             "give each {what} its own name; the second declaration was ignored"
-        ));
-        self.problems.push(problem);
+        ))
+    }
+
+    /// Takes the resources added so far as a [`Part`] to prepare on its own (see
+    /// [`crate::part`]). Resources added later form another part; a logical ID in two parts is
+    /// reported at synthesis as a duplicate.
+    pub fn take_part(&mut self) -> Part {
+        Part::new(
+            self.address.clone(),
+            self.path(),
+            self.template.take_resources(),
+        )
     }
 
     /// Adds a resource under `id` and returns a typed reference to it. Stateful types get their
@@ -511,5 +528,17 @@ impl CloudAssembly {
         emit: &(dyn Fn(&StackAddress, &str) + Sync),
     ) -> Result<Synthesis, girder_core::Diagnostics> {
         crate::synth::synthesize(self.stacks, previous, Some(emit))
+    }
+
+    /// Synthesizes as [`CloudAssembly::synthesize_each`] does, from `parts` prepared ahead
+    /// (see [`crate::part`]), in the order they were taken, with whatever the stacks still
+    /// hold: how a program renders, prepares and writes at once.
+    pub fn synthesize_parts(
+        self,
+        parts: Vec<PreparedPart>,
+        previous: &ExportLedger,
+        emit: Option<&(dyn Fn(&StackAddress, &str) + Sync)>,
+    ) -> Result<Synthesis, girder_core::Diagnostics> {
+        crate::synth::synthesize_prepared(self.stacks, parts, previous, emit)
     }
 }

@@ -1,19 +1,20 @@
 //! Synthesis: resolves references between stacks, keeps exports for one more deployment, orders
 //! stacks, checks limits and writes each template. The strategy is documented in
-//! [`crate::stack`].
+//! [`crate::stack`]; each stack's resources are resolved and written in parts (see
+//! [`crate::part`]), and what a part cannot check alone is settled here.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, btree_map};
-use std::fmt;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use girder_core::hash::FnvBuildHasher;
 use girder_core::{Diagnostic, Diagnostics, Severity};
 
-use crate::fns::sub_placeholders;
-use crate::intrinsic::{Intrinsic, Pseudo, RefTarget, ResourceTarget, TemplateName};
+use crate::intrinsic::{Intrinsic, RefTarget, ResourceTarget, TemplateName};
 use crate::json::Json;
 use crate::ledger::{ExportLedger, LedgerExport};
 use crate::logical_id::{LogicalId, pascal_case_into};
+use crate::part::{Part, Prepared, PreparedPart};
+use crate::resolve::{Findings, Pending, PendingKind, Resolver, Subject};
 use crate::resource::Walk;
 use crate::stack::{Stack, StackAddress};
 use crate::template::Output;
@@ -23,7 +24,7 @@ use crate::value::{Expr, Value};
 pub const MAX_EXPORT_NAME: usize = 255;
 
 /// The separator of list values exported across stacks.
-const LIST_SEPARATOR: &str = "||";
+pub(crate) const LIST_SEPARATOR: &str = "||";
 
 /// The result of a synthesis: every stack's template in deployment order, the new export ledger
 /// and the warnings.
@@ -133,148 +134,144 @@ struct ExportState {
     retained_for: Vec<String>,
 }
 
-/// What a diagnostic is about, formatted only when one is raised.
-#[derive(Clone, Copy)]
-enum Subject<'a> {
-    Resource(&'static str, &'a LogicalId),
-    Output(&'a str),
-    Condition(&'a str),
-    Metadata,
+/// One resource of a stack and the part whose bytes hold its text.
+#[derive(Debug)]
+struct Placed {
+    resource: Prepared,
+    part: usize,
 }
 
-impl fmt::Display for Subject<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Subject::Resource(type_name, id) => write!(f, "{type_name} {id}"),
-            Subject::Output(name) => write!(f, "output {name}"),
-            Subject::Condition(name) => write!(f, "condition {name}"),
-            Subject::Metadata => f.write_str("template Metadata"),
-        }
-    }
-}
-
-/// Per-stack facts the resolver reads while it rewrites one stack.
+/// What settling needs to know of every stack.
 struct Index {
     addresses: Vec<Arc<StackAddress>>,
     paths: Vec<String>,
     by_address: HashMap<StackAddress, usize, FnvBuildHasher>,
-    /// Each stack's resources and the condition guarding each.
-    resources: Vec<HashMap<LogicalId, Option<TemplateName>, FnvBuildHasher>>,
+    /// Each stack's resources, sorted by logical ID.
+    resources: Vec<Vec<Placed>>,
 }
 
-struct Resolver<'a> {
-    here: usize,
-    index: &'a Index,
-    edges: &'a mut BTreeMap<(usize, usize), String>,
-    exports: &'a mut BTreeMap<(usize, String), ExportState>,
-    diags: &'a mut Diagnostics,
+impl Index {
+    /// The resource `id` of stack `stack`.
+    fn resource(&self, stack: usize, id: &LogicalId) -> Option<&Prepared> {
+        let resources = &self.resources[stack];
+        resources
+            .binary_search_by(|p| p.resource.id.cmp(id))
+            .ok()
+            .map(|i| &resources[i].resource)
+    }
 }
 
-impl Resolver<'_> {
-    fn error(&mut self, subject: Subject<'_>, message: String, hint: &str) {
-        let path = self.index.paths[self.here].clone();
-        self.diags.push(
+/// Exports and the edges between stacks, as references are settled.
+#[derive(Default)]
+struct Settled {
+    edges: BTreeMap<(usize, usize), String>,
+    exports: BTreeMap<(usize, String), ExportState>,
+}
+
+impl Settled {
+    /// Checks a reference of stack `here` that resolving could not check, and records the
+    /// export and the stack dependency it makes.
+    fn settle(&mut self, index: &Index, here: usize, pending: Pending, diags: &mut Diagnostics) {
+        let Pending {
+            subject,
+            target,
+            kind,
+        } = pending;
+        let address = &index.addresses[here];
+        let path = index.paths[here].as_str();
+        let error = |message: String, hint: &str| {
             Diagnostic::error(path, message)
-                .object(subject.to_string())
-                .hint(hint),
-        );
-    }
-
-    fn here(&self) -> &StackAddress {
-        &self.index.addresses[self.here]
-    }
-
-    /// Checks that a parameter, condition or mapping is used in the stack that declares it.
-    fn check_local(&mut self, name: &TemplateName, what: &str, subject: Subject<'_>) {
-        if name.stack() != self.here() {
-            let message = format!(
-                "stack `{}` uses the {what} `{}` of stack `{}`",
-                self.here().name(),
-                name.name(),
-                name.stack().name()
-            );
-            self.error(
-                subject,
-                message,
-                &format!(
-                    "a {what} belongs to the stack that declares it: declare it in this stack too"
-                ),
-            );
-        }
-    }
-
-    /// Checks a reference to a resource; returns its replacement when it crosses stacks.
-    fn resource(
-        &mut self,
-        target: &ResourceTarget,
-        attribute: Option<&str>,
-        list: bool,
-        subject: Subject<'_>,
-    ) -> Option<Intrinsic> {
+                .object(subject.clone())
+                .hint(hint)
+        };
         let producer_address = target.stack();
-        // Most references stay in their stack, whose address they share: no need to hash it.
-        let this_stack = Arc::ptr_eq(target.stack_arc(), &self.index.addresses[self.here]);
-        let found = if this_stack {
-            Some(self.here)
-        } else {
-            self.index.by_address.get(producer_address).copied()
+        let Some(&producer) = index.by_address.get(producer_address) else {
+            let message = match kind {
+                PendingKind::Value { .. } => format!(
+                    "refers to `{}` in stack `{producer_address}`, which is not part of this app",
+                    target.logical_id()
+                ),
+                PendingKind::Dependency => format!(
+                    "depends on `{}` in stack `{producer_address}`, which is not part of this app",
+                    target.logical_id()
+                ),
+            };
+            diags.push(error(message, "add the stack to the same CloudAssembly"));
+            return;
         };
-        let Some(producer) = found else {
-            let message = format!(
-                "refers to `{}` in stack `{producer_address}`, which is not part of this app",
-                target.logical_id()
-            );
-            self.error(subject, message, "add the stack to the same CloudAssembly");
-            return None;
+        let (attribute, list) = match kind {
+            PendingKind::Dependency => {
+                if producer == here {
+                    if index.resource(here, target.logical_id()).is_none() {
+                        let message = format!(
+                            "depends on `{}`, which this stack does not have",
+                            target.logical_id()
+                        );
+                        diags.push(error(
+                            message,
+                            "depend on resources through the ResourceRef that Stack::add returned",
+                        ));
+                    }
+                } else {
+                    self.edges.entry((here, producer)).or_insert_with(|| {
+                        format!(
+                            "`{}` ({subject}) depends on `{}` of `{}`",
+                            address.name(),
+                            target.logical_id(),
+                            producer_address.name()
+                        )
+                    });
+                }
+                return;
+            }
+            PendingKind::Value { attribute, list } => (attribute, list),
         };
-        let Some(condition) = self.index.resources[producer].get(target.logical_id()) else {
+        let Some(resource) = index.resource(producer, target.logical_id()) else {
             let message = format!(
                 "refers to `{}`, which stack `{}` does not have",
                 target.logical_id(),
                 producer_address.name()
             );
-            self.error(
-                subject,
+            diags.push(error(
                 message,
                 "refer to resources through the ResourceRef that Stack::add returned",
-            );
-            return None;
+            ));
+            return;
         };
-        if producer == self.here {
-            return None;
+        if producer == here {
+            return;
         }
-        if !producer_address.same_environment(self.here()) {
+        if !producer_address.same_environment(address) {
+            let same_account = producer_address.account() == address.account();
             let message = format!(
                 "stack `{}` ({}, {}) refers to `{}` of stack `{}` in {} {}",
-                self.here().name(),
-                self.here().account(),
-                self.here().region(),
+                address.name(),
+                address.account(),
+                address.region(),
                 target.logical_id(),
                 producer_address.name(),
-                if producer_address.account() == self.here().account() {
-                    "region"
-                } else {
-                    "account"
-                },
-                if producer_address.account() == self.here().account() {
+                if same_account { "region" } else { "account" },
+                if same_account {
                     producer_address.region().as_str()
                 } else {
                     producer_address.account().as_str()
                 },
             );
-            self.error(
-                subject,
+            diags.push(error(
                 message,
                 "CloudFormation exports only work within one account and region: write the value to \
                  an SSM parameter (AWS::SSM::Parameter) in the producer and read it in the consumer \
                  (DynamicReference::ssm or Parameter::ssm)",
-            );
-            return None;
+            ));
+            return;
         }
-        let name = export_name(producer_address.name(), target.logical_id(), attribute);
-        let condition = condition.clone();
-        let consumer_name = self.here().name().to_owned();
-        self.edges.entry((self.here, producer)).or_insert_with(|| {
+        let name = export_name(
+            producer_address.name(),
+            target.logical_id(),
+            attribute.as_deref(),
+        );
+        let consumer_name = address.name().to_owned();
+        self.edges.entry((here, producer)).or_insert_with(|| {
             format!(
                 "`{consumer_name}` ({subject}) refers to `{}` of `{}`",
                 target.logical_id(),
@@ -285,184 +282,15 @@ impl Resolver<'_> {
             .exports
             .entry((producer, name.clone()))
             .or_insert_with(|| ExportState {
-                output: export_output_id(target.logical_id(), attribute, &name),
+                output: export_output_id(target.logical_id(), attribute.as_deref(), &name),
                 resource: target.logical_id().clone(),
-                attribute: attribute.map(str::to_owned),
+                attribute,
                 list,
-                condition,
+                condition: resource.condition.clone(),
                 importers: BTreeSet::new(),
                 retained_for: Vec::new(),
             });
         state.importers.insert(consumer_name);
-        let import = Intrinsic::ImportValue(Box::new(Json::from(name)));
-        Some(if list {
-            Intrinsic::Split {
-                delimiter: LIST_SEPARATOR.to_owned(),
-                source: Box::new(Json::Expr(Box::new(import))),
-            }
-        } else {
-            import
-        })
-    }
-
-    /// Visits one intrinsic of a resource or output.
-    fn visit(&mut self, intrinsic: &mut Intrinsic, subject: Subject<'_>) {
-        let replacement = match &*intrinsic {
-            Intrinsic::Ref(RefTarget::Resource(target)) => {
-                self.resource(target, None, false, subject)
-            }
-            Intrinsic::GetAtt {
-                target,
-                attribute,
-                list,
-            } => self.resource(target, Some(attribute.as_ref()), *list, subject),
-            other => {
-                self.check(other, subject);
-                None
-            }
-        };
-        if let Some(replacement) = replacement {
-            *intrinsic = replacement;
-        }
-    }
-
-    /// Checks an intrinsic that is not a reference to a resource.
-    fn check(&mut self, intrinsic: &Intrinsic, subject: Subject<'_>) {
-        match intrinsic {
-            Intrinsic::Ref(RefTarget::Parameter(name)) => {
-                self.check_local(name, "parameter", subject)
-            }
-            Intrinsic::If {
-                condition: name, ..
-            }
-            | Intrinsic::Condition(name) => self.check_local(name, "condition", subject),
-            Intrinsic::FindInMap { mapping, .. } => self.check_local(mapping, "mapping", subject),
-            Intrinsic::Sub {
-                template,
-                variables,
-            } => self.check_sub(template, variables, subject),
-            Intrinsic::Dynamic(reference) => {
-                if let Some(problem) = crate::dynamic::check(reference) {
-                    self.error(
-                        subject,
-                        format!("malformed dynamic reference: {problem}"),
-                        "see the constructors of DynamicReference",
-                    );
-                }
-            }
-            Intrinsic::And(items) | Intrinsic::Or(items) if !(2..=10).contains(&items.len()) => {
-                let message = format!(
-                    "{} has {} conditions; CloudFormation takes 2 to 10",
-                    intrinsic.function_name(),
-                    items.len()
-                );
-                self.error(
-                    subject,
-                    message,
-                    "nest Fn::And / Fn::Or to combine more than 10",
-                );
-            }
-            Intrinsic::Cidr {
-                count, cidr_bits, ..
-            } => {
-                if let Json::Plain(serde_json::Value::Number(n)) = &**count
-                    && !n.as_i64().is_some_and(|n| (1..=256).contains(&n))
-                {
-                    self.error(
-                        subject,
-                        format!("Fn::Cidr count {n} is outside 1..=256"),
-                        "ask for 1 to 256 CIDR blocks",
-                    );
-                }
-                if let Json::Plain(serde_json::Value::Number(n)) = &**cidr_bits
-                    && !n.as_i64().is_some_and(|n| (1..=128).contains(&n))
-                {
-                    self.error(
-                        subject,
-                        format!("Fn::Cidr cidr bits {n} is outside 1..=128"),
-                        "give the number of host bits, e.g. 8 for /24 subnets of an IPv4 block",
-                    );
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn check_sub(
-        &mut self,
-        template: &str,
-        variables: &BTreeMap<String, Json>,
-        subject: Subject<'_>,
-    ) {
-        match sub_placeholders(template) {
-            Err(at) => {
-                let message =
-                    format!("Fn::Sub string `{template}` has an unclosed `${{` at byte {at}");
-                self.error(
-                    subject,
-                    message,
-                    "close it with `}`, or write `${!` for a literal `${`",
-                );
-            }
-            Ok(names) => {
-                for name in names {
-                    if variables.contains_key(name) || Pseudo::from_name(name).is_some() {
-                        continue;
-                    }
-                    let message = format!(
-                        "Fn::Sub string `{template}` uses `${{{name}}}`, which has no value"
-                    );
-                    self.error(
-                        subject,
-                        message,
-                        &format!(
-                            "give it one with `.var(\"{name}\", ..)` (e.g. a ResourceRef's attribute); \
-                             resources and parameters are not referred to by name"
-                        ),
-                    );
-                }
-            }
-        }
-    }
-
-    /// Whether a `DependsOn` stays in the template; one across stacks becomes a stack dependency.
-    fn keep_dependency(&mut self, target: &ResourceTarget, subject: Subject<'_>) -> bool {
-        match self.index.by_address.get(target.stack()) {
-            Some(&producer) if producer == self.here => {
-                if !self.index.resources[producer].contains_key(target.logical_id()) {
-                    let message = format!(
-                        "depends on `{}`, which this stack does not have",
-                        target.logical_id()
-                    );
-                    self.error(
-                        subject,
-                        message,
-                        "depend on resources through the ResourceRef that Stack::add returned",
-                    );
-                }
-                true
-            }
-            Some(&producer) => {
-                let consumer = self.here().name().to_owned();
-                let producer_name = target.stack().name().to_owned();
-                self.edges.entry((self.here, producer)).or_insert_with(|| {
-                    format!(
-                        "`{consumer}` ({subject}) depends on `{}` of `{producer_name}`",
-                        target.logical_id()
-                    )
-                });
-                false
-            }
-            None => {
-                let message = format!(
-                    "depends on `{}` in stack `{}`, which is not part of this app",
-                    target.logical_id(),
-                    target.stack()
-                );
-                self.error(subject, message, "add the stack to the same CloudAssembly");
-                false
-            }
-        }
     }
 }
 
@@ -497,8 +325,45 @@ fn export_output_id(id: &LogicalId, attribute: Option<&str>, name: &str) -> Stri
 /// Hands each template to its writer as soon as it is written, on the thread that wrote it.
 pub(crate) type Emit<'a> = &'a (dyn Fn(&StackAddress, &str) + Sync);
 
+/// Synthesizes whole stacks: each stack's resources are one part, the parts of the two halves
+/// of a large program prepared at once.
 pub(crate) fn synthesize(
     mut stacks: Vec<Stack>,
+    previous: &ExportLedger,
+    emit: Option<Emit<'_>>,
+) -> Result<Synthesis, Diagnostics> {
+    let mut parts: Vec<Part> = stacks.iter_mut().map(Stack::take_part).collect();
+    let parallel =
+        parts.len() >= 2 && parts.iter().map(Part::len).sum::<usize>() >= PARALLEL_RESOURCES;
+    // Each half drops its typed resources as soon as they are written.
+    let (mut prepared, rest) = in_halves(&mut parts, parallel, |_, half| {
+        half.iter_mut()
+            .map(|part| {
+                let prepared = part.prepare();
+                drop(std::mem::replace(
+                    part,
+                    Part::new(prepared.stack.clone(), String::new(), BTreeMap::new()),
+                ));
+                prepared
+            })
+            .collect::<Vec<_>>()
+    });
+    match rest {
+        Ok(rest) => prepared.extend(rest),
+        Err(_) => {
+            let first_path = stacks.first().map(Stack::path);
+            return Err(panicked(first_path.as_ref(), Diagnostics::new()));
+        }
+    }
+    synthesize_prepared(stacks, prepared, previous, emit)
+}
+
+/// Synthesizes `stacks` from their prepared `parts` (in the order they were taken) and what the
+/// stacks still hold: settles the references the parts could not check, declares the exports,
+/// orders the stacks, checks their limits and writes each template.
+pub(crate) fn synthesize_prepared(
+    mut stacks: Vec<Stack>,
+    parts: Vec<PreparedPart>,
     previous: &ExportLedger,
     emit: Option<Emit<'_>>,
 ) -> Result<Synthesis, Diagnostics> {
@@ -510,29 +375,7 @@ pub(crate) fn synthesize(
     }
     // What a panicked thread is reported against.
     let first_path = stacks.first().map(Stack::path);
-    // Large programs index and resolve their stacks in two halves at once, as they write them.
-    let parallel = stacks.len() >= 2
-        && stacks
-            .iter()
-            .map(|s| s.template().resources().len())
-            .sum::<usize>()
-            >= PARALLEL_RESOURCES;
-    let (mut resources, rest) = in_halves(&mut stacks, parallel, |_, part| {
-        part.iter()
-            .map(|s| {
-                s.template()
-                    .resources()
-                    .iter()
-                    .map(|(id, entry)| (id.clone(), entry.condition().cloned()))
-                    .collect()
-            })
-            .collect::<Vec<_>>()
-    });
-    match rest {
-        Ok(rest) => resources.extend(rest),
-        Err(_) => return Err(panicked(first_path.as_ref(), diags)),
-    }
-    let index = Index {
+    let mut index = Index {
         addresses: stacks.iter().map(|s| s.address_arc().clone()).collect(),
         paths: stacks.iter().map(Stack::path).collect(),
         by_address: stacks
@@ -540,46 +383,81 @@ pub(crate) fn synthesize(
             .enumerate()
             .map(|(i, s)| (s.address().clone(), i))
             .collect(),
-        resources,
+        resources: (0..stacks.len()).map(|_| Vec::new()).collect(),
     };
-
-    let (mine, rest) = in_halves(&mut stacks, parallel, |offset, part| {
-        let mut edges = BTreeMap::new();
-        let mut exports = BTreeMap::new();
-        let mut diags = Diagnostics::new();
-        for (i, stack) in part.iter_mut().enumerate() {
-            let mut resolver = Resolver {
-                here: offset + i,
-                index: &index,
-                edges: &mut edges,
-                exports: &mut exports,
-                diags: &mut diags,
-            };
-            resolve_stack(&mut resolver, stack);
-        }
-        (edges, exports, diags)
-    });
-    let (mut edges, mut exports, problems) = mine;
-    diags.extend(problems);
-    match rest {
-        // A stack's edges name it as the consumer, so the halves' edges never meet; an export
-        // both halves import is the same export, imported by more stacks.
-        Ok((more_edges, more_exports, problems)) => {
-            edges.extend(more_edges);
-            for (key, state) in more_exports {
-                match exports.entry(key) {
-                    btree_map::Entry::Occupied(mut known) => {
-                        known.get_mut().importers.extend(state.importers)
-                    }
-                    btree_map::Entry::Vacant(new) => {
-                        new.insert(state);
-                    }
-                }
-            }
-            diags.extend(problems);
-        }
-        Err(_) => return Err(panicked(first_path.as_ref(), diags)),
+    let mut bytes = Vec::with_capacity(parts.len());
+    let mut pending = Vec::with_capacity(parts.len());
+    let mut split = vec![false; stacks.len()];
+    for (number, part) in parts.into_iter().enumerate() {
+        let PreparedPart {
+            stack,
+            bytes: text,
+            resources,
+            findings,
+        } = part;
+        diags.extend(findings.diags);
+        bytes.push(text);
+        let Some(&here) = index.by_address.get(&*stack) else {
+            diags.push(
+                Diagnostic::error(
+                    stack.to_string(),
+                    format!(
+                        "a part of stack `{}` was prepared, but the stack is not part of this app",
+                        stack.name()
+                    ),
+                )
+                .hint("prepare parts taken from the stacks of the same CloudAssembly"),
+            );
+            continue;
+        };
+        pending.push((here, findings.pending));
+        let placed = &mut index.resources[here];
+        split[here] |= !placed.is_empty();
+        placed.extend(resources.into_iter().map(|resource| Placed {
+            resource,
+            part: number,
+        }));
     }
+    // A stack filled in several parts: its resources merge, the first of two with one ID kept.
+    for (here, stack) in stacks.iter().enumerate() {
+        if !split[here] {
+            continue;
+        }
+        let placed = &mut index.resources[here];
+        placed.sort_by(|a, b| a.resource.id.cmp(&b.resource.id));
+        let mut kept: Vec<Placed> = Vec::with_capacity(placed.len());
+        for next in placed.drain(..) {
+            match kept.last() {
+                Some(last) if last.resource.id == next.resource.id => {
+                    diags.push(stack.duplicate_problem("resource", next.resource.id.as_str()));
+                }
+                _ => kept.push(next),
+            }
+        }
+        *placed = kept;
+    }
+
+    // The sections the stacks still hold refer to any of their resources.
+    for (here, stack) in stacks.iter_mut().enumerate() {
+        let mut findings = Findings::default();
+        let known = |id: &LogicalId| index.resource(here, id).is_some();
+        let mut resolver = Resolver {
+            here: &index.addresses[here],
+            path: &index.paths[here],
+            known: &known,
+            findings: &mut findings,
+        };
+        resolve_sections(&mut resolver, stack);
+        diags.extend(findings.diags);
+        pending.push((here, findings.pending));
+    }
+    let mut settled = Settled::default();
+    for (here, references) in pending {
+        for reference in references {
+            settled.settle(&index, here, reference, &mut diags);
+        }
+    }
+    let Settled { edges, mut exports } = settled;
 
     retain_previous_exports(previous, &index, &mut exports, &mut diags);
     let ledger = declare_exports(&mut stacks, &index, exports, &mut diags);
@@ -595,18 +473,24 @@ pub(crate) fn synthesize(
     crate::limits::check_export_names(&written, &mut diags);
     drop(written);
 
-    // Each stack is checked, written and dropped on its own: the typed templates are released
-    // as their bodies appear, and the two halves of the stacks are written in parallel.
-    let mut jobs: Vec<Option<(Stack, String, Vec<StackAddress>)>> = stacks
+    // The two halves of a large program's templates are put together and written at once.
+    let parallel = stacks.len() >= 2 && bytes.iter().map(Vec::len).sum::<usize>() >= PARALLEL_BYTES;
+    let mut jobs: Vec<Option<WriteJob>> = stacks
         .into_iter()
         .zip(index.paths)
+        .zip(index.resources)
         .zip(&dependencies)
-        .map(|((stack, path), deps)| {
-            let deps = deps
+        .map(|(((stack, path), resources), deps)| {
+            let dependencies = deps
                 .iter()
                 .map(|&j| index.addresses[j].as_ref().clone())
                 .collect();
-            Some((stack, path, deps))
+            Some(WriteJob {
+                stack,
+                path,
+                resources,
+                dependencies,
+            })
         })
         .collect();
     let (mine, rest) = in_halves(&mut jobs, parallel, |_, part| {
@@ -614,9 +498,7 @@ pub(crate) fn synthesize(
         let stacks: Vec<SynthesizedStack> = part
             .iter_mut()
             .filter_map(Option::take)
-            .map(|(stack, path, dependencies)| {
-                write_stack(stack, &path, dependencies, emit, &mut diags)
-            })
+            .map(|job| write_stack(job, &bytes, emit, &mut diags))
             .collect();
         (stacks, diags)
     });
@@ -651,9 +533,12 @@ pub(crate) fn synthesize(
     })
 }
 
-/// Below this many resources in all, templates are written on one thread (a thread costs more
+/// Below this many resources in all, parts are prepared on one thread (a thread costs more
 /// than it saves).
 const PARALLEL_RESOURCES: usize = 400;
+
+/// Below this many bytes of resources in all, templates are written on one thread.
+const PARALLEL_BYTES: usize = 512 * 1024;
 
 /// Runs `work` on the first half of `items` on this thread and, when `parallel`, on the second
 /// half on another thread at once; otherwise on all of `items` here and then on nothing. `work`
@@ -688,23 +573,53 @@ fn panicked(path: Option<&String>, mut diags: Diagnostics) -> Diagnostics {
     diags
 }
 
-/// Checks one stack's limits, writes its template and keeps what the output needs of it.
-fn write_stack(
+/// A stack to write: what it still holds, and its resources' places in the parts' bytes.
+struct WriteJob {
     stack: Stack,
-    path: &str,
+    path: String,
+    resources: Vec<Placed>,
     dependencies: Vec<StackAddress>,
+}
+
+/// Checks one stack's limits, puts its template together and keeps what the output needs of it.
+fn write_stack(
+    job: WriteJob,
+    bytes: &[Vec<u8>],
     emit: Option<Emit<'_>>,
     diags: &mut Diagnostics,
 ) -> SynthesizedStack {
-    crate::limits::check_stack(&stack, path, diags);
+    let WriteJob {
+        stack,
+        path,
+        resources,
+        dependencies,
+    } = job;
+    crate::limits::check_stack(&stack, resources.len(), &path, diags);
     let address = stack.address().clone();
     let template = stack.into_template();
-    let body = match template.to_json() {
-        Ok(body) => body,
+    let size: usize = resources
+        .iter()
+        .map(|p| p.resource.end - p.resource.start + 8)
+        .sum();
+    let mut out = Vec::with_capacity(1024 + size);
+    let written = template.write_around(&mut out, |section| {
+        for placed in &resources {
+            let text = &bytes[placed.part][placed.resource.start..placed.resource.end];
+            let Ok(()) = section.raw_entry(|out| {
+                out.extend_from_slice(text);
+                Ok::<(), std::convert::Infallible>(())
+            });
+        }
+        Ok(())
+    });
+    // The parts and the serializer only write UTF-8.
+    let body = match written {
+        Ok(()) => String::from_utf8(out)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         Err(error) => {
             diags.push(
                 Diagnostic::error(
-                    path,
+                    path.as_str(),
                     format!("cannot write the template of stack `{}`", address.name()),
                 )
                 .cause(error.to_string()),
@@ -712,7 +627,7 @@ fn write_stack(
             String::new()
         }
     };
-    crate::limits::check_body(&address, path, body.len(), diags);
+    crate::limits::check_body(&address, &path, body.len(), diags);
     let body_len = body.len();
     let body = match emit {
         Some(emit) => {
@@ -721,9 +636,9 @@ fn write_stack(
         }
         None => body,
     };
-    let resources = template
-        .into_resources()
-        .map(|(id, entry)| (entry.type_name(), id))
+    let resources = resources
+        .into_iter()
+        .map(|p| (p.resource.type_name, p.resource.id))
         .collect();
     SynthesizedStack {
         dependencies,
@@ -734,19 +649,10 @@ fn write_stack(
     }
 }
 
-/// Rewrites the references of one stack and checks the template-local names it uses.
-fn resolve_stack(resolver: &mut Resolver<'_>, stack: &mut Stack) {
+/// Rewrites the references of the sections a stack holds beside its resources (outputs,
+/// conditions, metadata) and checks the template-local names they use.
+fn resolve_sections(resolver: &mut Resolver<'_>, stack: &mut Stack) {
     let template = stack.template_mut();
-    for (id, entry) in template.resources_mut() {
-        let subject = Subject::Resource(entry.type_name(), id);
-        entry.walk_mut(&mut |intrinsic| resolver.visit(intrinsic, subject));
-        entry
-            .depends_on_mut()
-            .retain(|target| resolver.keep_dependency(target, subject));
-        if let Some(condition) = entry.condition() {
-            resolver.check_local(condition, "condition", subject);
-        }
-    }
     for (name, output) in template.outputs_mut() {
         let subject = Subject::Output(name);
         output.walk_mut(&mut |intrinsic| resolver.visit(intrinsic, subject));
@@ -795,7 +701,7 @@ fn retain_previous_exports(
         }
         let resource = LogicalId::new(export.resource.clone())
             .ok()
-            .filter(|id| index.resources[producer].contains_key(id));
+            .filter(|id| index.resource(producer, id).is_some());
         let Some(resource) = resource else {
             diags.push(
                 Diagnostic::error(
@@ -816,7 +722,9 @@ fn retain_previous_exports(
             );
             continue;
         };
-        let condition = index.resources[producer].get(&resource).cloned().flatten();
+        let condition = index
+            .resource(producer, &resource)
+            .and_then(|r| r.condition.clone());
         exports.insert(
             key,
             ExportState {

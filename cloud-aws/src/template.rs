@@ -343,20 +343,9 @@ impl Template {
         self.resources.entry(id)
     }
 
-    /// The resources, in logical ID order, consuming the template.
-    pub(crate) fn into_resources(self) -> impl Iterator<Item = (LogicalId, ResourceEntry)> {
-        self.resources.into_iter()
-    }
-
     /// Removes a resource.
     pub fn remove_resource(&mut self, id: &LogicalId) -> Option<ResourceEntry> {
         self.resources.remove(id)
-    }
-
-    pub(crate) fn resources_mut(
-        &mut self,
-    ) -> impl Iterator<Item = (&LogicalId, &mut ResourceEntry)> {
-        self.resources.iter_mut()
     }
 
     /// `Outputs`, by name.
@@ -390,40 +379,69 @@ impl Template {
 
     /// Appends the template as pretty JSON with a trailing newline to `out`.
     pub fn write_json(&self, out: &mut Vec<u8>) -> Result<(), TemplateError> {
-        let error = |section: &'static str, name: &str| {
-            let name = name.to_owned();
+        self.write_around(out, |resources| {
+            for (id, entry) in &self.resources {
+                resources
+                    .raw_entry(|out| write_resource(out, id, entry))
+                    .map_err(|source| TemplateError::Serialize {
+                        section: "Resources",
+                        name: id.as_str().to_owned(),
+                        source,
+                    })?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Appends the template to `out` as [`Template::write_json`] does, with `resources` writing
+    /// the entries of `Resources` in place of the template's own.
+    pub(crate) fn write_around(
+        &self,
+        out: &mut Vec<u8>,
+        resources: impl FnOnce(&mut ObjectWriter<'_>) -> Result<(), TemplateError>,
+    ) -> Result<(), TemplateError> {
+        let error = |section: &'static str| {
             move |source| TemplateError::Serialize {
                 section,
-                name,
+                name: String::new(),
                 source,
             }
         };
         let mut root = ObjectWriter::open(out, 0);
         root.entry("AWSTemplateFormatVersion", FORMAT_VERSION)
-            .map_err(error("AWSTemplateFormatVersion", ""))?;
+            .map_err(error("AWSTemplateFormatVersion"))?;
         if let Some(description) = &self.description {
             root.entry("Description", description)
-                .map_err(error("Description", ""))?;
+                .map_err(error("Description"))?;
         }
         write_section(&mut root, "Metadata", &self.metadata)?;
         write_section(&mut root, "Parameters", &self.parameters)?;
         write_section(&mut root, "Mappings", &self.mappings)?;
         write_section(&mut root, "Conditions", &self.conditions)?;
-        let mut resources = root.object("Resources").map_err(error("Resources", ""))?;
-        for (id, entry) in &self.resources {
-            let object = resources
-                .object(id.as_str())
-                .map_err(error("Resources", id.as_str()))?;
-            entry
-                .write(object)
-                .map_err(error("Resources", id.as_str()))?;
-        }
-        resources.close();
+        let mut section = root.object("Resources").map_err(error("Resources"))?;
+        resources(&mut section)?;
+        section.close();
         write_section(&mut root, "Outputs", &self.outputs)?;
         root.close();
         out.push(b'\n');
         Ok(())
     }
+
+    /// Takes the resources out, leaving the rest of the template.
+    pub(crate) fn take_resources(&mut self) -> BTreeMap<LogicalId, ResourceEntry> {
+        std::mem::take(&mut self.resources)
+    }
+}
+
+/// Appends `"id": {…}`, one resource of `Resources`, as it stands in a template.
+pub(crate) fn write_resource(
+    out: &mut Vec<u8>,
+    id: &LogicalId,
+    entry: &ResourceEntry,
+) -> serde_json::Result<()> {
+    serde_json::to_writer(&mut *out, id.as_str())?;
+    out.extend_from_slice(b": ");
+    entry.write(ObjectWriter::open(out, 2))
 }
 
 fn write_section<K: AsRef<str>, V: Serialize>(

@@ -163,6 +163,16 @@ impl<'a> ObjectWriter<'a> {
         Ok(ObjectWriter::open(self.out, self.depth + 1))
     }
 
+    /// Starts an entry on a new line and lets `write` append it whole (`"key": value`).
+    pub(crate) fn raw_entry<E>(
+        &mut self,
+        write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let _ = line(self.out, self.first, self.depth + 1);
+        self.first = false;
+        write(self.out)
+    }
+
     /// Closes the object.
     pub(crate) fn close(self) {
         if !self.first {

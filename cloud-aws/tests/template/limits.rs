@@ -178,17 +178,18 @@ fn every_problem_is_reported_at_once() {
     let messages = error_messages(&diags);
     assert_eq!(
         messages,
+        // Resources are checked as their part is prepared, the stacks once all are known.
         [
+            "`CKV_GCP_1` is not a checkov check of AWS resources",
+            "the checkov skip of `CKV_GCP_1` says nothing about why",
+            "both checkov_skip and the metadata key `checkov` are set",
+            "`MasterUserPassword` is a literal string: the secret would be written into the template",
             "`9lives` is not a valid stack name: it must start with a letter",
             "the description of stack `9lives` has 1025 bytes; CloudFormation allows 1024",
             "`bad-name` is not a valid parameter name",
             "`Also_bad` is not a valid condition name",
             "the NoEcho parameter `Secret` has a default value",
             "mapping `Empty`: it has no entries",
-            "`CKV_GCP_1` is not a checkov check of AWS resources",
-            "the checkov skip of `CKV_GCP_1` says nothing about why",
-            "both checkov_skip and the metadata key `checkov` are set",
-            "`MasterUserPassword` is a literal string: the secret would be written into the template",
             "stack `empty` has no resources",
         ],
         "{diags}"

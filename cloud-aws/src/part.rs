@@ -1,0 +1,142 @@
+//! Parts of stacks: resources resolved, checked and written while the rest of the program is
+//! still rendering.
+//!
+//! [`Stack::take_part`](crate::Stack::take_part) takes the resources a stack holds so far;
+//! [`Part::prepare`] rewrites their references (see [`crate::resolve`]), checks each one and
+//! writes each as the text it has in the template. The typed resources can then be dropped:
+//! [`CloudAssembly::synthesize_parts`](crate::CloudAssembly::synthesize_parts) settles what
+//! needs every stack and puts each template together from its parts' text. A large program's
+//! typed resources are thus never all in memory at once, and a second thread can prepare parts
+//! while the first one renders the next.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use girder_core::Diagnostic;
+
+use crate::entry::ResourceEntry;
+use crate::intrinsic::TemplateName;
+use crate::logical_id::LogicalId;
+use crate::resolve::{Findings, Resolver, Subject};
+use crate::stack::StackAddress;
+use crate::template::write_resource;
+
+/// Resources of one stack, taken out of it to be prepared on their own.
+#[derive(Debug)]
+pub struct Part {
+    stack: Arc<StackAddress>,
+    path: String,
+    resources: BTreeMap<LogicalId, ResourceEntry>,
+}
+
+/// One resource of a prepared part.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub(crate) id: LogicalId,
+    pub(crate) type_name: &'static str,
+    pub(crate) condition: Option<TemplateName>,
+    /// Where its text (`"Id": {…}`) is in the part's bytes.
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+/// A part whose references are rewritten and whose resources are written (see the
+/// [module docs](self)).
+#[derive(Debug)]
+pub struct PreparedPart {
+    pub(crate) stack: Arc<StackAddress>,
+    /// The text of every resource, back to back.
+    pub(crate) bytes: Vec<u8>,
+    /// The resources in logical ID order.
+    pub(crate) resources: Vec<Prepared>,
+    pub(crate) findings: Findings,
+}
+
+impl Part {
+    pub(crate) fn new(
+        stack: Arc<StackAddress>,
+        path: String,
+        resources: BTreeMap<LogicalId, ResourceEntry>,
+    ) -> Self {
+        Self {
+            stack,
+            path,
+            resources,
+        }
+    }
+
+    /// The number of resources.
+    pub fn len(&self) -> usize {
+        self.resources.len()
+    }
+
+    /// Whether the part has no resources.
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty()
+    }
+
+    /// Rewrites the part's references, checks its resources and writes their text. The typed
+    /// resources stay in the part, to be dropped where the caller likes (best on the thread
+    /// that made them).
+    pub fn prepare(&mut self) -> PreparedPart {
+        let mut resources: Vec<Prepared> = self
+            .resources
+            .iter()
+            .map(|(id, entry)| Prepared {
+                id: id.clone(),
+                type_name: entry.type_name(),
+                condition: entry.condition().cloned(),
+                start: 0,
+                end: 0,
+            })
+            .collect();
+        let mut findings = Findings::default();
+        // Resources take 1 to 2 KB each: reserve enough that the buffer rarely grows.
+        let mut bytes = Vec::with_capacity(self.resources.len() * 1536);
+        {
+            let ids = &resources;
+            let known = |id: &LogicalId| ids.binary_search_by(|r| r.id.cmp(id)).is_ok();
+            let mut spans = Vec::with_capacity(self.resources.len());
+            for (id, entry) in self.resources.iter_mut() {
+                let subject = Subject::Resource(entry.type_name(), id);
+                let mut resolver = Resolver {
+                    here: &self.stack,
+                    path: &self.path,
+                    known: &known,
+                    findings: &mut findings,
+                };
+                entry.walk_mut(&mut |intrinsic| resolver.visit(intrinsic, subject));
+                entry
+                    .depends_on_mut()
+                    .retain(|target| resolver.keep_dependency(target, subject));
+                if let Some(condition) = entry.condition() {
+                    resolver.check_local(condition, "condition", subject);
+                }
+                crate::limits::check_resource(id, entry, &self.path, &mut findings.diags);
+                let start = bytes.len();
+                if let Err(error) = write_resource(&mut bytes, id, entry) {
+                    bytes.truncate(start);
+                    findings.diags.push(
+                        Diagnostic::error(
+                            self.path.as_str(),
+                            format!("cannot write the template of stack `{}`", self.stack.name()),
+                        )
+                        .object(subject.to_string())
+                        .cause(error.to_string()),
+                    );
+                }
+                spans.push((start, bytes.len()));
+            }
+            for (resource, (start, end)) in resources.iter_mut().zip(spans) {
+                resource.start = start;
+                resource.end = end;
+            }
+        }
+        PreparedPart {
+            stack: self.stack.clone(),
+            bytes,
+            resources,
+            findings,
+        }
+    }
+}
