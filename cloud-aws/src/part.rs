@@ -9,7 +9,6 @@
 //! typed resources are thus never all in memory at once, and a second thread can prepare parts
 //! while the first one renders the next.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use girder_core::Diagnostic;
@@ -26,7 +25,8 @@ use crate::template::write_resource;
 pub struct Part {
     stack: Arc<StackAddress>,
     path: String,
-    resources: BTreeMap<LogicalId, ResourceEntry>,
+    /// Sorted by logical ID, each ID once.
+    resources: Vec<(LogicalId, ResourceEntry)>,
 }
 
 /// One resource of a prepared part.
@@ -53,11 +53,13 @@ pub struct PreparedPart {
 }
 
 impl Part {
+    /// A part of `resources`, sorted by logical ID, each ID once.
     pub(crate) fn new(
         stack: Arc<StackAddress>,
         path: String,
-        resources: BTreeMap<LogicalId, ResourceEntry>,
+        resources: Vec<(LogicalId, ResourceEntry)>,
     ) -> Self {
+        debug_assert!(resources.windows(2).all(|w| w[0].0 < w[1].0));
         Self {
             stack,
             path,
@@ -97,7 +99,7 @@ impl Part {
             let ids = &resources;
             let known = |id: &LogicalId| ids.binary_search_by(|r| r.id.cmp(id)).is_ok();
             let mut spans = Vec::with_capacity(self.resources.len());
-            for (id, entry) in self.resources.iter_mut() {
+            for (id, entry) in &mut self.resources {
                 let subject = Subject::Resource(entry.type_name(), id);
                 let mut resolver = Resolver {
                     here: &self.stack,

@@ -347,8 +347,26 @@ impl Stack {
         Part::new(
             self.address.clone(),
             self.path(),
-            self.template.take_resources(),
+            self.template.take_resources().into_iter().collect(),
         )
+    }
+
+    /// Makes a [`Part`] of `resources` as if they were added with [`Stack::add_entry`] and
+    /// taken at once, without the stack ever holding them: default policies are applied, and
+    /// of two resources with one logical ID the first is kept and the second reported.
+    pub fn part_of(&mut self, mut resources: Vec<(LogicalId, ResourceEntry)>) -> Part {
+        // Stable: the first of two resources with one ID stays first.
+        resources.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut unique: Vec<(LogicalId, ResourceEntry)> = Vec::with_capacity(resources.len());
+        for (id, mut entry) in resources {
+            if unique.last().is_some_and(|(last, _)| *last == id) {
+                self.duplicate("resource", id.as_str());
+                continue;
+            }
+            entry.apply_default_policies();
+            unique.push((id, entry));
+        }
+        Part::new(self.address.clone(), self.path(), unique)
     }
 
     /// Adds a resource under `id` and returns a typed reference to it. Stateful types get their

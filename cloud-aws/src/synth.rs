@@ -342,7 +342,7 @@ pub(crate) fn synthesize(
                 let prepared = part.prepare();
                 drop(std::mem::replace(
                     part,
-                    Part::new(prepared.stack.clone(), String::new(), BTreeMap::new()),
+                    Part::new(prepared.stack.clone(), String::new(), Vec::new()),
                 ));
                 prepared
             })
@@ -363,10 +363,16 @@ pub(crate) fn synthesize(
 /// orders the stacks, checks their limits and writes each template.
 pub(crate) fn synthesize_prepared(
     mut stacks: Vec<Stack>,
-    parts: Vec<PreparedPart>,
+    mut parts: Vec<PreparedPart>,
     previous: &ExportLedger,
     emit: Option<Emit<'_>>,
 ) -> Result<Synthesis, Diagnostics> {
+    // Resources the stacks still hold are their last parts.
+    for stack in &mut stacks {
+        if !stack.template().resources().is_empty() {
+            parts.push(stack.take_part().prepare());
+        }
+    }
     let mut diags = Diagnostics::new();
     for stack in &mut stacks {
         for problem in stack.take_problems() {

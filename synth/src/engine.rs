@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use girder_aws::{
     AwsEnvironment, CfnResource, CloudAssembly, ExportLedger, StackAddress, SynthesizedStack,
+    part::{Part, PreparedPart},
 };
 use girder_core::hash::FnvBuildHasher;
 use girder_core::{App, Aspect, Diagnostic, Diagnostics, Visit};
@@ -50,6 +51,19 @@ pub const CLUSTER_FILE: &str = "_cluster.yaml";
 
 /// How many objects travel to the serializing thread in one message.
 const BATCH: usize = 32;
+
+/// What the serializing thread is sent: Kubernetes objects, or a part of a CloudFormation stack
+/// (numbered in the order parts are taken).
+enum Work {
+    Manifests(Vec<Job>),
+    Part(usize, Part),
+}
+
+/// What comes back from the serializing thread to be dropped on the thread that allocated it.
+enum Done {
+    Manifests(Vec<Job>),
+    Part(Part),
+}
 
 /// One object on its way to the serializing thread.
 struct Job {
@@ -276,6 +290,10 @@ struct CfnStacks {
     run: Vec<(girder_aws::LogicalId, girder_aws::ResourceEntry)>,
     run_stack: Option<Arc<StackAddress>>,
     any: bool,
+    /// Parts taken from the stacks as each run ends, with their numbers, until someone
+    /// prepares them.
+    taken: Vec<(usize, Part)>,
+    parts: usize,
 }
 
 impl CfnStacks {
@@ -316,11 +334,22 @@ impl CfnStacks {
             .as_ref()
             .and_then(|s| self.assembly.get_mut(s))
         {
-            Some(stack) => self
-                .run
-                .drain(..)
-                .for_each(|(id, entry)| stack.add_entry(id, entry)),
+            Some(stack) => {
+                let part = stack.part_of(std::mem::take(&mut self.run));
+                if !part.is_empty() {
+                    self.taken.push((self.parts, part));
+                    self.parts += 1;
+                }
+            }
             None => self.run.clear(),
+        }
+    }
+
+    /// Ends the current run and prepares every part still taken, here.
+    fn prepare_rest(&mut self, prepared: &mut Vec<(usize, PreparedPart)>) {
+        self.end_run();
+        for (number, mut part) in self.taken.drain(..) {
+            prepared.push((number, part.prepare()));
         }
     }
 
@@ -331,23 +360,27 @@ impl CfnStacks {
         mut self,
         options: &Options,
         emit: Option<Emit<'_>>,
+        mut prepared: Vec<(usize, PreparedPart)>,
         diags: &mut Diagnostics,
     ) -> Option<(Vec<(Arc<str>, SynthesizedStack)>, ExportLedger)> {
         if !self.any {
             return None;
         }
-        self.end_run();
+        self.prepare_rest(&mut prepared);
+        prepared.sort_unstable_by_key(|(number, _)| *number);
+        let parts = prepared.into_iter().map(|(_, part)| part).collect();
         let CfnStacks { assembly, envs, .. } = self;
         // Every filed stack has its environment; a stack without one writes to `/cfn/…`.
         let no_env: Arc<str> = Arc::from("");
         let env_of = |address: &StackAddress| envs.get(address).unwrap_or(&no_env);
         let previous = &options.previous_exports;
-        let synthesis = match emit {
-            Some(emit) => assembly.synthesize_each(previous, &|address, body| {
+        let write = |address: &StackAddress, body: &str| {
+            if let Some(emit) = emit {
                 emit(&template_path(env_of(address), address), body);
-            }),
-            None => assembly.synthesize(previous),
+            }
         };
+        let synthesis =
+            assembly.synthesize_parts(parts, previous, emit.is_some().then_some(&write));
         match synthesis {
             Ok(synthesis) => {
                 let (stacks, ledger, warnings) = synthesis.into_parts();
@@ -532,21 +565,33 @@ fn synthesize_inner(
     ];
     let mut paths: Vec<String> = Vec::new();
     let mut cfn = CfnStacks::default();
+    // Parts of stacks prepared on this thread, by number.
+    let mut prepared: Vec<(usize, PreparedPart)> = Vec::new();
     // Jobs travel in batches: one message per object would cost a thread wake-up each.
-    let (tx, rx) = mpsc::sync_channel::<Vec<Job>>(4);
+    let (tx, rx) = mpsc::sync_channel::<Work>(4);
     // Serialized objects come back to be dropped here: freeing memory in the thread that
     // allocated it avoids contention inside the allocator.
-    let (back_tx, back_rx) = mpsc::channel::<Vec<Job>>();
+    let (back_tx, back_rx) = mpsc::channel::<Done>();
     let files = std::thread::scope(|scope| {
         let worker = scope.spawn(move || {
             let mut files = Files::default();
-            for mut batch in rx {
-                for job in &mut batch {
-                    files.take(job);
-                }
-                let _ = back_tx.send(batch);
+            let mut prepared = Vec::new();
+            for work in rx {
+                let done = match work {
+                    Work::Manifests(mut batch) => {
+                        for job in &mut batch {
+                            files.take(job);
+                        }
+                        Done::Manifests(batch)
+                    }
+                    Work::Part(number, mut part) => {
+                        prepared.push((number, part.prepare()));
+                        Done::Part(part)
+                    }
+                };
+                let _ = back_tx.send(done);
             }
-            files
+            (files, prepared)
         });
         let mut env: Option<Arc<str>> = None;
         let mut batch = Vec::with_capacity(BATCH);
@@ -560,7 +605,12 @@ fn synthesize_inner(
             if broken.contains(cx.path.as_str()) {
                 return;
             }
-            finished.extend(back_rx.try_iter());
+            for done in back_rx.try_iter() {
+                match done {
+                    Done::Manifests(batch) => finished.push(batch),
+                    Done::Part(part) => drop(part),
+                }
+            }
             // Twice what the last construct emitted: the backlog shrinks while it keeps pace.
             while to_drop > 0 {
                 let Some(done) = finished.last_mut() else { break };
@@ -612,6 +662,16 @@ fn synthesize_inner(
                             aspect.visit(&mut Visit::new(cx.path.as_str(), cx.env, Some(&object), target, &mut diags));
                         }
                         cfn.file(*resource, &env, cx.path.as_str());
+                        // A part taken as a run ended goes to the other thread, unless that
+                        // one is behind: then this thread prepares it.
+                        for (number, part) in cfn.taken.drain(..) {
+                            if let Err(mpsc::TrySendError::Full(Work::Part(number, mut part))
+                            | mpsc::TrySendError::Disconnected(Work::Part(number, mut part))) =
+                                tx.try_send(Work::Part(number, part))
+                            {
+                                prepared.push((number, part.prepare()));
+                            }
+                        }
                         continue;
                     }
                     Err(other) => other,
@@ -634,18 +694,25 @@ fn synthesize_inner(
                 if batch.len() == BATCH {
                     // The worker only stops when the channel closes, so sending cannot fail.
                     let next = spare.pop().unwrap_or_else(|| Vec::with_capacity(BATCH));
-                    let _ = tx.send(std::mem::replace(&mut batch, next));
+                    let _ = tx.send(Work::Manifests(std::mem::replace(&mut batch, next)));
                 }
             }
         });
         if !batch.is_empty() {
-            let _ = tx.send(batch);
+            let _ = tx.send(Work::Manifests(batch));
         }
         drop(tx);
+        // The last run's part is prepared here while the other thread finishes its queue.
+        cfn.prepare_rest(&mut prepared);
         worker.join()
     });
+    // What the other thread sent back last is dropped here, where it was made.
+    drop(back_rx);
     let files = match files {
-        Ok(files) => files,
+        Ok((files, theirs)) => {
+            prepared.extend(theirs);
+            files
+        }
         Err(_) => {
             diags.push(
                 Diagnostic::error(app.name(), "the serializing thread panicked")
@@ -682,7 +749,7 @@ fn synthesize_inner(
                 .hint("this is a bug in Girder or in a custom resource type: please report it"),
         });
     }
-    let templates = cfn.synthesize(options, emit, &mut diags);
+    let templates = cfn.synthesize(options, emit, prepared, &mut diags);
     if diags.has_errors() {
         return Err(diags);
     }
