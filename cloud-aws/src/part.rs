@@ -18,7 +18,7 @@ use crate::intrinsic::TemplateName;
 use crate::logical_id::LogicalId;
 use crate::resolve::{Findings, Resolver, Subject};
 use crate::stack::StackAddress;
-use crate::template::write_resource;
+use crate::template::{Template, write_resource};
 
 /// Resources of one stack, taken out of it to be prepared on their own.
 #[derive(Debug)]
@@ -45,7 +45,7 @@ pub(crate) struct Prepared {
 #[derive(Debug)]
 pub struct PreparedPart {
     pub(crate) stack: Arc<StackAddress>,
-    /// The text of every resource, back to back.
+    /// A template of the part's resources alone, as JSON: each resource's text is a slice of it.
     pub(crate) bytes: Vec<u8>,
     /// The resources in logical ID order.
     pub(crate) resources: Vec<Prepared>,
@@ -94,11 +94,13 @@ impl Part {
             .collect();
         let mut findings = Findings::default();
         // Resources take 1 to 2 KB each: reserve enough that the buffer rarely grows.
-        let mut bytes = Vec::with_capacity(self.resources.len() * 1536);
-        {
-            let ids = &resources;
-            let known = |id: &LogicalId| ids.binary_search_by(|r| r.id.cmp(id)).is_ok();
-            let mut spans = Vec::with_capacity(self.resources.len());
+        let mut bytes = Vec::with_capacity(256 + self.resources.len() * 1536);
+        let ids = &resources;
+        let known = |id: &LogicalId| ids.binary_search_by(|r| r.id.cmp(id)).is_ok();
+        let mut spans = Vec::with_capacity(self.resources.len());
+        // The text is a whole template of these resources alone: a stack of one part and no
+        // other sections is written as it stands.
+        let written = Template::new().write_around(&mut bytes, |section| {
             for (id, entry) in &mut self.resources {
                 let subject = Subject::Resource(entry.type_name(), id);
                 let mut resolver = Resolver {
@@ -115,9 +117,14 @@ impl Part {
                     resolver.check_local(condition, "condition", subject);
                 }
                 crate::limits::check_resource(id, entry, &self.path, &mut findings.diags);
-                let start = bytes.len();
-                if let Err(error) = write_resource(&mut bytes, id, entry) {
-                    bytes.truncate(start);
+                let mut span = (0, 0);
+                let result = section.raw_entry(|out| {
+                    span.0 = out.len();
+                    let result = write_resource(out, id, entry);
+                    span.1 = out.len();
+                    result
+                });
+                if let Err(error) = result {
                     findings.diags.push(
                         Diagnostic::error(
                             self.path.as_str(),
@@ -127,12 +134,15 @@ impl Part {
                         .cause(error.to_string()),
                     );
                 }
-                spans.push((start, bytes.len()));
+                spans.push(span);
             }
-            for (resource, (start, end)) in resources.iter_mut().zip(spans) {
-                resource.start = start;
-                resource.end = end;
-            }
+            Ok(())
+        });
+        // Only the resources can fail to serialize, and they report it above.
+        debug_assert!(written.is_ok());
+        for (resource, (start, end)) in resources.iter_mut().zip(spans) {
+            resource.start = start;
+            resource.end = end;
         }
         PreparedPart {
             stack: self.stack.clone(),

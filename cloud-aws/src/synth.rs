@@ -134,7 +134,7 @@ struct ExportState {
     retained_for: Vec<String>,
 }
 
-/// One resource of a stack and the part whose bytes hold its text.
+/// One resource of a stack and which of the stack's parts holds its text.
 #[derive(Debug)]
 struct Placed {
     resource: Prepared,
@@ -391,10 +391,12 @@ pub(crate) fn synthesize_prepared(
             .collect(),
         resources: (0..stacks.len()).map(|_| Vec::new()).collect(),
     };
-    let mut bytes = Vec::with_capacity(parts.len());
+    // Each stack's parts' text, in the order the parts were taken.
+    let mut texts: Vec<Vec<Vec<u8>>> = (0..stacks.len()).map(|_| Vec::new()).collect();
+    let mut total = 0;
     let mut pending = Vec::with_capacity(parts.len());
     let mut split = vec![false; stacks.len()];
-    for (number, part) in parts.into_iter().enumerate() {
+    for part in parts {
         let PreparedPart {
             stack,
             bytes: text,
@@ -402,7 +404,6 @@ pub(crate) fn synthesize_prepared(
             findings,
         } = part;
         diags.extend(findings.diags);
-        bytes.push(text);
         let Some(&here) = index.by_address.get(&*stack) else {
             diags.push(
                 Diagnostic::error(
@@ -417,8 +418,11 @@ pub(crate) fn synthesize_prepared(
             continue;
         };
         pending.push((here, findings.pending));
+        let number = texts[here].len();
+        total += text.len();
+        texts[here].push(text);
         let placed = &mut index.resources[here];
-        split[here] |= !placed.is_empty();
+        split[here] |= number > 0;
         placed.extend(resources.into_iter().map(|resource| Placed {
             resource,
             part: number,
@@ -480,13 +484,14 @@ pub(crate) fn synthesize_prepared(
     drop(written);
 
     // The two halves of a large program's templates are put together and written at once.
-    let parallel = stacks.len() >= 2 && bytes.iter().map(Vec::len).sum::<usize>() >= PARALLEL_BYTES;
+    let parallel = stacks.len() >= 2 && total >= PARALLEL_BYTES;
     let mut jobs: Vec<Option<WriteJob>> = stacks
         .into_iter()
         .zip(index.paths)
         .zip(index.resources)
+        .zip(texts)
         .zip(&dependencies)
-        .map(|(((stack, path), resources), deps)| {
+        .map(|((((stack, path), resources), texts), deps)| {
             let dependencies = deps
                 .iter()
                 .map(|&j| index.addresses[j].as_ref().clone())
@@ -495,6 +500,7 @@ pub(crate) fn synthesize_prepared(
                 stack,
                 path,
                 resources,
+                texts,
                 dependencies,
             })
         })
@@ -504,7 +510,7 @@ pub(crate) fn synthesize_prepared(
         let stacks: Vec<SynthesizedStack> = part
             .iter_mut()
             .filter_map(Option::take)
-            .map(|job| write_stack(job, &bytes, emit, &mut diags))
+            .map(|job| write_stack(job, emit, &mut diags))
             .collect();
         (stacks, diags)
     });
@@ -579,48 +585,51 @@ fn panicked(path: Option<&String>, mut diags: Diagnostics) -> Diagnostics {
     diags
 }
 
-/// A stack to write: what it still holds, and its resources' places in the parts' bytes.
+/// A stack to write: what it still holds, its resources and its parts' text.
 struct WriteJob {
     stack: Stack,
     path: String,
     resources: Vec<Placed>,
+    texts: Vec<Vec<u8>>,
     dependencies: Vec<StackAddress>,
 }
 
 /// Checks one stack's limits, puts its template together and keeps what the output needs of it.
-fn write_stack(
-    job: WriteJob,
-    bytes: &[Vec<u8>],
-    emit: Option<Emit<'_>>,
-    diags: &mut Diagnostics,
-) -> SynthesizedStack {
+fn write_stack(job: WriteJob, emit: Option<Emit<'_>>, diags: &mut Diagnostics) -> SynthesizedStack {
     let WriteJob {
         stack,
         path,
         resources,
+        mut texts,
         dependencies,
     } = job;
     crate::limits::check_stack(&stack, resources.len(), &path, diags);
     let address = stack.address().clone();
     let template = stack.into_template();
-    let size: usize = resources
-        .iter()
-        .map(|p| p.resource.end - p.resource.start + 8)
-        .sum();
-    let mut out = Vec::with_capacity(1024 + size);
-    let written = template.write_around(&mut out, |section| {
-        for placed in &resources {
-            let text = &bytes[placed.part][placed.resource.start..placed.resource.end];
-            let Ok(()) = section.raw_entry(|out| {
-                out.extend_from_slice(text);
-                Ok::<(), std::convert::Infallible>(())
-            });
+    let written = match texts.pop() {
+        // One part and nothing else: its text is the template.
+        Some(whole) if texts.is_empty() && template.is_bare() => Ok(whole),
+        last => {
+            texts.extend(last);
+            let size: usize = texts.iter().map(Vec::len).sum();
+            let mut out = Vec::with_capacity(1024 + size);
+            template
+                .write_around(&mut out, |section| {
+                    for placed in &resources {
+                        let text = &texts[placed.part][placed.resource.start..placed.resource.end];
+                        let Ok(()) = section.raw_entry(|out| {
+                            out.extend_from_slice(text);
+                            Ok::<(), std::convert::Infallible>(())
+                        });
+                    }
+                    Ok(())
+                })
+                .map(|()| out)
         }
-        Ok(())
-    });
+    };
     // The parts and the serializer only write UTF-8.
     let body = match written {
-        Ok(()) => String::from_utf8(out)
+        Ok(out) => String::from_utf8(out)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         Err(error) => {
             diags.push(

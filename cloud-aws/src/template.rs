@@ -427,6 +427,17 @@ impl Template {
         Ok(())
     }
 
+    /// Whether the template holds nothing but resources and a description: written, it is a
+    /// template of its resources alone.
+    pub(crate) fn is_bare(&self) -> bool {
+        self.metadata.is_empty()
+            && self.parameters.is_empty()
+            && self.mappings.is_empty()
+            && self.conditions.is_empty()
+            && self.outputs.is_empty()
+            && self.description.is_none()
+    }
+
     /// Takes the resources out, leaving the rest of the template.
     pub(crate) fn take_resources(&mut self) -> BTreeMap<LogicalId, ResourceEntry> {
         std::mem::take(&mut self.resources)
