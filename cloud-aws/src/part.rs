@@ -2,8 +2,9 @@
 //! still rendering.
 //!
 //! [`Stack::take_part`](crate::Stack::take_part) takes the resources a stack holds so far;
-//! [`Part::prepare`] rewrites their references (see [`crate::resolve`]), checks each one and
-//! writes each as the text it has in the template. The typed resources can then be dropped:
+//! [`Part::prepare`] rewrites their references (as [`crate::stack`] describes), checks each
+//! one and writes each as the text it has in the template. The typed resources can then be
+//! dropped:
 //! [`CloudAssembly::synthesize_parts`](crate::CloudAssembly::synthesize_parts) settles what
 //! needs every stack and puts each template together from its parts' text. A large program's
 //! typed resources are thus never all in memory at once, and a second thread can prepare parts

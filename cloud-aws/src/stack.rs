@@ -21,6 +21,11 @@
 //!   Write the value to an SSM parameter (`AWS::SSM::Parameter`) in the producer's region and read
 //!   it where you need it.
 //!
+//! The rewriting needs no other stack: a part of a stack's resources ([`crate::part`]) can be
+//! rewritten and written before the rest of the program exists. Whether each target exists,
+//! which exports the producers declare and the order of the stacks are settled once every stack
+//! is known.
+//!
 //! A `DependsOn` on a resource of another stack becomes a dependency between the stacks.
 //! Parameters, conditions and mappings belong to the stack that declares them; using them in
 //! another stack is an error.
@@ -355,8 +360,9 @@ impl Stack {
     /// taken at once, without the stack ever holding them: default policies are applied, and
     /// of two resources with one logical ID the first is kept and the second reported.
     pub fn part_of(&mut self, mut resources: Vec<(LogicalId, ResourceEntry)>) -> Part {
-        // Stable: the first of two resources with one ID stays first.
-        resources.sort_by(|a, b| a.0.cmp(&b.0));
+        // Sorts (ID, position) pairs and moves each resource once: resources are large. The
+        // position breaks ties, so the first of two resources with one ID stays first.
+        resources.sort_by_cached_key(|(id, _)| id.clone());
         let mut unique: Vec<(LogicalId, ResourceEntry)> = Vec::with_capacity(resources.len());
         for (id, mut entry) in resources {
             if unique.last().is_some_and(|(last, _)| *last == id) {
@@ -555,7 +561,7 @@ impl CloudAssembly {
         self,
         parts: Vec<PreparedPart>,
         previous: &ExportLedger,
-        emit: Option<&(dyn Fn(&StackAddress, &str) + Sync)>,
+        emit: Option<crate::synth::Emit<'_>>,
     ) -> Result<Synthesis, girder_core::Diagnostics> {
         crate::synth::synthesize_prepared(self.stacks, parts, previous, emit)
     }

@@ -323,7 +323,7 @@ fn export_output_id(id: &LogicalId, attribute: Option<&str>, name: &str) -> Stri
 }
 
 /// Hands each template to its writer as soon as it is written, on the thread that wrote it.
-pub(crate) type Emit<'a> = &'a (dyn Fn(&StackAddress, &str) + Sync);
+pub type Emit<'a> = &'a (dyn Fn(&StackAddress, &str) + Sync);
 
 /// Synthesizes whole stacks: each stack's resources are one part, the parts of the two halves
 /// of a large program prepared at once.

@@ -1,11 +1,14 @@
 //! Synthesis: aspects, validation, rendering and checks, then the files to write.
 //!
 //! Rendering and aspects run on the calling thread (the construct tree is not `Send`); each
-//! object is then handed to a second thread that checks its identity, serializes it and files
-//! it, so the two halves of the work overlap.
+//! Kubernetes object is then handed to a second thread that checks its identity, serializes it
+//! and files it, so the two halves of the work overlap. CloudFormation resources are filed into
+//! their stacks; each run of one stack's resources becomes a part ([`girder_aws::part`]) that
+//! the second thread resolves and writes while the tree renders on. Once the tree has rendered,
+//! this thread prepares the parts still waiting, beside the other one.
 
 use std::any::Any;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Range;
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
@@ -52,11 +55,24 @@ pub const CLUSTER_FILE: &str = "_cluster.yaml";
 /// How many objects travel to the serializing thread in one message.
 const BATCH: usize = 32;
 
-/// What the serializing thread is sent: Kubernetes objects, or a part of a CloudFormation stack
-/// (numbered in the order parts are taken).
+/// What the serializing thread is sent: Kubernetes objects, or word that parts of
+/// CloudFormation stacks wait in the [`PartQueue`].
 enum Work {
     Manifests(Vec<Job>),
-    Part(usize, Part),
+    Parts,
+}
+
+/// Parts of stacks waiting to be prepared, numbered in the order they were taken. The
+/// serializing thread prepares them while the tree renders; once it has rendered, the tree's
+/// thread takes what is left, so that neither thread waits long for the other.
+type PartQueue = Mutex<VecDeque<(usize, Part)>>;
+
+/// Takes the next waiting part.
+fn next_part(queue: &PartQueue) -> Option<(usize, Part)> {
+    queue
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .pop_front()
 }
 
 /// What comes back from the serializing thread to be dropped on the thread that allocated it.
@@ -335,7 +351,9 @@ impl CfnStacks {
             .and_then(|s| self.assembly.get_mut(s))
         {
             Some(stack) => {
-                let part = stack.part_of(std::mem::take(&mut self.run));
+                // The next run is likely as long as this one.
+                let next = Vec::with_capacity(self.run.len());
+                let part = stack.part_of(std::mem::replace(&mut self.run, next));
                 if !part.is_empty() {
                     self.taken.push((self.parts, part));
                     self.parts += 1;
@@ -510,9 +528,9 @@ pub struct Written {
 
 /// Synthesizes `app` (see [`synthesize_with`]) into `staging`, which the caller then commits.
 ///
-/// Each CloudFormation template is written as soon as it is serialized, on the thread that
-/// serialized it, and dropped: a large program's templates are never all in memory at once.
-/// The other files are written once everything is checked. An invalid program or a failed
+/// CloudFormation resources are written to text and dropped as the program renders, so that a
+/// large program's typed resources are never all in memory at once; each template is written
+/// once every stack is known. The other files are written once everything is checked. An invalid program or a failed
 /// write leave only `staging` to drop, and the output directory as it was.
 pub fn synthesize_to(
     app: &App,
@@ -567,12 +585,14 @@ fn synthesize_inner(
     let mut cfn = CfnStacks::default();
     // Parts of stacks prepared on this thread, by number.
     let mut prepared: Vec<(usize, PreparedPart)> = Vec::new();
+    let queue: PartQueue = Mutex::new(VecDeque::new());
     // Jobs travel in batches: one message per object would cost a thread wake-up each.
     let (tx, rx) = mpsc::sync_channel::<Work>(4);
     // Serialized objects come back to be dropped here: freeing memory in the thread that
     // allocated it avoids contention inside the allocator.
     let (back_tx, back_rx) = mpsc::channel::<Done>();
     let files = std::thread::scope(|scope| {
+        let queue = &queue;
         let worker = scope.spawn(move || {
             let mut files = Files::default();
             let mut prepared = Vec::new();
@@ -584,9 +604,14 @@ fn synthesize_inner(
                         }
                         Done::Manifests(batch)
                     }
-                    Work::Part(number, mut part) => {
-                        prepared.push((number, part.prepare()));
-                        Done::Part(part)
+                    Work::Parts => {
+                        // Every waiting part: word of one may have been dropped while this
+                        // thread was busy.
+                        while let Some((number, mut part)) = next_part(queue) {
+                            prepared.push((number, part.prepare()));
+                            let _ = back_tx.send(Done::Part(part));
+                        }
+                        continue;
                     }
                 };
                 let _ = back_tx.send(done);
@@ -662,15 +687,15 @@ fn synthesize_inner(
                             aspect.visit(&mut Visit::new(cx.path.as_str(), cx.env, Some(&object), target, &mut diags));
                         }
                         cfn.file(*resource, &env, cx.path.as_str());
-                        // A part taken as a run ended goes to the other thread, unless that
-                        // one is behind: then this thread prepares it.
-                        for (number, part) in cfn.taken.drain(..) {
-                            if let Err(mpsc::TrySendError::Full(Work::Part(number, mut part))
-                            | mpsc::TrySendError::Disconnected(Work::Part(number, mut part))) =
-                                tx.try_send(Work::Part(number, part))
-                            {
-                                prepared.push((number, part.prepare()));
-                            }
+                        // A part taken as a run ended waits for the other thread.
+                        if !cfn.taken.is_empty() {
+                            queue
+                                .lock()
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .extend(cfn.taken.drain(..));
+                            // A full channel means the other thread is busy: it looks at the
+                            // queue again when it gets there.
+                            let _ = tx.try_send(Work::Parts);
                         }
                         continue;
                     }
@@ -702,12 +727,15 @@ fn synthesize_inner(
             let _ = tx.send(Work::Manifests(batch));
         }
         drop(tx);
-        // The last run's part is prepared here while the other thread finishes its queue.
+        // The last run's part and the parts still waiting are prepared here while the other
+        // thread finishes its own, and what it sends back is dropped as it comes.
         cfn.prepare_rest(&mut prepared);
+        while let Some((number, mut part)) = next_part(queue) {
+            prepared.push((number, part.prepare()));
+        }
+        back_rx.iter().for_each(drop);
         worker.join()
     });
-    // What the other thread sent back last is dropped here, where it was made.
-    drop(back_rx);
     let files = match files {
         Ok((files, theirs)) => {
             prepared.extend(theirs);

@@ -211,3 +211,30 @@ fn network_snapshot_and_validators() {
     insta::assert_snapshot!(serde_json::to_string_pretty(&t).expect("JSON"));
     crate::validate(&app, "network");
 }
+
+/// A large program's stacks are prepared on two threads as they render: each template is the
+/// one its stack gives alone.
+#[test]
+fn stacks_prepared_while_rendering_match_the_stacks_alone() {
+    let build = |only: Option<usize>| {
+        let app = App::new("shop");
+        let aws = app.environment(Prod).aws("123456789012", "eu-west-1");
+        for s in (0..12).filter(|s| only.is_none_or(|o| o == *s)) {
+            let stack = aws.stack(&format!("s{s}"));
+            for i in 0..40 {
+                Queue::new(&stack, format!("q{i}")).build();
+            }
+        }
+        girder::synth::synthesize(&app).unwrap_or_else(|d| panic!("{d}"))
+    };
+    let all = build(None);
+    for s in 0..12 {
+        let path = format!("prod/cfn/shop-prod-s{s}.template.json");
+        let alone = build(Some(s));
+        assert_eq!(
+            all.files[&path].to_string(),
+            alone.files[&path].to_string(),
+            "{path}"
+        );
+    }
+}
