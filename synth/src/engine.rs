@@ -67,6 +67,9 @@ enum Work {
 /// thread takes what is left, so that neither thread waits long for the other.
 type PartQueue = Mutex<VecDeque<(usize, Part)>>;
 
+/// How many parts may wait for the serializing thread.
+const PARTS_WAITING: usize = 2;
+
 /// Takes the next waiting part.
 fn next_part(queue: &PartQueue) -> Option<(usize, Part)> {
     queue
@@ -687,15 +690,21 @@ fn synthesize_inner(
                             aspect.visit(&mut Visit::new(cx.path.as_str(), cx.env, Some(&object), target, &mut diags));
                         }
                         cfn.file(*resource, &env, cx.path.as_str());
-                        // A part taken as a run ended waits for the other thread.
-                        if !cfn.taken.is_empty() {
-                            queue
-                                .lock()
-                                .unwrap_or_else(PoisonError::into_inner)
-                                .extend(cfn.taken.drain(..));
-                            // A full channel means the other thread is busy: it looks at the
-                            // queue again when it gets there.
-                            let _ = tx.try_send(Work::Parts);
+                        // A part taken as a run ended waits for the other thread, unless
+                        // enough wait already: then this thread prepares it, which keeps both
+                        // busy and the typed resources waiting few.
+                        for (number, mut part) in cfn.taken.drain(..) {
+                            let mut waiting = queue.lock().unwrap_or_else(PoisonError::into_inner);
+                            if waiting.len() < PARTS_WAITING {
+                                waiting.push_back((number, part));
+                                drop(waiting);
+                                // A full channel means the other thread is busy: it looks at
+                                // the queue again when it gets there.
+                                let _ = tx.try_send(Work::Parts);
+                            } else {
+                                drop(waiting);
+                                prepared.push((number, part.prepare()));
+                            }
                         }
                         continue;
                     }
