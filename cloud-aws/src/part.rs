@@ -51,6 +51,29 @@ pub struct PreparedPart {
     /// The resources in logical ID order.
     pub(crate) resources: Vec<Prepared>,
     pub(crate) findings: Findings,
+    /// The length of the text once [`PreparedPart::write_text`] handed it out (it is gone then).
+    pub(crate) written: Option<usize>,
+}
+
+impl PreparedPart {
+    /// Hands the part's text, a template of its resources alone, to `write`, and keeps only its
+    /// length, so that the memory serves the next part. When the part turns out to be all its
+    /// stack has, that text is the stack's template and synthesis does not write it again;
+    /// otherwise synthesis reads it back (see
+    /// [`CloudAssembly::synthesize_parts`](crate::CloudAssembly::synthesize_parts)).
+    pub fn write_text(&mut self, write: impl FnOnce(&str)) {
+        // The serializer only writes UTF-8.
+        if let Ok(text) = std::str::from_utf8(&self.bytes) {
+            write(text);
+            self.written = Some(self.bytes.len());
+            self.bytes = Vec::new();
+        }
+    }
+
+    /// The stack the part belongs to.
+    pub fn stack(&self) -> &StackAddress {
+        &self.stack
+    }
 }
 
 impl Part {
@@ -150,6 +173,7 @@ impl Part {
             bytes,
             resources,
             findings,
+            written: None,
         }
     }
 }

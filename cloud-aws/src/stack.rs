@@ -557,12 +557,17 @@ impl CloudAssembly {
     /// Synthesizes as [`CloudAssembly::synthesize_each`] does, from `parts` prepared ahead
     /// (see [`crate::part`]), in the order they were taken, with whatever the stacks still
     /// hold: how a program renders, prepares and writes at once.
+    ///
+    /// A part whose text was handed out ahead ([`PreparedPart::write_text`]) is not written
+    /// again when it is all its stack has; otherwise `read_back` must return that text, which
+    /// is read back to put the template together.
     pub fn synthesize_parts(
         self,
         parts: Vec<PreparedPart>,
         previous: &ExportLedger,
         emit: Option<crate::synth::Emit<'_>>,
+        read_back: Option<crate::synth::ReadBack<'_>>,
     ) -> Result<Synthesis, girder_core::Diagnostics> {
-        crate::synth::synthesize_prepared(self.stacks, parts, previous, emit)
+        crate::synth::synthesize_prepared(self.stacks, parts, previous, emit, read_back)
     }
 }

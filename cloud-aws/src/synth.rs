@@ -325,6 +325,16 @@ fn export_output_id(id: &LogicalId, attribute: Option<&str>, name: &str) -> Stri
 /// Hands each template to its writer as soon as it is written, on the thread that wrote it.
 pub type Emit<'a> = &'a (dyn Fn(&StackAddress, &str) + Sync);
 
+/// Reads back the template a writer was handed for a stack: the text of a part written ahead
+/// ([`PreparedPart::write_text`]) when its stack needs more than that part.
+pub type ReadBack<'a> = &'a (dyn Fn(&StackAddress) -> Option<Vec<u8>> + Sync);
+
+/// A part's text: here, or handed to the writer already (its length).
+enum PartText {
+    Kept(Vec<u8>),
+    Written(usize),
+}
+
 /// Synthesizes whole stacks: each stack's resources are one part, the parts of the two halves
 /// of a large program prepared at once.
 pub(crate) fn synthesize(
@@ -355,7 +365,7 @@ pub(crate) fn synthesize(
             return Err(panicked(first_path.as_ref(), Diagnostics::new()));
         }
     }
-    synthesize_prepared(stacks, prepared, previous, emit)
+    synthesize_prepared(stacks, prepared, previous, emit, None)
 }
 
 /// Synthesizes `stacks` from their prepared `parts` (in the order they were taken) and what the
@@ -366,6 +376,7 @@ pub(crate) fn synthesize_prepared(
     mut parts: Vec<PreparedPart>,
     previous: &ExportLedger,
     emit: Option<Emit<'_>>,
+    read_back: Option<ReadBack<'_>>,
 ) -> Result<Synthesis, Diagnostics> {
     // Resources the stacks still hold are their last parts.
     for stack in &mut stacks {
@@ -392,7 +403,7 @@ pub(crate) fn synthesize_prepared(
         resources: (0..stacks.len()).map(|_| Vec::new()).collect(),
     };
     // Each stack's parts' text, in the order the parts were taken.
-    let mut texts: Vec<Vec<Vec<u8>>> = (0..stacks.len()).map(|_| Vec::new()).collect();
+    let mut texts: Vec<Vec<PartText>> = (0..stacks.len()).map(|_| Vec::new()).collect();
     let mut total = 0;
     let mut pending = Vec::with_capacity(parts.len());
     let mut split = vec![false; stacks.len()];
@@ -402,6 +413,7 @@ pub(crate) fn synthesize_prepared(
             bytes: text,
             resources,
             findings,
+            written,
         } = part;
         diags.extend(findings.diags);
         let Some(&here) = index.by_address.get(&*stack) else {
@@ -419,8 +431,13 @@ pub(crate) fn synthesize_prepared(
         };
         pending.push((here, findings.pending));
         let number = texts[here].len();
-        total += text.len();
-        texts[here].push(text);
+        texts[here].push(match written {
+            Some(len) => PartText::Written(len),
+            None => {
+                total += text.len();
+                PartText::Kept(text)
+            }
+        });
         let placed = &mut index.resources[here];
         split[here] |= number > 0;
         placed.extend(resources.into_iter().map(|resource| Placed {
@@ -510,7 +527,7 @@ pub(crate) fn synthesize_prepared(
         let stacks: Vec<SynthesizedStack> = part
             .iter_mut()
             .filter_map(Option::take)
-            .map(|job| write_stack(job, emit, &mut diags))
+            .map(|job| write_stack(job, emit, read_back, &mut diags))
             .collect();
         (stacks, diags)
     });
@@ -590,12 +607,17 @@ struct WriteJob {
     stack: Stack,
     path: String,
     resources: Vec<Placed>,
-    texts: Vec<Vec<u8>>,
+    texts: Vec<PartText>,
     dependencies: Vec<StackAddress>,
 }
 
 /// Checks one stack's limits, puts its template together and keeps what the output needs of it.
-fn write_stack(job: WriteJob, emit: Option<Emit<'_>>, diags: &mut Diagnostics) -> SynthesizedStack {
+fn write_stack(
+    job: WriteJob,
+    emit: Option<Emit<'_>>,
+    read_back: Option<ReadBack<'_>>,
+    diags: &mut Diagnostics,
+) -> SynthesizedStack {
     let WriteJob {
         stack,
         path,
@@ -606,50 +628,72 @@ fn write_stack(job: WriteJob, emit: Option<Emit<'_>>, diags: &mut Diagnostics) -
     crate::limits::check_stack(&stack, resources.len(), &path, diags);
     let address = stack.address().clone();
     let template = stack.into_template();
-    let written = match texts.pop() {
-        // One part and nothing else: its text is the template.
-        Some(whole) if texts.is_empty() && template.is_bare() => Ok(whole),
+    let cannot_write = |cause: String| {
+        Diagnostic::error(
+            path.as_str(),
+            format!("cannot write the template of stack `{}`", address.name()),
+        )
+        .cause(cause)
+    };
+    // One part and nothing else: its text is the template, perhaps written already.
+    let (body, body_len) = match texts.pop() {
+        Some(PartText::Written(len)) if texts.is_empty() && template.is_bare() => {
+            (String::new(), len)
+        }
+        Some(PartText::Kept(whole)) if texts.is_empty() && template.is_bare() => {
+            let body = into_string(whole);
+            let len = body.len();
+            (body, len)
+        }
         last => {
             texts.extend(last);
-            let size: usize = texts.iter().map(Vec::len).sum();
+            let mut loaded = Vec::with_capacity(texts.len());
+            for text in texts {
+                loaded.push(match text {
+                    PartText::Kept(text) => text,
+                    PartText::Written(len) => match read_back.and_then(|read| read(&address)) {
+                        Some(text) if text.len() == len => text,
+                        _ => {
+                            diags.push(cannot_write(
+                                "the text of a part written ahead could not be read back".into(),
+                            ));
+                            return empty_stack(address, resources, dependencies);
+                        }
+                    },
+                });
+            }
+            let size: usize = loaded.iter().map(Vec::len).sum();
             let mut out = Vec::with_capacity(1024 + size);
-            template
-                .write_around(&mut out, |section| {
-                    for placed in &resources {
-                        let text = &texts[placed.part][placed.resource.start..placed.resource.end];
-                        let Ok(()) = section.raw_entry(|out| {
-                            out.extend_from_slice(text);
-                            Ok::<(), std::convert::Infallible>(())
-                        });
-                    }
-                    Ok(())
-                })
-                .map(|()| out)
+            let written = template.write_around(&mut out, |section| {
+                for placed in &resources {
+                    let text = &loaded[placed.part][placed.resource.start..placed.resource.end];
+                    let Ok(()) = section.raw_entry(|out| {
+                        out.extend_from_slice(text);
+                        Ok::<(), std::convert::Infallible>(())
+                    });
+                }
+                Ok(())
+            });
+            match written {
+                Ok(()) => {
+                    let body = into_string(out);
+                    let len = body.len();
+                    (body, len)
+                }
+                Err(error) => {
+                    diags.push(cannot_write(error.to_string()));
+                    (String::new(), 0)
+                }
+            }
         }
     };
-    // The parts and the serializer only write UTF-8.
-    let body = match written {
-        Ok(out) => String::from_utf8(out)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        Err(error) => {
-            diags.push(
-                Diagnostic::error(
-                    path.as_str(),
-                    format!("cannot write the template of stack `{}`", address.name()),
-                )
-                .cause(error.to_string()),
-            );
-            String::new()
-        }
-    };
-    crate::limits::check_body(&address, &path, body.len(), diags);
-    let body_len = body.len();
+    crate::limits::check_body(&address, &path, body_len, diags);
     let body = match emit {
-        Some(emit) => {
+        Some(emit) if !body.is_empty() => {
             emit(&address, &body);
             String::new()
         }
-        None => body,
+        _ => body,
     };
     let resources = resources
         .into_iter()
@@ -661,6 +705,29 @@ fn write_stack(job: WriteJob, emit: Option<Emit<'_>>, diags: &mut Diagnostics) -
         resources,
         body,
         body_len,
+    }
+}
+
+/// A template's text as a string (the parts and the serializer only write UTF-8).
+fn into_string(text: Vec<u8>) -> String {
+    String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// What the output needs of a stack whose template could not be written (an error says why).
+fn empty_stack(
+    address: StackAddress,
+    resources: Vec<Placed>,
+    dependencies: Vec<StackAddress>,
+) -> SynthesizedStack {
+    SynthesizedStack {
+        dependencies,
+        address,
+        resources: resources
+            .into_iter()
+            .map(|p| (p.resource.type_name, p.resource.id))
+            .collect(),
+        body: String::new(),
+        body_len: 0,
     }
 }
 

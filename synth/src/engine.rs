@@ -8,7 +8,7 @@
 //! this thread prepares the parts still waiting, beside the other one.
 
 use std::any::Any;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::ops::Range;
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
@@ -65,13 +65,13 @@ enum Work {
 /// Parts of stacks waiting to be prepared, numbered in the order they were taken. The
 /// serializing thread prepares them while the tree renders; once it has rendered, the tree's
 /// thread takes what is left, so that neither thread waits long for the other.
-type PartQueue = Mutex<VecDeque<(usize, Part)>>;
+type PartQueue = Mutex<VecDeque<Taken>>;
 
 /// How many parts may wait for the serializing thread.
 const PARTS_WAITING: usize = 2;
 
 /// Takes the next waiting part.
-fn next_part(queue: &PartQueue) -> Option<(usize, Part)> {
+fn next_part(queue: &PartQueue) -> Option<Taken> {
     queue
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -292,6 +292,9 @@ struct DeployStep {
 /// Writes a file (path relative to the output directory, contents) as soon as it is made.
 type Emit<'a> = &'a (dyn Fn(&str, &str) + Sync);
 
+/// Reads back a file written by [`Emit`].
+type Read<'a> = &'a (dyn Fn(&str) -> Option<Vec<u8>> + Sync);
+
 /// The path of a stack's template in the output: `<env>/cfn/<stack>.template.json`.
 fn template_path(env: &str, address: &StackAddress) -> String {
     format!("{env}/cfn/{}.template.json", address.name())
@@ -309,10 +312,37 @@ struct CfnStacks {
     run: Vec<(girder_aws::LogicalId, girder_aws::ResourceEntry)>,
     run_stack: Option<Arc<StackAddress>>,
     any: bool,
-    /// Parts taken from the stacks as each run ends, with their numbers, until someone
-    /// prepares them.
-    taken: Vec<(usize, Part)>,
+    /// Parts taken from the stacks as each run ends, until someone prepares them.
+    taken: Vec<Taken>,
     parts: usize,
+    /// The stacks a part was taken from.
+    with_parts: HashSet<StackAddress, FnvBuildHasher>,
+}
+
+/// A part taken from a stack, numbered in the order parts are taken.
+struct Taken {
+    number: usize,
+    part: Part,
+    /// For the first part of a stack, the path of the stack's template: its text is written
+    /// there as soon as it is prepared, since it is all the template most stacks get.
+    write_to: Option<String>,
+}
+
+impl Taken {
+    /// Prepares the part and writes its text ahead when it is the first of its stack; returns
+    /// the part, whose typed resources the caller drops.
+    fn prepare(self, emit: Option<Emit<'_>>) -> ((usize, PreparedPart), Part) {
+        let Taken {
+            number,
+            mut part,
+            write_to,
+        } = self;
+        let mut prepared = part.prepare();
+        if let (Some(emit), Some(path)) = (emit, write_to) {
+            prepared.write_text(|text| emit(&path, text));
+        }
+        ((number, prepared), part)
+    }
 }
 
 impl CfnStacks {
@@ -358,7 +388,16 @@ impl CfnStacks {
                 let next = Vec::with_capacity(self.run.len());
                 let part = stack.part_of(std::mem::replace(&mut self.run, next));
                 if !part.is_empty() {
-                    self.taken.push((self.parts, part));
+                    let address = stack.address();
+                    let write_to = self.with_parts.insert(address.clone()).then(|| {
+                        let env = self.envs.get(address).map_or("", |env| &**env);
+                        template_path(env, address)
+                    });
+                    self.taken.push(Taken {
+                        number: self.parts,
+                        part,
+                        write_to,
+                    });
                     self.parts += 1;
                 }
             }
@@ -367,10 +406,10 @@ impl CfnStacks {
     }
 
     /// Ends the current run and prepares every part still taken, here.
-    fn prepare_rest(&mut self, prepared: &mut Vec<(usize, PreparedPart)>) {
+    fn prepare_rest(&mut self, emit: Option<Emit<'_>>, prepared: &mut Vec<(usize, PreparedPart)>) {
         self.end_run();
-        for (number, mut part) in self.taken.drain(..) {
-            prepared.push((number, part.prepare()));
+        for taken in self.taken.drain(..) {
+            prepared.push(taken.prepare(emit).0);
         }
     }
 
@@ -381,13 +420,14 @@ impl CfnStacks {
         mut self,
         options: &Options,
         emit: Option<Emit<'_>>,
+        read: Option<Read<'_>>,
         mut prepared: Vec<(usize, PreparedPart)>,
         diags: &mut Diagnostics,
     ) -> Option<(Vec<(Arc<str>, SynthesizedStack)>, ExportLedger)> {
         if !self.any {
             return None;
         }
-        self.prepare_rest(&mut prepared);
+        self.prepare_rest(emit, &mut prepared);
         prepared.sort_unstable_by_key(|(number, _)| *number);
         let parts = prepared.into_iter().map(|(_, part)| part).collect();
         let CfnStacks { assembly, envs, .. } = self;
@@ -400,8 +440,15 @@ impl CfnStacks {
                 emit(&template_path(env_of(address), address), body);
             }
         };
-        let synthesis =
-            assembly.synthesize_parts(parts, previous, emit.is_some().then_some(&write));
+        let read_back = |address: &StackAddress| {
+            read.and_then(|read| read(&template_path(env_of(address), address)))
+        };
+        let synthesis = assembly.synthesize_parts(
+            parts,
+            previous,
+            emit.is_some().then_some(&write),
+            Some(&read_back),
+        );
         match synthesis {
             Ok(synthesis) => {
                 let (stacks, ledger, warnings) = synthesis.into_parts();
@@ -502,7 +549,7 @@ pub fn synthesize(app: &App) -> Result<Assembly, Diagnostics> {
 
 /// Synthesizes `app` (see [`synthesize`]) with `options`.
 pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnostics> {
-    synthesize_inner(app, options, None).map(|(assembly, _)| assembly)
+    synthesize_inner(app, options, None, None).map(|(assembly, _)| assembly)
 }
 
 /// Why [`synthesize_to`] wrote nothing that will show.
@@ -532,9 +579,12 @@ pub struct Written {
 /// Synthesizes `app` (see [`synthesize_with`]) into `staging`, which the caller then commits.
 ///
 /// CloudFormation resources are written to text and dropped as the program renders, so that a
-/// large program's typed resources are never all in memory at once; each template is written
-/// once every stack is known. The other files are written once everything is checked. An invalid program or a failed
-/// write leave only `staging` to drop, and the output directory as it was.
+/// large program's typed resources are never all in memory at once. The first part of each
+/// stack is written to its template file as soon as it is prepared, and its text dropped: it
+/// is all most templates get. A template that gets more (another part, exports) is read back
+/// and written again once every stack is known. The other files are written once everything is
+/// checked. An invalid program or a failed write leave only `staging` to drop, and the output
+/// directory as it was.
 pub fn synthesize_to(
     app: &App,
     options: &Options,
@@ -547,11 +597,14 @@ pub fn synthesize_to(
             failed.get_or_insert(error);
         }
     };
-    let (assembly, mut files) =
-        synthesize_inner(app, options, Some(&emit)).map_err(SynthError::Invalid)?;
+    let read = |path: &str| staging.read(path).ok();
+    let synthesis = synthesize_inner(app, options, Some(&emit), Some(&read));
+    // A failed write comes first: a template written ahead that cannot be read back is only
+    // its consequence.
     if let Some(error) = failed.into_inner().unwrap_or_else(PoisonError::into_inner) {
         return Err(error.into());
     }
+    let (assembly, mut files) = synthesis.map_err(SynthError::Invalid)?;
     staging.put_assembly(&assembly)?;
     files.extend(
         assembly
@@ -568,11 +621,13 @@ pub fn synthesize_to(
 }
 
 /// Synthesizes `app`. With `emit`, each CloudFormation template goes to `emit` as soon as it is
-/// written, and only its path and size are returned beside the assembly.
+/// written (perhaps in a first version that `read` reads back), and only its path and size are
+/// returned beside the assembly.
 fn synthesize_inner(
     app: &App,
     options: &Options,
     emit: Option<Emit<'_>>,
+    read: Option<Read<'_>>,
 ) -> Result<(Assembly, Vec<(String, usize)>), Diagnostics> {
     let mut diags = app.tree_diagnostics();
     // Constructs whose id is invalid or duplicated are validated but not rendered: their objects
@@ -610,8 +665,9 @@ fn synthesize_inner(
                     Work::Parts => {
                         // Every waiting part: word of one may have been dropped while this
                         // thread was busy.
-                        while let Some((number, mut part)) = next_part(queue) {
-                            prepared.push((number, part.prepare()));
+                        while let Some(taken) = next_part(queue) {
+                            let (done, part) = taken.prepare(emit);
+                            prepared.push(done);
                             let _ = back_tx.send(Done::Part(part));
                         }
                         continue;
@@ -693,17 +749,17 @@ fn synthesize_inner(
                         // A part taken as a run ended waits for the other thread, unless
                         // enough wait already: then this thread prepares it, which keeps both
                         // busy and the typed resources waiting few.
-                        for (number, mut part) in cfn.taken.drain(..) {
+                        for taken in cfn.taken.drain(..) {
                             let mut waiting = queue.lock().unwrap_or_else(PoisonError::into_inner);
                             if waiting.len() < PARTS_WAITING {
-                                waiting.push_back((number, part));
+                                waiting.push_back(taken);
                                 drop(waiting);
                                 // A full channel means the other thread is busy: it looks at
                                 // the queue again when it gets there.
                                 let _ = tx.try_send(Work::Parts);
                             } else {
                                 drop(waiting);
-                                prepared.push((number, part.prepare()));
+                                prepared.push(taken.prepare(emit).0);
                             }
                         }
                         continue;
@@ -738,9 +794,9 @@ fn synthesize_inner(
         drop(tx);
         // The last run's part and the parts still waiting are prepared here while the other
         // thread finishes its own, and what it sends back is dropped as it comes.
-        cfn.prepare_rest(&mut prepared);
-        while let Some((number, mut part)) = next_part(queue) {
-            prepared.push((number, part.prepare()));
+        cfn.prepare_rest(emit, &mut prepared);
+        while let Some(taken) = next_part(queue) {
+            prepared.push(taken.prepare(emit).0);
         }
         back_rx.iter().for_each(drop);
         worker.join()
@@ -786,7 +842,7 @@ fn synthesize_inner(
                 .hint("this is a bug in Girder or in a custom resource type: please report it"),
         });
     }
-    let templates = cfn.synthesize(options, emit, prepared, &mut diags);
+    let templates = cfn.synthesize(options, emit, read, prepared, &mut diags);
     if diags.has_errors() {
         return Err(diags);
     }

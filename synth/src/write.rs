@@ -114,6 +114,12 @@ impl Staging {
         fs::write(&path, contents).map_err(io_err("write", &path))
     }
 
+    /// Reads back a file written with [`Staging::put`].
+    pub fn read(&self, rel: &str) -> Result<Vec<u8>, WriteError> {
+        let path = self.tmp.join(rel);
+        fs::read(&path).map_err(io_err("read", &path))
+    }
+
     /// Writes every file of `assembly` (see [`Staging::put_all`]).
     pub fn put_assembly(&self, assembly: &Assembly) -> Result<(), WriteError> {
         let files: Vec<(&str, &Text)> = assembly

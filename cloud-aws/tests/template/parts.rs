@@ -52,7 +52,7 @@ fn app(in_parts: bool) -> (CloudAssembly, Vec<Part>) {
 
 fn synth_parts(app: CloudAssembly, mut parts: Vec<Part>) -> Result<Synthesis, Diagnostics> {
     let prepared = parts.iter_mut().map(Part::prepare).collect();
-    app.synthesize_parts(prepared, &ExportLedger::default(), None)
+    app.synthesize_parts(prepared, &ExportLedger::default(), None, None)
 }
 
 #[test]
@@ -153,5 +153,108 @@ fn a_part_of_a_stack_of_another_assembly_is_an_error() {
     assert_eq!(
         error_messages(&diags),
         ["a part of stack `stray` was prepared, but the stack is not part of this app"]
+    );
+}
+
+/// Templates written to a map of files, as a program writes them into its output directory.
+#[derive(Default)]
+struct Files(
+    std::sync::Mutex<std::collections::HashMap<String, String>>,
+    std::sync::atomic::AtomicUsize,
+);
+
+impl Files {
+    fn put(&self, address: &StackAddress, text: &str) {
+        let mut files = self.0.lock().expect("lock");
+        files.insert(address.name().to_owned(), text.to_owned());
+        self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn writes(&self) -> usize {
+        self.1.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.lock().expect("lock").get(name).cloned()
+    }
+}
+
+/// Prepares `parts`, writes the text of each stack's first part ahead, and synthesizes into
+/// `files`, reading back from them when `read_back`.
+fn synth_written_ahead(
+    app: CloudAssembly,
+    mut parts: Vec<Part>,
+    files: &Files,
+    read_back: bool,
+) -> Result<Synthesis, Diagnostics> {
+    let mut seen = std::collections::HashSet::new();
+    let mut prepared = Vec::new();
+    for part in &mut parts {
+        let mut ready = part.prepare();
+        if seen.insert(ready.stack().clone()) {
+            let address = ready.stack().clone();
+            ready.write_text(|text| files.put(&address, text));
+        }
+        prepared.push(ready);
+    }
+    let emit = |address: &StackAddress, text: &str| files.put(address, text);
+    let read = |address: &StackAddress| files.get(address.name()).map(String::into_bytes);
+    app.synthesize_parts(
+        prepared,
+        &ExportLedger::default(),
+        Some(&emit),
+        read_back.then_some(&read),
+    )
+}
+
+#[test]
+fn parts_written_ahead_are_read_back_when_their_stack_gets_more() {
+    let (whole, _) = app(false);
+    let whole = synth(whole, &ExportLedger::default());
+    let (app, parts) = app(true);
+    let files = Files::default();
+    let synthesis = synth_written_ahead(app, parts, &files, true).unwrap_or_else(|d| panic!("{d}"));
+    // `data` gets an export and `api` a second part: both are written again, whole.
+    assert_eq!(files.writes(), 4);
+    for name in ["data", "api"] {
+        let expected = whole.stack_named(name).unwrap().body();
+        assert_eq!(files.get(name).as_deref(), Some(expected), "{name}");
+        assert_eq!(
+            synthesis.stack_named(name).unwrap().body_len(),
+            expected.len()
+        );
+    }
+}
+
+#[test]
+fn a_part_written_ahead_that_cannot_be_read_back_is_an_error() {
+    let (app, parts) = app(true);
+    let diags =
+        synth_written_ahead(app, parts, &Files::default(), false).expect_err("synthesis succeeded");
+    assert_eq!(
+        error_messages(&diags),
+        [
+            "cannot write the template of stack `data`",
+            "cannot write the template of stack `api`",
+        ],
+        "{diags}"
+    );
+}
+
+#[test]
+fn a_stack_of_one_part_written_ahead_is_not_written_again() {
+    let mut app = CloudAssembly::new();
+    let solo = app.stack(&eu(), "solo");
+    solo.add(id("Topic"), TestTopic::default());
+    let parts = vec![solo.take_part()];
+    let files = Files::default();
+    let synthesis =
+        synth_written_ahead(app, parts, &files, false).unwrap_or_else(|d| panic!("{d}"));
+    let text = files.get("solo").unwrap();
+    assert!(text.contains("\"Topic\""), "{text}");
+    assert_eq!(files.writes(), 1);
+    assert_eq!(
+        synthesis.stack_named("solo").unwrap().body_len(),
+        text.len()
     );
 }
