@@ -235,10 +235,12 @@ fn check_mappings(template: &Template, path: &str, diags: &mut Diagnostics) {
     }
 }
 
-/// Checks one resource: its checkov skips and the literal secrets in its properties.
+/// Checks one resource: its checkov skips and the literal secrets in its properties. `text` is
+/// the resource as written into its template, or `None` when it is not written yet.
 pub(crate) fn check_resource(
     id: &LogicalId,
     entry: &ResourceEntry,
+    text: Option<&[u8]>,
     path: &str,
     diags: &mut Diagnostics,
 ) {
@@ -283,9 +285,25 @@ pub(crate) fn check_resource(
     if let Some((_, pointers)) = SECRET_PROPERTIES
         .iter()
         .find(|(t, _)| *t == entry.type_name())
+        && text.is_none_or(|text| pointers.iter().any(|p| may_have(text, p)))
     {
         check_secrets(entry, pointers, path, &object(), diags);
     }
+}
+
+/// Whether a resource written as `text` may have a value at `pointer` below its properties:
+/// whether it has the first key of the pointer anywhere (`"SecretString": `). Most resources of
+/// these types carry no such property (a generated secret, a password from a parameter), and
+/// need not be turned into JSON values to tell.
+fn may_have(text: &[u8], pointer: &str) -> bool {
+    let first = pointer
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or("");
+    let key = format!("\"{first}\": ");
+    // Text that is not UTF-8 (never written) gets the full check.
+    std::str::from_utf8(text).map_or(true, |text| text.contains(&key))
 }
 
 /// Reports literal strings in the properties that carry secrets.
@@ -418,5 +436,36 @@ pub(crate) fn check_export_names(
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::may_have;
+
+    #[test]
+    fn only_text_with_the_first_key_of_a_pointer_may_have_a_secret() {
+        let written = br#""Db": {
+      "Type": "AWS::RDS::DBInstance",
+      "Properties": {
+        "MasterUserPassword": "hunter2"
+      }
+    }"#;
+        assert!(may_have(written, "/MasterUserPassword"));
+        assert!(may_have(
+            br#"{"Users": [{"Password": "x"}]}"#,
+            "/Users/*/Password"
+        ));
+        assert!(!may_have(
+            br#""Secret": {"GenerateSecretString": {"PasswordLength": 32}}"#,
+            "/SecretString"
+        ));
+        // A name in a value, not a key, is no reason to look closer.
+        assert!(!may_have(
+            br#""Description": "MasterUserPassword""#,
+            "/MasterUserPassword"
+        ));
+        // Text that is not UTF-8 gets the full check.
+        assert!(may_have(&[0xff, 0xfe], "/Password"));
     }
 }

@@ -140,12 +140,13 @@ impl Part {
                 if let Some(condition) = entry.condition() {
                     resolver.check_local(condition, "condition", subject);
                 }
-                crate::limits::check_resource(id, entry, &self.path, &mut findings.diags);
                 let mut span = (0, 0);
                 let result = section.raw_entry(|out| {
                     span.0 = out.len();
                     let result = write_resource(out, id, entry);
                     span.1 = out.len();
+                    let text = result.is_ok().then(|| &out[span.0..span.1]);
+                    crate::limits::check_resource(id, entry, text, &self.path, &mut findings.diags);
                     result
                 });
                 if let Err(error) = result {
