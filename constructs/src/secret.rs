@@ -1,6 +1,6 @@
 //! Typed Secrets and ConfigMaps: their keys are methods, and their namespace is part of their type.
 //!
-//! Declare a shape once with [`secret!`](crate::secret) (or [`config_map!`](crate::config_map)),
+//! Declare a shape once with [`secret!`](macro@crate::secret) (or [`config_map!`](crate::config_map)),
 //! then refer to an existing object of that shape in a namespace:
 //!
 //! ```
@@ -71,7 +71,7 @@ pub enum KeySource {
 }
 
 /// An existing Secret or ConfigMap in namespace `N` of environment `E`: what the types generated
-/// by [`secret!`](crate::secret) and [`config_map!`](crate::config_map) wrap.
+/// by [`secret!`](macro@crate::secret) and [`config_map!`](crate::config_map) wrap.
 pub struct KeyedObject<E, N> {
     name: Rc<str>,
     source: KeySource,
@@ -189,14 +189,14 @@ impl<E, N> Key<E, N> {
     }
 }
 
-/// A key of a Secret (see [`secret!`](crate::secret)).
+/// A key of a Secret (see [`secret!`](macro@crate::secret)).
 pub type SecretKey<E, N> = Key<E, N>;
 
 /// Declares the shape of a Secret: its keys, each reached through a method.
 ///
 /// `secret! { pub struct Db { username, password = "db-password" } }` declares `Db<E, N>`
 /// with `Db::existing(&namespace, "name")` and the methods `username()` and `password()`
-/// (the latter reads the key `db-password`). See the [module docs](crate::secret) for an example.
+/// (the latter reads the key `db-password`). See the [module docs](mod@crate::secret) for an example.
 #[macro_export]
 macro_rules! secret {
     ($(#[$meta:meta])* $vis:vis struct $ty:ident { $($(#[$kmeta:meta])* $key:ident $(= $rename:literal)?),* $(,)? }) => {
@@ -206,7 +206,7 @@ macro_rules! secret {
 
 /// Declares the shape of a ConfigMap: its keys, each reached through a method.
 ///
-/// The same as [`secret!`](crate::secret), for non-secret configuration: the environment variables
+/// The same as [`secret!`](macro@crate::secret), for non-secret configuration: the environment variables
 /// it feeds use `configMapKeyRef`.
 #[macro_export]
 macro_rules! config_map {
@@ -305,7 +305,7 @@ macro_rules! __key_name {
 }
 
 /// The model of a Secret synced from AWS Secrets Manager (see `from_aws_secret` on the types
-/// [`secret!`](crate::secret) declares).
+/// [`secret!`](macro@crate::secret) declares).
 #[derive(Debug)]
 pub struct SyncedSecretSpec {
     name: String,

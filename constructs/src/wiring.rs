@@ -2,7 +2,7 @@
 //!
 //! **Environment values.** [`WebService::env`](crate::WebService::env) takes anything that is
 //! [`IntoEnv`] for the workload's environment `E` and namespace `N`: a literal, a key of a Secret
-//! or ConfigMap of the same namespace ([`secret!`](crate::secret)), or an address obtained from a
+//! or ConfigMap of the same namespace ([`secret!`](macro@crate::secret)), or an address obtained from a
 //! [`Connection`] in the same environment.
 //!
 //! **Connections.** `client.connect(&server)` is the only way to obtain a server's address. The
