@@ -400,16 +400,21 @@ impl App {
     /// The aspects that apply to `node`, in registration order.
     pub fn aspects_for(&self, node: NodeId) -> Vec<Rc<dyn Aspect>> {
         let state = self.0.state.borrow();
-        let mut ancestors = Vec::new();
-        let mut cur = Some(node);
-        while let Some(n) = cur {
-            ancestors.push(n);
-            cur = state.nodes[n.index()].parent;
-        }
+        // Asked for every construct that renders: most programs register few aspects, or none.
+        let within = |scope: NodeId| {
+            let mut cur = Some(node);
+            while let Some(n) = cur {
+                if n == scope {
+                    return true;
+                }
+                cur = state.nodes[n.index()].parent;
+            }
+            false
+        };
         state
             .aspects
             .iter()
-            .filter(|(scope, _)| ancestors.contains(scope))
+            .filter(|(scope, _)| within(*scope))
             .map(|(_, a)| a.clone())
             .collect()
     }
