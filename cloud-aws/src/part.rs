@@ -21,6 +21,26 @@ use crate::resolve::{Findings, Resolver, Subject};
 use crate::stack::StackAddress;
 use crate::template::{Template, write_resource};
 
+/// Sorts `items` by logical ID and keeps the first of each ID (first in their order before the
+/// sort), handing the ID of each one dropped to `duplicate`. Items are moved once: they may be
+/// large.
+pub(crate) fn first_of_each_id<T>(
+    mut items: Vec<T>,
+    id: impl Fn(&T) -> &LogicalId,
+    mut duplicate: impl FnMut(&LogicalId),
+) -> Vec<T> {
+    // Sorts (ID, position) pairs: the position breaks ties, so the sort is stable.
+    items.sort_by_cached_key(|item| id(item).clone());
+    let mut unique: Vec<T> = Vec::with_capacity(items.len());
+    for item in items {
+        match unique.last() {
+            Some(last) if id(last) == id(&item) => duplicate(id(&item)),
+            _ => unique.push(item),
+        }
+    }
+    unique
+}
+
 /// Resources of one stack, taken out of it to be prepared on their own.
 #[derive(Debug)]
 pub struct Part {
@@ -41,18 +61,24 @@ pub(crate) struct Prepared {
     pub(crate) end: usize,
 }
 
+/// A template of a part's resources alone, as JSON: each resource's text is a slice of it.
+#[derive(Debug)]
+pub(crate) enum PartText {
+    /// The text itself.
+    Kept(Vec<u8>),
+    /// Handed out by [`PreparedPart::write_text`]: only its length is left.
+    Written(usize),
+}
+
 /// A part whose references are rewritten and whose resources are written (see the
 /// [module docs](self)).
 #[derive(Debug)]
 pub struct PreparedPart {
     pub(crate) stack: Arc<StackAddress>,
-    /// A template of the part's resources alone, as JSON: each resource's text is a slice of it.
-    pub(crate) bytes: Vec<u8>,
+    pub(crate) text: PartText,
     /// The resources in logical ID order.
     pub(crate) resources: Vec<Prepared>,
     pub(crate) findings: Findings,
-    /// The length of the text once [`PreparedPart::write_text`] handed it out (it is gone then).
-    pub(crate) written: Option<usize>,
 }
 
 impl PreparedPart {
@@ -63,10 +89,11 @@ impl PreparedPart {
     /// [`CloudAssembly::synthesize_parts`](crate::CloudAssembly::synthesize_parts)).
     pub fn write_text(&mut self, write: impl FnOnce(&str)) {
         // The serializer only writes UTF-8.
-        if let Ok(text) = std::str::from_utf8(&self.bytes) {
+        if let PartText::Kept(bytes) = &self.text
+            && let Ok(text) = std::str::from_utf8(bytes)
+        {
             write(text);
-            self.written = Some(self.bytes.len());
-            self.bytes = Vec::new();
+            self.text = PartText::Written(bytes.len());
         }
     }
 
@@ -171,10 +198,9 @@ impl Part {
         }
         PreparedPart {
             stack: self.stack.clone(),
-            bytes,
+            text: PartText::Kept(bytes),
             resources,
             findings,
-            written: None,
         }
     }
 }

@@ -95,7 +95,7 @@ use crate::intrinsic::{ResourceTarget, TemplateName};
 use crate::json::Json;
 use crate::ledger::ExportLedger;
 use crate::parameter::{Parameter, ParameterRef};
-use crate::part::{Part, PreparedPart};
+use crate::part::{Part, PreparedPart, first_of_each_id};
 use crate::resource::{LogicalId, Resource, ResourceRef};
 use crate::synth::Synthesis;
 use crate::template::{Mapping, MappingRef, Output, Template};
@@ -359,18 +359,14 @@ impl Stack {
     /// Makes a [`Part`] of `resources` as if they were added with [`Stack::add_entry`] and
     /// taken at once, without the stack ever holding them: default policies are applied, and
     /// of two resources with one logical ID the first is kept and the second reported.
-    pub fn part_of(&mut self, mut resources: Vec<(LogicalId, ResourceEntry)>) -> Part {
-        // Sorts (ID, position) pairs and moves each resource once: resources are large. The
-        // position breaks ties, so the first of two resources with one ID stays first.
-        resources.sort_by_cached_key(|(id, _)| id.clone());
-        let mut unique: Vec<(LogicalId, ResourceEntry)> = Vec::with_capacity(resources.len());
-        for (id, mut entry) in resources {
-            if unique.last().is_some_and(|(last, _)| *last == id) {
-                self.duplicate("resource", id.as_str());
-                continue;
-            }
+    pub fn part_of(&mut self, resources: Vec<(LogicalId, ResourceEntry)>) -> Part {
+        let mut unique = first_of_each_id(
+            resources,
+            |(id, _)| id,
+            |id| self.duplicate("resource", id.as_str()),
+        );
+        for (_, entry) in &mut unique {
             entry.apply_default_policies();
-            unique.push((id, entry));
         }
         Part::new(self.address.clone(), self.path(), unique)
     }

@@ -13,12 +13,13 @@ use crate::intrinsic::{Intrinsic, RefTarget, ResourceTarget, TemplateName};
 use crate::json::Json;
 use crate::ledger::{ExportLedger, LedgerExport};
 use crate::logical_id::{LogicalId, pascal_case_into};
-use crate::part::{Part, Prepared, PreparedPart};
+use crate::part::{Part, PartText, Prepared, PreparedPart, first_of_each_id};
 use crate::resolve::{Findings, Pending, PendingKind, Resolver, Subject};
 use crate::resource::Walk;
 use crate::stack::{Stack, StackAddress};
-use crate::template::Output;
+use crate::template::{Output, Template};
 use crate::value::{Expr, Value};
+use crate::write::into_string;
 
 /// The longest export name.
 pub const MAX_EXPORT_NAME: usize = 255;
@@ -329,12 +330,6 @@ pub type Emit<'a> = &'a (dyn Fn(&StackAddress, &str) + Sync);
 /// ([`PreparedPart::write_text`]) when its stack needs more than that part.
 pub type ReadBack<'a> = &'a (dyn Fn(&StackAddress) -> Option<Vec<u8>> + Sync);
 
-/// A part's text: here, or handed to the writer already (its length).
-enum PartText {
-    Kept(Vec<u8>),
-    Written(usize),
-}
-
 /// Synthesizes whole stacks: each stack's resources are one part, the parts of the two halves
 /// of a large program prepared at once.
 pub(crate) fn synthesize(
@@ -342,20 +337,14 @@ pub(crate) fn synthesize(
     previous: &ExportLedger,
     emit: Option<Emit<'_>>,
 ) -> Result<Synthesis, Diagnostics> {
-    let mut parts: Vec<Part> = stacks.iter_mut().map(Stack::take_part).collect();
-    let parallel =
-        parts.len() >= 2 && parts.iter().map(Part::len).sum::<usize>() >= PARALLEL_RESOURCES;
+    let mut parts: Vec<Option<Part>> = stacks.iter_mut().map(|s| Some(s.take_part())).collect();
+    let parallel = parts.len() >= 2
+        && parts.iter().flatten().map(Part::len).sum::<usize>() >= PARALLEL_RESOURCES;
     // Each half drops its typed resources as soon as they are written.
     let (mut prepared, rest) = in_halves(&mut parts, parallel, |_, half| {
         half.iter_mut()
-            .map(|part| {
-                let prepared = part.prepare();
-                drop(std::mem::replace(
-                    part,
-                    Part::new(prepared.stack.clone(), String::new(), Vec::new()),
-                ));
-                prepared
-            })
+            .filter_map(Option::take)
+            .map(|mut part| part.prepare())
             .collect::<Vec<_>>()
     });
     match rest {
@@ -406,14 +395,12 @@ pub(crate) fn synthesize_prepared(
     let mut texts: Vec<Vec<PartText>> = (0..stacks.len()).map(|_| Vec::new()).collect();
     let mut total = 0;
     let mut pending = Vec::with_capacity(parts.len());
-    let mut split = vec![false; stacks.len()];
     for part in parts {
         let PreparedPart {
             stack,
-            bytes: text,
+            text,
             resources,
             findings,
-            written,
         } = part;
         diags.extend(findings.diags);
         let Some(&here) = index.by_address.get(&*stack) else {
@@ -431,37 +418,24 @@ pub(crate) fn synthesize_prepared(
         };
         pending.push((here, findings.pending));
         let number = texts[here].len();
-        texts[here].push(match written {
-            Some(len) => PartText::Written(len),
-            None => {
-                total += text.len();
-                PartText::Kept(text)
-            }
-        });
-        let placed = &mut index.resources[here];
-        split[here] |= number > 0;
-        placed.extend(resources.into_iter().map(|resource| Placed {
+        if let PartText::Kept(text) = &text {
+            total += text.len();
+        }
+        texts[here].push(text);
+        index.resources[here].extend(resources.into_iter().map(|resource| Placed {
             resource,
             part: number,
         }));
     }
     // A stack filled in several parts: its resources merge, the first of two with one ID kept.
-    for (here, stack) in stacks.iter().enumerate() {
-        if !split[here] {
-            continue;
+    for ((stack, placed), texts) in stacks.iter().zip(&mut index.resources).zip(&texts) {
+        if texts.len() > 1 {
+            *placed = first_of_each_id(
+                std::mem::take(placed),
+                |p| &p.resource.id,
+                |id| diags.push(stack.duplicate_problem("resource", id.as_str())),
+            );
         }
-        let placed = &mut index.resources[here];
-        placed.sort_by(|a, b| a.resource.id.cmp(&b.resource.id));
-        let mut kept: Vec<Placed> = Vec::with_capacity(placed.len());
-        for next in placed.drain(..) {
-            match kept.last() {
-                Some(last) if last.resource.id == next.resource.id => {
-                    diags.push(stack.duplicate_problem("resource", next.resource.id.as_str()));
-                }
-                _ => kept.push(next),
-            }
-        }
-        *placed = kept;
     }
 
     // The sections the stacks still hold refer to any of their resources.
@@ -628,63 +602,31 @@ fn write_stack(
     crate::limits::check_stack(&stack, resources.len(), &path, diags);
     let address = stack.address().clone();
     let template = stack.into_template();
-    let cannot_write = |cause: String| {
-        Diagnostic::error(
-            path.as_str(),
-            format!("cannot write the template of stack `{}`", address.name()),
-        )
-        .cause(cause)
-    };
-    // One part and nothing else: its text is the template, perhaps written already.
-    let (body, body_len) = match texts.pop() {
-        Some(PartText::Written(len)) if texts.is_empty() && template.is_bare() => {
-            (String::new(), len)
+    let text = match texts.pop() {
+        // One part and nothing else: its text is the template, perhaps written already.
+        Some(whole) if texts.is_empty() && template.is_bare() => Ok(whole),
+        last => {
+            texts.extend(last);
+            let read_back = || read_back.and_then(|read| read(&address));
+            assemble(&template, &resources, texts, read_back).map(PartText::Kept)
         }
-        Some(PartText::Kept(whole)) if texts.is_empty() && template.is_bare() => {
-            let body = into_string(whole);
+    };
+    let (body, body_len) = match text {
+        Ok(PartText::Written(len)) => (String::new(), len),
+        Ok(PartText::Kept(text)) => {
+            let body = into_string(text);
             let len = body.len();
             (body, len)
         }
-        last => {
-            texts.extend(last);
-            let mut loaded = Vec::with_capacity(texts.len());
-            for text in texts {
-                loaded.push(match text {
-                    PartText::Kept(text) => text,
-                    PartText::Written(len) => match read_back.and_then(|read| read(&address)) {
-                        Some(text) if text.len() == len => text,
-                        _ => {
-                            diags.push(cannot_write(
-                                "the text of a part written ahead could not be read back".into(),
-                            ));
-                            return empty_stack(address, resources, dependencies);
-                        }
-                    },
-                });
-            }
-            let size: usize = loaded.iter().map(Vec::len).sum();
-            let mut out = Vec::with_capacity(1024 + size);
-            let written = template.write_around(&mut out, |section| {
-                for placed in &resources {
-                    let text = &loaded[placed.part][placed.resource.start..placed.resource.end];
-                    let Ok(()) = section.raw_entry(|out| {
-                        out.extend_from_slice(text);
-                        Ok::<(), std::convert::Infallible>(())
-                    });
-                }
-                Ok(())
-            });
-            match written {
-                Ok(()) => {
-                    let body = into_string(out);
-                    let len = body.len();
-                    (body, len)
-                }
-                Err(error) => {
-                    diags.push(cannot_write(error.to_string()));
-                    (String::new(), 0)
-                }
-            }
+        Err(cause) => {
+            diags.push(
+                Diagnostic::error(
+                    path.as_str(),
+                    format!("cannot write the template of stack `{}`", address.name()),
+                )
+                .cause(cause),
+            );
+            (String::new(), 0)
         }
     };
     crate::limits::check_body(&address, &path, body_len, diags);
@@ -708,27 +650,38 @@ fn write_stack(
     }
 }
 
-/// A template's text as a string (the parts and the serializer only write UTF-8).
-fn into_string(text: Vec<u8>) -> String {
-    String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
-/// What the output needs of a stack whose template could not be written (an error says why).
-fn empty_stack(
-    address: StackAddress,
-    resources: Vec<Placed>,
-    dependencies: Vec<StackAddress>,
-) -> SynthesizedStack {
-    SynthesizedStack {
-        dependencies,
-        address,
-        resources: resources
-            .into_iter()
-            .map(|p| (p.resource.type_name, p.resource.id))
-            .collect(),
-        body: String::new(),
-        body_len: 0,
+/// Puts a stack's template together from what the stack holds and its parts' text, reading
+/// back the text of a part written ahead; the error says why it could not.
+fn assemble(
+    template: &Template,
+    resources: &[Placed],
+    texts: Vec<PartText>,
+    read_back: impl Fn() -> Option<Vec<u8>>,
+) -> Result<Vec<u8>, String> {
+    let mut loaded = Vec::with_capacity(texts.len());
+    for text in texts {
+        loaded.push(match text {
+            PartText::Kept(text) => text,
+            PartText::Written(len) => read_back()
+                .filter(|text| text.len() == len)
+                .ok_or("the text of a part written ahead could not be read back")?,
+        });
     }
+    let size: usize = loaded.iter().map(Vec::len).sum();
+    let mut out = Vec::with_capacity(1024 + size);
+    template
+        .write_around(&mut out, |section| {
+            for placed in resources {
+                let text = &loaded[placed.part][placed.resource.start..placed.resource.end];
+                let Ok(()) = section.raw_entry(|out| {
+                    out.extend_from_slice(text);
+                    Ok::<(), std::convert::Infallible>(())
+                });
+            }
+            Ok(())
+        })
+        .map_err(|error| error.to_string())?;
+    Ok(out)
 }
 
 /// Rewrites the references of the sections a stack holds beside its resources (outputs,

@@ -25,7 +25,7 @@ use crate::parameter::ParameterDef;
 use crate::resource::{LogicalId, Walk};
 use crate::stack::StackAddress;
 use crate::value::{JsonLiteral, Value};
-use crate::write::ObjectWriter;
+use crate::write::{ObjectWriter, into_string, write_key};
 
 /// The only template format version.
 pub const FORMAT_VERSION: &str = "2010-09-09";
@@ -372,9 +372,7 @@ impl Template {
         // large buffer copies it, and touches fresh pages that must be faulted in).
         let mut out = Vec::with_capacity(1024 + self.resources.len() * 2048);
         self.write_json(&mut out)?;
-        // The serializer only writes UTF-8.
-        Ok(String::from_utf8(out)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+        Ok(into_string(out))
     }
 
     /// Appends the template as pretty JSON with a trailing newline to `out`.
@@ -450,8 +448,7 @@ pub(crate) fn write_resource(
     id: &LogicalId,
     entry: &ResourceEntry,
 ) -> serde_json::Result<()> {
-    serde_json::to_writer(&mut *out, id.as_str())?;
-    out.extend_from_slice(b": ");
+    write_key(out, id.as_str())?;
     entry.write(ObjectWriter::open(out, 2))
 }
 

@@ -113,6 +113,18 @@ impl Formatter for Pretty {
     }
 }
 
+/// Appends `"key": `, where the line is started already.
+pub(crate) fn write_key(out: &mut Vec<u8>, key: &str) -> serde_json::Result<()> {
+    serde_json::to_writer(&mut *out, key)?;
+    out.extend_from_slice(b": ");
+    Ok(())
+}
+
+/// JSON text as a string: what the writers here write is UTF-8.
+pub(crate) fn into_string(text: Vec<u8>) -> String {
+    String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// Writes one JSON object by hand, key by key, at a given depth; values go through
 /// [`JsonSerializer`].
 pub(crate) struct ObjectWriter<'a> {
@@ -137,9 +149,7 @@ impl<'a> ObjectWriter<'a> {
         // Writing into a Vec cannot fail.
         let _ = line(self.out, self.first, self.depth + 1);
         self.first = false;
-        serde_json::to_writer(&mut *self.out, key)?;
-        self.out.extend_from_slice(b": ");
-        Ok(())
+        write_key(self.out, key)
     }
 
     /// Writes `"key": <value>`.
