@@ -211,26 +211,42 @@ impl Resolver<'_> {
             Intrinsic::Cidr {
                 count, cidr_bits, ..
             } => {
-                if let Json::Plain(serde_json::Value::Number(n)) = &**count
-                    && !n.as_i64().is_some_and(|n| (1..=256).contains(&n))
-                {
-                    self.error(
-                        subject,
-                        format!("Fn::Cidr count {n} is outside 1..=256"),
-                        "ask for 1 to 256 CIDR blocks",
-                    );
-                }
-                if let Json::Plain(serde_json::Value::Number(n)) = &**cidr_bits
-                    && !n.as_i64().is_some_and(|n| (1..=128).contains(&n))
-                {
-                    self.error(
-                        subject,
-                        format!("Fn::Cidr cidr bits {n} is outside 1..=128"),
-                        "give the number of host bits, e.g. 8 for /24 subnets of an IPv4 block",
-                    );
-                }
+                self.check_cidr_number(
+                    count,
+                    "count",
+                    256,
+                    "ask for 1 to 256 CIDR blocks",
+                    subject,
+                );
+                self.check_cidr_number(
+                    cidr_bits,
+                    "cidr bits",
+                    128,
+                    "give the number of host bits, e.g. 8 for /24 subnets of an IPv4 block",
+                    subject,
+                );
             }
             _ => {}
+        }
+    }
+
+    /// Checks that a literal number argument `what` of `Fn::Cidr` is within `1..=max`.
+    fn check_cidr_number(
+        &mut self,
+        value: &Json,
+        what: &str,
+        max: i64,
+        hint: &str,
+        subject: Subject<'_>,
+    ) {
+        if let Json::Plain(serde_json::Value::Number(n)) = value
+            && !n.as_i64().is_some_and(|n| (1..=max).contains(&n))
+        {
+            self.error(
+                subject,
+                format!("Fn::Cidr {what} {n} is outside 1..={max}"),
+                hint,
+            );
         }
     }
 

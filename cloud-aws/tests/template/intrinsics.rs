@@ -237,3 +237,21 @@ fn walk_visits_nested_intrinsics_outermost_first() {
         ["Fn::Join", "Ref", "Fn::Select", "Fn::Split", "Fn::GetAtt"]
     );
 }
+
+#[test]
+fn cidr_counts_and_bits_outside_their_ranges_are_errors() {
+    let mut app = CloudAssembly::new();
+    app.stack(&eu(), "network").add(
+        id("Vpc"),
+        TestVpc {
+            cidr_block: Some(select(0, cidr("10.0.0.0/16", 0, 129)).into()),
+        },
+    );
+    assert_eq!(
+        error_messages(&synth_errors(app)),
+        [
+            "Fn::Cidr count 0 is outside 1..=256",
+            "Fn::Cidr cidr bits 129 is outside 1..=128",
+        ]
+    );
+}
