@@ -144,6 +144,8 @@ impl IdPrefix {
         let mut hash = girder_core::name::FNV1A_START;
         for segment in path {
             let segment = segment.as_ref();
+            // Most prefixes are one segment: one allocation, of its size.
+            readable.reserve(segment.len());
             pascal_case_into(&mut readable, segment);
             hash = girder_core::name::fnv1a_continue(hash, segment.as_bytes());
             hash = girder_core::name::fnv1a_continue(hash, b"/");

@@ -127,8 +127,9 @@ impl fmt::Display for Path {
 }
 
 struct Node {
-    id: String,
     path: Path,
+    /// Where the node's id starts in its path (the id is the path's last segment).
+    id_at: usize,
     parent: Option<NodeId>,
     children: Vec<NodeId>,
     /// The environment node this node belongs to (itself for an environment, ROOT for the root).
@@ -136,10 +137,32 @@ struct Node {
     construct: Option<Box<dyn Construct>>,
 }
 
+impl Node {
+    /// The node's id: the last segment of its path (empty for the root).
+    fn id(&self) -> &str {
+        &self.path.0[self.id_at..]
+    }
+
+    /// The hash the node is found by in `State::ids`.
+    fn id_hash(&self) -> u64 {
+        id_hash(self.parent.unwrap_or(NodeId::ROOT), self.id())
+    }
+}
+
+/// The hash of child `id` of `parent`.
+fn id_hash(parent: NodeId, id: &str) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut hasher = crate::hash::FnvBuildHasher::default().build_hasher();
+    parent.hash(&mut hasher);
+    hasher.write(id.as_bytes());
+    hasher.finish()
+}
+
 struct State {
     nodes: Vec<Node>,
-    /// `(parent, id)` of every node, for duplicate checks and lookups in constant time.
-    ids: HashMap<(NodeId, String), NodeId, crate::hash::FnvBuildHasher>,
+    /// Every node but the root, found by `(parent, id)` (hashed by [`id_hash`]): duplicate
+    /// checks and lookups in constant time, without a copy of the id.
+    ids: hashbrown::HashTable<NodeId>,
     aspects: Vec<(NodeId, Rc<dyn Aspect>)>,
     problems: Diagnostics,
     /// The marker type that declared each typed scope (environments, namespaces).
@@ -183,8 +206,8 @@ impl App {
             );
         }
         let root = Node {
-            id: name.clone(),
             path: Path(String::new()),
+            id_at: 0,
             parent: None,
             children: Vec::new(),
             env: NodeId::ROOT,
@@ -194,7 +217,7 @@ impl App {
             name,
             state: RefCell::new(State {
                 nodes: vec![root],
-                ids: HashMap::default(),
+                ids: hashbrown::HashTable::new(),
                 aspects: Vec::new(),
                 problems,
                 claims: HashMap::new(),
@@ -316,9 +339,14 @@ impl App {
                 ),
             );
         }
-        let duplicate = match state.ids.entry((parent, id.clone())) {
-            std::collections::hash_map::Entry::Occupied(_) => true,
-            std::collections::hash_map::Entry::Vacant(slot) => {
+        let nodes = &state.nodes;
+        let duplicate = match state.ids.entry(
+            id_hash(parent, &id),
+            |&n| nodes[n.index()].parent == Some(parent) && nodes[n.index()].id() == id,
+            |&n| nodes[n.index()].id_hash(),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(_) => true,
+            hashbrown::hash_table::Entry::Vacant(slot) => {
                 slot.insert(node);
                 false
             }
@@ -337,9 +365,10 @@ impl App {
         }
         let env = if is_env { node } else { parent_node.env };
         state.nodes[parent.index()].children.push(node);
+        let id_at = path.0.len() - id.len();
         state.nodes.push(Node {
-            id,
             path,
+            id_at,
             parent: Some(parent),
             children: Vec::new(),
             env,
@@ -350,11 +379,13 @@ impl App {
 
     /// The child of `parent` with `id`, if there is one (the first, if the id is duplicated).
     pub fn child(&self, parent: NodeId, id: &str) -> Option<NodeId> {
-        self.0
-            .state
-            .borrow()
+        let state = self.0.state.borrow();
+        let nodes = &state.nodes;
+        state
             .ids
-            .get(&(parent, id.to_owned()))
+            .find(id_hash(parent, id), |&n| {
+                nodes[n.index()].parent == Some(parent) && nodes[n.index()].id() == id
+            })
             .copied()
     }
 
@@ -376,7 +407,10 @@ impl App {
 
     /// The id of `node`.
     pub fn id(&self, node: NodeId) -> String {
-        self.0.state.borrow().nodes[node.index()].id.clone()
+        if node == NodeId::ROOT {
+            return self.0.name.clone();
+        }
+        self.0.state.borrow().nodes[node.index()].id().to_owned()
     }
 
     /// The parent of `node` (`None` for the root).
@@ -448,7 +482,7 @@ impl App {
             let env_node = node.env;
             if let Some(mut c) = node.construct.take() {
                 let path = node.path.clone();
-                let env = state.nodes[env_node.index()].id.clone();
+                let env = state.nodes[env_node.index()].id().to_owned();
                 let cx = Context {
                     app: &self.0.name,
                     env: &env,
@@ -491,7 +525,7 @@ impl App {
             };
             let path = node.path.clone();
             let env = node.env;
-            let env = state.nodes[env.index()].id.clone();
+            let env = state.nodes[env.index()].id().to_owned();
             for aspect in applicable {
                 let target: &mut dyn Any = construct.as_mut();
                 aspect.visit(&mut crate::Visit::new(
@@ -540,7 +574,7 @@ impl App {
             .filter(|n| *n != from || from != NodeId::ROOT)
         {
             let node = &state.nodes[n.index()];
-            let env = &state.nodes[node.env.index()].id;
+            let env = state.nodes[node.env.index()].id();
             let cx = Context {
                 app: &self.0.name,
                 env,
@@ -729,6 +763,29 @@ mod tests {
         assert_eq!(outline.len(), 3);
         assert_eq!(outline[2], (2, b.path(), "Thing"));
         assert!(app.tree_diagnostics().is_empty());
+    }
+
+    #[test]
+    fn children_are_found_by_parent_and_id_and_a_duplicate_keeps_the_first() {
+        let app = App::new("shop");
+        let prod = app.environment(Prod).node();
+        let staging = app.environment(Staging).node();
+        let a = app.add(prod, "api", Thing).node();
+        let b = app.add(staging, "api", Thing).node();
+        let nested = app.add(a, "api", Thing).node();
+        let again = app.add(prod, "api", Thing).node();
+        assert_eq!(app.child(prod, "api"), Some(a));
+        assert_eq!(app.child(staging, "api"), Some(b));
+        assert_eq!(app.child(a, "api"), Some(nested));
+        assert_eq!(app.child(prod, "ap"), None);
+        assert_eq!(app.child(nested, "api"), None);
+        assert_ne!(again, a);
+        assert_eq!(app.id(again), "api");
+        assert_eq!(app.id(prod), "prod");
+        assert_eq!(app.id(NodeId::ROOT), "shop");
+        let problems = app.tree_diagnostics();
+        assert_eq!(problems.len(), 1, "{problems}");
+        assert!(problems.iter().all(|d| d.message == "duplicate id `api` in prod"));
     }
 
     #[test]

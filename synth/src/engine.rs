@@ -17,7 +17,7 @@ use girder_aws::{
     part::{Part, PreparedPart},
 };
 use girder_core::hash::FnvBuildHasher;
-use girder_core::{App, Aspect, Diagnostic, Diagnostics, Visit};
+use girder_core::{App, Aspect, Diagnostic, Diagnostics, NodeId, Visit};
 use girder_k8s::aspects::{DefaultResources, ResourceChecks};
 use girder_k8s::{Manifest, yaml};
 use serde::Serialize;
@@ -639,7 +639,8 @@ fn synthesize_inner(
         Box::new(DefaultResources::girder()),
         Box::new(ResourceChecks),
     ];
-    let mut paths: Vec<String> = Vec::new();
+    // The node of each construct that emitted something: its path is looked up for a problem.
+    let mut paths: Vec<NodeId> = Vec::new();
     let mut cfn = CfnStacks::default();
     // Parts of stacks prepared on this thread, by number.
     let mut prepared: Vec<(usize, PreparedPart)> = Vec::new();
@@ -685,8 +686,10 @@ fn synthesize_inner(
         let mut finished: Vec<Vec<Job>> = Vec::new();
         let mut spare: Vec<Vec<Job>> = Vec::new();
         let mut to_drop = 0;
+        // One list for what each construct emits, emptied after each.
+        let mut out = girder_core::Emitted::new();
         app.for_each_construct(|cx, c| {
-            if broken.contains(cx.path.as_str()) {
+            if !broken.is_empty() && broken.contains(cx.path.as_str()) {
                 return;
             }
             for done in back_rx.try_iter() {
@@ -706,14 +709,13 @@ fn synthesize_inner(
                     None => spare.extend(finished.pop()),
                 }
             }
-            let mut out = girder_core::Emitted::new();
             c.render(cx, &mut out);
             to_drop = 2 * out.len();
             if out.is_empty() {
                 return;
             }
             let construct = paths.len();
-            paths.push(cx.path.to_string());
+            paths.push(cx.node);
             let env = match &env {
                 Some(e) if **e == *cx.env => e.clone(),
                 _ => env.insert(Arc::from(cx.env)).clone(),
@@ -816,7 +818,7 @@ fn synthesize_inner(
     };
     for problem in files.wiring.check() {
         diags.push(
-            Diagnostic::error(paths[problem.construct].as_str(), problem.message)
+            Diagnostic::error(app.path(paths[problem.construct]).as_str(), problem.message)
                 .object(problem.object)
                 .hint(problem.hint),
         );
@@ -828,8 +830,8 @@ fn synthesize_inner(
                 first,
                 object,
             } => Diagnostic::error(
-                paths[construct].as_str(),
-                format!("{object} is also emitted by `{}`", paths[first]),
+                app.path(paths[construct]).as_str(),
+                format!("{object} is also emitted by `{}`", app.path(paths[first])),
             )
             .object(object)
             .hint("two constructs derive the same object name: rename one of them"),
@@ -837,7 +839,7 @@ fn synthesize_inner(
                 construct,
                 object,
                 error,
-            } => Diagnostic::error(paths[construct].as_str(), error)
+            } => Diagnostic::error(app.path(paths[construct]).as_str(), error)
                 .object(object)
                 .hint("this is a bug in Girder or in a custom resource type: please report it"),
         });

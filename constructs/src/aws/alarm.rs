@@ -4,7 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use girder_aws::cloudwatch;
-use girder_aws::{CfnResource, Entry, Expr, InStack, ResourceRef, Value};
+use girder_aws::{CfnResource, Entry, Expr, InStack, LogicalId, ResourceRef, Value};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
 use super::{Placement, Queue};
@@ -177,6 +177,8 @@ impl<E> fmt::Debug for Alarm<E> {
 #[derive(Debug)]
 pub struct AlarmSpec {
     placement: Placement,
+    /// The alarm's logical ID.
+    id: LogicalId,
     /// The metric watched.
     pub metric: Metric,
     /// How datapoints combine over a period.
@@ -236,6 +238,7 @@ impl<E: EnvironmentName> Alarm<E> {
             id,
             AlarmSpec {
                 placement,
+                id: resource.target().logical_id().clone(),
                 metric,
                 statistic,
                 period_seconds,
@@ -398,6 +401,10 @@ impl Construct for AlarmSpec {
                 .ok_actions(vec![Value::from(topic.clone())]);
         }
         let p = &self.placement;
-        out.push(CfnResource::new(&p.stack, p.id("Alarm"), Entry::new(alarm)));
+        out.push(CfnResource::new(
+            &p.stack,
+            self.id.clone(),
+            Entry::new(alarm),
+        ));
     }
 }

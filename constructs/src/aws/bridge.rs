@@ -210,19 +210,37 @@ impl KubernetesClients {
 /// What an AWS API service (SQS, S3) needs to be a [`crate::wiring::Server`] for pods: clients
 /// reach AWS's public HTTPS endpoint (egress on 443), and one value (a queue's URL, a bucket's
 /// name) is published for them through SSM and External Secrets.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct ApiService {
     pub(crate) clients: KubernetesClients,
-    /// The SSM parameter the value is published under.
-    pub(crate) parameter: String,
 }
 
 impl ApiService {
-    pub(crate) fn new(app: &App, env: &str, unique: &str, what: &str) -> Self {
-        ApiService {
-            clients: KubernetesClients::default(),
-            parameter: published_parameter(app.name(), env, unique, what),
+    /// The SSM parameter and ExternalSecrets that publish `value` as `key` (`url`, `name`) for
+    /// the Kubernetes clients of the construct at `cx`, created directly in its stack; nothing
+    /// without clients.
+    pub(crate) fn render(
+        &self,
+        cx: &Context<'_>,
+        component: &'static str,
+        placement: &Placement,
+        (key, value): (&'static str, impl FnOnce() -> Expr<String>),
+        out: &mut girder_core::Emitted,
+    ) {
+        if self.clients.namespaces.is_empty() {
+            return;
         }
+        let id = cx.path.segments().last().unwrap_or_default();
+        let unique = [placement.stack.name(), "/", id].concat();
+        let parameter = published_parameter(cx.app, cx.env, &unique, key);
+        self.clients.render(
+            cx,
+            component,
+            placement,
+            (key, &parameter, value),
+            None,
+            out,
+        );
     }
 }
 

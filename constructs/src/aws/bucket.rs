@@ -54,6 +54,7 @@ impl<E> fmt::Debug for Bucket<E> {
 #[derive(Debug)]
 pub struct BucketSpec {
     placement: Placement,
+    resource: ResourceRef<s3::Bucket>,
     /// Keep every version of every object (default `true`).
     pub versioned: bool,
     /// Days after which a noncurrent version is deleted (default 30).
@@ -87,8 +88,6 @@ impl<E: EnvironmentName> Bucket<E> {
     ) -> Bucket<E> {
         let stack = stack.stack();
         let app = stack.app();
-        let unique = format!("{}/{id}", stack.address().name());
-        let api = ApiService::new(app, E::NAME, &unique, "name");
         let placement = Placement::in_stack(stack, &id);
         let resource = placement.reference("Bucket");
         let handle = app.add(
@@ -96,11 +95,12 @@ impl<E: EnvironmentName> Bucket<E> {
             id,
             BucketSpec {
                 placement,
+                resource: resource.clone(),
                 versioned,
                 noncurrent_days: noncurrent_versions_days,
                 expire_days: expire_objects_after_days,
                 kms_key,
-                api,
+                api: ApiService::default(),
             },
         );
         Bucket {
@@ -180,13 +180,12 @@ impl Construct for BucketSpec {
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
         let placement = &self.placement;
-        let reference: ResourceRef<s3::Bucket> = placement.reference("Bucket");
-        self.api.clients.render(
+        let reference = &self.resource;
+        self.api.render(
             cx,
             "bucket",
             placement,
-            ("name", &self.api.parameter, || reference.reference()),
-            None,
+            ("name", || reference.reference()),
             out,
         );
         // Sized exactly: a lifecycle rule is 400 bytes, and every bucket of a program keeps its

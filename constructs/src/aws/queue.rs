@@ -56,6 +56,8 @@ impl<E> fmt::Debug for Queue<E> {
 #[derive(Debug)]
 pub struct QueueSpec {
     placement: Placement,
+    resource: ResourceRef<sqs::Queue>,
+    dead_letters: ResourceRef<sqs::Queue>,
     /// Seconds a received message stays invisible to other consumers (0 to 43,200).
     pub visibility_timeout: u32,
     /// Days a message is kept (1 to 14).
@@ -86,8 +88,6 @@ impl<E: EnvironmentName> Queue<E> {
     ) -> Queue<E> {
         let stack = stack.stack();
         let app = stack.app();
-        let unique = format!("{}/{id}", stack.address().name());
-        let api = ApiService::new(app, E::NAME, &unique, "url");
         let placement = Placement::in_stack(stack, &id);
         let resource = placement.reference("Queue");
         let dead_letters = placement.reference("DeadLetters");
@@ -96,10 +96,12 @@ impl<E: EnvironmentName> Queue<E> {
             id,
             QueueSpec {
                 placement,
+                resource: resource.clone(),
+                dead_letters: dead_letters.clone(),
                 visibility_timeout: visibility_timeout_seconds,
                 retention_days,
                 max_receives,
-                api,
+                api: ApiService::default(),
             },
         );
         Queue {
@@ -202,16 +204,10 @@ impl Construct for QueueSpec {
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
         let placement = &self.placement;
-        let queue: ResourceRef<sqs::Queue> = placement.reference("Queue");
-        self.api.clients.render(
-            cx,
-            "queue",
-            placement,
-            ("url", &self.api.parameter, || queue.queue_url()),
-            None,
-            out,
-        );
-        let dead_letters: ResourceRef<sqs::Queue> = placement.reference("DeadLetters");
+        let queue = &self.resource;
+        self.api
+            .render(cx, "queue", placement, ("url", || queue.queue_url()), out);
+        let dead_letters = &self.dead_letters;
         out.push(CfnResource::new(
             &placement.stack,
             dead_letters.target().logical_id().clone(),

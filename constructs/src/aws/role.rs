@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 
 use girder_aws::iam;
 use girder_aws::policy::{PolicyDocument, Principal, Statement};
-use girder_aws::{CfnResource, Entry, Expr, InStack, Json, ResourceRef, Value};
+use girder_aws::{CfnResource, Entry, Expr, InStack, Json, LogicalId, ResourceRef, Value};
 use girder_core::name::derive;
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
@@ -297,6 +297,8 @@ impl<E> fmt::Debug for Role<E> {
 #[derive(Debug)]
 pub struct RoleSpec {
     placement: Placement,
+    /// The role's logical ID.
+    id: LogicalId,
     /// The role's name.
     pub name: String,
     trust: TrustKind,
@@ -392,6 +394,7 @@ impl<E: EnvironmentName> Role<E> {
             id,
             RoleSpec {
                 placement,
+                id: resource.target().logical_id().clone(),
                 name: name.clone(),
                 trust: assumed_by.kind,
                 description,
@@ -618,7 +621,11 @@ impl Construct for RoleSpec {
                 .collect();
             role = role.managed_policy_arns(arns);
         }
-        out.push(CfnResource::new(&p.stack, p.id("Role"), Entry::new(role)));
+        out.push(CfnResource::new(
+            &p.stack,
+            self.id.clone(),
+            Entry::new(role),
+        ));
     }
 }
 

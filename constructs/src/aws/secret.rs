@@ -6,7 +6,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use girder_aws::dynamic::SecretReference;
-use girder_aws::{CfnResource, DynamicReference, Entry, Expr, InStack, ResourceRef};
+use girder_aws::{CfnResource, DynamicReference, Entry, Expr, InStack, LogicalId, ResourceRef};
 use girder_aws::{kms, secretsmanager};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
@@ -230,6 +230,8 @@ impl<E> fmt::Debug for AwsSecret<E> {
 #[derive(Debug)]
 pub struct AwsSecretSpec {
     placement: Placement,
+    /// The secret's logical ID.
+    id: LogicalId,
     /// The secret's name, `<stack name>/<id>`.
     pub name: String,
     /// How its value is generated.
@@ -337,6 +339,7 @@ impl<E: EnvironmentName> AwsSecret<E> {
             id,
             AwsSecretSpec {
                 placement,
+                id: resource.target().logical_id().clone(),
                 name: name.clone(),
                 generate,
                 description,
@@ -443,7 +446,7 @@ impl Construct for AwsSecretSpec {
         // updates its consumers. (checkov's rotation check, CKV2_AWS_57, is Terraform's only.)
         out.push(CfnResource::new(
             &p.stack,
-            p.id("Secret"),
+            self.id.clone(),
             Entry::new(secret),
         ));
     }
