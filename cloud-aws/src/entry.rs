@@ -285,6 +285,16 @@ impl<R: Resource> From<Entry<R>> for ResourceEntry {
     }
 }
 
+impl Walk for ResourceEntry {
+    fn walk(&self, f: &mut dyn FnMut(&Intrinsic)) {
+        ResourceEntry::walk(self, f);
+    }
+
+    fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Intrinsic)) {
+        ResourceEntry::walk_mut(self, f);
+    }
+}
+
 impl ResourceEntry {
     /// `properties` with no attributes set.
     pub fn new<R: Resource>(properties: R) -> Self {

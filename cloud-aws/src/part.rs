@@ -160,7 +160,7 @@ impl Part {
                     known: &known,
                     findings: &mut findings,
                 };
-                entry.walk_mut(&mut |intrinsic| resolver.visit(intrinsic, subject));
+                resolver.resolve(entry, subject);
                 entry
                     .depends_on_mut()
                     .retain(|target| resolver.keep_dependency(target, subject));

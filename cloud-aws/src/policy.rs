@@ -13,6 +13,7 @@
 //! ```
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -22,22 +23,25 @@ use crate::resource::Walk;
 use crate::value::{Expr, Value};
 
 /// An IAM policy document (`Version: 2012-10-17`).
+///
+/// Clones share their statements until one of them changes (copy on write): a construct keeps
+/// its policy and puts a clone in each template that writes it.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct PolicyDocument {
-    statements: Vec<Statement>,
+    statements: Arc<Vec<Statement>>,
 }
 
 impl PolicyDocument {
     /// A document of `statements`.
     pub fn new(statements: impl IntoIterator<Item = Statement>) -> Self {
         PolicyDocument {
-            statements: statements.into_iter().collect(),
+            statements: Arc::new(statements.into_iter().collect()),
         }
     }
 
     /// Adds a statement.
     pub fn push(&mut self, statement: Statement) {
-        self.statements.push(statement);
+        Arc::make_mut(&mut self.statements).push(statement);
     }
 
     /// The statements.
@@ -272,7 +276,7 @@ impl Serialize for Statement {
 impl Serialize for PolicyDocument {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry("Statement", &self.statements)?;
+        map.serialize_entry("Statement", self.statements.as_slice())?;
         map.serialize_entry("Version", VERSION)?;
         map.end()
     }
@@ -280,7 +284,7 @@ impl Serialize for PolicyDocument {
 
 impl Walk for PolicyDocument {
     fn walk(&self, f: &mut dyn FnMut(&Intrinsic)) {
-        for s in &self.statements {
+        for s in self.statements.iter() {
             if let Some(Principal::Aws(arn) | Principal::Federated(arn)) = &s.principal {
                 arn.walk(f);
             }
@@ -292,7 +296,7 @@ impl Walk for PolicyDocument {
     }
 
     fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Intrinsic)) {
-        for s in &mut self.statements {
+        for s in Arc::make_mut(&mut self.statements) {
             if let Some(Principal::Aws(arn) | Principal::Federated(arn)) = &mut s.principal {
                 arn.walk_mut(f);
             }
@@ -317,6 +321,34 @@ impl From<PolicyDocument> for Json {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clones_share_statements_until_one_is_changed() {
+        let arn = crate::Pseudo::region();
+        let original = PolicyDocument::new([Statement::allow(["s3:GetObject"]).resource(arn)]);
+        let mut copy = original.clone();
+        assert!(Arc::ptr_eq(&original.statements, &copy.statements));
+        // Reading does not copy.
+        let mut seen = 0;
+        copy.walk(&mut |_| seen += 1);
+        assert_eq!(seen, 1);
+        assert!(Arc::ptr_eq(&original.statements, &copy.statements));
+        // Changing does, and leaves the original as it was.
+        copy.walk_mut(&mut |i| {
+            *i = Intrinsic::Ref(crate::intrinsic::RefTarget::Pseudo(
+                crate::Pseudo::Partition,
+            ))
+        });
+        assert!(!Arc::ptr_eq(&original.statements, &copy.statements));
+        assert_ne!(original, copy);
+        let written = serde_json::to_string(&original).expect("JSON");
+        assert!(written.contains("AWS::Region"), "{written}");
+        copy.push(Statement::deny(["s3:*"]));
+        assert_eq!(
+            (original.statements().len(), copy.statements().len()),
+            (1, 2)
+        );
+    }
 
     #[test]
     fn conditions_are_written_in_name_order_and_the_last_value_of_a_key_wins() {

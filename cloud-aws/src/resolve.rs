@@ -18,6 +18,7 @@ use crate::fns::sub_placeholders;
 use crate::intrinsic::{Intrinsic, Pseudo, RefTarget, ResourceTarget, TemplateName};
 use crate::json::Json;
 use crate::logical_id::LogicalId;
+use crate::resource::Walk;
 use crate::stack::StackAddress;
 use crate::synth::{LIST_SEPARATOR, export_name};
 
@@ -115,18 +116,19 @@ impl Resolver<'_> {
         }
     }
 
-    /// Returns the replacement of a reference to a resource in another stack of this account
-    /// and region; keeps every reference it cannot check as pending.
+    /// Records a reference to a resource as pending unless it is to a resource this part
+    /// knows; returns whether it must be rewritten (the resource is in another stack of this
+    /// account and region).
     fn resource(
         &mut self,
         target: &ResourceTarget,
         attribute: Option<&str>,
         list: bool,
         subject: Subject<'_>,
-    ) -> Option<Intrinsic> {
+    ) -> bool {
         let here = self.is_here(target);
         if here && (self.known)(target.logical_id()) {
-            return None;
+            return false;
         }
         self.findings.pending.push(Pending {
             subject: subject.to_string(),
@@ -136,24 +138,33 @@ impl Resolver<'_> {
                 list,
             },
         });
-        if here || !target.stack().same_environment(self.here) {
-            return None;
-        }
-        let name = export_name(target.stack().name(), target.logical_id(), attribute);
-        let import = Intrinsic::ImportValue(Box::new(Json::from(name)));
-        Some(if list {
-            Intrinsic::Split {
-                delimiter: LIST_SEPARATOR.to_owned(),
-                source: Box::new(Json::Expr(Box::new(import))),
-            }
-        } else {
-            import
-        })
+        self.is_imported(target)
     }
 
-    /// Visits one intrinsic of a resource or output.
+    /// Visits one intrinsic of an output or a section: checks it, and rewrites it if it refers
+    /// to a resource of another stack.
     pub(crate) fn visit(&mut self, intrinsic: &mut Intrinsic, subject: Subject<'_>) {
-        let replacement = match &*intrinsic {
+        if self.inspect(intrinsic, subject) {
+            self.rewrite(intrinsic);
+        }
+    }
+
+    /// Resolves every intrinsic of `item` (a resource): checks each and records what must be
+    /// settled, then rewrites the references to other stacks. The rewrite is a second pass,
+    /// taken only when there is one: an item without (most) is never written to, so what it
+    /// shares with its construct (a role's policy) stays shared.
+    pub(crate) fn resolve(&mut self, item: &mut dyn Walk, subject: Subject<'_>) {
+        let mut rewrite = false;
+        item.walk(&mut |intrinsic| rewrite |= self.inspect(intrinsic, subject));
+        if rewrite {
+            item.walk_mut(&mut |intrinsic| self.rewrite(intrinsic));
+        }
+    }
+
+    /// Checks one intrinsic and records the references to settle; returns whether it must be
+    /// rewritten ([`Resolver::rewrite`]).
+    fn inspect(&mut self, intrinsic: &Intrinsic, subject: Subject<'_>) -> bool {
+        match intrinsic {
             Intrinsic::Ref(RefTarget::Resource(target)) => {
                 self.resource(target, None, false, subject)
             }
@@ -164,12 +175,42 @@ impl Resolver<'_> {
             } => self.resource(target, Some(attribute.as_ref()), *list, subject),
             other => {
                 self.check(other, subject);
-                None
+                false
             }
-        };
-        if let Some(replacement) = replacement {
-            *intrinsic = replacement;
         }
+    }
+
+    /// Replaces a reference to a resource of another stack of this account and region with the
+    /// import of that stack's export; leaves any other intrinsic as it is.
+    fn rewrite(&self, intrinsic: &mut Intrinsic) {
+        let (target, attribute, list) = match &*intrinsic {
+            Intrinsic::Ref(RefTarget::Resource(target)) => (target, None, false),
+            Intrinsic::GetAtt {
+                target,
+                attribute,
+                list,
+            } => (target, Some(attribute.as_ref()), *list),
+            _ => return,
+        };
+        if !self.is_imported(target) {
+            return;
+        }
+        let name = export_name(target.stack().name(), target.logical_id(), attribute);
+        let import = Intrinsic::ImportValue(Box::new(Json::from(name)));
+        *intrinsic = if list {
+            Intrinsic::Split {
+                delimiter: LIST_SEPARATOR.to_owned(),
+                source: Box::new(Json::Expr(Box::new(import))),
+            }
+        } else {
+            import
+        };
+    }
+
+    /// Whether a reference to `target` becomes an import: it is in another stack of this
+    /// stack's account and region.
+    fn is_imported(&self, target: &ResourceTarget) -> bool {
+        !self.is_here(target) && target.stack().same_environment(self.here)
     }
 
     /// Checks an intrinsic that is not a reference to a resource.

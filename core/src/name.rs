@@ -85,40 +85,55 @@ pub fn fnv1a_continue(mut hash: u64, bytes: &[u8]) -> u64 {
 /// See the [module docs](self) for the scheme.
 pub fn derive(parts: &[&str], max: usize) -> String {
     let max = max.clamp(10, MAX_LABEL);
-    let joined = parts.join("-");
-    let mut out = String::with_capacity(joined.len());
-    for c in joined.chars() {
-        let c = c.to_ascii_lowercase();
-        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            c
-        } else {
-            '-'
-        };
-        if c == '-' && (out.is_empty() || out.ends_with('-')) {
-            continue;
+    let joined_len = parts
+        .iter()
+        .map(|p| p.len() + 1)
+        .sum::<usize>()
+        .saturating_sub(1);
+    // Room for the hash suffix too: the one allocation of a name that needs it.
+    let mut out = String::with_capacity(joined_len.min(max) + 9);
+    // The hash of the parts joined with `-`, and whether `out` differs from that join.
+    let mut hash = FNV1A_START;
+    let mut changed = false;
+    for (i, part) in parts.iter().enumerate() {
+        let separator: &[u8] = if i == 0 { b"" } else { b"-" };
+        for &b in separator.iter().chain(part.as_bytes()) {
+            hash = fnv1a_continue(hash, &[b]);
+            // Every byte of a non-ASCII character becomes `-`, and runs of `-` collapse: one
+            // `-` per character, as for any other character that is not a letter or digit.
+            let c = match b.to_ascii_lowercase() {
+                c @ (b'a'..=b'z' | b'0'..=b'9') => c,
+                _ => b'-',
+            };
+            changed |= c != b;
+            if c == b'-' && (out.is_empty() || out.ends_with('-')) {
+                changed = true;
+                continue;
+            }
+            out.push(char::from(c));
         }
-        out.push(c);
     }
     while out.ends_with('-') {
         out.pop();
+        changed = true;
     }
     if out.is_empty() {
         out.push('x');
+        changed = true;
     }
-    if out.len() <= max && out == joined {
+    if out.len() <= max && !changed {
         return out;
     }
-    if out.len() <= max && out != joined {
-        // Sanitised: keep it readable but make it unique to the original spelling.
-        if out.len() + 9 <= max {
-            return format!("{out}-{:08x}", fnv1a(joined.as_bytes()) as u32);
+    if out.len() + 9 > max {
+        out.truncate(max - 9);
+        while out.ends_with('-') {
+            out.pop();
         }
     }
-    out.truncate(max - 9);
-    while out.ends_with('-') {
-        out.pop();
-    }
-    format!("{out}-{:08x}", fnv1a(joined.as_bytes()) as u32)
+    // Sanitised or cut: readable, and unique to the original spelling by the hash.
+    use std::fmt::Write;
+    let _ = write!(out, "-{:08x}", hash as u32);
+    out
 }
 
 #[cfg(test)]
@@ -153,6 +168,11 @@ mod tests {
         assert_ne!(a, b);
         assert!(a.starts_with("my-app-"));
         assert_eq!(derive(&["--"], 20).len(), 10);
+        // A character of several bytes is one `-`, like any other that is not a letter or digit.
+        let accented = derive(&["café", "bar"], 63);
+        assert_eq!(accented.len(), "caf-bar-".len() + 8, "{accented}");
+        assert!(accented.starts_with("caf-bar-"), "{accented}");
+        assert_eq!(accented, derive(&["café", "bar"], 63));
     }
 
     #[test]

@@ -785,7 +785,11 @@ mod tests {
         assert_eq!(app.id(NodeId::ROOT), "shop");
         let problems = app.tree_diagnostics();
         assert_eq!(problems.len(), 1, "{problems}");
-        assert!(problems.iter().all(|d| d.message == "duplicate id `api` in prod"));
+        assert!(
+            problems
+                .iter()
+                .all(|d| d.message == "duplicate id `api` in prod")
+        );
     }
 
     #[test]

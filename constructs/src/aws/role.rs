@@ -306,8 +306,8 @@ pub struct RoleSpec {
     pub description: Option<String>,
     /// Hours a session lasts (1 to 12).
     pub max_session_hours: u32,
-    /// The statements of the role's inline policy, in the order granted.
-    pub grants: Vec<Statement>,
+    /// The role's inline policy: the statements granted, in order. The template shares it.
+    pub grants: PolicyDocument,
     /// AWS managed policies attached, by name below `arn:<partition>:iam::aws:policy/`.
     pub managed_policies: Vec<String>,
     /// The size of the inline policy, as IAM will count it (estimated for expressions).
@@ -317,10 +317,7 @@ pub struct RoleSpec {
 impl RoleSpec {
     /// Adds `statement` of `chars` characters, unless the policy has it already.
     fn grant(&mut self, statement: Statement, chars: usize) {
-        if !self.grants.contains(&statement) {
-            // A role keeps its statements until its templates are written: a few each, so the
-            // list grows one at a time rather than doubling into empty room.
-            self.grants.reserve_exact(1);
+        if !self.grants.statements().contains(&statement) {
             self.grants.push(statement);
             self.policy_chars += chars + 1;
         }
@@ -399,7 +396,7 @@ impl<E: EnvironmentName> Role<E> {
                 trust: assumed_by.kind,
                 description,
                 max_session_hours,
-                grants: Vec::new(),
+                grants: PolicyDocument::default(),
                 managed_policies: Vec::new(),
                 policy_chars: r#"{"Version":"2012-10-17","Statement":[]}"#.len(),
             },
@@ -608,10 +605,7 @@ impl Construct for RoleSpec {
             .description(description)
             .max_session_duration(i64::from(self.max_session_hours) * 3600);
         if !self.grants.is_empty() {
-            role = role.policies(vec![iam::RolePolicy::new(
-                PolicyDocument::new(self.grants.iter().cloned()),
-                "grants",
-            )]);
+            role = role.policies(vec![iam::RolePolicy::new(self.grants.clone(), "grants")]);
         }
         if !self.managed_policies.is_empty() {
             let arns: Vec<Value<String>> = self

@@ -218,6 +218,46 @@ fn a_role_can_trust_a_service_account_of_a_cluster() {
 }
 
 #[test]
+fn a_grant_on_a_bucket_of_another_stack_imports_its_arn_and_leaves_the_role_as_it_was() {
+    let app = App::new("shop");
+    let aws = app.environment(Prod).aws("123456789012", "eu-west-1");
+    let uploads = Bucket::new(&aws.stack("files"), "uploads").build();
+    let data = aws.stack("data");
+    let local = Bucket::new(&data, "local").build();
+    let reader = Role::new(&data, "reader")
+        .assumed_by(Trust::eks_pod_identity())
+        .build();
+    reader.grant_read(&uploads).grant_read(&local);
+
+    let first = girder::synth::synthesize(&app).unwrap_or_else(|d| panic!("{d}"));
+    let t: serde_json::Value = serde_json::from_str(&first.files[DATA].to_string()).expect("JSON");
+    let role = &of_type(&t, "AWS::IAM::Role")[0].1["Properties"];
+    let statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+        .as_array()
+        .expect("statements");
+    let resources: Vec<&serde_json::Value> = statements
+        .iter()
+        .flat_map(|s| s["Resource"].as_array().expect("resources"))
+        .collect();
+    // The other stack's bucket, imported (its objects and itself); this stack's, by GetAtt.
+    let imports = resources
+        .iter()
+        .filter(|r| r.to_string().contains("Fn::ImportValue"))
+        .count();
+    let local_arns = resources
+        .iter()
+        .filter(|r| r.to_string().contains("Fn::GetAtt"))
+        .count();
+    assert_eq!((imports, local_arns), (2, 2), "{resources:?}");
+    // The role's own policy is not rewritten: a second synthesis writes the same files.
+    let second = girder::synth::synthesize(&app).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(first.files.len(), second.files.len());
+    for (path, text) in &first.files {
+        assert_eq!(text.to_string(), second.files[path].to_string(), "{path}");
+    }
+}
+
+#[test]
 fn long_role_names_are_cut_with_a_hash() {
     let app = App::new("shop");
     let data = app
