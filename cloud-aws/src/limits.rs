@@ -300,10 +300,23 @@ fn may_have(text: &[u8], pointer: &str) -> bool {
         .trim_start_matches('/')
         .split('/')
         .next()
-        .unwrap_or("");
-    let key = format!("\"{first}\": ");
+        .unwrap_or("")
+        .as_bytes();
     // Text that is not UTF-8 (never written) gets the full check.
-    std::str::from_utf8(text).map_or(true, |text| text.contains(&key))
+    let Ok(text) = std::str::from_utf8(text) else {
+        return true;
+    };
+    // `"<first>": `, composed on the stack: this runs on the thread that writes templates, where
+    // a heap allocation may be a chunk the other thread freed, and growing it would lock that
+    // thread's arena. A key too long for the buffer (none is) gets the full check.
+    let mut key = [0u8; 68];
+    let Some(room) = key.get_mut(..first.len() + 4) else {
+        return true;
+    };
+    room[0] = b'"';
+    room[1..=first.len()].copy_from_slice(first);
+    room[first.len() + 1..].copy_from_slice(b"\": ");
+    std::str::from_utf8(room).map_or(true, |key| text.contains(key))
 }
 
 /// Reports literal strings in the properties that carry secrets.
@@ -467,5 +480,7 @@ mod tests {
         ));
         // Text that is not UTF-8 gets the full check.
         assert!(may_have(&[0xff, 0xfe], "/Password"));
+        // A key longer than any property name is looked for the long way.
+        assert!(may_have(b"{}", &format!("/{}", "K".repeat(100))));
     }
 }
