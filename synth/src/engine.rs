@@ -620,6 +620,28 @@ pub fn synthesize_to(
     })
 }
 
+/// A CPU this thread may use other than the one it runs on, for the serializing thread.
+///
+/// Both threads are busy while a large program renders, but a newly woken thread is often
+/// placed on the CPU of the thread that woke it: in virtual machines an idle virtual CPU looks
+/// busy to the scheduler. The two then share one CPU for milliseconds while the other idles.
+/// The serializing thread lives only as long as one synthesis, so it is pinned to another CPU.
+/// `None` with a single CPU, or where the current CPU cannot be read (outside Linux).
+fn other_cpu() -> Option<core_affinity::CoreId> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // Field 39, the CPU last run on, counted after the command name (field 2, which may hold
+    // spaces and ends at the last `)`).
+    let current: usize = stat
+        .get(stat.rfind(')')? + 2..)?
+        .split_whitespace()
+        .nth(36)?
+        .parse()
+        .ok()?;
+    core_affinity::get_core_ids()?
+        .into_iter()
+        .find(|core| core.id != current)
+}
+
 /// Synthesizes `app`. With `emit`, each CloudFormation template goes to `emit` as soon as it is
 /// written (perhaps in a first version that `read` reads back), and only its path and size are
 /// returned beside the assembly.
@@ -652,7 +674,11 @@ fn synthesize_inner(
     let (back_tx, back_rx) = mpsc::channel::<Done>();
     let files = std::thread::scope(|scope| {
         let queue = &queue;
+        let away = other_cpu();
         let worker = scope.spawn(move || {
+            if let Some(cpu) = away {
+                core_affinity::set_for_current(cpu);
+            }
             let mut files = Files::default();
             let mut prepared = Vec::new();
             for work in rx {
