@@ -80,11 +80,12 @@ impl LogicalId {
     fn with_hash_state(readable: &mut String, hash: u64) -> Self {
         readable.truncate(MAX_LOGICAL_ID - 8);
         let hash = hash as u32;
-        readable.reserve(8);
-        for shift in (0..8).rev() {
-            let digit = ((hash >> (shift * 4)) & 0xf) as u8;
-            readable.push(char::from(b"0123456789abcdef"[usize::from(digit)]));
+        let mut digits = [0u8; 8];
+        for (i, digit) in digits.iter_mut().enumerate() {
+            *digit = b"0123456789abcdef"[((hash >> (28 - 4 * i)) & 0xf) as usize];
         }
+        // Hex digits are ASCII.
+        readable.push_str(std::str::from_utf8(&digits).unwrap_or_default());
         Self(Arc::from(readable.as_str()))
     }
 

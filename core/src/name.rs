@@ -80,6 +80,24 @@ pub fn fnv1a_continue(mut hash: u64, bytes: &[u8]) -> u64 {
     hash
 }
 
+/// Whether `parts` joined with `-` are non-empty lowercase letters, digits and `-`, with no `-`
+/// first, last or next to another: what [`derive`] would leave as it is.
+fn is_clean_join(parts: &[&str]) -> bool {
+    let mut previous = b'-';
+    for (i, part) in parts.iter().enumerate() {
+        let separator: &[u8] = if i == 0 { b"" } else { b"-" };
+        for &b in separator.iter().chain(part.as_bytes()) {
+            match b {
+                b'a'..=b'z' | b'0'..=b'9' => {}
+                b'-' if previous != b'-' => {}
+                _ => return false,
+            }
+            previous = b;
+        }
+    }
+    previous != b'-'
+}
+
 /// Derives a DNS-1123 label of at most `max` characters (`max` ≥ 10) from `parts`.
 ///
 /// See the [module docs](self) for the scheme.
@@ -90,6 +108,18 @@ pub fn derive(parts: &[&str], max: usize) -> String {
         .map(|p| p.len() + 1)
         .sum::<usize>()
         .saturating_sub(1);
+    // Most names are clean already (lowercase letters, digits, single inner `-`): joined as
+    // they are, without the hash.
+    if joined_len <= max && is_clean_join(parts) {
+        let mut out = String::with_capacity(joined_len);
+        for (i, part) in parts.iter().enumerate() {
+            if i > 0 {
+                out.push('-');
+            }
+            out.push_str(part);
+        }
+        return out;
+    }
     // Room for the hash suffix too: the one allocation of a name that needs it.
     let mut out = String::with_capacity(joined_len.min(max) + 9);
     // The hash of the parts joined with `-`, and whether `out` differs from that join.

@@ -142,11 +142,6 @@ impl Node {
     fn id(&self) -> &str {
         &self.path.0[self.id_at..]
     }
-
-    /// The hash the node is found by in `State::ids`.
-    fn id_hash(&self) -> u64 {
-        id_hash(self.parent.unwrap_or(NodeId::ROOT), self.id())
-    }
 }
 
 /// The hash of child `id` of `parent`.
@@ -162,7 +157,8 @@ struct State {
     nodes: Vec<Node>,
     /// Every node but the root, found by `(parent, id)` (hashed by [`id_hash`]): duplicate
     /// checks and lookups in constant time, without a copy of the id.
-    ids: hashbrown::HashTable<NodeId>,
+    /// Each entry keeps its hash, so that growing the table hashes no id again.
+    ids: hashbrown::HashTable<(u64, NodeId)>,
     aspects: Vec<(NodeId, Rc<dyn Aspect>)>,
     problems: Diagnostics,
     /// The marker type that declared each typed scope (environments, namespaces).
@@ -340,14 +336,17 @@ impl App {
             );
         }
         let nodes = &state.nodes;
+        let hash = id_hash(parent, &id);
         let duplicate = match state.ids.entry(
-            id_hash(parent, &id),
-            |&n| nodes[n.index()].parent == Some(parent) && nodes[n.index()].id() == id,
-            |&n| nodes[n.index()].id_hash(),
+            hash,
+            |&(h, n)| {
+                h == hash && nodes[n.index()].parent == Some(parent) && nodes[n.index()].id() == id
+            },
+            |&(h, _)| h,
         ) {
             hashbrown::hash_table::Entry::Occupied(_) => true,
             hashbrown::hash_table::Entry::Vacant(slot) => {
-                slot.insert(node);
+                slot.insert((hash, node));
                 false
             }
         };
@@ -381,12 +380,13 @@ impl App {
     pub fn child(&self, parent: NodeId, id: &str) -> Option<NodeId> {
         let state = self.0.state.borrow();
         let nodes = &state.nodes;
+        let hash = id_hash(parent, id);
         state
             .ids
-            .find(id_hash(parent, id), |&n| {
-                nodes[n.index()].parent == Some(parent) && nodes[n.index()].id() == id
+            .find(hash, |&(h, n)| {
+                h == hash && nodes[n.index()].parent == Some(parent) && nodes[n.index()].id() == id
             })
-            .copied()
+            .map(|&(_, n)| n)
     }
 
     /// A typed handle to `node`, if its construct is a `T`.
