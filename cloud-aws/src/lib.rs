@@ -79,6 +79,7 @@ pub mod policy;
 mod resolve;
 pub mod resource;
 pub mod scope;
+mod serialize;
 pub mod stack;
 pub mod synth;
 pub mod template;

@@ -2,120 +2,16 @@
 //! so each resource's properties are serialized straight into the template's buffer by a
 //! serializer of one concrete type ([`JsonSerializer`]) — no `serde_json::Value`, no erased-serde.
 
-use std::io::{self, Write};
-
 use serde::Serialize;
-use serde_json::ser::Formatter;
+
+use crate::serialize::{Writer, line, write_str};
 
 /// The one serializer type resources are written with.
-pub(crate) type JsonSerializer<'a> = serde_json::Serializer<&'a mut Vec<u8>, Pretty>;
-
-/// `serde_json::ser::PrettyFormatter` with a two-space indent and a configurable starting depth.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Pretty {
-    depth: usize,
-    has_value: bool,
-}
-
-impl Pretty {
-    /// A formatter for a value that starts at `depth` levels of indentation.
-    pub(crate) fn at(depth: usize) -> Self {
-        Self {
-            depth,
-            has_value: false,
-        }
-    }
-}
-
-/// A comma, a line break and 32 levels of indentation: every line start is one slice of it.
-const BREAKS: &[u8; 66] = b",\n                                                                ";
-
-/// Starts a line `depth` levels of two spaces deep, after a comma unless `first`.
-fn line<W: ?Sized + Write>(writer: &mut W, first: bool, depth: usize) -> io::Result<()> {
-    let start = usize::from(first);
-    match BREAKS.get(start..2 + depth * 2) {
-        Some(slice) => writer.write_all(slice),
-        None => {
-            writer.write_all(&BREAKS[start..2])?;
-            (0..depth).try_for_each(|_| writer.write_all(b"  "))
-        }
-    }
-}
-
-impl Pretty {
-    /// Opens an array or object one level deeper.
-    fn open<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        writer.write_all(bracket)
-    }
-
-    /// Closes an array or object, on its own line unless it is empty.
-    fn close<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            line(writer, true, self.depth)?;
-        }
-        writer.write_all(bracket)
-    }
-
-    /// Starts an element or key on its own line.
-    fn next<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
-        line(writer, first, self.depth)
-    }
-}
-
-impl Formatter for Pretty {
-    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.open(writer, b"[")
-    }
-
-    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.close(writer, b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.next(writer, first)
-    }
-
-    fn end_array_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.open(writer, b"{")
-    }
-
-    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.close(writer, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.next(writer, first)
-    }
-
-    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        writer.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-}
+pub(crate) type JsonSerializer<'a> = Writer<'a>;
 
 /// Appends `"key": `, where the line is started already.
 pub(crate) fn write_key(out: &mut Vec<u8>, key: &str) -> serde_json::Result<()> {
-    serde_json::to_writer(&mut *out, key)?;
+    write_str(out, key);
     out.extend_from_slice(b": ");
     Ok(())
 }
@@ -146,8 +42,7 @@ impl<'a> ObjectWriter<'a> {
 
     /// Writes `"key": ` on a new line.
     pub(crate) fn key(&mut self, key: &str) -> serde_json::Result<()> {
-        // Writing into a Vec cannot fail.
-        let _ = line(self.out, self.first, self.depth + 1);
+        line(self.out, self.first, self.depth + 1);
         self.first = false;
         write_key(self.out, key)
     }
@@ -164,7 +59,7 @@ impl<'a> ObjectWriter<'a> {
 
     /// A serializer for the value after [`ObjectWriter::key`].
     pub(crate) fn serializer(&mut self) -> JsonSerializer<'_> {
-        serde_json::Serializer::with_formatter(&mut *self.out, Pretty::at(self.depth + 1))
+        Writer::at(&mut *self.out, self.depth + 1)
     }
 
     /// Writes `"key": {` and returns the writer of the nested object.
@@ -178,7 +73,7 @@ impl<'a> ObjectWriter<'a> {
         &mut self,
         write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
     ) -> Result<(), E> {
-        let _ = line(self.out, self.first, self.depth + 1);
+        line(self.out, self.first, self.depth + 1);
         self.first = false;
         write(self.out)
     }
@@ -186,7 +81,7 @@ impl<'a> ObjectWriter<'a> {
     /// Closes the object.
     pub(crate) fn close(self) {
         if !self.first {
-            let _ = line(self.out, true, self.depth);
+            line(self.out, true, self.depth);
         }
         self.out.push(b'}');
     }
