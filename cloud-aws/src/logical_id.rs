@@ -84,8 +84,7 @@ impl LogicalId {
         for (i, digit) in digits.iter_mut().enumerate() {
             *digit = b"0123456789abcdef"[((hash >> (28 - 4 * i)) & 0xf) as usize];
         }
-        // Hex digits are ASCII.
-        readable.push_str(std::str::from_utf8(&digits).unwrap_or_default());
+        readable.extend(digits.map(char::from));
         Self(Arc::from(readable.as_str()))
     }
 

@@ -87,12 +87,11 @@ impl PreparedPart {
     /// stack has, that text is the stack's template and synthesis does not write it again;
     /// otherwise synthesis reads it back (see
     /// [`CloudAssembly::synthesize_parts`](crate::CloudAssembly::synthesize_parts)).
-    pub fn write_text(&mut self, write: impl FnOnce(&str)) {
-        // The serializer only writes UTF-8.
-        if let PartText::Kept(bytes) = &self.text
-            && let Ok(text) = std::str::from_utf8(bytes)
-        {
-            write(text);
+    ///
+    /// The text is UTF-8: the serializer writes nothing else.
+    pub fn write_text(&mut self, write: impl FnOnce(&[u8])) {
+        if let PartText::Kept(bytes) = &self.text {
+            write(bytes);
             self.text = PartText::Written(bytes.len());
         }
     }

@@ -541,11 +541,12 @@ impl CloudAssembly {
     /// Synthesizes as [`CloudAssembly::synthesize`] does, but hands each template to `emit`
     /// (with its stack's address) as soon as it is written, on the thread that wrote it, and
     /// keeps only its size: the templates of a large program are never all in memory at once.
-    /// The returned stacks' [`body`](crate::SynthesizedStack::body) is empty.
+    /// The returned stacks' [`body`](crate::SynthesizedStack::body) is empty. The text handed
+    /// out is UTF-8.
     pub fn synthesize_each(
         self,
         previous: &ExportLedger,
-        emit: &(dyn Fn(&StackAddress, &str) + Sync),
+        emit: crate::synth::Emit<'_>,
     ) -> Result<Synthesis, girder_core::Diagnostics> {
         crate::synth::synthesize(self.stacks, previous, Some(emit))
     }

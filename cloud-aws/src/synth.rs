@@ -323,8 +323,10 @@ fn export_output_id(id: &LogicalId, attribute: Option<&str>, name: &str) -> Stri
     LogicalId::with_hash(readable, name).as_str().to_owned()
 }
 
-/// Hands each template to its writer as soon as it is written, on the thread that wrote it.
-pub type Emit<'a> = &'a (dyn Fn(&StackAddress, &str) + Sync);
+/// Hands each template to its writer as soon as it is written, on the thread that wrote it: the
+/// template's text, which is UTF-8 (bytes, as a file takes them, so that nothing validates them
+/// on the way).
+pub type Emit<'a> = &'a (dyn Fn(&StackAddress, &[u8]) + Sync);
 
 /// Reads back the template a writer was handed for a stack: the text of a part written ahead
 /// ([`PreparedPart::write_text`]) when its stack needs more than that part.
@@ -632,7 +634,7 @@ fn write_stack(
     crate::limits::check_body(&address, &path, body_len, diags);
     let body = match emit {
         Some(emit) if !body.is_empty() => {
-            emit(&address, &body);
+            emit(&address, body.as_bytes());
             String::new()
         }
         _ => body,

@@ -290,7 +290,7 @@ struct DeployStep {
 }
 
 /// Writes a file (path relative to the output directory, contents) as soon as it is made.
-type Emit<'a> = &'a (dyn Fn(&str, &str) + Sync);
+type Emit<'a> = &'a (dyn Fn(&str, &[u8]) + Sync);
 
 /// Reads back a file written by [`Emit`].
 type Read<'a> = &'a (dyn Fn(&str) -> Option<Vec<u8>> + Sync);
@@ -435,7 +435,7 @@ impl CfnStacks {
         let no_env: Arc<str> = Arc::from("");
         let env_of = |address: &StackAddress| envs.get(address).unwrap_or(&no_env);
         let previous = &options.previous_exports;
-        let write = |address: &StackAddress, body: &str| {
+        let write = |address: &StackAddress, body: &[u8]| {
             if let Some(emit) = emit {
                 emit(&template_path(env_of(address), address), body);
             }
@@ -591,8 +591,8 @@ pub fn synthesize_to(
     staging: &Staging,
 ) -> Result<Written, SynthError> {
     let failed: Mutex<Option<WriteError>> = Mutex::new(None);
-    let emit = |path: &str, body: &str| {
-        if let Err(error) = staging.put(path, body.as_bytes()) {
+    let emit = |path: &str, body: &[u8]| {
+        if let Err(error) = staging.put(path, body) {
             let mut failed = failed.lock().unwrap_or_else(PoisonError::into_inner);
             failed.get_or_insert(error);
         }

@@ -164,9 +164,10 @@ struct Files(
 );
 
 impl Files {
-    fn put(&self, address: &StackAddress, text: &str) {
+    fn put(&self, address: &StackAddress, text: &[u8]) {
+        let text = String::from_utf8(text.to_vec()).expect("a template is UTF-8");
         let mut files = self.0.lock().expect("lock");
-        files.insert(address.name().to_owned(), text.to_owned());
+        files.insert(address.name().to_owned(), text);
         self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
@@ -197,7 +198,7 @@ fn synth_written_ahead(
         }
         prepared.push(ready);
     }
-    let emit = |address: &StackAddress, text: &str| files.put(address, text);
+    let emit = |address: &StackAddress, text: &[u8]| files.put(address, text);
     let read = |address: &StackAddress| files.get(address.name()).map(String::into_bytes);
     app.synthesize_parts(
         prepared,
