@@ -950,7 +950,7 @@ fn synthesize_inner(
         stacks: deploy_order,
         exports: (!exports.is_empty()).then_some(exports),
     };
-    let mut text = serde_json::to_string_pretty(&index).unwrap_or_default();
+    let mut text = girder_aws::json::to_string_pretty(&index).unwrap_or_default();
     text.push('\n');
     assembly.files.insert(MANIFEST.to_owned(), Text::new(text));
     Ok((assembly, emitted))
