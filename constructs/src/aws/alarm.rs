@@ -365,16 +365,29 @@ impl Construct for AlarmSpec {
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
         let description = self.description.clone().unwrap_or_else(|| {
-            format!(
-                "{}: {} {} {} {} for {} x {} s",
-                cx.path,
+            // `<path>: <statistic> <metric> <comparison> <threshold> for <n> x <period> s`,
+            // composed in place: one for every alarm of a program.
+            use std::fmt::Write;
+            let mut text = String::with_capacity(cx.path.as_str().len() + 96);
+            for part in [
+                cx.path.as_str(),
+                ": ",
                 self.statistic.label(),
-                self.metric.name,
+                " ",
+                &self.metric.name,
+                " ",
                 self.comparison.symbol(),
-                self.threshold,
-                self.evaluation_periods,
-                self.period_seconds,
-            )
+                " ",
+            ] {
+                text.push_str(part);
+            }
+            let _ = write!(text, "{}", self.threshold);
+            text.push_str(" for ");
+            let _ = write!(text, "{}", self.evaluation_periods);
+            text.push_str(" x ");
+            let _ = write!(text, "{}", self.period_seconds);
+            text.push_str(" s");
+            text
         });
         let dimensions: Vec<cloudwatch::Dimension> = self
             .metric

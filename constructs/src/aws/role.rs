@@ -200,9 +200,16 @@ impl TrustKind {
             .principal(principal.clone())])
             .into(),
             TrustKind::PodIdentity => {
-                PolicyDocument::new([Statement::allow(["sts:AssumeRole", "sts:TagSession"])
-                    .principal(Principal::Service(POD_IDENTITY.to_owned()))])
-                .into()
+                // The same for every role: built once, and shared by every template.
+                static TRUST: std::sync::LazyLock<PolicyDocument> =
+                    std::sync::LazyLock::new(|| {
+                        PolicyDocument::new([Statement::allow([
+                            "sts:AssumeRole",
+                            "sts:TagSession",
+                        ])
+                        .principal(Principal::Service(POD_IDENTITY.to_owned()))])
+                    });
+                TRUST.clone().into()
             }
             TrustKind::ServiceAccount {
                 provider_arn,
