@@ -12,6 +12,7 @@
 //! [`Resource::TYPE_NAME`], so it applies to any type, generated or hand-written.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -101,9 +102,9 @@ pub fn default_policies(type_name: &str) -> Option<(DeletionPolicy, UpdateReplac
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CheckovSkip {
     /// The check, e.g. `CKV_AWS_18`.
-    pub id: String,
+    pub id: Cow<'static, str>,
     /// Why it does not apply; synthesis requires one.
-    pub comment: String,
+    pub comment: Cow<'static, str>,
 }
 
 /// The attributes of a resource besides its properties.
@@ -204,7 +205,11 @@ impl<R: Resource> Entry<R> {
     }
 
     /// Skips checkov's check `id` (`CKV_AWS_18`) for this resource, saying why.
-    pub fn checkov_skip(mut self, id: impl Into<String>, comment: impl Into<String>) -> Self {
+    pub fn checkov_skip(
+        mut self,
+        id: impl Into<Cow<'static, str>>,
+        comment: impl Into<Cow<'static, str>>,
+    ) -> Self {
         // Resources skip a check or two, and keep them until their template is written.
         self.attributes.checkov.reserve_exact(1);
         self.attributes.checkov.push(CheckovSkip {

@@ -19,6 +19,16 @@ const BREAKS: &[u8; 66] = b",\n                                                 
 #[inline]
 pub(crate) fn line(out: &mut Vec<u8>, first: bool, depth: usize) {
     let start = usize::from(first);
+    // Most lines are at most 7 levels deep: 16 bytes are copied (a copy of a fixed size, made
+    // in place) and the surplus cut.
+    let len = 2 - start + depth * 2;
+    if len <= 16 {
+        let mut chunk = [b' '; 16];
+        chunk.copy_from_slice(&BREAKS[start..start + 16]);
+        out.extend_from_slice(&chunk);
+        out.truncate(out.len() - (16 - len));
+        return;
+    }
     match BREAKS.get(start..2 + depth * 2) {
         Some(slice) => out.extend_from_slice(slice),
         None => {
