@@ -80,20 +80,25 @@ pub fn fnv1a_continue(mut hash: u64, bytes: &[u8]) -> u64 {
     hash
 }
 
+/// The bytes of `parts` joined with `-`, without joining them.
+fn joined<'a>(parts: &'a [&'a str]) -> impl Iterator<Item = u8> + 'a {
+    parts.iter().enumerate().flat_map(|(i, part)| {
+        let separator: &[u8] = if i == 0 { b"" } else { b"-" };
+        separator.iter().chain(part.as_bytes()).copied()
+    })
+}
+
 /// Whether `parts` joined with `-` are non-empty lowercase letters, digits and `-`, with no `-`
 /// first, last or next to another: what [`derive`] would leave as it is.
 fn is_clean_join(parts: &[&str]) -> bool {
     let mut previous = b'-';
-    for (i, part) in parts.iter().enumerate() {
-        let separator: &[u8] = if i == 0 { b"" } else { b"-" };
-        for &b in separator.iter().chain(part.as_bytes()) {
-            match b {
-                b'a'..=b'z' | b'0'..=b'9' => {}
-                b'-' if previous != b'-' => {}
-                _ => return false,
-            }
-            previous = b;
+    for b in joined(parts) {
+        match b {
+            b'a'..=b'z' | b'0'..=b'9' => {}
+            b'-' if previous != b'-' => {}
+            _ => return false,
         }
+        previous = b;
     }
     previous != b'-'
 }
@@ -125,23 +130,20 @@ pub fn derive(parts: &[&str], max: usize) -> String {
     // The hash of the parts joined with `-`, and whether `out` differs from that join.
     let mut hash = FNV1A_START;
     let mut changed = false;
-    for (i, part) in parts.iter().enumerate() {
-        let separator: &[u8] = if i == 0 { b"" } else { b"-" };
-        for &b in separator.iter().chain(part.as_bytes()) {
-            hash = fnv1a_continue(hash, &[b]);
-            // Every byte of a non-ASCII character becomes `-`, and runs of `-` collapse: one
-            // `-` per character, as for any other character that is not a letter or digit.
-            let c = match b.to_ascii_lowercase() {
-                c @ (b'a'..=b'z' | b'0'..=b'9') => c,
-                _ => b'-',
-            };
-            changed |= c != b;
-            if c == b'-' && (out.is_empty() || out.ends_with('-')) {
-                changed = true;
-                continue;
-            }
-            out.push(char::from(c));
+    for b in joined(parts) {
+        hash = fnv1a_continue(hash, &[b]);
+        // Every byte of a non-ASCII character becomes `-`, and runs of `-` collapse: one `-` per
+        // character, as for any other character that is not a letter or digit.
+        let c = match b.to_ascii_lowercase() {
+            c @ (b'a'..=b'z' | b'0'..=b'9') => c,
+            _ => b'-',
+        };
+        changed |= c != b;
+        if c == b'-' && (out.is_empty() || out.ends_with('-')) {
+            changed = true;
+            continue;
         }
+        out.push(char::from(c));
     }
     while out.ends_with('-') {
         out.pop();

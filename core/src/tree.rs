@@ -144,6 +144,18 @@ impl Node {
     }
 }
 
+/// Whether an entry of `State::ids` is child `id` (whose hash is `hash`) of `parent`.
+fn is_child<'a>(
+    nodes: &'a [Node],
+    hash: u64,
+    parent: NodeId,
+    id: &'a str,
+) -> impl Fn(&(u64, NodeId)) -> bool + 'a {
+    move |&(h, n)| {
+        h == hash && nodes[n.index()].parent == Some(parent) && nodes[n.index()].id() == id
+    }
+}
+
 /// The hash of child `id` of `parent`.
 fn id_hash(parent: NodeId, id: &str) -> u64 {
     use std::hash::{BuildHasher, Hash, Hasher};
@@ -337,13 +349,10 @@ impl App {
         }
         let nodes = &state.nodes;
         let hash = id_hash(parent, &id);
-        let duplicate = match state.ids.entry(
-            hash,
-            |&(h, n)| {
-                h == hash && nodes[n.index()].parent == Some(parent) && nodes[n.index()].id() == id
-            },
-            |&(h, _)| h,
-        ) {
+        let duplicate = match state
+            .ids
+            .entry(hash, is_child(nodes, hash, parent, &id), |&(h, _)| h)
+        {
             hashbrown::hash_table::Entry::Occupied(_) => true,
             hashbrown::hash_table::Entry::Vacant(slot) => {
                 slot.insert((hash, node));
@@ -383,9 +392,7 @@ impl App {
         let hash = id_hash(parent, id);
         state
             .ids
-            .find(hash, |&(h, n)| {
-                h == hash && nodes[n.index()].parent == Some(parent) && nodes[n.index()].id() == id
-            })
+            .find(hash, is_child(nodes, hash, parent, id))
             .map(|&(_, n)| n)
     }
 
