@@ -396,7 +396,7 @@ impl ResourceEntry {
     pub(crate) fn write(&self, mut object: ObjectWriter<'_>) -> serde_json::Result<()> {
         let attributes = &self.attributes;
         object.entry("Type", self.type_name())?;
-        object.key("Properties")?;
+        object.key("Properties");
         self.properties.write(&mut object.serializer())?;
         if !attributes.depends_on.is_empty() {
             let ids: Vec<_> = attributes

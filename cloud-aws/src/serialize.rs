@@ -131,6 +131,12 @@ pub(crate) fn write_str(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
 }
 
+/// Appends `"key": `, where the line is started already.
+pub(crate) fn write_key(out: &mut Vec<u8>, key: &str) {
+    write_str(out, key);
+    out.extend_from_slice(b": ");
+}
+
 /// Writes one value `depth` levels deep (the depth of the line it starts on).
 pub(crate) struct Writer<'a> {
     out: &'a mut Vec<u8>,
@@ -177,8 +183,7 @@ impl<'a> Writer<'a> {
         self.out.push(b'{');
         self.depth += 1;
         line(self.out, true, self.depth);
-        write_str(self.out, variant);
-        self.out.extend_from_slice(b": ");
+        write_key(self.out, variant);
     }
 
     /// Closes what [`Writer::open_variant`] opened.
@@ -213,8 +218,7 @@ impl Compound<'_, '_> {
 
     fn key(&mut self, key: &str) {
         self.next();
-        write_str(self.writer.out, key);
-        self.writer.out.extend_from_slice(b": ");
+        write_key(self.writer.out, key);
     }
 
     fn close(self) -> Result<(), Error> {

@@ -613,12 +613,11 @@ fn write_stack(
             assemble(&template, &resources, texts, read_back).map(PartText::Kept)
         }
     };
-    let (body, body_len) = match text {
-        Ok(PartText::Written(len)) => (String::new(), len),
+    let (text, body_len) = match text {
+        Ok(PartText::Written(len)) => (Vec::new(), len),
         Ok(PartText::Kept(text)) => {
-            let body = into_string(text);
-            let len = body.len();
-            (body, len)
+            let len = text.len();
+            (text, len)
         }
         Err(cause) => {
             diags.push(
@@ -628,16 +627,17 @@ fn write_stack(
                 )
                 .cause(cause),
             );
-            (String::new(), 0)
+            (Vec::new(), 0)
         }
     };
     crate::limits::check_body(&address, &path, body_len, diags);
+    // Emitted as written; kept as text only when nothing takes it.
     let body = match emit {
-        Some(emit) if !body.is_empty() => {
-            emit(&address, body.as_bytes());
+        Some(emit) if !text.is_empty() => {
+            emit(&address, &text);
             String::new()
         }
-        _ => body,
+        _ => into_string(text),
     };
     let resources = resources
         .into_iter()

@@ -23,9 +23,10 @@ use crate::intrinsic::{Intrinsic, TemplateName};
 use crate::json::Json;
 use crate::parameter::ParameterDef;
 use crate::resource::{LogicalId, Walk};
+use crate::serialize::write_key;
 use crate::stack::StackAddress;
 use crate::value::{JsonLiteral, Value};
-use crate::write::{ObjectWriter, into_string, write_key};
+use crate::write::{ObjectWriter, into_string};
 
 /// The only template format version.
 pub const FORMAT_VERSION: &str = "2010-09-09";
@@ -416,7 +417,7 @@ impl Template {
         write_section(&mut root, "Parameters", &self.parameters)?;
         write_section(&mut root, "Mappings", &self.mappings)?;
         write_section(&mut root, "Conditions", &self.conditions)?;
-        let mut section = root.object("Resources").map_err(error("Resources"))?;
+        let mut section = root.object("Resources");
         resources(&mut section)?;
         section.close();
         write_section(&mut root, "Outputs", &self.outputs)?;
@@ -448,7 +449,7 @@ pub(crate) fn write_resource(
     id: &LogicalId,
     entry: &ResourceEntry,
 ) -> serde_json::Result<()> {
-    write_key(out, id.as_str())?;
+    write_key(out, id.as_str());
     entry.write(ObjectWriter::open(out, 2))
 }
 
@@ -468,7 +469,7 @@ fn write_section<K: AsRef<str>, V: Serialize>(
             source,
         }
     };
-    let mut object = root.object(section).map_err(error(""))?;
+    let mut object = root.object(section);
     for (name, value) in entries {
         object
             .entry(name.as_ref(), value)

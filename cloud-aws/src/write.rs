@@ -4,17 +4,10 @@
 
 use serde::Serialize;
 
-use crate::serialize::{Writer, line, write_str};
+use crate::serialize::{Writer, line, write_key};
 
 /// The one serializer type resources are written with.
 pub(crate) type JsonSerializer<'a> = Writer<'a>;
-
-/// Appends `"key": `, where the line is started already.
-pub(crate) fn write_key(out: &mut Vec<u8>, key: &str) -> serde_json::Result<()> {
-    write_str(out, key);
-    out.extend_from_slice(b": ");
-    Ok(())
-}
 
 /// JSON text as a string: what the writers here write is UTF-8.
 pub(crate) fn into_string(text: Vec<u8>) -> String {
@@ -41,10 +34,10 @@ impl<'a> ObjectWriter<'a> {
     }
 
     /// Writes `"key": ` on a new line.
-    pub(crate) fn key(&mut self, key: &str) -> serde_json::Result<()> {
+    pub(crate) fn key(&mut self, key: &str) {
         line(self.out, self.first, self.depth + 1);
         self.first = false;
-        write_key(self.out, key)
+        write_key(self.out, key);
     }
 
     /// Writes `"key": <value>`.
@@ -53,7 +46,7 @@ impl<'a> ObjectWriter<'a> {
         key: &str,
         value: &T,
     ) -> serde_json::Result<()> {
-        self.key(key)?;
+        self.key(key);
         value.serialize(&mut self.serializer())
     }
 
@@ -63,9 +56,9 @@ impl<'a> ObjectWriter<'a> {
     }
 
     /// Writes `"key": {` and returns the writer of the nested object.
-    pub(crate) fn object(&mut self, key: &str) -> serde_json::Result<ObjectWriter<'_>> {
-        self.key(key)?;
-        Ok(ObjectWriter::open(self.out, self.depth + 1))
+    pub(crate) fn object(&mut self, key: &str) -> ObjectWriter<'_> {
+        self.key(key);
+        ObjectWriter::open(self.out, self.depth + 1)
     }
 
     /// Starts an entry on a new line and lets `write` append it whole (`"key": value`).
@@ -109,7 +102,7 @@ mod tests {
         for (key, value) in value.as_object().unwrap() {
             object.entry(key, value).unwrap();
         }
-        let mut nested = object.object("z").unwrap();
+        let mut nested = object.object("z");
         nested.entry("y", &[1, 2]).unwrap();
         nested.close();
         object.close();

@@ -87,7 +87,7 @@ enum Done {
 /// One object on its way to the serializing thread.
 struct Job {
     manifest: Manifest,
-    /// Index of the emitting construct in `Renderer::paths`.
+    /// Index of the emitting construct in `emitters` (see `synthesize_inner`).
     construct: usize,
     env: Arc<str>,
 }
@@ -662,7 +662,7 @@ fn synthesize_inner(
         Box::new(ResourceChecks),
     ];
     // The node of each construct that emitted something: its path is looked up for a problem.
-    let mut paths: Vec<NodeId> = Vec::new();
+    let mut emitters: Vec<NodeId> = Vec::new();
     let mut cfn = CfnStacks::default();
     // Parts of stacks prepared on this thread, by number.
     let mut prepared: Vec<(usize, PreparedPart)> = Vec::new();
@@ -740,8 +740,8 @@ fn synthesize_inner(
             if out.is_empty() {
                 return;
             }
-            let construct = paths.len();
-            paths.push(cx.node);
+            let construct = emitters.len();
+            emitters.push(cx.node);
             let env = match &env {
                 Some(e) if **e == *cx.env => e.clone(),
                 _ => env.insert(Arc::from(cx.env)).clone(),
@@ -844,9 +844,12 @@ fn synthesize_inner(
     };
     for problem in files.wiring.check() {
         diags.push(
-            Diagnostic::error(app.path(paths[problem.construct]).as_str(), problem.message)
-                .object(problem.object)
-                .hint(problem.hint),
+            Diagnostic::error(
+                app.path(emitters[problem.construct]).as_str(),
+                problem.message,
+            )
+            .object(problem.object)
+            .hint(problem.hint),
         );
     }
     for problem in files.problems {
@@ -856,8 +859,11 @@ fn synthesize_inner(
                 first,
                 object,
             } => Diagnostic::error(
-                app.path(paths[construct]).as_str(),
-                format!("{object} is also emitted by `{}`", app.path(paths[first])),
+                app.path(emitters[construct]).as_str(),
+                format!(
+                    "{object} is also emitted by `{}`",
+                    app.path(emitters[first])
+                ),
             )
             .object(object)
             .hint("two constructs derive the same object name: rename one of them"),
@@ -865,7 +871,7 @@ fn synthesize_inner(
                 construct,
                 object,
                 error,
-            } => Diagnostic::error(app.path(paths[construct]).as_str(), error)
+            } => Diagnostic::error(app.path(emitters[construct]).as_str(), error)
                 .object(object)
                 .hint("this is a bug in Girder or in a custom resource type: please report it"),
         });
