@@ -10,13 +10,13 @@ use crate::policy::PolicyDocument;
 use crate::resource::Walk;
 use crate::value::{Expr, JsonLiteral, Value};
 
-/// `value` as JSON in serde_json's pretty layout (two spaces), byte for byte, written by the
-/// serializer templates are written with, which is faster: for the other JSON files of a
+/// `value` as JSON in the layout templates are written in (serde_json's pretty layout with one
+/// space of indentation), written by the same serializer: for the other JSON files of a
 /// synthesis (its manifest).
 ///
 /// ```
 /// let text = girder_aws::json::to_string_pretty(&serde_json::json!({"a": [1, "b\n"]})).unwrap();
-/// assert_eq!(text, "{\n  \"a\": [\n    1,\n    \"b\\n\"\n  ]\n}");
+/// assert_eq!(text, "{\n \"a\": [\n  1,\n  \"b\\n\"\n ]\n}");
 /// ```
 pub fn to_string_pretty<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
     let mut out = Vec::new();

@@ -1,4 +1,6 @@
-//! The serializer templates are written with: serde_json's pretty layout (two spaces, `": "`),
+//! The serializer templates are written with: serde_json's pretty layout with one space of
+//! indentation per level (what AWS CDK, troposphere and goformation write: a quarter fewer bytes
+//! than two spaces, against CloudFormation's 1 MB template limit, and still one value a line),
 //! byte for byte, started at any depth, straight into a byte buffer.
 //!
 //! It exists for speed. Writing templates is most of a large synthesis, and most of that was
@@ -12,16 +14,16 @@ use serde::ser::{self, Error as _};
 /// a string. Writing into a buffer cannot fail.
 pub(crate) type Error = serde_json::Error;
 
-/// A comma, a line break and 32 levels of indentation: every line start is one slice of it.
+/// A comma, a line break and 64 levels of indentation: every line start is one slice of it.
 const BREAKS: &[u8; 66] = b",\n                                                                ";
 
-/// Starts a line `depth` levels of two spaces deep, after a comma unless `first`.
+/// Starts a line `depth` spaces deep, after a comma unless `first`.
 #[inline]
 pub(crate) fn line(out: &mut Vec<u8>, first: bool, depth: usize) {
     let start = usize::from(first);
-    // Most lines are at most 7 levels deep: 16 bytes are copied (a copy of a fixed size, made
+    // Most lines are at most 14 levels deep: 16 bytes are copied (a copy of a fixed size, made
     // in place) and the surplus cut.
-    let len = 2 - start + depth * 2;
+    let len = 2 - start + depth;
     if len <= 16 {
         let mut chunk = [b' '; 16];
         chunk.copy_from_slice(&BREAKS[start..start + 16]);
@@ -29,12 +31,12 @@ pub(crate) fn line(out: &mut Vec<u8>, first: bool, depth: usize) {
         out.truncate(out.len() - (16 - len));
         return;
     }
-    match BREAKS.get(start..2 + depth * 2) {
+    match BREAKS.get(start..2 + depth) {
         Some(slice) => out.extend_from_slice(slice),
         None => {
             out.extend_from_slice(&BREAKS[start..2]);
             for _ in 0..depth {
-                out.extend_from_slice(b"  ");
+                out.push(b' ');
             }
         }
     }
@@ -607,7 +609,7 @@ impl ser::Serializer for KeyWriter<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::BTreeMap;
 
     use serde::Serialize;
@@ -615,7 +617,8 @@ mod tests {
 
     use super::Writer;
 
-    /// What `Writer` writes at depth 0, which must be serde_json's pretty output.
+    /// What `Writer` writes at depth 0, which must be serde_json's pretty output with one space
+    /// of indentation.
     fn written<T: Serialize + ?Sized>(value: &T) -> Result<String, super::Error> {
         let mut out = Vec::new();
         value.serialize(&mut Writer::at(&mut out, 0))?;
@@ -624,8 +627,19 @@ mod tests {
 
     fn same<T: Serialize + ?Sized>(value: &T) {
         let ours = written(value).expect("written");
-        let theirs = serde_json::to_string_pretty(value).expect("serde_json");
-        assert_eq!(ours, theirs);
+        assert_eq!(ours, reference(value));
+    }
+
+    /// `value` as serde_json writes it with one space of indentation.
+    pub(crate) fn reference<T: Serialize + ?Sized>(value: &T) -> String {
+        let mut out = Vec::new();
+        let formatter = serde_json::ser::PrettyFormatter::with_indent(b" ");
+        value
+            .serialize(&mut serde_json::Serializer::with_formatter(
+                &mut out, formatter,
+            ))
+            .expect("serde_json");
+        String::from_utf8(out).expect("UTF-8")
     }
 
     /// A generator of strings and JSON trees (a linear congruential generator: the same cases
@@ -685,6 +699,9 @@ mod tests {
             same(text);
         }
         same(&json!([1.0, -0.0, 1e300, 1000.0, 0.1, f64::MIN_POSITIVE, [], {}, [[]], {"a": {}}]));
+        // Deeper than one slice of indentation reaches.
+        let deep = (0..70).fold(json!({"leaf": [1, 2]}), |inner, _| json!({"a": [inner, 3]}));
+        same(&deep);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The JSON writer of templates: serde_json's pretty layout (2 spaces), but startable at any depth,
+//! The JSON writer of templates: serde_json's pretty layout (one space), but startable at any depth,
 //! so each resource's properties are serialized straight into the template's buffer by a
 //! serializer of one concrete type ([`JsonSerializer`]) — no `serde_json::Value`, no erased-serde.
 
@@ -110,7 +110,7 @@ mod tests {
         expected["z"] = serde_json::json!({"y": [1, 2]});
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            serde_json::to_string_pretty(&expected).unwrap()
+            crate::serialize::tests::reference(&expected)
         );
     }
 }

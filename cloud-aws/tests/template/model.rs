@@ -60,123 +60,123 @@ fn every_section() -> CloudAssembly {
 }
 
 const EVERY_SECTION: &str = r#"{
-  "AWSTemplateFormatVersion": "2010-09-09",
-  "Description": "The shop",
-  "Metadata": {
-    "Owner": {
-      "team": "platform"
-    }
-  },
-  "Parameters": {
-    "EnvName": {
-      "Type": "String",
-      "Description": "Environment",
-      "Default": "prod",
-      "AllowedValues": [
-        "prod",
-        "staging"
-      ]
-    },
-    "Retention": {
-      "Type": "Number",
-      "Default": "7",
-      "MinValue": 1,
-      "MaxValue": 30
-    },
-    "Subnets": {
-      "Type": "List<AWS::EC2::Subnet::Id>"
-    },
-    "Token": {
-      "Type": "String",
-      "NoEcho": true
-    }
-  },
-  "Mappings": {
-    "Amis": {
-      "eu-west-1": {
-        "Arm": "ami-1"
-      },
-      "us-east-1": {
-        "Arm": "ami-2"
-      }
-    }
-  },
-  "Conditions": {
-    "IsProd": {
-      "Fn::Equals": [
-        {
-          "Ref": "EnvName"
-        },
-        "prod"
-      ]
-    }
-  },
-  "Resources": {
-    "Bucket": {
-      "Type": "AWS::S3::Bucket",
-      "Properties": {
-        "BucketName": {
-          "Fn::FindInMap": [
-            "Amis",
-            {
-              "Ref": "AWS::Region"
-            },
-            "Arm"
-          ]
-        }
-      },
-      "DependsOn": [
-        "Logs"
-      ],
-      "Condition": "IsProd",
-      "DeletionPolicy": "Retain",
-      "UpdateReplacePolicy": "Retain",
-      "Metadata": {
-        "Purpose": "assets"
-      }
-    },
-    "Logs": {
-      "Type": "AWS::Logs::LogGroup",
-      "Properties": {
-        "RetentionInDays": {
-          "Fn::If": [
-            "IsProd",
-            30,
-            {
-              "Ref": "AWS::NoValue"
-            }
-          ]
-        }
-      },
-      "DeletionPolicy": "Retain",
-      "UpdateReplacePolicy": "Retain",
-      "Metadata": {
-        "checkov": {
-          "skip": [
-            {
-              "id": "CKV_AWS_158",
-              "comment": "logs hold no customer data"
-            }
-          ]
-        }
-      }
-    }
-  },
-  "Outputs": {
-    "BucketArn": {
-      "Description": "the bucket",
-      "Condition": "IsProd",
-      "Value": {
-        "Fn::GetAtt": [
-          "Bucket",
-          "Arn"
-        ]
-      },
-      "Export": {
-        "Name": "shop-bucket-arn"
-      }
-    }
+ "AWSTemplateFormatVersion": "2010-09-09",
+ "Description": "The shop",
+ "Metadata": {
+  "Owner": {
+   "team": "platform"
   }
+ },
+ "Parameters": {
+  "EnvName": {
+   "Type": "String",
+   "Description": "Environment",
+   "Default": "prod",
+   "AllowedValues": [
+    "prod",
+    "staging"
+   ]
+  },
+  "Retention": {
+   "Type": "Number",
+   "Default": "7",
+   "MinValue": 1,
+   "MaxValue": 30
+  },
+  "Subnets": {
+   "Type": "List<AWS::EC2::Subnet::Id>"
+  },
+  "Token": {
+   "Type": "String",
+   "NoEcho": true
+  }
+ },
+ "Mappings": {
+  "Amis": {
+   "eu-west-1": {
+    "Arm": "ami-1"
+   },
+   "us-east-1": {
+    "Arm": "ami-2"
+   }
+  }
+ },
+ "Conditions": {
+  "IsProd": {
+   "Fn::Equals": [
+    {
+     "Ref": "EnvName"
+    },
+    "prod"
+   ]
+  }
+ },
+ "Resources": {
+  "Bucket": {
+   "Type": "AWS::S3::Bucket",
+   "Properties": {
+    "BucketName": {
+     "Fn::FindInMap": [
+      "Amis",
+      {
+       "Ref": "AWS::Region"
+      },
+      "Arm"
+     ]
+    }
+   },
+   "DependsOn": [
+    "Logs"
+   ],
+   "Condition": "IsProd",
+   "DeletionPolicy": "Retain",
+   "UpdateReplacePolicy": "Retain",
+   "Metadata": {
+    "Purpose": "assets"
+   }
+  },
+  "Logs": {
+   "Type": "AWS::Logs::LogGroup",
+   "Properties": {
+    "RetentionInDays": {
+     "Fn::If": [
+      "IsProd",
+      30,
+      {
+       "Ref": "AWS::NoValue"
+      }
+     ]
+    }
+   },
+   "DeletionPolicy": "Retain",
+   "UpdateReplacePolicy": "Retain",
+   "Metadata": {
+    "checkov": {
+     "skip": [
+      {
+       "id": "CKV_AWS_158",
+       "comment": "logs hold no customer data"
+      }
+     ]
+    }
+   }
+  }
+ },
+ "Outputs": {
+  "BucketArn": {
+   "Description": "the bucket",
+   "Condition": "IsProd",
+   "Value": {
+    "Fn::GetAtt": [
+     "Bucket",
+     "Arn"
+    ]
+   },
+   "Export": {
+    "Name": "shop-bucket-arn"
+   }
+  }
+ }
 }
 "#;
 
