@@ -20,8 +20,20 @@ use crate::value::{Expr, JsonLiteral, Value};
 /// ```
 pub fn to_string_pretty<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
     let mut out = Vec::new();
-    value.serialize(&mut crate::serialize::Writer::at(&mut out, 0))?;
+    write_pretty(&mut out, value)?;
     Ok(crate::write::into_string(out))
+}
+
+/// Appends `value` to `out` as [`to_string_pretty`] writes it: into a buffer the caller has
+/// sized, or reuses.
+///
+/// ```
+/// let mut out = Vec::with_capacity(64);
+/// girder_aws::json::write_pretty(&mut out, &[1, 2]).unwrap();
+/// assert_eq!(out, b"[\n 1,\n 2\n]");
+/// ```
+pub fn write_pretty<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> serde_json::Result<()> {
+    value.serialize(&mut crate::serialize::Writer::at(out, 0))
 }
 
 /// A JSON value whose leaves may be intrinsic functions.

@@ -135,6 +135,16 @@ impl Part {
         self.resources.is_empty()
     }
 
+    /// Drops up to `n` of the part's typed resources, the last in logical ID order first, and
+    /// returns how many it dropped. Once the part is prepared they are not needed: a thread
+    /// that goes on allocating can free a large part a few resources at a time, so that what
+    /// it frees is what it allocates next, from the allocator's small per-thread cache.
+    pub fn shed(&mut self, n: usize) -> usize {
+        let n = n.min(self.resources.len());
+        self.resources.truncate(self.resources.len() - n);
+        n
+    }
+
     /// Rewrites the part's references, checks its resources and writes their text. The typed
     /// resources stay in the part, to be dropped where the caller likes (best on the thread
     /// that made them).

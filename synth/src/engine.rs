@@ -488,6 +488,16 @@ enum IndexObjects {
     CloudFormation(Vec<(&'static str, girder_aws::LogicalId)>),
 }
 
+impl IndexObjects {
+    /// The number of objects.
+    fn len(&self) -> usize {
+        match self {
+            IndexObjects::Kubernetes { entries, .. } => entries.len(),
+            IndexObjects::CloudFormation(resources) => resources.len(),
+        }
+    }
+}
+
 impl Serialize for IndexObjects {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
@@ -711,6 +721,9 @@ fn synthesize_inner(
         // allocator's small per-thread cache. Emptied vectors carry the next batches.
         let mut finished: Vec<Vec<Job>> = Vec::new();
         let mut spare: Vec<Vec<Job>> = Vec::new();
+        // Prepared parts wait here in the same way, their typed resources dropped a few at a
+        // time: a part frees thousands of objects, too many for that cache at once.
+        let mut shedding: Vec<Part> = Vec::new();
         let mut to_drop = 0;
         // One list for what each construct emits, emptied after each.
         let mut out = girder_core::Emitted::new();
@@ -721,7 +734,15 @@ fn synthesize_inner(
             for done in back_rx.try_iter() {
                 match done {
                     Done::Manifests(batch) => finished.push(batch),
-                    Done::Part(part) => drop(part),
+                    Done::Part(part) => shedding.push(part),
+                }
+            }
+            let mut to_shed = to_drop;
+            while to_shed > 0 {
+                let Some(part) = shedding.last_mut() else { break };
+                to_shed -= part.shed(to_shed);
+                if part.is_empty() {
+                    shedding.pop();
                 }
             }
             // Twice what the last construct emitted: the backlog shrinks while it keeps pace.
@@ -787,7 +808,9 @@ fn synthesize_inner(
                                 let _ = tx.try_send(Work::Parts);
                             } else {
                                 drop(waiting);
-                                prepared.push(taken.prepare(emit).0);
+                                let (done, part) = taken.prepare(emit);
+                                prepared.push(done);
+                                shedding.push(part);
                             }
                         }
                         continue;
@@ -826,6 +849,8 @@ fn synthesize_inner(
         while let Some(taken) = next_part(queue) {
             prepared.push(taken.prepare(emit).0);
         }
+        // What is left to free goes while the other thread finishes.
+        drop(shedding);
         back_rx.iter().for_each(drop);
         worker.join()
     });
@@ -956,8 +981,15 @@ fn synthesize_inner(
         stacks: deploy_order,
         exports: (!exports.is_empty()).then_some(exports),
     };
-    let mut text = girder_aws::json::to_string_pretty(&index).unwrap_or_default();
-    text.push('\n');
+    // Sized for its lines, which are mostly one per object: the buffer is not copied as it
+    // grows.
+    let lines: usize = index.files.iter().map(|f| f.objects.len() + 4).sum();
+    let mut text = Vec::with_capacity(256 + 64 * lines);
+    if girder_aws::json::write_pretty(&mut text, &index).is_err() {
+        text.clear();
+    }
+    text.push(b'\n');
+    let text = String::from_utf8(text).unwrap_or_default();
     assembly.files.insert(MANIFEST.to_owned(), Text::new(text));
     Ok((assembly, emitted))
 }

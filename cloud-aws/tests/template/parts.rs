@@ -259,3 +259,27 @@ fn a_stack_of_one_part_written_ahead_is_not_written_again() {
         text.len()
     );
 }
+
+#[test]
+fn a_prepared_part_sheds_its_resources_a_few_at_a_time() {
+    let mut app = CloudAssembly::new();
+    let stack = app.stack(&eu(), "many");
+    for name in ["A", "B", "C", "D", "E"] {
+        stack.add(id(name), TestTopic::default());
+    }
+    let mut part = stack.take_part();
+    let prepared = part.prepare();
+    assert_eq!(part.len(), 5);
+    assert_eq!(part.shed(2), 2);
+    assert_eq!(part.len(), 3);
+    assert_eq!(part.shed(0), 0);
+    // No more than it has.
+    assert_eq!(part.shed(10), 3);
+    assert!(part.is_empty());
+    assert_eq!(part.shed(1), 0);
+    // What was prepared does not need them.
+    let synthesis = app
+        .synthesize_parts(vec![prepared], &ExportLedger::default(), None, None)
+        .unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(synthesis.stack_named("many").unwrap().resources().len(), 5);
+}
