@@ -97,11 +97,18 @@ impl PreparedPart {
     /// [`CloudAssembly::synthesize_parts`](crate::CloudAssembly::synthesize_parts)).
     ///
     /// The text is UTF-8: the serializer writes nothing else.
-    pub fn write_text(&mut self, write: impl FnOnce(&[u8])) {
-        if let PartText::Kept(bytes) = &self.text {
-            write(bytes);
-            self.text = PartText::Written(bytes.len());
-        }
+    ///
+    /// Returns the text's buffer, emptied, for the next part's text
+    /// ([`Part::prepare_into`]); an empty one when the text was handed out already.
+    pub fn write_text(&mut self, write: impl FnOnce(&[u8])) -> Vec<u8> {
+        let PartText::Kept(bytes) = &mut self.text else {
+            return Vec::new();
+        };
+        write(bytes);
+        let mut buffer = std::mem::take(bytes);
+        self.text = PartText::Written(buffer.len());
+        buffer.clear();
+        buffer
     }
 
     /// The stack the part belongs to.
@@ -149,6 +156,13 @@ impl Part {
     /// resources stay in the part, to be dropped where the caller likes (best on the thread
     /// that made them).
     pub fn prepare(&mut self) -> PreparedPart {
+        self.prepare_into(Vec::new())
+    }
+
+    /// [`Part::prepare`], writing the text into `buffer` (emptied first): a thread that
+    /// prepares part after part reuses one buffer, whose memory is in place already, rather
+    /// than have the allocator map fresh pages for each text.
+    pub fn prepare_into(&mut self, mut buffer: Vec<u8>) -> PreparedPart {
         let mut resources: Vec<Prepared> = self
             .resources
             .iter()
@@ -162,7 +176,9 @@ impl Part {
             .collect();
         let mut findings = Findings::default();
         // Resources take 1 to 2 KB each: reserve enough that the buffer rarely grows.
-        let mut bytes = Vec::with_capacity(256 + self.resources.len() * 1536);
+        buffer.clear();
+        buffer.reserve(256 + self.resources.len() * 1536);
+        let mut bytes = buffer;
         let ids = &resources;
         let known = |id: &LogicalId| ids.binary_search_by(|r| r.id.cmp(id)).is_ok();
         let mut spans = Vec::with_capacity(self.resources.len());

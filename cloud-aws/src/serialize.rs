@@ -18,7 +18,7 @@ pub(crate) type Error = serde_json::Error;
 const BREAKS: &[u8; 66] = b",\n                                                                ";
 
 /// Starts a line `depth` spaces deep, after a comma unless `first`.
-#[inline]
+#[inline(always)]
 pub(crate) fn line(out: &mut Vec<u8>, first: bool, depth: usize) {
     let start = usize::from(first);
     // Most lines are at most 14 levels deep: 16 bytes are copied (a copy of a fixed size, made

@@ -317,6 +317,8 @@ struct CfnStacks {
     parts: usize,
     /// The stacks a part was taken from.
     with_parts: HashSet<StackAddress, FnvBuildHasher>,
+    /// The buffer of the parts this thread prepares (see [`Taken::prepare`]).
+    text: Vec<u8>,
 }
 
 /// A part taken from a stack, numbered in the order parts are taken.
@@ -330,16 +332,21 @@ struct Taken {
 
 impl Taken {
     /// Prepares the part and writes its text ahead when it is the first of its stack; returns
-    /// the part, whose typed resources the caller drops.
-    fn prepare(self, emit: Option<Emit<'_>>) -> ((usize, PreparedPart), Part) {
+    /// the part, whose typed resources the caller drops. The text is written into `buffer`,
+    /// which gets the memory back once the text is written, for the thread's next part.
+    fn prepare(
+        self,
+        emit: Option<Emit<'_>>,
+        buffer: &mut Vec<u8>,
+    ) -> ((usize, PreparedPart), Part) {
         let Taken {
             number,
             mut part,
             write_to,
         } = self;
-        let mut prepared = part.prepare();
+        let mut prepared = part.prepare_into(std::mem::take(buffer));
         if let (Some(emit), Some(path)) = (emit, write_to) {
-            prepared.write_text(|text| emit(&path, text));
+            *buffer = prepared.write_text(|text| emit(&path, text));
         }
         ((number, prepared), part)
     }
@@ -409,7 +416,7 @@ impl CfnStacks {
     fn prepare_rest(&mut self, emit: Option<Emit<'_>>, prepared: &mut Vec<(usize, PreparedPart)>) {
         self.end_run();
         for taken in self.taken.drain(..) {
-            prepared.push(taken.prepare(emit).0);
+            prepared.push(taken.prepare(emit, &mut self.text).0);
         }
     }
 
@@ -691,6 +698,8 @@ fn synthesize_inner(
             }
             let mut files = Files::default();
             let mut prepared = Vec::new();
+            // The buffer of the parts this thread prepares (see [`Taken::prepare`]).
+            let mut text = Vec::new();
             for work in rx {
                 let done = match work {
                     Work::Manifests(mut batch) => {
@@ -703,7 +712,7 @@ fn synthesize_inner(
                         // Every waiting part: word of one may have been dropped while this
                         // thread was busy.
                         while let Some(taken) = next_part(queue) {
-                            let (done, part) = taken.prepare(emit);
+                            let (done, part) = taken.prepare(emit, &mut text);
                             prepared.push(done);
                             let _ = back_tx.send(Done::Part(part));
                         }
@@ -808,7 +817,7 @@ fn synthesize_inner(
                                 let _ = tx.try_send(Work::Parts);
                             } else {
                                 drop(waiting);
-                                let (done, part) = taken.prepare(emit);
+                                let (done, part) = taken.prepare(emit, &mut cfn.text);
                                 prepared.push(done);
                                 shedding.push(part);
                             }
@@ -847,7 +856,7 @@ fn synthesize_inner(
         // thread finishes its own, and what it sends back is dropped as it comes.
         cfn.prepare_rest(emit, &mut prepared);
         while let Some(taken) = next_part(queue) {
-            prepared.push(taken.prepare(emit).0);
+            prepared.push(taken.prepare(emit, &mut cfn.text).0);
         }
         // What is left to free goes while the other thread finishes.
         drop(shedding);

@@ -181,7 +181,8 @@ impl Files {
 }
 
 /// Prepares `parts`, writes the text of each stack's first part ahead, and synthesizes into
-/// `files`, reading back from them when `read_back`.
+/// `files`, reading back from them when `read_back`. One buffer serves every part whose text is
+/// written ahead, as it does a thread that prepares parts.
 fn synth_written_ahead(
     app: CloudAssembly,
     mut parts: Vec<Part>,
@@ -190,11 +191,16 @@ fn synth_written_ahead(
 ) -> Result<Synthesis, Diagnostics> {
     let mut seen = std::collections::HashSet::new();
     let mut prepared = Vec::new();
+    let mut buffer = Vec::new();
     for part in &mut parts {
-        let mut ready = part.prepare();
+        let mut ready = part.prepare_into(std::mem::take(&mut buffer));
         if seen.insert(ready.stack().clone()) {
             let address = ready.stack().clone();
-            ready.write_text(|text| files.put(&address, text));
+            buffer = ready.write_text(|text| files.put(&address, text));
+            assert!(buffer.is_empty());
+            // A text is handed out once.
+            let again = ready.write_text(|_| panic!("the text was written twice"));
+            assert_eq!(again.capacity(), 0);
         }
         prepared.push(ready);
     }
