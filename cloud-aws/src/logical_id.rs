@@ -36,9 +36,50 @@ use serde::{Deserialize, Serialize, Serializer};
 pub const MAX_LOGICAL_ID: usize = 255;
 
 /// A resource's logical ID in its template: ASCII letters and digits, 1 to 255 characters.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Deserialize)]
+///
+/// IDs compare as their text does. Two IDs that share their text's memory (clones) are equal
+/// at once, and most others differ in their first eight bytes, compared as one number: logical
+/// IDs are compared on every reference a template holds.
+#[derive(Clone, Debug, Deserialize)]
 #[serde(try_from = "String")]
 pub struct LogicalId(Arc<str>);
+
+impl PartialEq for LogicalId {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl Eq for LogicalId {}
+
+impl Ord for LogicalId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            return std::cmp::Ordering::Equal;
+        }
+        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
+        if let (Some(x), Some(y)) = (a.first_chunk::<8>(), b.first_chunk::<8>()) {
+            // Big-endian: the numbers compare as the bytes do.
+            let (x, y) = (u64::from_be_bytes(*x), u64::from_be_bytes(*y));
+            if x != y {
+                return x.cmp(&y);
+            }
+        }
+        a.cmp(b)
+    }
+}
+
+impl PartialOrd for LogicalId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::hash::Hash for LogicalId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
 
 /// Written as the plain string (without the copy `#[serde(into = "String")]` would make: every
 /// `Ref`, `Fn::GetAtt` and resource key writes one).
@@ -240,6 +281,37 @@ mod tests {
             LogicalId::from_path([long.as_str()], "B").as_str().len(),
             255
         );
+    }
+
+    #[test]
+    fn ids_compare_as_their_text() {
+        let texts = [
+            "A",
+            "AB",
+            "Abcdefgh",
+            "Abcdefgh1",
+            "Abcdefgi",
+            "Abcdefg",
+            "Bucket",
+            "Svc10Files",
+            "Svc1Files",
+            "Svc500FilesBucket7d65bb5c",
+            "Svc500FilesPolicyc557cde5",
+            "a",
+            "z9",
+        ];
+        let ids: Vec<LogicalId> = texts.iter().map(|t| LogicalId::new(*t).unwrap()).collect();
+        for (a, x) in texts.iter().zip(&ids) {
+            for (b, y) in texts.iter().zip(&ids) {
+                assert_eq!(x.cmp(y), a.cmp(b), "{a} {b}");
+                assert_eq!(x == y, a == b, "{a} {b}");
+            }
+            // A separate ID of the same text is equal, and a clone too.
+            let same = LogicalId::new(*a).unwrap();
+            assert_eq!(x.cmp(&same), std::cmp::Ordering::Equal);
+            assert_eq!(x, &same);
+            assert_eq!(x, &x.clone());
+        }
     }
 
     #[test]
