@@ -67,6 +67,8 @@ pub(crate) struct Prepared {
     /// Where its text (`"Id": {…}`) is in the part's bytes.
     pub(crate) start: usize,
     pub(crate) end: usize,
+    /// Which of its stack's parts it belongs to, counted at synthesis.
+    pub(crate) part: usize,
 }
 
 /// A template of a part's resources alone, as JSON: each resource's text is a slice of it.
@@ -172,6 +174,7 @@ impl Part {
                 condition: entry.condition().cloned(),
                 start: 0,
                 end: 0,
+                part: 0,
             })
             .collect();
         let mut findings = Findings::default();

@@ -80,11 +80,20 @@ pub enum Principal {
 /// One statement of a [`PolicyDocument`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Statement {
-    sid: Option<String>,
     effect: Effect,
-    principal: Option<Principal>,
     actions: Vec<Cow<'static, str>>,
     resources: Vec<Value<String>>,
+    /// The name, principal and conditions, when the statement has any. Most statements (the
+    /// grants of a role's policy) have none: kept apart, they leave a statement half the size,
+    /// and every role of a program keeps its statements.
+    more: Option<Box<More>>,
+}
+
+/// What a [`Statement`] has beside its effect, actions and resources.
+#[derive(Clone, Debug, PartialEq, Default)]
+struct More {
+    sid: Option<String>,
+    principal: Option<Principal>,
     /// operator → key → values (`StringEquals` → `aws:SecureTransport` → `false`), each level
     /// sorted by name. A statement has a handful of conditions at most: sorted vectors hold them
     /// in a few bytes where maps would take a node of hundreds each.
@@ -97,13 +106,16 @@ impl Statement {
         actions: impl IntoIterator<Item = impl Into<Cow<'static, str>>>,
     ) -> Self {
         Statement {
-            sid: None,
             effect,
-            principal: None,
             actions: actions.into_iter().map(Into::into).collect(),
             resources: Vec::new(),
-            conditions: Sorted::default(),
+            more: None,
         }
+    }
+
+    /// The name, principal and conditions, added empty when the statement has none yet.
+    fn more(&mut self) -> &mut More {
+        self.more.get_or_insert_with(Box::default)
     }
 
     /// Allows `actions` (e.g. `s3:GetObject`).
@@ -119,7 +131,7 @@ impl Statement {
     /// Names the statement.
     #[must_use]
     pub fn sid(mut self, sid: impl Into<String>) -> Self {
-        self.sid = Some(sid.into());
+        self.more().sid = Some(sid.into());
         self
     }
 
@@ -144,7 +156,7 @@ impl Statement {
     /// Sets the principal (resource and trust policies).
     #[must_use]
     pub fn principal(mut self, principal: Principal) -> Self {
-        self.principal = Some(principal);
+        self.more().principal = Some(principal);
         self
     }
 
@@ -156,7 +168,8 @@ impl Statement {
         key: impl Into<Cow<'static, str>>,
         value: impl Into<Json>,
     ) -> Self {
-        self.conditions
+        self.more()
+            .conditions
             .entry(operator.into())
             .insert(key.into(), value.into());
         self
@@ -241,17 +254,18 @@ impl Serialize for Statement {
                 map.end()
             }
         }
+        let more = self.more.as_deref();
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("Action", &self.actions)?;
-        if !self.conditions.is_empty() {
-            map.serialize_entry("Condition", &self.conditions)?;
+        if let Some(conditions) = more.map(|m| &m.conditions).filter(|c| !c.is_empty()) {
+            map.serialize_entry("Condition", conditions)?;
         }
         let effect = match self.effect {
             Effect::Allow => "Allow",
             Effect::Deny => "Deny",
         };
         map.serialize_entry("Effect", effect)?;
-        match &self.principal {
+        match more.and_then(|m| m.principal.as_ref()) {
             None => {}
             Some(Principal::Any) => map.serialize_entry("Principal", "*")?,
             Some(Principal::Service(service)) => {
@@ -265,7 +279,7 @@ impl Serialize for Statement {
         if !self.resources.is_empty() {
             map.serialize_entry("Resource", &self.resources)?;
         }
-        if let Some(sid) = &self.sid {
+        if let Some(sid) = more.and_then(|m| m.sid.as_ref()) {
             map.serialize_entry("Sid", sid)?;
         }
         map.end()
@@ -285,11 +299,12 @@ impl Serialize for PolicyDocument {
 impl Walk for PolicyDocument {
     fn walk(&self, f: &mut dyn FnMut(&Intrinsic)) {
         for s in self.statements.iter() {
-            if let Some(Principal::Aws(arn) | Principal::Federated(arn)) = &s.principal {
+            s.resources.walk(f);
+            let Some(more) = &s.more else { continue };
+            if let Some(Principal::Aws(arn) | Principal::Federated(arn)) = &more.principal {
                 arn.walk(f);
             }
-            s.resources.walk(f);
-            for value in s.conditions.values().flat_map(Sorted::values) {
+            for value in more.conditions.values().flat_map(Sorted::values) {
                 value.walk(f);
             }
         }
@@ -297,11 +312,12 @@ impl Walk for PolicyDocument {
 
     fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Intrinsic)) {
         for s in Arc::make_mut(&mut self.statements) {
-            if let Some(Principal::Aws(arn) | Principal::Federated(arn)) = &mut s.principal {
+            s.resources.walk_mut(f);
+            let Some(more) = &mut s.more else { continue };
+            if let Some(Principal::Aws(arn) | Principal::Federated(arn)) = &mut more.principal {
                 arn.walk_mut(f);
             }
-            s.resources.walk_mut(f);
-            for value in s.conditions.values_mut().flat_map(Sorted::values_mut) {
+            for value in more.conditions.values_mut().flat_map(Sorted::values_mut) {
                 value.walk_mut(f);
             }
         }

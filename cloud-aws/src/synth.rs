@@ -135,20 +135,13 @@ struct ExportState {
     retained_for: Vec<String>,
 }
 
-/// One resource of a stack and which of the stack's parts holds its text.
-#[derive(Debug)]
-struct Placed {
-    resource: Prepared,
-    part: usize,
-}
-
 /// What settling needs to know of every stack.
 struct Index {
     addresses: Vec<Arc<StackAddress>>,
     paths: Vec<String>,
     by_address: HashMap<StackAddress, usize, FnvBuildHasher>,
     /// Each stack's resources, sorted by logical ID.
-    resources: Vec<Vec<Placed>>,
+    resources: Vec<Vec<Prepared>>,
 }
 
 impl Index {
@@ -156,9 +149,9 @@ impl Index {
     fn resource(&self, stack: usize, id: &LogicalId) -> Option<&Prepared> {
         let resources = &self.resources[stack];
         resources
-            .binary_search_by(|p| p.resource.id.cmp(id))
+            .binary_search_by(|p| p.id.cmp(id))
             .ok()
-            .map(|i| &resources[i].resource)
+            .map(|i| &resources[i])
     }
 }
 
@@ -424,17 +417,23 @@ pub(crate) fn synthesize_prepared(
             total += text.len();
         }
         texts[here].push(text);
-        index.resources[here].extend(resources.into_iter().map(|resource| Placed {
-            resource,
-            part: number,
-        }));
+        let mut resources = resources;
+        for resource in &mut resources {
+            resource.part = number;
+        }
+        // A stack's first part brings its list along: it is not copied.
+        if index.resources[here].is_empty() {
+            index.resources[here] = resources;
+        } else {
+            index.resources[here].extend(resources);
+        }
     }
     // A stack filled in several parts: its resources merge, the first of two with one ID kept.
     for ((stack, placed), texts) in stacks.iter().zip(&mut index.resources).zip(&texts) {
         if texts.len() > 1 {
             *placed = first_of_each_id(
                 std::mem::take(placed),
-                |p| &p.resource.id,
+                |p| &p.id,
                 |id| diags.push(stack.duplicate_problem("resource", id.as_str())),
             );
         }
@@ -582,7 +581,7 @@ fn panicked(path: Option<&String>, mut diags: Diagnostics) -> Diagnostics {
 struct WriteJob {
     stack: Stack,
     path: String,
-    resources: Vec<Placed>,
+    resources: Vec<Prepared>,
     texts: Vec<PartText>,
     dependencies: Vec<StackAddress>,
 }
@@ -639,10 +638,7 @@ fn write_stack(
         }
         _ => into_string(text),
     };
-    let resources = resources
-        .into_iter()
-        .map(|p| (p.resource.type_name, p.resource.id))
-        .collect();
+    let resources = resources.into_iter().map(|p| (p.type_name, p.id)).collect();
     SynthesizedStack {
         dependencies,
         address,
@@ -656,7 +652,7 @@ fn write_stack(
 /// back the text of a part written ahead; the error says why it could not.
 fn assemble(
     template: &Template,
-    resources: &[Placed],
+    resources: &[Prepared],
     texts: Vec<PartText>,
     read_back: impl Fn() -> Option<Vec<u8>>,
 ) -> Result<Vec<u8>, String> {
@@ -674,7 +670,7 @@ fn assemble(
     template
         .write_around(&mut out, |section| {
             for placed in resources {
-                let text = &loaded[placed.part][placed.resource.start..placed.resource.end];
+                let text = &loaded[placed.part][placed.start..placed.end];
                 let Ok(()) = section.raw_entry(|out| {
                     out.extend_from_slice(text);
                     Ok::<(), std::convert::Infallible>(())
