@@ -43,27 +43,27 @@ impl DynamicReference {
     /// assert_eq!(serde_json::to_string(&host).unwrap(), r#""{{resolve:ssm:/prod/db/host}}""#);
     /// ```
     pub fn ssm(name: impl Into<String>) -> Expr<String> {
-        Expr::new(Intrinsic::Dynamic(DynamicReference::Ssm {
+        Expr::new(Intrinsic::Dynamic(Box::new(DynamicReference::Ssm {
             name: name.into(),
             version: None,
-        }))
+        })))
     }
 
     /// `{{resolve:ssm:<name>:<version>}}`: one version of a parameter.
     pub fn ssm_version(name: impl Into<String>, version: u32) -> Expr<String> {
-        Expr::new(Intrinsic::Dynamic(DynamicReference::Ssm {
+        Expr::new(Intrinsic::Dynamic(Box::new(DynamicReference::Ssm {
             name: name.into(),
             version: Some(version),
-        }))
+        })))
     }
 
     /// `{{resolve:ssm-secure:<name>}}`: a `SecureString` parameter (only some properties accept
     /// it; Secrets Manager works everywhere).
     pub fn ssm_secure(name: impl Into<String>) -> Expr<String> {
-        Expr::new(Intrinsic::Dynamic(DynamicReference::SsmSecure {
+        Expr::new(Intrinsic::Dynamic(Box::new(DynamicReference::SsmSecure {
             name: name.into(),
             version: None,
-        }))
+        })))
     }
 
     /// A Secrets Manager secret, by name, ARN or a reference to a secret in the app:
@@ -122,12 +122,14 @@ impl SecretReference {
 
     /// The finished reference.
     pub fn expr(self) -> Expr<String> {
-        Expr::new(Intrinsic::Dynamic(DynamicReference::SecretsManager {
-            secret_id: Box::new(self.secret_id),
-            json_key: self.json_key,
-            version_stage: self.version_stage,
-            version_id: self.version_id,
-        }))
+        Expr::new(Intrinsic::Dynamic(Box::new(
+            DynamicReference::SecretsManager {
+                secret_id: Box::new(self.secret_id),
+                json_key: self.json_key,
+                version_stage: self.version_stage,
+                version_id: self.version_id,
+            },
+        )))
     }
 }
 

@@ -342,8 +342,8 @@ pub enum Intrinsic {
         /// The second-level key.
         second_level_key: Box<Json>,
     },
-    /// A `{{resolve:...}}` dynamic reference.
-    Dynamic(DynamicReference),
+    /// A `{{resolve:...}}` dynamic reference (boxed: it is the largest variant, and the rarest).
+    Dynamic(Box<DynamicReference>),
 }
 
 impl Intrinsic {
@@ -503,10 +503,11 @@ impl Walk for Intrinsic {
                 count.walk(f);
                 cidr_bits.walk(f);
             }
-            Intrinsic::Dynamic(DynamicReference::SecretsManager { secret_id, .. }) => {
-                secret_id.walk(f)
+            Intrinsic::Dynamic(reference) => {
+                if let DynamicReference::SecretsManager { secret_id, .. } = &**reference {
+                    secret_id.walk(f);
+                }
             }
-            Intrinsic::Dynamic(_) => {}
         }
     }
 
@@ -548,10 +549,11 @@ impl Walk for Intrinsic {
                 count.walk_mut(f);
                 cidr_bits.walk_mut(f);
             }
-            Intrinsic::Dynamic(DynamicReference::SecretsManager { secret_id, .. }) => {
-                secret_id.walk_mut(f)
+            Intrinsic::Dynamic(reference) => {
+                if let DynamicReference::SecretsManager { secret_id, .. } = &mut **reference {
+                    secret_id.walk_mut(f);
+                }
             }
-            Intrinsic::Dynamic(_) => {}
         }
     }
 }

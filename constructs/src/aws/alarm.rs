@@ -1,5 +1,6 @@
 //! [`Alarm`]: a CloudWatch alarm on one metric, and [`Alarm::queue_depth`] for an SQS backlog.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -95,14 +96,19 @@ impl Statistic {
 #[derive(Debug, Clone, PartialEq)]
 #[must_use]
 pub struct Metric {
-    namespace: String,
-    name: String,
-    dimensions: Vec<(String, Value<String>)>,
+    // Namespaces, metric names and dimension names are nearly always literals: they are kept
+    // without a copy, as every alarm of a program keeps its metric.
+    namespace: Cow<'static, str>,
+    name: Cow<'static, str>,
+    dimensions: Vec<(Cow<'static, str>, Value<String>)>,
 }
 
 impl Metric {
     /// The metric `name` of `namespace` (`AWS/SQS`, `AWS/RDS`, or your own).
-    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> Self {
+    pub fn new(
+        namespace: impl Into<Cow<'static, str>>,
+        name: impl Into<Cow<'static, str>>,
+    ) -> Self {
         Metric {
             namespace: namespace.into(),
             name: name.into(),
@@ -111,7 +117,13 @@ impl Metric {
     }
 
     /// Narrows the metric to dimension `name` = `value` (a literal or an expression).
-    pub fn dimension(mut self, name: impl Into<String>, value: impl Into<Value<String>>) -> Self {
+    pub fn dimension(
+        mut self,
+        name: impl Into<Cow<'static, str>>,
+        value: impl Into<Value<String>>,
+    ) -> Self {
+        // A metric has a dimension or two: room for four would be mostly empty.
+        self.dimensions.reserve_exact(1);
         self.dimensions.push((name.into(), value.into()));
         self
     }
@@ -393,12 +405,12 @@ impl Construct for AlarmSpec {
             .metric
             .dimensions
             .iter()
-            .map(|(name, value)| cloudwatch::Dimension::new(name.as_str(), value.clone()))
+            .map(|(name, value)| cloudwatch::Dimension::new(&**name, value.clone()))
             .collect();
         let mut alarm = cloudwatch::Alarm::new()
             .alarm_description(description)
-            .namespace(self.metric.namespace.as_str())
-            .metric_name(self.metric.name.as_str())
+            .namespace(&*self.metric.namespace)
+            .metric_name(&*self.metric.name)
             .statistic(self.statistic.to_cfn())
             .period(i64::from(self.period_seconds))
             .evaluation_periods(i64::from(self.evaluation_periods))
