@@ -164,7 +164,7 @@ impl Part {
     /// [`Part::prepare`], writing the text into `buffer` (emptied first): a thread that
     /// prepares part after part reuses one buffer, whose memory is in place already, rather
     /// than have the allocator map fresh pages for each text.
-    pub fn prepare_into(&mut self, mut buffer: Vec<u8>) -> PreparedPart {
+    pub fn prepare_into(&mut self, mut bytes: Vec<u8>) -> PreparedPart {
         let mut resources: Vec<Prepared> = self
             .resources
             .iter()
@@ -179,9 +179,8 @@ impl Part {
             .collect();
         let mut findings = Findings::default();
         // Resources take 1 to 2 KB each: reserve enough that the buffer rarely grows.
-        buffer.clear();
-        buffer.reserve(256 + self.resources.len() * 1536);
-        let mut bytes = buffer;
+        bytes.clear();
+        bytes.reserve(256 + self.resources.len() * 1536);
         let ids = &resources;
         let known = |id: &LogicalId| ids.binary_search_by(|r| r.id.cmp(id)).is_ok();
         let mut spans = Vec::with_capacity(self.resources.len());

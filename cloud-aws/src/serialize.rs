@@ -35,9 +35,7 @@ pub(crate) fn line(out: &mut Vec<u8>, first: bool, depth: usize) {
         Some(slice) => out.extend_from_slice(slice),
         None => {
             out.extend_from_slice(&BREAKS[start..2]);
-            for _ in 0..depth {
-                out.push(b' ');
-            }
+            out.resize(out.len() + depth, b' ');
         }
     }
 }

@@ -394,7 +394,7 @@ pub(crate) fn synthesize_prepared(
         let PreparedPart {
             stack,
             text,
-            resources,
+            mut resources,
             findings,
         } = part;
         diags.extend(findings.diags);
@@ -417,7 +417,6 @@ pub(crate) fn synthesize_prepared(
             total += text.len();
         }
         texts[here].push(text);
-        let mut resources = resources;
         for resource in &mut resources {
             resource.part = number;
         }

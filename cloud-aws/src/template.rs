@@ -1,9 +1,9 @@
 //! The CloudFormation template model and its JSON form.
 //!
 //! A [`Template`] is what one stack deploys. Its JSON is pretty-printed with one space of
-//! indentation (as AWS CDK writes templates) and a trailing newline, in a fixed order: `AWSTemplateFormatVersion`, `Description`, `Metadata`,
-//! `Parameters`, `Mappings`, `Conditions`, `Resources`, `Outputs`; every map sorted by key. The
-//! same template always gives the same bytes.
+//! indentation (as AWS CDK writes templates) and a trailing newline, in a fixed order:
+//! `AWSTemplateFormatVersion`, `Description`, `Metadata`, `Parameters`, `Mappings`, `Conditions`,
+//! `Resources`, `Outputs`; every map sorted by key. The same template always gives the same bytes.
 //!
 //! Resources are written straight from their typed properties into the output buffer (see
 //! [`crate::entry`]); nothing goes through `serde_json::Value`.

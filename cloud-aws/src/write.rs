@@ -1,4 +1,4 @@
-//! The JSON writer of templates: serde_json's pretty layout (one space), but startable at any depth,
+//! The JSON writer of templates: serde_json's pretty layout (one space), startable at any depth,
 //! so each resource's properties are serialized straight into the template's buffer by a
 //! serializer of one concrete type ([`JsonSerializer`]) — no `serde_json::Value`, no erased-serde.
 
