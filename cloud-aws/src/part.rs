@@ -22,8 +22,8 @@ use crate::stack::StackAddress;
 use crate::template::{Template, write_resource};
 
 /// Sorts `items` by logical ID and keeps the first of each ID (first in their order before the
-/// sort), handing the ID of each one dropped to `duplicate`. Items are moved once: they may be
-/// large.
+/// sort), handing the ID of each one dropped to `duplicate`. It all happens in `items`' own
+/// memory: items may be large, and a stack may have hundreds.
 pub(crate) fn first_of_each_id<T>(
     mut items: Vec<T>,
     id: impl Fn(&T) -> &LogicalId,
@@ -39,14 +39,14 @@ pub(crate) fn first_of_each_id<T>(
         prefix[..n].copy_from_slice(&bytes[..n]);
         (u128::from_be_bytes(prefix), id.clone())
     });
-    let mut unique: Vec<T> = Vec::with_capacity(items.len());
-    for item in items {
-        match unique.last() {
-            Some(last) if id(last) == id(&item) => duplicate(id(&item)),
-            _ => unique.push(item),
+    items.dedup_by(|later, kept| {
+        let repeated = id(later) == id(kept);
+        if repeated {
+            duplicate(id(later));
         }
-    }
-    unique
+        repeated
+    });
+    items
 }
 
 /// Resources of one stack, taken out of it to be prepared on their own.
