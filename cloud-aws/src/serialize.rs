@@ -92,11 +92,25 @@ fn word(bytes: &[u8], at: usize) -> u64 {
     u64::from_ne_bytes(word)
 }
 
+/// The four bytes of `bytes` at `at`, as the low half of a word.
+fn half(bytes: &[u8], at: usize) -> u64 {
+    let mut half = [0; 4];
+    if let Some(chunk) = bytes.get(at..at + 4) {
+        half.copy_from_slice(chunk);
+    }
+    u64::from(u32::from_ne_bytes(half))
+}
+
 /// Whether any byte of `bytes` needs escaping, eight at a time.
 fn any_escaped(bytes: &[u8]) -> bool {
     let len = bytes.len();
     if len < 8 {
-        return bytes.iter().any(|&b| is_escaped(b));
+        if len < 4 {
+            return bytes.iter().any(|&b| is_escaped(b));
+        }
+        // Many keys (`Type`, `Effect`, `Action`) are this short: their first and last four
+        // bytes, which may overlap, make one word.
+        return needs_escape(half(bytes, 0) | half(bytes, len - 4) << 32);
     }
     let mut at = 0;
     while at + 8 < len {
@@ -695,6 +709,18 @@ pub(crate) mod tests {
             "日本語のテキスト",
         ] {
             same(text);
+        }
+        // Every length up to two words, with one character JSON escapes (or one it does not)
+        // at every place.
+        for len in 1..=17 {
+            for at in 0..len {
+                for special in ['"', '\\', '\n', '\u{0}', '\u{1f}', ' ', '\u{7f}', 'é'] {
+                    let text: String = (0..len)
+                        .map(|i| if i == at { special } else { 'a' })
+                        .collect();
+                    same(text.as_str());
+                }
+            }
         }
         same(&json!([1.0, -0.0, 1e300, 1000.0, 0.1, f64::MIN_POSITIVE, [], {}, [[]], {"a": {}}]));
         // Deeper than one slice of indentation reaches.
