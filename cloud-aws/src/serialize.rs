@@ -92,25 +92,17 @@ fn word(bytes: &[u8], at: usize) -> u64 {
     u64::from_ne_bytes(word)
 }
 
-/// The four bytes of `bytes` at `at`, as the low half of a word.
-fn half(bytes: &[u8], at: usize) -> u64 {
-    let mut half = [0; 4];
-    if let Some(chunk) = bytes.get(at..at + 4) {
-        half.copy_from_slice(chunk);
-    }
-    u64::from(u32::from_ne_bytes(half))
-}
-
 /// Whether any byte of `bytes` needs escaping, eight at a time.
 fn any_escaped(bytes: &[u8]) -> bool {
     let len = bytes.len();
     if len < 8 {
-        if len < 4 {
-            return bytes.iter().any(|&b| is_escaped(b));
+        // Many keys (`Type`, `Effect`, `Action`) have four to seven bytes: their first and last
+        // four, which may overlap, make one word.
+        if let (Some(head), Some(tail)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+            let (head, tail) = (u32::from_ne_bytes(*head), u32::from_ne_bytes(*tail));
+            return needs_escape(u64::from(head) | u64::from(tail) << 32);
         }
-        // Many keys (`Type`, `Effect`, `Action`) are this short: their first and last four
-        // bytes, which may overlap, make one word.
-        return needs_escape(half(bytes, 0) | half(bytes, len - 4) << 32);
+        return bytes.iter().any(|&b| is_escaped(b));
     }
     let mut at = 0;
     while at + 8 < len {
