@@ -7,9 +7,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use girder_core::{App, Diagnostics};
 
-use girder_aws::ExportLedger;
-
 use crate::engine::{Assembly, MANIFEST, Options, SynthError, synthesize_to, synthesize_with};
+use crate::output::OutputError;
 use crate::write::{Staging, WriteError};
 
 /// Exit code: success; for `diff`, no changes.
@@ -23,10 +22,14 @@ pub const EXIT_CHANGES: u8 = 3;
 /// Exit code: `diff` found a change that replaces or deletes stateful data or breaks an immutable
 /// field (marked `! destructive` in its report).
 pub const EXIT_DESTRUCTIVE: u8 = 4;
+/// Exit code: the program panicked (in Girder or in a closure of the program); the message says
+/// where.
+pub const EXIT_INTERNAL: u8 = 70;
+/// Exit code: the output path is not a directory Girder wrote (another tool's files, files added
+/// beside Girder's, a symbolic link, a file): it was left untouched.
+pub const EXIT_FOREIGN_OUTPUT: u8 = 73;
 /// Exit code: reading or writing files failed.
 pub const EXIT_IO: u8 = 74;
-/// Exit code: a bug in Girder.
-pub const EXIT_INTERNAL: u8 = 70;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -35,7 +38,8 @@ Exit codes:
   2   the command line is invalid
   3   diff: the synthesized output differs from --against
   4   diff: a change replaces or deletes stateful data or breaks an immutable field
-  70  internal error (a bug in Girder)
+  70  the program panicked (a bug in Girder or in the program): the message says where
+  73  the output path holds files Girder did not write; nothing was changed
   74  reading or writing files failed";
 
 #[derive(Parser, Debug)]
@@ -89,7 +93,24 @@ pub fn run(app: App) -> ExitCode {
 
 /// Runs the command line `args` (the first is the program name) against `app`, printing to
 /// `out` and `err`; returns the exit code.
+///
+/// A panic while the command runs (in Girder, or in a closure of the program such as an aspect or
+/// a typed edit) is reported with where it happened, and gives [`EXIT_INTERNAL`].
 pub fn run_with<I, T>(app: &App, args: I, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    match crate::panic::catch(|| run_command(app, args, &mut *out, &mut *err)) {
+        Ok(code) => code,
+        Err(panic) => {
+            let _ = writeln!(err, "{panic}");
+            ExitCode::from(EXIT_INTERNAL)
+        }
+    }
+}
+
+fn run_command<I, T>(app: &App, args: I, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
@@ -118,25 +139,6 @@ fn report(diags: &Diagnostics, err: &mut dyn Write) {
     for d in diags {
         let _ = writeln!(err, "{d}\n");
     }
-}
-
-/// The export ledger recorded in `dir/manifest.json` by a previous synth; empty when `dir` has
-/// no manifest or it records no exports.
-pub(crate) fn previous_exports(dir: &std::path::Path) -> Result<ExportLedger, String> {
-    let path = dir.join(MANIFEST);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ExportLedger::default()),
-        Err(e) => return Err(format!("could not read {}: {e}", path.display())),
-    };
-    #[derive(serde::Deserialize)]
-    struct Manifest {
-        #[serde(default)]
-        exports: ExportLedger,
-    }
-    serde_json::from_str::<Manifest>(&text)
-        .map(|m| m.exports)
-        .map_err(|e| format!("could not read the exports in {}: {e}", path.display()))
 }
 
 fn synthesize_with_or_report(
@@ -172,39 +174,42 @@ fn report_write_error(e: &WriteError, err: &mut dyn Write) -> u8 {
     if let Some(cause) = std::error::Error::source(e) {
         let _ = writeln!(err, "  caused by: {cause}");
     }
-    let _ = writeln!(
-        err,
-        "  hint: choose an empty directory or a previous Girder output with --out"
-    );
     match e {
-        WriteError::ForeignDirectory { .. } => EXIT_INVALID,
-        _ => EXIT_IO,
+        WriteError::ForeignDirectory { .. } => {
+            let _ = writeln!(
+                err,
+                "  hint: Girder never deletes files it did not write: pass a new or empty directory, or a previous Girder output, to --out"
+            );
+            EXIT_FOREIGN_OUTPUT
+        }
+        _ => {
+            let _ = writeln!(
+                err,
+                "  hint: check the permissions and free space of --out and its parent"
+            );
+            EXIT_IO
+        }
     }
 }
 
 fn synth(app: &App, dir: &std::path::Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    // The previous output is taken as the last deployed one: its exports between stacks are kept
-    // one more synthesis when they lose their last importer.
-    let options = match previous_exports(dir) {
-        Ok(previous_exports) => Options { previous_exports },
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            let _ = writeln!(
-                err,
-                "  hint: pass an output directory written by Girder's `synth`"
-            );
-            return EXIT_IO;
-        }
-    };
     let staging = match Staging::new(dir) {
         Ok(staging) => staging,
         Err(e) => {
             // An invalid program is reported as such first: nothing could be written anyway.
-            if let Err(code) = synthesize_with_or_report(app, &options, err) {
+            if let Err(code) = synthesize_with_or_report(app, &Options::default(), err) {
                 return code;
             }
             return report_write_error(&e, err);
         }
+    };
+    // The previous output is taken as the last deployed one: its exports between stacks are kept
+    // one more synthesis when they lose their last importer.
+    let options = Options {
+        previous_exports: staging
+            .previous()
+            .map(|m| m.exports.clone())
+            .unwrap_or_default(),
     };
     let written = match synthesize_to(app, &options, &staging) {
         Ok(written) => written,
@@ -234,28 +239,31 @@ fn list(app: &App, out: &mut dyn Write) -> u8 {
 }
 
 fn diff(app: &App, against: &std::path::Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    // The output compared against stands for what is deployed: synthesize with its exports, so
-    // that an export kept one more deployment is not reported as a change.
-    let options = Options {
-        previous_exports: previous_exports(against).unwrap_or_default(),
-    };
-    let assembly = match synthesize_with_or_report(app, &options, err) {
-        Ok(a) => a,
-        Err(code) => return code,
-    };
-    let old = match crate::diff::read_dir(against) {
-        Ok(files) => files,
+    let (previous, old) = match crate::output::read(against) {
+        Ok(read) => read,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             if let Some(cause) = std::error::Error::source(&e) {
                 let _ = writeln!(err, "  caused by: {cause}");
             }
-            let _ = writeln!(
-                err,
-                "  hint: pass a directory written by `synth`, e.g. the output of the main branch"
-            );
+            let hint = match e {
+                OutputError::NotOurs { .. } | OutputError::Missing { .. } => {
+                    "pass a directory written by `synth`, e.g. the output of the main branch"
+                }
+                _ => "synthesize the previous version again into a new directory",
+            };
+            let _ = writeln!(err, "  hint: {hint}");
             return EXIT_IO;
         }
+    };
+    // The output compared against stands for what is deployed: synthesize with its exports, so
+    // that an export kept one more deployment is not reported as a change.
+    let options = Options {
+        previous_exports: previous.exports,
+    };
+    let assembly = match synthesize_with_or_report(app, &options, err) {
+        Ok(a) => a,
+        Err(code) => return code,
     };
     let mut new = assembly.contents();
     new.remove(MANIFEST);

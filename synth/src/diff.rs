@@ -41,7 +41,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::path::{Path, PathBuf};
 
 use girder_aws::entry::default_policies;
 use serde_json::{Map, Value};
@@ -53,30 +52,6 @@ const REDACTED: &str = "<redacted>";
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DiffError {
-    /// The directory to read does not exist.
-    #[error("directory {} does not exist", path.display())]
-    MissingDir {
-        /// The missing directory.
-        path: PathBuf,
-    },
-    /// A directory could not be listed.
-    #[error("could not list directory {}", path.display())]
-    ReadDir {
-        /// The directory.
-        path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A file could not be read.
-    #[error("could not read {}", path.display())]
-    ReadFile {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
-    },
     /// A YAML file could not be parsed.
     #[error("could not parse {side} file {path} as YAML")]
     ParseYaml {
@@ -741,51 +716,6 @@ fn removal_risk(key: &ObjectKey, old: &Objects, new: &Objects) -> Option<Risk> {
         },
         _ => None,
     }
-}
-
-/// Reads every `.yaml`, `.yml` and `.json` file below `root` (except `manifest.json` at
-/// the root), keyed by `/`-separated path relative to `root`.
-pub fn read_dir(root: &Path) -> Result<BTreeMap<String, String>, DiffError> {
-    if !root.exists() {
-        return Err(DiffError::MissingDir {
-            path: root.to_path_buf(),
-        });
-    }
-    let mut files = BTreeMap::new();
-    read_into(root, "", &mut files)?;
-    Ok(files)
-}
-
-fn read_into(
-    dir: &Path,
-    prefix: &str,
-    files: &mut BTreeMap<String, String>,
-) -> Result<(), DiffError> {
-    let dir_err = |source| DiffError::ReadDir {
-        path: dir.to_path_buf(),
-        source,
-    };
-    for entry in std::fs::read_dir(dir).map_err(dir_err)? {
-        let entry = entry.map_err(dir_err)?;
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let rel = format!("{prefix}{name}");
-        if entry.file_type().map_err(dir_err)?.is_dir() {
-            read_into(&path, &format!("{rel}/"), files)?;
-        } else if path.is_file()
-            && [".yaml", ".yml", ".json"]
-                .iter()
-                .any(|ext| name.ends_with(ext))
-            && !(prefix.is_empty() && name == "manifest.json")
-        {
-            let text = std::fs::read_to_string(&path).map_err(|source| DiffError::ReadFile {
-                path: path.clone(),
-                source,
-            })?;
-            files.insert(rel, text);
-        }
-    }
-    Ok(())
 }
 
 type Objects = BTreeMap<ObjectKey, (String, Value)>;
@@ -1636,23 +1566,6 @@ mod tests {
         .unwrap_err();
         assert!(
             err.to_string().contains("a/k8s/a.yaml and a/k8s/b.yaml"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn read_dir_reads_manifests_recursively() {
-        let root = std::env::temp_dir().join(format!("girder-diff-test-{}", std::process::id()));
-        std::fs::create_dir_all(root.join("prod/k8s")).unwrap();
-        std::fs::write(root.join("manifest.json"), "{}").unwrap();
-        std::fs::write(root.join("prod/k8s/hello.yaml"), SVC).unwrap();
-        std::fs::write(root.join("prod/k8s/notes.txt"), "x").unwrap();
-        let read = read_dir(&root);
-        std::fs::remove_dir_all(&root).unwrap();
-        assert_eq!(read.unwrap(), files(&[("prod/k8s/hello.yaml", SVC)]));
-        let err = read_dir(&root).unwrap_err();
-        assert!(
-            err.to_string().contains(&root.display().to_string()),
             "{err}"
         );
     }

@@ -46,8 +46,7 @@ impl Assembly {
     }
 }
 
-/// The name of the index file written beside the output.
-pub const MANIFEST: &str = "manifest.json";
+pub use crate::output::MANIFEST;
 
 /// The file of cluster-scoped objects in `<env>/k8s/` (an underscore: no namespace is named so).
 pub const CLUSTER_FILE: &str = "_cluster.yaml";
@@ -275,6 +274,9 @@ struct Index<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     exports: Option<ExportLedger>,
     files: Vec<IndexFile>,
+    /// The layout's version, checked when the output is read back or replaced.
+    format: u32,
+    /// `girder <version>`: with `format`, what tells Girder's output from any other.
     generator: &'static str,
     /// CloudFormation stacks in deploy order (producers before consumers).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -986,6 +988,7 @@ fn synthesize_inner(
     let index = Index {
         app: app.name(),
         files: index,
+        format: crate::output::FORMAT,
         generator: concat!("girder ", env!("CARGO_PKG_VERSION")),
         stacks: deploy_order,
         exports: (!exports.is_empty()).then_some(exports),
@@ -994,11 +997,23 @@ fn synthesize_inner(
     // grows.
     let lines: usize = index.files.iter().map(|f| f.objects.len() + 4).sum();
     let mut text = Vec::with_capacity(256 + 64 * lines);
-    if girder_aws::json::write_pretty(&mut text, &index).is_err() {
-        text.clear();
-    }
-    text.push(b'\n');
-    let text = String::from_utf8(text).unwrap_or_default();
+    let text = girder_aws::json::write_pretty(&mut text, &index)
+        .map_err(|e| e.to_string())
+        .and_then(|()| {
+            text.push(b'\n');
+            String::from_utf8(text).map_err(|e| e.to_string())
+        });
+    let text = match text {
+        Ok(text) => text,
+        Err(error) => {
+            let mut diags = assembly.warnings;
+            diags.push(
+                Diagnostic::error(app.name(), format!("could not write {MANIFEST}: {error}"))
+                    .hint("this is a bug in Girder: please report it"),
+            );
+            return Err(diags);
+        }
+    };
     assembly.files.insert(MANIFEST.to_owned(), Text::new(text));
     Ok((assembly, emitted))
 }

@@ -23,13 +23,15 @@
 mod cli;
 pub mod diff;
 mod engine;
+pub mod output;
+mod panic;
 pub mod text;
 mod wiring;
 pub mod write;
 
 pub use cli::{
-    EXIT_CHANGES, EXIT_DESTRUCTIVE, EXIT_INTERNAL, EXIT_INVALID, EXIT_IO, EXIT_OK, EXIT_USAGE, run,
-    run_with,
+    EXIT_CHANGES, EXIT_DESTRUCTIVE, EXIT_FOREIGN_OUTPUT, EXIT_INTERNAL, EXIT_INVALID, EXIT_IO,
+    EXIT_OK, EXIT_USAGE, run, run_with,
 };
 pub use engine::{
     Assembly, CLUSTER_FILE, MANIFEST, Options, SynthError, Written, synthesize, synthesize_to,

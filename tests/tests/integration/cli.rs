@@ -135,7 +135,9 @@ fn diff_exits_4_when_a_change_loses_data() {
     // The previous output held a volume claim that the program no longer declares.
     let pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: uploads\n  \
                namespace: helloworld\nspec:\n  accessModes: [ReadWriteOnce]\n";
-    std::fs::write(out.join("prod/k8s/storage.yaml"), pvc).expect("writes");
+    let file = out.join("prod/k8s/helloworld.yaml");
+    let text = std::fs::read_to_string(&file).expect("written");
+    std::fs::write(&file, format!("{text}---\n{pvc}")).expect("writes");
     let (c, stdout, _) = run(&app, &["diff", "--against", out_str]);
     assert_eq!(c, code(girder::synth::EXIT_DESTRUCTIVE), "{stdout}");
     assert!(
@@ -153,5 +155,96 @@ fn diff_exits_4_when_a_change_loses_data() {
     assert!(
         help.contains("4   diff: a change replaces or deletes"),
         "{help}"
+    );
+}
+
+#[test]
+fn synth_never_replaces_a_directory_girder_did_not_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = dir.path().join("site");
+    std::fs::create_dir(&site).expect("created");
+    // A web project's directory, with another tool's manifest.json.
+    std::fs::write(
+        site.join("manifest.json"),
+        r#"{"name": "shop", "icons": []}"#,
+    )
+    .expect("w");
+    std::fs::write(site.join("index.html"), "<html></html>").expect("w");
+    let (c, stdout, stderr) = run(
+        &girder_examples::helloworld(),
+        &["synth", "--out", site.to_str().expect("utf-8 path")],
+    );
+    assert_eq!(
+        c,
+        code(girder::synth::EXIT_FOREIGN_OUTPUT),
+        "{stdout}{stderr}"
+    );
+    assert!(
+        stderr.contains("its manifest.json was not written by Girder: it has no `generator`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: Girder never deletes files it did not write"),
+        "{stderr}"
+    );
+    let mut left: Vec<_> = std::fs::read_dir(&site)
+        .expect("readable")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["index.html", "manifest.json"]);
+    assert_eq!(
+        std::fs::read_to_string(site.join("index.html")).expect("kept"),
+        "<html></html>"
+    );
+    let (_, help, _) = run(&App::new("shop"), &["synth", "--help"]);
+    assert!(
+        help.contains("73  the output path holds files Girder did not write"),
+        "{help}"
+    );
+}
+
+#[test]
+fn diff_refuses_a_directory_girder_did_not_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("manifest.json"), "{}").expect("w");
+    let (c, _, stderr) = run(
+        &girder_examples::helloworld(),
+        &[
+            "diff",
+            "--against",
+            dir.path().to_str().expect("utf-8 path"),
+        ],
+    );
+    assert_eq!(c, code(girder::synth::EXIT_IO), "{stderr}");
+    assert!(stderr.contains("is not a Girder output"), "{stderr}");
+}
+
+/// An aspect of the program that panics.
+struct Panicking;
+
+impl girder::core::Aspect for Panicking {
+    fn visit(&self, _: &mut girder::core::Visit<'_>) {
+        panic!("this aspect cannot handle the object");
+    }
+}
+
+#[test]
+fn a_panic_in_the_programs_code_exits_70_and_says_where() {
+    let app = girder_examples::helloworld();
+    app.aspect(Panicking);
+    let line = 1 + include_str!("cli.rs")
+        .lines()
+        .position(|l| l.contains("panic!(\"this aspect cannot"))
+        .expect("the panic's line");
+    let (c, _, stderr) = run(&app, &["synth", "--out", "unused"]);
+    assert_eq!(c, code(girder::synth::EXIT_INTERNAL), "{stderr}");
+    assert!(
+        stderr.contains("error: the program panicked: this aspect cannot handle the object\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("--> tests/tests/integration/cli.rs:{line}:")),
+        "{stderr}"
     );
 }

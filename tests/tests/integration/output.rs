@@ -57,15 +57,19 @@ fn failed_template_write_leaves_previous_output_and_no_staging() {
     let app = girder_examples::city_graph();
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("dist");
-    std::fs::create_dir_all(&out).expect("created");
-    std::fs::write(out.join(girder::synth::MANIFEST), "{}").expect("written");
+    let previous =
+        girder::synth::synthesize(&girder_examples::helloworld()).unwrap_or_else(|d| panic!("{d}"));
+    girder::synth::write::write(&previous, &out).expect("written");
+    let before = tree(&out);
 
     let staging = Staging::new(&out).expect("staged");
     // A file where prod's templates must go: the streamed write of a template fails (the
     // Kubernetes files, written after synthesis, would not).
-    let tmp = dir
-        .path()
-        .join(format!(".dist.girder-new-{}", std::process::id()));
+    let tmp = std::fs::read_dir(dir.path())
+        .expect("readable")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.to_string_lossy().contains(".dist.girder-new-"))
+        .expect("a staging directory");
     std::fs::create_dir_all(tmp.join("prod")).expect("created");
     std::fs::write(tmp.join("prod/cfn"), "in the way").expect("written");
 
@@ -75,7 +79,7 @@ fn failed_template_write_leaves_previous_output_and_no_staging() {
         "{result:?}"
     );
     drop(staging);
-    assert_eq!(tree(&out).len(), 1, "the previous output is untouched");
+    assert_eq!(tree(&out), before, "the previous output is untouched");
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .expect("readable")
         .map(|e| e.expect("entry").file_name())

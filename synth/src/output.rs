@@ -1,0 +1,519 @@
+//! A synthesized output directory as Girder reads it back: its `manifest.json`, checked to be
+//! Girder's own, the files it lists, and whether Girder may replace the directory.
+//!
+//! Girder replaces an output directory whole, so it must be sure the directory is its own:
+//! a directory is Girder's when it is missing or empty, or when it holds a `manifest.json`
+//! whose `generator` is Girder and whose `format` this version reads, and nothing but the files
+//! that manifest lists. Anything else (another tool's `manifest.json`, a file added beside
+//! Girder's output, a symbolic link, a file in place of the directory) is [`NotOurs`], and is
+//! never deleted.
+//!
+//! ```
+//! # let dir = tempfile::tempdir().unwrap();
+//! use girder_synth::output::{NotOurs, ownership};
+//!
+//! std::fs::write(dir.path().join("manifest.json"), r#"{"name": "my-web-app"}"#)?;
+//! let err = ownership(dir.path()).unwrap_err();
+//! assert!(matches!(err, girder_synth::output::OutputError::NotOurs { reason: NotOurs::ForeignManifest { .. }, .. }));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+use girder_aws::ExportLedger;
+use serde::Deserialize;
+
+/// The name of the index file written at the root of every output.
+pub const MANIFEST: &str = "manifest.json";
+
+/// The name `manifest.json`'s `generator` field starts with (`girder 0.1.0`).
+pub const GENERATOR: &str = "girder";
+
+/// The version of the output layout and of `manifest.json`'s shape that this Girder writes and
+/// reads. A manifest without a `format` field was written before the field existed, in the
+/// same layout: it is read as format 1.
+pub const FORMAT: u32 = 1;
+
+/// `manifest.json` as read back from a previous synthesis.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Manifest {
+    /// The app's name.
+    pub app: String,
+    /// The tool that wrote the output: `girder <version>`.
+    pub generator: String,
+    /// The layout's version ([`FORMAT`]).
+    #[serde(default = "first_format")]
+    pub format: u32,
+    /// Every file of the output but the manifest itself, with the objects in it.
+    pub files: Vec<ManifestFile>,
+    /// CloudFormation stacks in deploy order (producers before consumers).
+    #[serde(default)]
+    pub stacks: Vec<DeployStep>,
+    /// The exports between stacks that the next synthesis keeps (see `girder_aws::ExportLedger`).
+    #[serde(default)]
+    pub exports: ExportLedger,
+}
+
+fn first_format() -> u32 {
+    1
+}
+
+/// One file listed in `manifest.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct ManifestFile {
+    /// The file's path relative to the output directory, `/`-separated.
+    pub path: String,
+    /// The objects in it: `apps/v1 Deployment shop/api`, `AWS::S3::Bucket Uploads1a2b3c4d`.
+    pub objects: Vec<String>,
+}
+
+/// One CloudFormation stack in deploy order.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct DeployStep {
+    /// The AWS account id.
+    pub account: String,
+    /// The AWS region.
+    pub region: String,
+    /// The stack's name.
+    pub stack: String,
+    /// The path of its template, relative to the output directory.
+    pub template: String,
+}
+
+/// Why a directory is not a Girder output that Girder may replace.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotOurs {
+    /// The path is a symbolic link: Girder writes directories, never links.
+    #[error("it is a symbolic link")]
+    Symlink,
+    /// The path is a file or something else that is not a directory.
+    #[error("it is not a directory")]
+    NotADirectory,
+    /// The directory holds files and no `manifest.json`.
+    #[error("it is not empty and has no {MANIFEST}")]
+    NoManifest,
+    /// The directory's `manifest.json` is not Girder's.
+    #[error("its {MANIFEST} was not written by Girder: {detail}")]
+    ForeignManifest {
+        /// What gave it away.
+        detail: String,
+    },
+    /// The manifest is Girder's, of a format this version does not know.
+    #[error("its {MANIFEST} has format {found}, and this Girder knows format {FORMAT}")]
+    UnknownFormat {
+        /// The manifest's format.
+        found: u32,
+    },
+    /// Files that the manifest does not list sit beside Girder's output.
+    #[error("it holds {} that Girder did not write: {}", plural(.paths.len(), "file"), list(.paths))]
+    Unlisted {
+        /// The first few such paths, relative to the directory.
+        paths: Vec<String>,
+    },
+}
+
+/// Why an output directory could not be read back.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OutputError {
+    /// The directory is not Girder's output.
+    #[error("`{}` is not a Girder output: {reason}", path.display())]
+    NotOurs {
+        /// The directory.
+        path: PathBuf,
+        /// Why not.
+        reason: NotOurs,
+    },
+    /// The directory does not exist.
+    #[error("`{}` does not exist", path.display())]
+    Missing {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// A file listed in the manifest is missing.
+    #[error("`{}` lists `{file}`, which is missing", path.display())]
+    MissingFile {
+        /// The manifest's path.
+        path: PathBuf,
+        /// The listed file.
+        file: String,
+    },
+    /// Reading failed.
+    #[error("could not read `{}`", path.display())]
+    Read {
+        /// What was being read.
+        path: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// How many unlisted paths a [`NotOurs::Unlisted`] names.
+const SHOWN: usize = 5;
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else if n > SHOWN {
+        format!("{SHOWN}+ {word}s")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn list(paths: &[String]) -> String {
+    paths
+        .iter()
+        .map(|p| format!("`{p}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn read_err(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
+    move |source| OutputError::Read {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn not_ours(path: &Path, reason: NotOurs) -> OutputError {
+    OutputError::NotOurs {
+        path: path.to_owned(),
+        reason,
+    }
+}
+
+impl Manifest {
+    /// Parses `text` as Girder's `manifest.json` and checks that Girder wrote it in a format this
+    /// version knows, with file paths that stay inside the output directory.
+    pub fn parse(text: &str) -> Result<Manifest, NotOurs> {
+        #[derive(Deserialize)]
+        struct Generator {
+            generator: Option<serde_json::Value>,
+        }
+        // The generator is checked first: another tool's manifest is named as such, not as a
+        // broken Girder manifest.
+        let generator = serde_json::from_str::<Generator>(text)
+            .map_err(|e| NotOurs::ForeignManifest {
+                detail: format!("it is not a JSON object ({e})"),
+            })?
+            .generator;
+        match &generator {
+            Some(serde_json::Value::String(g))
+                if g == GENERATOR
+                    || g.strip_prefix(GENERATOR)
+                        .is_some_and(|v| v.starts_with(' ')) => {}
+            Some(other) => {
+                return Err(NotOurs::ForeignManifest {
+                    detail: format!("its generator is {other}"),
+                });
+            }
+            None => {
+                return Err(NotOurs::ForeignManifest {
+                    detail: "it has no `generator`".to_owned(),
+                });
+            }
+        }
+        #[derive(Deserialize)]
+        struct Format {
+            #[serde(default = "first_format")]
+            format: u32,
+        }
+        if let Ok(Format { format }) = serde_json::from_str::<Format>(text)
+            && format != FORMAT
+        {
+            return Err(NotOurs::UnknownFormat { found: format });
+        }
+        let manifest: Manifest =
+            serde_json::from_str(text).map_err(|e| NotOurs::ForeignManifest {
+                detail: format!("it does not have the shape of Girder's ({e})"),
+            })?;
+        if let Some(bad) = manifest.files.iter().find(|f| !is_inside(&f.path)) {
+            return Err(NotOurs::ForeignManifest {
+                detail: format!("it lists `{}`, a path outside the directory", bad.path),
+            });
+        }
+        Ok(manifest)
+    }
+
+    /// Reads and checks `dir/manifest.json`; `Ok(None)` when there is none.
+    pub fn read(dir: &Path) -> Result<Option<Manifest>, OutputError> {
+        let path = dir.join(MANIFEST);
+        match fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(read_err(&path)(e)),
+            Ok(meta) if !meta.is_file() => {
+                return Err(not_ours(
+                    dir,
+                    NotOurs::ForeignManifest {
+                        detail: format!("{MANIFEST} is not a regular file"),
+                    },
+                ));
+            }
+            Ok(_) => {}
+        }
+        let text = fs::read(&path).map_err(read_err(&path))?;
+        let text = String::from_utf8(text).map_err(|_| {
+            not_ours(
+                dir,
+                NotOurs::ForeignManifest {
+                    detail: "it is not UTF-8 text".to_owned(),
+                },
+            )
+        })?;
+        Manifest::parse(&text)
+            .map(Some)
+            .map_err(|reason| not_ours(dir, reason))
+    }
+}
+
+/// Whether `path` is relative and stays inside the directory it is relative to.
+fn is_inside(path: &str) -> bool {
+    !path.is_empty()
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// Checks that Girder may replace `dir` (see the [module](self) docs); returns the manifest of
+/// the Girder output it holds, or `None` when it is missing or empty.
+pub fn ownership(dir: &Path) -> Result<Option<Manifest>, OutputError> {
+    let meta = match fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(read_err(dir)(e)),
+        Ok(meta) => meta,
+    };
+    if meta.file_type().is_symlink() {
+        return Err(not_ours(dir, NotOurs::Symlink));
+    }
+    if !meta.is_dir() {
+        return Err(not_ours(dir, NotOurs::NotADirectory));
+    }
+    let Some(manifest) = Manifest::read(dir)? else {
+        if fs::read_dir(dir).map_err(read_err(dir))?.next().is_some() {
+            return Err(not_ours(dir, NotOurs::NoManifest));
+        }
+        return Ok(None);
+    };
+    let listed: BTreeSet<&str> = manifest
+        .files
+        .iter()
+        .map(|f| f.path.as_str())
+        .chain([MANIFEST])
+        .collect();
+    let mut unlisted = Vec::new();
+    unlisted_below(dir, "", &listed, &mut unlisted)?;
+    if !unlisted.is_empty() {
+        unlisted.sort();
+        unlisted.truncate(SHOWN + 1);
+        return Err(not_ours(dir, NotOurs::Unlisted { paths: unlisted }));
+    }
+    Ok(Some(manifest))
+}
+
+/// Adds to `unlisted` every file or link below `dir` (at `prefix` in the output) that `listed`
+/// does not name; stops once it holds more than [`SHOWN`].
+fn unlisted_below(
+    dir: &Path,
+    prefix: &str,
+    listed: &BTreeSet<&str>,
+    unlisted: &mut Vec<String>,
+) -> Result<(), OutputError> {
+    for entry in fs::read_dir(dir).map_err(read_err(dir))? {
+        if unlisted.len() > SHOWN {
+            return Ok(());
+        }
+        let entry = entry.map_err(read_err(dir))?;
+        let name = entry.file_name();
+        let rel = format!("{prefix}{}", name.to_string_lossy());
+        let kind = entry.file_type().map_err(read_err(&entry.path()))?;
+        if kind.is_dir() {
+            unlisted_below(&entry.path(), &format!("{rel}/"), listed, unlisted)?;
+        } else if !(kind.is_file() && name.to_str().is_some() && listed.contains(rel.as_str())) {
+            unlisted.push(rel);
+        }
+    }
+    Ok(())
+}
+
+/// Reads a previous output: its checked manifest and the text of every file it lists, by path.
+pub fn read(dir: &Path) -> Result<(Manifest, BTreeMap<String, String>), OutputError> {
+    let manifest = match fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            return Err(OutputError::Missing {
+                path: dir.to_owned(),
+            });
+        }
+        Err(e) => return Err(read_err(dir)(e)),
+        Ok(meta) if !meta.is_dir() => return Err(not_ours(dir, NotOurs::NotADirectory)),
+        Ok(_) => Manifest::read(dir)?.ok_or_else(|| not_ours(dir, NotOurs::NoManifest))?,
+    };
+    let mut files = BTreeMap::new();
+    for file in &manifest.files {
+        let path = dir.join(&file.path);
+        let text = match fs::read_to_string(&path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(OutputError::MissingFile {
+                    path: dir.join(MANIFEST),
+                    file: file.path.clone(),
+                });
+            }
+            other => other.map_err(read_err(&path))?,
+        };
+        files.insert(file.path.clone(), text);
+    }
+    Ok((manifest, files))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OURS: &str = r#"{
+ "app": "shop",
+ "files": [{"objects": ["v1 Namespace shop"], "path": "prod/k8s/shop.yaml"}],
+ "format": 1,
+ "generator": "girder 0.1.0"
+}"#;
+
+    fn output() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("prod/k8s")).unwrap();
+        fs::write(dir.path().join("prod/k8s/shop.yaml"), "---\n").unwrap();
+        fs::write(dir.path().join(MANIFEST), OURS).unwrap();
+        dir
+    }
+
+    fn reason(dir: &Path) -> NotOurs {
+        match ownership(dir) {
+            Err(OutputError::NotOurs { reason, .. }) => reason,
+            other => panic!("expected NotOurs, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_missing_or_empty_directory_is_free() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(ownership(&dir.path().join("dist")).unwrap(), None);
+        assert_eq!(ownership(dir.path()).unwrap(), None);
+    }
+
+    #[test]
+    fn girder_output_is_ours() {
+        let dir = output();
+        let manifest = ownership(dir.path()).unwrap().unwrap();
+        assert_eq!(manifest.app, "shop");
+        let (_, files) = read(dir.path()).unwrap();
+        assert_eq!(files.keys().collect::<Vec<_>>(), ["prod/k8s/shop.yaml"]);
+    }
+
+    #[test]
+    fn a_manifest_written_before_the_format_field_is_format_one() {
+        let legacy = OURS.replace(" \"format\": 1,\n", "");
+        assert!(!legacy.contains("format"));
+        assert_eq!(Manifest::parse(&legacy).unwrap().format, 1);
+    }
+
+    #[test]
+    fn another_tools_manifest_is_foreign() {
+        for text in [
+            r#"{"name": "web", "icons": []}"#,
+            r#"{"generator": "webpack 5", "files": []}"#,
+            r#"{"generator": "girderling 1", "files": [], "app": "x"}"#,
+            r#"{"generator": 3}"#,
+            "[1, 2]",
+            "not json",
+        ] {
+            let err = Manifest::parse(text).unwrap_err();
+            assert!(
+                matches!(err, NotOurs::ForeignManifest { .. }),
+                "{text}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_format_is_refused() {
+        let text = OURS.replace("\"format\": 1", "\"format\": 2");
+        assert_eq!(
+            Manifest::parse(&text).unwrap_err(),
+            NotOurs::UnknownFormat { found: 2 }
+        );
+    }
+
+    #[test]
+    fn paths_outside_the_directory_are_refused() {
+        for bad in ["../etc/passwd", "/etc/passwd", "prod/../../x", ""] {
+            let text = OURS.replace("prod/k8s/shop.yaml", bad);
+            let err = Manifest::parse(&text).unwrap_err();
+            assert!(
+                matches!(err, NotOurs::ForeignManifest { .. }),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn files_beside_girder_output_are_not_ours() {
+        let dir = output();
+        fs::write(dir.path().join("prod/k8s/notes.txt"), "mine").unwrap();
+        fs::write(dir.path().join("index.html"), "mine").unwrap();
+        assert_eq!(
+            reason(dir.path()),
+            NotOurs::Unlisted {
+                paths: vec!["index.html".into(), "prod/k8s/notes.txt".into()]
+            }
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_not_ours() {
+        let dir = output();
+        let target = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(target.path(), dir.path().join("prod/k8s/shop.yaml.d")).unwrap();
+        assert!(matches!(reason(dir.path()), NotOurs::Unlisted { .. }));
+        let link = target.path().join("dist");
+        std::os::unix::fs::symlink(dir.path(), &link).unwrap();
+        assert_eq!(reason(&link), NotOurs::Symlink);
+    }
+
+    #[test]
+    fn a_file_in_place_of_the_directory_is_not_ours() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("dist");
+        fs::write(&file, "mine").unwrap();
+        assert_eq!(reason(&file), NotOurs::NotADirectory);
+    }
+
+    #[test]
+    fn a_directory_without_manifest_is_not_ours() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("index.html"), "mine").unwrap();
+        assert_eq!(reason(dir.path()), NotOurs::NoManifest);
+    }
+
+    #[test]
+    fn reading_needs_every_listed_file() {
+        let dir = output();
+        fs::remove_file(dir.path().join("prod/k8s/shop.yaml")).unwrap();
+        let err = read(dir.path()).unwrap_err();
+        assert!(matches!(err, OutputError::MissingFile { .. }), "{err}");
+        let empty = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            read(empty.path()).unwrap_err(),
+            OutputError::NotOurs {
+                reason: NotOurs::NoManifest,
+                ..
+            }
+        ));
+    }
+}
