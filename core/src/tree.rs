@@ -134,8 +134,15 @@ struct Node {
     children: Vec<NodeId>,
     /// The environment node this node belongs to (itself for an environment, ROOT for the root).
     env: NodeId,
-    construct: Option<Box<dyn Construct>>,
+    construct: Option<Shared>,
+    /// The type of `construct`, known without borrowing it.
+    ty: Option<std::any::TypeId>,
 }
+
+/// A construct as the tree keeps it: shared, so that the tree is not borrowed while the
+/// construct's own code, an aspect or a handle's closure runs — that code may read and update
+/// other constructs through their handles, add constructs, or report problems.
+type Shared = Rc<RefCell<dyn Construct>>;
 
 impl Node {
     /// The node's id: the last segment of its path (empty for the root).
@@ -220,6 +227,7 @@ impl App {
             children: Vec::new(),
             env: NodeId::ROOT,
             construct: None,
+            ty: None,
         };
         App(Rc::new(AppCore {
             name,
@@ -320,7 +328,13 @@ impl App {
         id: impl Into<String>,
         construct: T,
     ) -> Handle<T> {
-        let node = self.insert(parent, id.into(), Some(Box::new(construct)), false);
+        let shared: Shared = Rc::new(RefCell::new(construct));
+        let node = self.insert(
+            parent,
+            id.into(),
+            Some((shared, std::any::TypeId::of::<T>())),
+            false,
+        );
         Handle {
             app: self.clone(),
             node,
@@ -332,7 +346,7 @@ impl App {
         &self,
         parent: NodeId,
         id: String,
-        construct: Option<Box<dyn Construct>>,
+        construct: Option<(Shared, std::any::TypeId)>,
         is_env: bool,
     ) -> NodeId {
         let mut state = self.0.state.borrow_mut();
@@ -380,7 +394,8 @@ impl App {
             parent: Some(parent),
             children: Vec::new(),
             env,
-            construct,
+            ty: construct.as_ref().map(|(_, ty)| *ty),
+            construct: construct.map(|(c, _)| c),
         });
         node
     }
@@ -398,9 +413,9 @@ impl App {
 
     /// A typed handle to `node`, if its construct is a `T`.
     pub fn handle<T: Construct>(&self, node: NodeId) -> Option<Handle<T>> {
-        let state = self.0.state.borrow();
-        let c: &dyn Any = state.nodes.get(node.index())?.construct.as_deref()?;
-        c.is::<T>().then(|| Handle {
+        let is_t =
+            self.0.state.borrow().nodes.get(node.index())?.ty == Some(std::any::TypeId::of::<T>());
+        is_t.then(|| Handle {
             app: self.clone(),
             node,
             _t: PhantomData,
@@ -471,80 +486,91 @@ impl App {
     }
 
     /// Calls `f` for every construct, depth-first in the order they were added.
+    ///
+    /// The tree is not borrowed while `f` runs: it may use handles, add constructs or report
+    /// problems. Constructs added meanwhile are not visited.
     pub fn for_each_construct(&self, mut f: impl FnMut(&Context<'_>, &dyn Construct)) {
-        let state = self.0.state.borrow();
-        self.walk(&state, NodeId::ROOT, &mut |cx, node| {
-            if let Some(c) = &node.construct {
-                f(cx, c.as_ref());
-            }
+        self.visit_constructs(|cx, construct| match construct.try_borrow() {
+            Ok(c) => f(cx, &*c),
+            Err(_) => self.report_busy(cx.path),
         });
     }
 
     /// Calls `f` for every construct with mutable access, depth-first in the order they were added.
+    ///
+    /// The tree is not borrowed while `f` runs (see [`App::for_each_construct`]).
     pub fn for_each_construct_mut(&self, mut f: impl FnMut(&Context<'_>, &mut dyn Construct)) {
-        let mut state = self.0.state.borrow_mut();
-        let order = Self::preorder(&state);
+        self.visit_constructs(|cx, construct| match construct.try_borrow_mut() {
+            Ok(mut c) => f(cx, &mut *c),
+            Err(_) => self.report_busy(cx.path),
+        });
+    }
+
+    /// Calls `f` for every construct node, depth-first in the order added, with the tree
+    /// borrowed only to find the next one.
+    fn visit_constructs(&self, mut f: impl FnMut(&Context<'_>, &Shared)) {
+        let order = Self::preorder(&self.0.state.borrow());
         for n in order {
-            let node = &mut state.nodes[n.index()];
-            let env_node = node.env;
-            if let Some(mut c) = node.construct.take() {
-                let path = node.path.clone();
-                let env = state.nodes[env_node.index()].id().to_owned();
-                let cx = Context {
-                    app: &self.0.name,
-                    env: &env,
-                    path: &path,
-                    node: n,
-                };
-                f(&cx, c.as_mut());
-                state.nodes[n.index()].construct = Some(c);
-            }
+            let found = {
+                let state = self.0.state.borrow();
+                let node = &state.nodes[n.index()];
+                node.construct.clone().map(|c| {
+                    let env = state.nodes[node.env.index()].id().to_owned();
+                    (c, node.path.clone(), env)
+                })
+            };
+            let Some((construct, path, env)) = found else {
+                continue;
+            };
+            let cx = Context {
+                app: &self.0.name,
+                env: &env,
+                path: &path,
+                node: n,
+            };
+            f(&cx, &construct);
         }
+    }
+
+    /// Reports a construct that could not be visited because the program holds it (a handle's
+    /// `read` or `update` that synthesizes the app from inside its closure).
+    fn report_busy(&self, path: &Path) {
+        self.report(
+            Diagnostic::error(
+                path.as_str(),
+                "this construct was in use by the program when the app was synthesized",
+            )
+            .hint("synthesize the app after every handle's `read` and `update` has returned"),
+        );
     }
 
     /// Runs every aspect on every construct it applies to, depth-first in the order added.
     ///
     /// Aspects see the construct models (e.g. a web service's props) before validation; the
-    /// synthesizer runs them again on every emitted object.
+    /// synthesizer runs them again on every emitted object. The tree is not borrowed while an
+    /// aspect runs: it may read and update other constructs through their handles.
     pub fn apply_aspects(&self, diags: &mut Diagnostics) {
-        let mut state = self.0.state.borrow_mut();
-        if state.aspects.is_empty() {
+        let aspects = self.0.state.borrow().aspects.clone();
+        if aspects.is_empty() {
             return;
         }
-        let aspects = state.aspects.clone();
-        for n in Self::preorder(&state) {
-            let applicable: Vec<&Rc<dyn Aspect>> = {
-                let mut ancestors = Vec::new();
-                let mut cur = Some(n);
-                while let Some(a) = cur {
-                    ancestors.push(a);
-                    cur = state.nodes[a.index()].parent;
-                }
-                aspects
-                    .iter()
-                    .filter(|(scope, _)| ancestors.contains(scope))
-                    .map(|(_, a)| a)
-                    .collect()
+        self.visit_constructs(|cx, construct| {
+            let applicable = self.aspects_for(cx.node);
+            let Ok(mut construct) = construct.try_borrow_mut() else {
+                self.report_busy(cx.path);
+                return;
             };
-            let node = &mut state.nodes[n.index()];
-            let Some(mut construct) = node.construct.take() else {
-                continue;
-            };
-            let path = node.path.clone();
-            let env = node.env;
-            let env = state.nodes[env.index()].id().to_owned();
             for aspect in applicable {
-                let target: &mut dyn Any = construct.as_mut();
+                let target: &mut dyn Any = &mut *construct;
                 aspect.visit(&mut crate::Visit::new(
-                    path.as_str(),
-                    &env,
+                    cx.path.as_str(),
+                    cx.env,
                     None,
                     target,
                     diags,
                 ));
             }
-            state.nodes[n.index()].construct = Some(construct);
-        }
+        });
     }
 
     /// Every node below the root, depth-first, with its depth (environments are depth 0) and kind.
@@ -553,7 +579,9 @@ impl App {
         let mut out = Vec::new();
         fn go(state: &State, n: NodeId, depth: usize, out: &mut Vec<(usize, Path, &'static str)>) {
             let node = &state.nodes[n.index()];
-            let kind = node.construct.as_ref().map_or("Environment", |c| c.kind());
+            let kind = node.construct.as_ref().map_or("Environment", |c| {
+                c.try_borrow().map_or("(in use)", |c| c.kind())
+            });
             out.push((depth, node.path.clone(), kind));
             for c in &node.children {
                 go(state, *c, depth + 1, out);
@@ -573,23 +601,6 @@ impl App {
             stack.extend(state.nodes[n.index()].children.iter().rev());
         }
         order
-    }
-
-    fn walk(&self, state: &State, from: NodeId, f: &mut dyn FnMut(&Context<'_>, &Node)) {
-        for n in Self::preorder(state)
-            .into_iter()
-            .filter(|n| *n != from || from != NodeId::ROOT)
-        {
-            let node = &state.nodes[n.index()];
-            let env = state.nodes[node.env.index()].id();
-            let cx = Context {
-                app: &self.0.name,
-                env,
-                path: &node.path,
-                node: n,
-            };
-            f(&cx, node);
-        }
     }
 }
 
@@ -718,25 +729,54 @@ impl<T: Construct> Handle<T> {
     }
 
     /// Reads the construct.
+    ///
+    /// The tree is not borrowed while `f` runs: it may use other handles.
+    ///
+    /// # Panics
+    ///
+    /// When the construct is being changed at the same time: from inside an
+    /// [`update`](Handle::update) of it, or from an aspect that visits it (change what the aspect
+    /// visits instead).
     pub fn read<R>(&self, f: impl FnOnce(&T) -> R) -> R {
-        let state = self.app.0.state.borrow();
-        let c: &dyn Any = state.nodes[self.node.index()]
-            .construct
-            .as_deref()
-            .expect("girder internal error: handle to a node without construct");
+        let construct = self.construct();
+        let Ok(c) = construct.try_borrow() else {
+            panic!(
+                "`{}` is being changed (inside an `update` of it, or by an aspect that visits it): it cannot be read at the same time",
+                self.path()
+            );
+        };
+        let c: &dyn Any = &*c;
         f(c.downcast_ref::<T>()
             .expect("girder internal error: handle of the wrong type"))
     }
 
     /// Changes the construct.
+    ///
+    /// The tree is not borrowed while `f` runs: it may use other handles.
+    ///
+    /// # Panics
+    ///
+    /// When the construct is in use at the same time: from inside a [`read`](Handle::read) or
+    /// `update` of it, from its own `render`, or from an aspect that visits it (change what the
+    /// aspect visits instead).
     pub fn update<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
-        let mut state = self.app.0.state.borrow_mut();
-        let c: &mut dyn Any = state.nodes[self.node.index()]
-            .construct
-            .as_deref_mut()
-            .expect("girder internal error: handle to a node without construct");
+        let construct = self.construct();
+        let Ok(mut c) = construct.try_borrow_mut() else {
+            panic!(
+                "`{}` is in use (being read, rendered, or visited by an aspect): it cannot be changed at the same time",
+                self.path()
+            );
+        };
+        let c: &mut dyn Any = &mut *c;
         f(c.downcast_mut::<T>()
             .expect("girder internal error: handle of the wrong type"))
+    }
+
+    fn construct(&self) -> Shared {
+        self.app.0.state.borrow().nodes[self.node.index()]
+            .construct
+            .clone()
+            .expect("girder internal error: handle to a node without construct")
     }
 }
 
@@ -822,6 +862,100 @@ mod tests {
         app.environment(AlsoProd);
         let text = app.tree_diagnostics().to_string();
         assert!(text.contains("`prod` is declared by two types"), "{text}");
+    }
+
+    /// A construct that holds a number and renders what it reads from other constructs.
+    struct Counter {
+        n: u32,
+        reads: Vec<Handle<Counter>>,
+    }
+    impl Construct for Counter {
+        fn kind(&self) -> &'static str {
+            "Counter"
+        }
+        fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
+            let sum: u32 = self.reads.iter().map(|h| h.read(|c| c.n)).sum();
+            out.push(self.n + sum);
+            // A platform team's construct may also publish facts and report while rendering.
+            if let Some(first) = self.reads.first() {
+                first.app().attach(cx.node, sum);
+                first
+                    .app()
+                    .report(Diagnostic::warning(cx.path.as_str(), "rendered"));
+            }
+        }
+    }
+
+    #[test]
+    fn user_code_may_use_handles_while_the_tree_runs_it() {
+        let app = App::new("shop");
+        let prod = app.environment(Prod).node();
+        let a = app.add(
+            prod,
+            "a",
+            Counter {
+                n: 1,
+                reads: vec![],
+            },
+        );
+        let b = app.add(
+            prod,
+            "b",
+            Counter {
+                n: 10,
+                reads: vec![a.clone()],
+            },
+        );
+        // An aspect that reads and updates other constructs through their handles, and adds one.
+        let (seen_a, seen_b, app2) = (a.clone(), b.clone(), app.clone());
+        app.aspect(move |visit: &mut crate::Visit<'_>| {
+            if visit.path() == "prod/b" {
+                let n = seen_a.read(|c| c.n);
+                seen_a.update(|c| c.n = n + 1);
+                app2.add(NodeId::ROOT, "late", Thing);
+            }
+            if visit.path() == "prod/a" {
+                // Its own construct is what it visits; another handle is free to use.
+                assert_eq!(seen_b.read(|c| c.n), 10);
+            }
+        });
+        let mut diags = Diagnostics::new();
+        app.apply_aspects(&mut diags);
+        assert!(diags.is_empty(), "{diags}");
+        assert_eq!(a.read(|c| c.n), 2);
+        let mut rendered = Vec::new();
+        app.for_each_construct(|cx, c| {
+            let mut out = Emitted::new();
+            c.render(cx, &mut out);
+            for item in out.drain() {
+                if let Ok(n) = item.downcast::<u32>() {
+                    rendered.push(*n);
+                }
+            }
+        });
+        assert_eq!(rendered, [2, 12]);
+        assert_eq!(app.attachment::<u32>(b.node()), Some(2));
+        assert!(app.tree_diagnostics().to_string().contains("rendered"));
+        // A handle's closure may use other handles.
+        b.update(|b| b.n = a.read(|a| a.n) * 100);
+        assert_eq!(b.read(|b| b.n), 200);
+    }
+
+    #[test]
+    fn a_construct_in_use_by_the_program_is_reported_not_panicked_on() {
+        let app = App::new("shop");
+        let prod = app.environment(Prod).node();
+        let a = app.add(
+            prod,
+            "a",
+            Counter {
+                n: 1,
+                reads: vec![],
+            },
+        );
+        a.update(|_| app.for_each_construct(|_, _| panic!("visited a construct in use")));
+        let text = app.tree_diagnostics().to_string();
+        assert!(text.contains("was in use by the program"), "{text}");
     }
 
     #[test]
