@@ -4,21 +4,39 @@
 //! (apiVersion, kind, namespace, name), CloudFormation resources and outputs by
 //! (stack, logical id or output name). Objects are compared within a *scope*, the
 //! directory above the one holding the file (the stage: `prod` for
-//! `prod/k8s/hello.yaml`), so stages never collide. Secret values are redacted
-//! while the report is built, so neither the data model nor its display holds them.
+//! `prod/k8s/hello.yaml`), so stages never collide.
+//!
+//! Secret values are redacted while the report is built, so neither the data model
+//! ([`FieldChange`]) nor its display ever holds them; a redacted value shows as `"<redacted>"`,
+//! so that its change is still visible. Redacted are: every value under a secret-looking name
+//! (an environment variable, an annotation, a ConfigMap key, a CloudFormation property or tag
+//! such as `DB_PASSWORD`, `PGPASS`, `api-token`, `MasterUserPassword`, `SecretString`,
+//! `AuthToken`), through lists and intrinsic functions (`Fn::Join`, `Fn::Sub`); a Secret's `data`
+//! and `stringData`; the `Default` of a `NoEcho` parameter; an output with a secret-looking name;
+//! and anywhere, a string that carries a credential itself (a URL with a password,
+//! `--password=…`, `Password=…;`). A dynamic reference (`{{resolve:secretsmanager:…}}`) names a
+//! secret without holding it and is shown.
 //!
 //! Each change is checked for [`Risk`]s, shown as `! destructive: …` (or `! warning: …`) lines
-//! under it:
+//! under it. The rules belong to the targets:
 //!
-//! * a CloudFormation resource whose create-only properties changed
-//!   ([`girder_aws::registry`]) is replaced; destructive when its type holds data
-//!   ([`girder_aws::entry::default_policies`]);
-//! * a stateful CloudFormation resource that is removed, or that reappears under another
-//!   logical ID or `Type` (a removal and an addition), is deleted or replaced: destructive;
-//! * a Kubernetes field that cannot change once the object exists (a workload's
-//!   `spec.selector`, a Service's `spec.clusterIP`, the `data` of an `immutable: true`
-//!   ConfigMap, ...) makes `kubectl apply` fail, and a removed PersistentVolumeClaim or
-//!   StatefulSet takes its data with it: destructive.
+//! * a CloudFormation resource whose replacing properties changed
+//!   ([`girder_aws::replacement::replacing_properties`]: the registry's create-only properties of
+//!   every generated type, and the conditionally create-only ones such as an RDS `Engine`) is
+//!   replaced; destructive when something is at stake ([`girder_aws::replacement::stake`]: the
+//!   type holds data, or data-holding resources are built on it like a VPC or an EKS cluster),
+//!   a warning otherwise;
+//! * an update the service refuses (an RDS storage shrink,
+//!   [`girder_aws::replacement::refused_updates`]) fails: destructive;
+//! * a CloudFormation resource with something at stake that is removed, or that reappears under
+//!   another logical ID or `Type` (a removal and an addition), is deleted or replaced:
+//!   destructive;
+//! * a Kubernetes update the API server refuses ([`girder_k8s::immutable::update_violations`]: a
+//!   workload's `spec.selector`, a StatefulSet's spec beyond its mutable fields, a
+//!   PersistentVolumeClaim's spec beyond its storage request, a storage shrink, ...) makes
+//!   `kubectl apply` fail, and a removed PersistentVolumeClaim, StatefulSet, Namespace or
+//!   CustomResourceDefinition takes data with it ([`girder_k8s::immutable::removal_loss`]):
+//!   destructive.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -42,7 +60,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use girder_aws::entry::default_policies;
+use girder_aws::replacement::{RefusedUpdate, Stake, refused_updates, replacing_properties, stake};
+use girder_k8s::immutable::{Loss, Violation, removal_loss, update_violations};
+use girder_k8s::quantity::Memory;
 use serde_json::{Map, Value};
 
 /// What replaces a secret value in a [`FieldChange`].
@@ -237,20 +257,23 @@ pub enum Change {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Risk {
-    /// Create-only properties of a CloudFormation resource changed: CloudFormation creates a new
-    /// resource and deletes the old one. Destructive when the type holds data.
+    /// Properties that replace a CloudFormation resource changed: CloudFormation creates a new
+    /// resource and deletes the old one. Destructive when something is at stake.
     Replacement {
-        /// The changed create-only properties, as the type's JSON pointers below `Properties`
+        /// The changed properties, as the type's JSON pointers below `Properties`
         /// (`/BucketName`, `/Tags/*/Key`).
         properties: Vec<&'static str>,
-        /// What the type holds (`"database"`, `"bucket"`) when it is stateful.
-        stateful: Option<&'static str>,
+        /// What replacing the resource loses, `None` when nothing is at stake.
+        stake: Option<Stake>,
     },
-    /// A stateful CloudFormation resource leaves the template: its data goes with it (or, with a
-    /// `Retain` policy, stays behind unmanaged). Always destructive.
+    /// An update the service refuses: CloudFormation's update fails and rolls back. Always
+    /// destructive.
+    RefusedUpdate(RefusedUpdate),
+    /// A CloudFormation resource with something at stake leaves the template: its data goes with
+    /// it (or, with a `Retain` policy, stays behind unmanaged). Always destructive.
     StatefulRemoved {
-        /// What the type holds (`"database"`, `"bucket"`).
-        holds: &'static str,
+        /// What is at stake.
+        stake: Stake,
         /// What takes its place in the new template.
         successor: Successor,
         /// The old resource's `DeletionPolicy` (`Retain`, `Snapshot`), if it has one.
@@ -262,13 +285,27 @@ pub enum Risk {
         /// The object's kind.
         kind: String,
         /// The changed fields (`spec.selector`).
-        fields: Vec<&'static str>,
+        fields: Vec<String>,
     },
-    /// A Kubernetes object that holds data (a PersistentVolumeClaim, a StatefulSet) is removed.
-    /// Always destructive.
+    /// A Kubernetes quantity that can only grow shrank (a PersistentVolumeClaim's storage):
+    /// `kubectl apply` fails. Always destructive.
+    Shrinks {
+        /// The object's kind.
+        kind: String,
+        /// The field (`spec.resources.requests.storage`).
+        field: String,
+        /// The old amount.
+        old: Memory,
+        /// The new, smaller amount.
+        new: Memory,
+    },
+    /// A Kubernetes object whose deletion takes data with it (a PersistentVolumeClaim, a
+    /// StatefulSet, a Namespace) is removed. Always destructive.
     DataRemoved {
         /// The object's kind.
         kind: String,
+        /// What is lost.
+        loss: Loss,
     },
 }
 
@@ -288,44 +325,46 @@ pub enum Successor {
 impl Risk {
     /// Whether the change deletes or replaces stateful data, or cannot be applied.
     pub fn is_destructive(&self) -> bool {
-        !matches!(self, Risk::Replacement { stateful: None, .. })
+        !matches!(self, Risk::Replacement { stake: None, .. })
     }
 }
 
 impl fmt::Display for Risk {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Risk::Replacement {
-                properties,
-                stateful,
-            } => {
+            Risk::Replacement { properties, stake } => {
                 let names: Vec<String> = properties.iter().map(|p| pointer_path(p)).collect();
                 let (noun, verb) = if names.len() == 1 {
                     ("property", "is")
                 } else {
                     ("properties", "are")
                 };
-                write!(
-                    f,
-                    "replaces the {}: {noun} {} {verb} create-only",
-                    stateful.unwrap_or("resource"),
-                    names.join(", ")
-                )
+                match stake {
+                    Some(stake) => write!(f, "replaces the {stake}: ")?,
+                    None => f.write_str("replaces the resource: ")?,
+                }
+                write!(f, "{noun} {} {verb} create-only", names.join(", "))
+            }
+            Risk::RefusedUpdate(refused) => {
+                write!(f, "{refused}; CloudFormation's update fails and rolls back")
             }
             Risk::StatefulRemoved {
-                holds,
+                stake,
                 successor,
                 deletion_policy,
             } => {
-                match successor {
-                    Successor::Nothing => write!(f, "removes the {holds}, a stateful resource: ")?,
-                    Successor::LogicalId(id) => write!(
+                match (successor, stake) {
+                    (Successor::Nothing, Stake::Data(holds)) => {
+                        write!(f, "removes the {holds}, a stateful resource: ")?;
+                    }
+                    (Successor::Nothing, _) => write!(f, "removes the {stake}: ")?,
+                    (Successor::LogicalId(id), _) => write!(
                         f,
-                        "replaces the {holds}: its logical ID changed to {id}, created new and \
+                        "replaces the {stake}: its logical ID changed to {id}, created new and \
                          empty; "
                     )?,
-                    Successor::Type(t) => {
-                        write!(f, "replaces the {holds}: its Type changed to {t}; ")?;
+                    (Successor::Type(t), _) => {
+                        write!(f, "replaces the {stake}: its Type changed to {t}; ")?;
                     }
                 }
                 let old = match successor {
@@ -352,13 +391,17 @@ impl fmt::Display for Risk {
                     fields.join(", ")
                 )
             }
-            Risk::DataRemoved { kind } if kind == "StatefulSet" => {
-                f.write_str("deletes the StatefulSet, whose pods hold data")
-            }
-            Risk::DataRemoved { kind } => write!(
+            Risk::Shrinks {
+                kind,
+                field,
+                old,
+                new,
+            } => write!(
                 f,
-                "deletes the {kind}: its volume's data is lost unless the volume is retained"
+                "{field} shrinks from {old} to {new}: `kubectl apply` fails; a {kind}'s storage \
+                 can only grow"
             ),
+            Risk::DataRemoved { loss, .. } => write!(f, "{loss}"),
         }
     }
 }
@@ -482,7 +525,7 @@ pub fn diff(
             (Some((_, a)), Some((_, b))) => {
                 let secret_kind =
                     matches!(key, ObjectKey::Kubernetes { kind, .. } if kind == "Secret");
-                let watch = Watch::of(key, a);
+                let watch = Watch::of(key);
                 let patterns = watch.as_ref().map_or(&[][..], |w| &w.patterns[..]);
                 let mut differ = Differ {
                     secret_kind,
@@ -490,10 +533,15 @@ pub fn diff(
                     patterns,
                     hits: vec![false; patterns.len()],
                 };
-                differ.walk(&mut Vec::new(), Some(a), Some(b), false);
+                differ.walk(&mut Vec::new(), Some(a), Some(b), root_hide(key));
                 if !differ.out.is_empty() {
-                    let risk = watch.as_ref().and_then(|w| w.risk(&differ.hits));
-                    risks.push(risk.into_iter().collect());
+                    let mut found: Vec<Risk> = watch
+                        .as_ref()
+                        .and_then(|w| w.risk(&differ.hits))
+                        .into_iter()
+                        .collect();
+                    found.extend(update_risks(key, a, b));
+                    risks.push(found);
                     changes.push(Change::Changed(key.clone(), differ.out));
                 }
             }
@@ -510,152 +558,95 @@ pub fn diff(
     Ok(Report { changes, risks })
 }
 
-/// What a stateful CloudFormation type holds, for the report: `"database"`, `"bucket"`; `None`
-/// for a stateless type.
-fn holds(type_name: &str) -> Option<&'static str> {
-    default_policies(type_name)?;
-    Some(match type_name {
-        "AWS::RDS::DBInstance"
-        | "AWS::RDS::DBCluster"
-        | "AWS::DocDB::DBCluster"
-        | "AWS::Neptune::DBCluster"
-        | "AWS::Redshift::Cluster"
-        | "AWS::DynamoDB::Table"
-        | "AWS::DynamoDB::GlobalTable" => "database",
-        "AWS::ElastiCache::ReplicationGroup" | "AWS::ElastiCache::CacheCluster" => "cache",
-        "AWS::EC2::Volume" => "volume",
-        "AWS::S3::Bucket" => "bucket",
-        "AWS::KMS::Key" => "KMS key",
-        "AWS::SecretsManager::Secret" => "secret",
-        "AWS::Logs::LogGroup" => "log group",
-        "AWS::ECR::Repository" => "repository",
-        "AWS::EFS::FileSystem" => "file system",
-        "AWS::Cognito::UserPool" => "user pool",
-        _ => "stateful resource",
-    })
+/// The risks of updating `key` from `old` to `new` that the target's rules find beyond the
+/// replacing properties: updates the service or the API server refuses.
+fn update_risks(key: &ObjectKey, old: &Value, new: &Value) -> Vec<Risk> {
+    match key {
+        ObjectKey::CfnResource { resource_type, .. } => {
+            refused_updates(resource_type, &old["Properties"], &new["Properties"])
+                .into_iter()
+                .map(Risk::RefusedUpdate)
+                .collect()
+        }
+        ObjectKey::Kubernetes {
+            api_version, kind, ..
+        } => {
+            let mut fields = Vec::new();
+            let mut shrinks = Vec::new();
+            for violation in update_violations(api_version, kind, old, new) {
+                match violation {
+                    Violation::Immutable { field } => fields.push(field),
+                    Violation::Shrinks {
+                        field,
+                        old: from,
+                        new: to,
+                    } => shrinks.push(Risk::Shrinks {
+                        kind: kind.clone(),
+                        field,
+                        old: from,
+                        new: to,
+                    }),
+                    // A rule the report does not know yet still blocks the update.
+                    other => fields.push(other.field().to_owned()),
+                }
+            }
+            let immutable = (!fields.is_empty()).then(|| Risk::ImmutableFields {
+                kind: kind.clone(),
+                fields,
+            });
+            immutable.into_iter().chain(shrinks).collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
-/// The API group of an `apiVersion`: `apps` for `apps/v1`, empty for the core group's `v1`.
-fn api_group(api_version: &str) -> &str {
-    api_version.rsplit_once('/').map_or("", |(group, _)| group)
-}
-
-/// Kubernetes fields that cannot change once the object exists, by API group and kind.
-const IMMUTABLE: &[(&str, &str, &[&str])] = &[
-    ("apps", "Deployment", &["spec.selector"]),
-    ("apps", "ReplicaSet", &["spec.selector"]),
-    ("apps", "DaemonSet", &["spec.selector"]),
-    (
-        "apps",
-        "StatefulSet",
-        &[
-            "spec.selector",
-            "spec.volumeClaimTemplates",
-            "spec.serviceName",
-            "spec.podManagementPolicy",
-        ],
-    ),
-    ("batch", "Job", &["spec.selector", "spec.template"]),
-    ("", "Service", &["spec.clusterIP", "spec.clusterIPs"]),
-    (
-        "",
-        "PersistentVolumeClaim",
-        &[
-            "spec.storageClassName",
-            "spec.accessModes",
-            "spec.volumeName",
-        ],
-    ),
-];
-
-/// The fields of a ConfigMap or Secret with `immutable: true` that cannot change.
-const IMMUTABLE_DATA: &[&str] = &["data", "stringData", "binaryData", "immutable"];
-
-/// What a changed object's risky fields mean.
-enum Guard {
-    /// CloudFormation create-only properties, and what the type holds if it is stateful.
-    CreateOnly(Option<&'static str>),
-    /// Kubernetes immutable fields of this kind.
-    Immutable(String),
-}
-
-/// The fields of one object whose change is a [`Risk`].
+/// The CloudFormation properties of one resource whose change replaces it.
 struct Watch {
-    guard: Guard,
-    /// The fields' names for the report.
+    /// What replacing the resource loses.
+    stake: Option<Stake>,
+    /// The properties' JSON pointers below `Properties`, for the report.
     fields: Vec<&'static str>,
-    /// The fields' paths from the object root, `*` matching any key or index.
+    /// The properties' paths from the resource root, `*` matching any key or index.
     patterns: Vec<Vec<String>>,
 }
 
 impl Watch {
-    /// The risky fields of `key`, whose old content is `old`.
-    fn of(key: &ObjectKey, old: &Value) -> Option<Watch> {
-        match key {
-            ObjectKey::CfnResource { resource_type, .. } => {
-                let pointers = girder_aws::registry::create_only(resource_type)?;
-                let patterns = pointers
-                    .iter()
-                    .map(|p| {
-                        let segs = p.split('/').skip(1);
-                        std::iter::once("Properties".to_owned())
-                            .chain(segs.map(|s| s.replace("~1", "/").replace("~0", "~")))
-                            .collect()
-                    })
-                    .collect();
-                Some(Watch {
-                    guard: Guard::CreateOnly(holds(resource_type)),
-                    fields: pointers.to_vec(),
-                    patterns,
-                })
-            }
-            ObjectKey::Kubernetes {
-                api_version, kind, ..
-            } => {
-                let group = api_group(api_version);
-                let fields = match IMMUTABLE.iter().find(|(g, k, _)| *g == group && k == kind) {
-                    Some((.., fields)) => fields,
-                    None if group.is_empty()
-                        && (kind == "ConfigMap" || kind == "Secret")
-                        && old["immutable"] == Value::Bool(true) =>
-                    {
-                        IMMUTABLE_DATA
-                    }
-                    None => return None,
-                };
-                Some(Watch {
-                    guard: Guard::Immutable(kind.clone()),
-                    fields: fields.to_vec(),
-                    patterns: fields
-                        .iter()
-                        .map(|f| f.split('.').map(str::to_owned).collect())
-                        .collect(),
-                })
-            }
-            _ => None,
+    /// The replacing properties of `key`, when it is a CloudFormation resource with any.
+    fn of(key: &ObjectKey) -> Option<Watch> {
+        let ObjectKey::CfnResource { resource_type, .. } = key else {
+            return None;
+        };
+        let fields: Vec<&'static str> = replacing_properties(resource_type).collect();
+        if fields.is_empty() {
+            return None;
         }
+        let patterns = fields
+            .iter()
+            .map(|p| {
+                let segs = p.split('/').skip(1);
+                std::iter::once("Properties".to_owned())
+                    .chain(segs.map(|s| s.replace("~1", "/").replace("~0", "~")))
+                    .collect()
+            })
+            .collect();
+        Some(Watch {
+            stake: stake(resource_type),
+            fields,
+            patterns,
+        })
     }
 
-    /// The risk of the fields `hits` marks as changed, if any.
+    /// The risk of the properties `hits` marks as changed, if any.
     fn risk(&self, hits: &[bool]) -> Option<Risk> {
-        let fields: Vec<&'static str> = self
+        let properties: Vec<&'static str> = self
             .fields
             .iter()
             .zip(hits)
             .filter_map(|(field, hit)| hit.then_some(*field))
             .collect();
-        if fields.is_empty() {
-            return None;
-        }
-        Some(match &self.guard {
-            Guard::CreateOnly(stateful) => Risk::Replacement {
-                properties: fields,
-                stateful: *stateful,
-            },
-            Guard::Immutable(kind) => Risk::ImmutableFields {
-                kind: kind.clone(),
-                fields,
-            },
+        (!properties.is_empty()).then_some(Risk::Replacement {
+            properties,
+            stake: self.stake,
         })
     }
 }
@@ -669,7 +660,7 @@ fn removal_risk(key: &ObjectKey, old: &Objects, new: &Objects) -> Option<Risk> {
             logical_id,
             resource_type,
         } => {
-            let holds = holds(resource_type)?;
+            let stake = stake(resource_type)?;
             let mut retyped = None;
             let mut renamed = Vec::new();
             for k in new.keys() {
@@ -701,19 +692,17 @@ fn removal_risk(key: &ObjectKey, old: &Objects, new: &Objects) -> Option<Risk> {
                 .and_then(|(_, res)| res["DeletionPolicy"].as_str())
                 .map(str::to_owned);
             Some(Risk::StatefulRemoved {
-                holds,
+                stake,
                 successor,
                 deletion_policy,
             })
         }
         ObjectKey::Kubernetes {
             api_version, kind, ..
-        } => match (api_group(api_version), kind.as_str()) {
-            ("", "PersistentVolumeClaim") | ("apps", "StatefulSet") => {
-                Some(Risk::DataRemoved { kind: kind.clone() })
-            }
-            _ => None,
-        },
+        } => removal_loss(api_version, kind).map(|loss| Risk::DataRemoved {
+            kind: kind.clone(),
+            loss,
+        }),
         _ => None,
     }
 }
@@ -858,12 +847,206 @@ fn by_name(items: &[Value]) -> Option<BTreeMap<&str, &Value>> {
 }
 
 struct Differ<'a> {
+    /// Whether the object is a Kubernetes Secret, whose `data` and `stringData` are secret.
     secret_kind: bool,
     out: Vec<FieldChange>,
-    /// The risky fields ([`Watch::patterns`]) of the object.
+    /// The replacing properties ([`Watch::patterns`]) of the object.
     patterns: &'a [Vec<String>],
     /// Which of `patterns` a recorded difference touches.
     hits: Vec<bool>,
+}
+
+/// How much of a value the report hides; a value is hidden as much as the most that applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Hide {
+    /// Nothing but strings that carry a credential themselves (a URL with a password).
+    Nothing,
+    /// The value sits under a secret-looking name: its numbers and strings, through lists and
+    /// intrinsic functions, are hidden (a string that is only dynamic references is shown); a
+    /// plain object below it is judged key by key, its `value` and `Default` staying hidden.
+    Named,
+    /// The value is derived from a secret (a Secret's data, the insides of an intrinsic function
+    /// under a secret-looking name): every number and string below it is hidden.
+    All,
+}
+
+/// How an object's value is hidden from its root: an output with a secret-looking name whole.
+fn root_hide(key: &ObjectKey) -> Hide {
+    match key {
+        ObjectKey::CfnOutput { name, .. } if secret_name(name) => Hide::Named,
+        _ => Hide::Nothing,
+    }
+}
+
+/// Keys whose value is the value of the object around them: an environment variable's `value`,
+/// a tag's or a parameter's `Value`, a parameter's `Default`.
+const VALUE_KEYS: &[&str] = &["value", "Value", "Values", "Default"];
+
+/// The last words of names that refer to a secret without holding it (`secretKeyRef`,
+/// `SecretArn`, `KmsKeyId`, `DB_PASSWORD_FILE`) or describe it (`PasswordLength`).
+const REFERENCE_WORDS: &[&str] = &[
+    "ref", "refs", "name", "names", "arn", "arns", "id", "ids", "selector", "file", "path", "kind",
+    "type", "version", "length", "seconds", "enabled",
+];
+
+/// Words that make a name secret-looking when a word of the name ends with one (`PGPASS`,
+/// `dbPassword`, `clientSecret`, `GITHUB_TOKEN`, `sentry-dsn`).
+const SECRET_ENDINGS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "pass",
+    "pwd",
+    "secret",
+    "secrets",
+    "token",
+    "tokens",
+    "credential",
+    "credentials",
+    "apikey",
+    "privatekey",
+    "dsn",
+];
+
+/// The lowercase words of a name: `DB_PASSWORD` → `db`, `password`; `masterUserPassword` →
+/// `master`, `user`, `password`; `DBPassword` → `db`, `password`; `api-token` → `api`, `token`.
+fn words(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out: Vec<String> = Vec::new();
+    let mut word = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_alphanumeric() {
+            out.extend((!word.is_empty()).then(|| std::mem::take(&mut word)));
+            continue;
+        }
+        let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
+        let next = chars.get(i + 1).copied();
+        let boundary = c.is_uppercase()
+            && prev.is_some_and(|p| {
+                p.is_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_uppercase() && next.is_some_and(char::is_lowercase))
+            });
+        if boundary && !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+        word.extend(c.to_lowercase());
+    }
+    out.extend((!word.is_empty()).then_some(word));
+    out
+}
+
+/// Whether a name (an environment variable, a key, a property, an annotation) looks like it holds
+/// a secret: a word ends with a [`SECRET_ENDINGS`] entry, the last word is `auth`, or `key`
+/// follows another word (`API_KEY`, `sshKey`) — unless the last word makes it a reference
+/// ([`REFERENCE_WORDS`]).
+fn secret_name(name: &str) -> bool {
+    let words = words(name);
+    let Some(last) = words.last() else {
+        return false;
+    };
+    if REFERENCE_WORDS.contains(&last.as_str()) {
+        return false;
+    }
+    last == "auth"
+        || words
+            .iter()
+            .enumerate()
+            .any(|(i, w)| SECRET_ENDINGS.iter().any(|e| w.ends_with(e)) || (i > 0 && w == "key"))
+}
+
+/// `s` without its CloudFormation dynamic references (`{{resolve:secretsmanager:…}}`,
+/// `{{resolve:ssm-secure:…}}`), which name a secret without holding it.
+fn without_references(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(start) = rest.find("{{resolve:") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("}}") {
+            Some(end) => rest = &rest[start + end + 2..],
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether a URL in `s` carries a password (`postgres://app:hunter2@db/orders`).
+fn url_with_password(s: &str) -> bool {
+    s.match_indices("://").any(|(i, _)| {
+        let rest = &s[i + 3..];
+        let authority = rest
+            .split(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace())
+            .next()
+            .unwrap_or_default();
+        authority
+            .rsplit_once('@')
+            .and_then(|(userinfo, _)| userinfo.split_once(':'))
+            .is_some_and(|(_, password)| !password.is_empty())
+    })
+}
+
+/// Whether `s` assigns a value to a secret-looking name (`--db-password=hunter2`,
+/// `Password=hunter2;`, `"token": "abc"`, `api_key: abc`).
+fn assigns_secret(s: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
+    s.match_indices([':', '=']).any(|(i, _)| {
+        let before = s[..i].trim_end_matches([' ', '\t']);
+        let before = before.trim_end_matches(['"', '\'']);
+        let start = before
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !ident(*c))
+            .map_or(0, |(j, c)| j + c.len_utf8());
+        let name = before[start..].trim_start_matches('-');
+        let value = s[i + 1..].trim_start_matches([' ', '\t']);
+        let value = value.trim_start_matches(['"', '\'']);
+        secret_name(name)
+            && value
+                .chars()
+                .next()
+                .is_some_and(|c| !c.is_whitespace() && !matches!(c, ',' | ';' | '&' | '}' | ']'))
+    })
+}
+
+/// Whether a string carries a credential whatever its name: a URL with a password or an
+/// assignment to a secret-looking name. ARNs (which name secrets) and dynamic references are
+/// not credentials.
+fn carries_credential(s: &str) -> bool {
+    if s.starts_with("arn:") {
+        return false;
+    }
+    let s = without_references(s);
+    url_with_password(&s) || assigns_secret(&s)
+}
+
+/// Whether the scalar `value`, hidden as `hide` says, must not be shown. Booleans and nulls
+/// never hold a secret.
+fn conceal(value: &Value, hide: Hide) -> bool {
+    match value {
+        Value::String(s) => match hide {
+            Hide::Nothing => carries_credential(s),
+            Hide::Named => !without_references(s).trim().is_empty(),
+            Hide::All => true,
+        },
+        Value::Number(_) => hide != Hide::Nothing,
+        _ => false,
+    }
+}
+
+/// How the insides of the object `map`, itself hidden as `hide`, are hidden before looking at
+/// their keys: an intrinsic function (`{"Fn::Join": …}`) under a secret-looking name is derived
+/// from the secret whole; a plain object is judged key by key.
+fn enter(hide: Hide, map: &Map<String, Value>) -> Hide {
+    let intrinsic = map.len() == 1 && map.keys().all(|k| k == "Ref" || k.starts_with("Fn::"));
+    match hide {
+        Hide::All => Hide::All,
+        Hide::Named if intrinsic => Hide::All,
+        _ => Hide::Nothing,
+    }
 }
 
 /// Whether the path segment `seg` matches the pattern segment `pat` (`*` matches any).
@@ -920,39 +1103,39 @@ fn touches(path: &[Seg], pattern: &[String], old: Option<&Value>, new: Option<&V
 }
 
 impl Differ<'_> {
-    /// Whether the value under `key` of `map` must never be shown; `top` is the object root.
-    fn is_secret(&self, top: bool, key: &str, map: &Map<String, Value>) -> bool {
-        let secret_name = |n: &str| {
-            let n = n.to_ascii_uppercase();
-            ["PASSWORD", "SECRET", "TOKEN", "KEY"]
-                .iter()
-                .any(|w| n.contains(w))
-        };
-        let env_name = map
-            .get("name")
-            .or_else(|| map.get("Name"))
-            .and_then(Value::as_str);
-        (self.secret_kind && top && (key == "data" || key == "stringData"))
-            || key.to_ascii_lowercase().contains("password")
-            || key == "SecretString"
-            || key == "AuthToken"
-            || ((key == "value" || key == "Value") && env_name.is_some_and(secret_name))
+    /// How the value under `key` of `map` is hidden by its key alone; `hide` is how `map` itself
+    /// is hidden, `top` whether `map` is the object root.
+    fn key_hide(&self, hide: Hide, top: bool, key: &str, map: &Map<String, Value>) -> Hide {
+        if self.secret_kind && top && (key == "data" || key == "stringData") {
+            return Hide::All;
+        }
+        let named = ["name", "Name", "key", "Key"]
+            .iter()
+            .find_map(|n| map.get(*n)?.as_str());
+        let no_echo = matches!(map.get("NoEcho"), Some(Value::Bool(true)))
+            || map.get("NoEcho").and_then(Value::as_str) == Some("true");
+        let value_of_secret = VALUE_KEYS.contains(&key)
+            && (hide >= Hide::Named
+                || named.is_some_and(secret_name)
+                || (key == "Default" && no_echo));
+        if value_of_secret || secret_name(key) {
+            Hide::Named
+        } else {
+            Hide::Nothing
+        }
     }
 
-    /// Records the differences between `old` and `new` at `path`; `hidden` redacts them.
-    fn walk(
-        &mut self,
-        path: &mut Vec<Seg>,
-        old: Option<&Value>,
-        new: Option<&Value>,
-        hidden: bool,
-    ) {
+    /// Records the differences between `old` and `new` at `path`, hidden as `hide` says.
+    fn walk(&mut self, path: &mut Vec<Seg>, old: Option<&Value>, new: Option<&Value>, hide: Hide) {
         match (old, new) {
             _ if old == new => {}
             (Some(Value::Object(a)), Some(Value::Object(b))) => {
                 let top = path.is_empty();
+                let inside = enter(hide, a).max(enter(hide, b));
                 for k in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
-                    let h = hidden || self.is_secret(top, k, a) || self.is_secret(top, k, b);
+                    let h = inside
+                        .max(self.key_hide(hide, top, k, a))
+                        .max(self.key_hide(hide, top, k, b));
                     path.push(Seg::Key(k.clone()));
                     self.walk(path, a.get(k), b.get(k), h);
                     path.pop();
@@ -962,14 +1145,14 @@ impl Differ<'_> {
                 (Some(na), Some(nb)) => {
                     for n in na.keys().chain(nb.keys()).collect::<BTreeSet<_>>() {
                         path.push(Seg::Name((*n).to_owned()));
-                        self.walk(path, na.get(n).copied(), nb.get(n).copied(), hidden);
+                        self.walk(path, na.get(n).copied(), nb.get(n).copied(), hide);
                         path.pop();
                     }
                 }
                 _ => {
                     for i in 0..a.len().max(b.len()) {
                         path.push(Seg::Index(i));
-                        self.walk(path, a.get(i), b.get(i), hidden);
+                        self.walk(path, a.get(i), b.get(i), hide);
                         path.pop();
                     }
                 }
@@ -979,8 +1162,8 @@ impl Differ<'_> {
                     *hit = *hit || touches(path, pattern, old, new);
                 }
                 let (old, new) = (
-                    old.map(|v| self.scrub(v, hidden)),
-                    new.map(|v| self.scrub(v, hidden)),
+                    old.map(|v| self.scrub(v, hide)),
+                    new.map(|v| self.scrub(v, hide)),
                 );
                 self.out.push(FieldChange {
                     path: render(path),
@@ -991,23 +1174,24 @@ impl Differ<'_> {
         }
     }
 
-    /// A copy of `value` (never an object root) with every secret leaf redacted.
-    fn scrub(&self, value: &Value, hidden: bool) -> Value {
+    /// A copy of `value` (never an object root) with every secret scalar redacted.
+    fn scrub(&self, value: &Value, hide: Hide) -> Value {
         match value {
-            Value::Object(m) => Value::Object(
-                m.iter()
-                    .map(|(k, v)| {
-                        (
-                            k.clone(),
-                            self.scrub(v, hidden || self.is_secret(false, k, m)),
-                        )
-                    })
-                    .collect(),
-            ),
-            Value::Array(items) => {
-                Value::Array(items.iter().map(|v| self.scrub(v, hidden)).collect())
+            Value::Object(m) => {
+                let inside = enter(hide, m);
+                Value::Object(
+                    m.iter()
+                        .map(|(k, v)| {
+                            let h = inside.max(self.key_hide(hide, false, k, m));
+                            (k.clone(), self.scrub(v, h))
+                        })
+                        .collect(),
+                )
             }
-            _ if hidden => Value::from(REDACTED),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.scrub(v, hide)).collect())
+            }
+            scalar if conceal(scalar, hide) => Value::from(REDACTED),
             other => other.clone(),
         }
     }
@@ -1217,7 +1401,7 @@ mod tests {
         assert!(!db.contains(&"/AllocatedStorage"));
         let queue = girder_aws::registry::create_only("AWS::SQS::Queue").unwrap();
         assert!(queue.contains(&"/QueueName") && !queue.contains(&"/VisibilityTimeout"));
-        assert_eq!(default_policies("AWS::SQS::Queue"), None);
+        assert_eq!(girder_aws::replacement::stake("AWS::SQS::Queue"), None);
     }
 
     #[test]
@@ -1568,5 +1752,452 @@ mod tests {
             err.to_string().contains("a/k8s/a.yaml and a/k8s/b.yaml"),
             "{err}"
         );
+    }
+
+    // One test per row of the README's table of what `diff` calls destructive (the rows that
+    // the tests above do not cover already).
+
+    /// A one-object Kubernetes input.
+    fn k8s(api: &str, kind: &str, body: &str) -> BTreeMap<String, String> {
+        files(&[(
+            "prod/k8s/data.yaml",
+            &format!(
+                "apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: x\n  namespace: data\n{body}"
+            ),
+        )])
+    }
+
+    fn pvc(mode: &str, size: &str) -> String {
+        format!(
+            "spec:\n  accessModes: [ReadWriteOnce]\n  volumeMode: {mode}\n  resources:\n    \
+             requests:\n      storage: {size}\n"
+        )
+    }
+
+    #[test]
+    fn pvc_storage_shrink_is_destructive() {
+        let check = |a: &str, b: &str| {
+            let claim = |size| k8s("v1", "PersistentVolumeClaim", &pvc("Filesystem", size));
+            diff(&claim(a), &claim(b)).unwrap()
+        };
+        let report = check("10Gi", "5Gi");
+        assert_eq!(report.destructive(), 1, "{report}");
+        assert_eq!(
+            risks(&report),
+            [(
+                true,
+                "spec.resources.requests.storage shrinks from 10Gi to 5Gi: `kubectl apply` \
+                 fails; a PersistentVolumeClaim's storage can only grow"
+                    .to_owned()
+            )]
+        );
+        // Quantities compare as sizes, not as strings: 1Gi < 1500Mi, and 1024Mi is 1Gi.
+        assert_eq!(check("1Gi", "1500Mi").destructive(), 0);
+        assert_eq!(check("1Gi", "1024Mi").destructive(), 0);
+        assert_eq!(check("2Gi", "1500Mi").destructive(), 1);
+    }
+
+    #[test]
+    fn pvc_volume_mode_change_is_destructive() {
+        let claim = |mode| k8s("v1", "PersistentVolumeClaim", &pvc(mode, "1Gi"));
+        let report = diff(&claim("Filesystem"), &claim("Block")).unwrap();
+        assert_eq!(
+            risks(&report),
+            [(
+                true,
+                "spec.volumeMode is immutable: `kubectl apply` fails; the PersistentVolumeClaim \
+                 must be deleted and created again"
+                    .to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn statefulset_volume_claim_template_shrink_is_destructive() {
+        let sts = |size: &str| {
+            k8s(
+                "apps/v1",
+                "StatefulSet",
+                &format!(
+                    "spec:\n  serviceName: db\n  volumeClaimTemplates:\n    - metadata:\n        \
+                     name: data\n      spec:\n        resources:\n          requests:\n            \
+                     storage: {size}\n"
+                ),
+            )
+        };
+        let report = diff(&sts("10Gi"), &sts("5Gi")).unwrap();
+        assert_eq!(report.destructive(), 1, "{report}");
+        assert!(
+            risks(&report)[0]
+                .1
+                .starts_with("spec.volumeClaimTemplates is immutable"),
+            "{report}"
+        );
+    }
+
+    #[test]
+    fn other_kubernetes_updates_the_api_server_refuses() {
+        let check = |api: &str, kind: &str, old: &str, new: &str| {
+            risks(&diff(&k8s(api, kind, old), &k8s(api, kind, new)).unwrap())
+        };
+        let job = |mode: &str| format!("spec:\n  completionMode: {mode}\n");
+        assert_eq!(
+            check("batch/v1", "Job", &job("NonIndexed"), &job("Indexed")).len(),
+            1
+        );
+        let secret = |ty: &str| format!("type: {ty}\n");
+        assert!(
+            check(
+                "v1",
+                "Secret",
+                &secret("Opaque"),
+                &secret("kubernetes.io/tls")
+            )[0]
+            .1
+            .starts_with("type is immutable"),
+        );
+        let binding = |role: &str| format!("roleRef:\n  kind: Role\n  name: {role}\n");
+        let rbac = "rbac.authorization.k8s.io/v1";
+        assert_eq!(
+            check(rbac, "RoleBinding", &binding("a"), &binding("b")).len(),
+            1
+        );
+        let class = |ty: &str| format!("provisioner: ebs.csi.aws.com\nparameters:\n  type: {ty}\n");
+        assert_eq!(
+            check(
+                "storage.k8s.io/v1",
+                "StorageClass",
+                &class("gp2"),
+                &class("gp3")
+            )
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn removed_namespace_and_crd_are_destructive() {
+        let crd = "---\napiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n\
+                   metadata:\n  name: widgets.example.com\n";
+        let old = files(&[("prod/k8s/_cluster.yaml", &format!("{NS}{crd}"))]);
+        let report = diff(&old, &files(&[])).unwrap();
+        assert_eq!((report.removed(), report.destructive()), (2, 2));
+        assert_eq!(
+            report.to_string(),
+            "- [prod] apiextensions.k8s.io/v1 CustomResourceDefinition widgets.example.com\n  \
+             ! destructive: deletes the CustomResourceDefinition and every object of its kind\n\
+             - [prod] v1 Namespace hello\n  ! destructive: deletes the Namespace and every object \
+             in it, PersistentVolumeClaims and their data included\n\
+             0 added, 2 removed, 0 changed\n2 destructive"
+        );
+    }
+
+    #[test]
+    fn rds_engine_change_is_destructive() {
+        for ty in ["AWS::RDS::DBInstance", "AWS::RDS::DBCluster"] {
+            let db =
+                |engine: &str| template(&[("Db", ty, &format!(r#"{{"Engine": "{engine}"}}"#))]);
+            let report = diff(&db("postgres"), &db("mysql")).unwrap();
+            assert_eq!(
+                risks(&report),
+                [(
+                    true,
+                    "replaces the database: property Engine is create-only".to_owned()
+                )],
+                "{ty}"
+            );
+        }
+    }
+
+    #[test]
+    fn rds_storage_shrink_is_destructive() {
+        let db = |size: &str| {
+            template(&[(
+                "Db",
+                "AWS::RDS::DBInstance",
+                &format!(r#"{{"AllocatedStorage": {size}}}"#),
+            )])
+        };
+        let report = diff(&db("\"100\""), &db("50")).unwrap();
+        assert_eq!(report.destructive(), 1, "{report}");
+        assert_eq!(
+            risks(&report),
+            [(
+                true,
+                "AllocatedStorage shrinks: RDS cannot reduce a database's allocated storage; \
+                 CloudFormation's update fails and rolls back"
+                    .to_owned()
+            )]
+        );
+        assert_eq!(diff(&db("50"), &db("\"100\"")).unwrap().destructive(), 0);
+        // A size from a parameter cannot be compared: no risk is guessed.
+        let param = db(r#"{"Ref": "Size"}"#);
+        assert_eq!(diff(&db("100"), &param).unwrap().destructive(), 0);
+    }
+
+    #[test]
+    fn ebs_volume_shrink_is_destructive() {
+        let volume = |size: u32| {
+            template(&[(
+                "Disk",
+                "AWS::EC2::Volume",
+                &format!(r#"{{"Size": {size}}}"#),
+            )])
+        };
+        assert_eq!(diff(&volume(100), &volume(20)).unwrap().destructive(), 1);
+    }
+
+    #[test]
+    fn eks_cluster_rename_is_destructive() {
+        let cluster = |name: &str| {
+            template(&[(
+                "Cluster",
+                "AWS::EKS::Cluster",
+                &format!(r#"{{"Name": "{name}", "Version": "1.33"}}"#),
+            )])
+        };
+        let report = diff(&cluster("prod"), &cluster("production")).unwrap();
+        assert_eq!(
+            risks(&report),
+            [(
+                true,
+                "replaces the EKS cluster, and with it every node group, workload and volume on \
+                 it: property Name is create-only"
+                    .to_owned()
+            )]
+        );
+        // A version upgrade is an update in place.
+        let upgraded: BTreeMap<String, String> = cluster("prod")
+            .into_iter()
+            .map(|(p, t)| (p, t.replace("1.33", "1.34")))
+            .collect();
+        assert_eq!(diff(&cluster("prod"), &upgraded).unwrap().destructive(), 0);
+    }
+
+    #[test]
+    fn vpc_cidr_change_is_destructive() {
+        let vpc = |cidr: &str| {
+            template(&[(
+                "Vpc",
+                "AWS::EC2::VPC",
+                &format!(r#"{{"CidrBlock": "{cidr}"}}"#),
+            )])
+        };
+        let report = diff(&vpc("10.0.0.0/16"), &vpc("10.1.0.0/16")).unwrap();
+        assert_eq!(report.destructive(), 1, "{report}");
+        assert!(
+            risks(&report)[0]
+                .1
+                .starts_with("replaces the VPC, and with it every subnet"),
+            "{report}"
+        );
+    }
+
+    #[test]
+    fn backup_vault_rename_is_destructive() {
+        let vault = |name: &str| {
+            template(&[(
+                "Vault",
+                "AWS::Backup::BackupVault",
+                &format!(r#"{{"BackupVaultName": "{name}"}}"#),
+            )])
+        };
+        let report = diff(&vault("a"), &vault("b")).unwrap();
+        assert_eq!(
+            risks(&report),
+            [(
+                true,
+                "replaces the backup vault: property BackupVaultName is create-only".to_owned()
+            )]
+        );
+    }
+
+    // Redaction: canary values in every position; the whole rendered report (its display and its
+    // data model) must never hold one.
+
+    /// Asserts that neither the display nor the data model of `report` holds `CANARY`.
+    fn assert_no_canary(report: &Report) {
+        let shown = report.to_string();
+        assert!(!shown.contains("CANARY"), "{shown}");
+        let model = format!("{report:?}");
+        assert!(!model.contains("CANARY"), "{model}");
+    }
+
+    fn workload(n: u8) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\n  \
+             annotations:\n    example.com/api-token: CANARY-annotation-{n}\n    \
+             example.com/owner: team-{n}\nspec:\n  template:\n    spec:\n      initContainers:\n        \
+             - name: migrate\n          env:\n            - name: API_TOKEN\n              value: \
+             CANARY-init-{n}\n      containers:\n        - name: app\n          args: \
+             [\"--db-password=CANARY-arg-{n}\", \"--verbose={n}\"]\n          env:\n            \
+             - name: PGPASS\n              value: CANARY-pgpass-{n}\n            \
+             - name: DATABASE_URL\n              value: postgres://app:CANARY-url-{n}@db:5432/orders\n            \
+             - name: DB_PASSWORD_FILE\n              value: /run/secrets/db-{n}\n            \
+             - name: LOG\n              value: level-{n}\n"
+        )
+    }
+
+    fn config(n: u8) -> String {
+        format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: shop\ndata:\n  \
+             db-password: CANARY-cm-{n}\n  DB_PASS: CANARY-cm-pass-{n}\n  app.conf: |\n    \
+             host = db-{n}\n    password = CANARY-conf-{n}\n  broker: amqp://u:CANARY-amqp-{n}@mq/\n  \
+             plain: value-{n}\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: raw\n  \
+             namespace: shop\ndata:\n  anything: CANARY-secret-{n}\nstringData:\n  also: CANARY-sd-{n}\n"
+        )
+    }
+
+    #[test]
+    fn kubernetes_secrets_are_redacted_in_every_position() {
+        let old = files(&[(
+            "prod/k8s/shop.yaml",
+            &format!("{}{}", workload(1), config(1)),
+        )]);
+        let new = files(&[(
+            "prod/k8s/shop.yaml",
+            &format!("{}{}", workload(2), config(2)),
+        )]);
+        let report = diff(&old, &new).unwrap();
+        assert_no_canary(&report);
+        let shown = report.to_string();
+        // Each change is still visible, redacted; values that are not secret are shown.
+        for line in [
+            "metadata.annotations[\"example.com/api-token\"]: \"<redacted>\" -> \"<redacted>\"",
+            "spec.template.spec.initContainers[name=migrate].env[name=API_TOKEN].value: \
+             \"<redacted>\" -> \"<redacted>\"",
+            "spec.template.spec.containers[name=app].env[name=PGPASS].value: \"<redacted>\"",
+            "env[name=DATABASE_URL].value: \"<redacted>\" -> \"<redacted>\"",
+            "args[0]: \"<redacted>\" -> \"<redacted>\"",
+            "args[1]: \"--verbose=1\" -> \"--verbose=2\"",
+            "env[name=DB_PASSWORD_FILE].value: \"/run/secrets/db-1\" -> \"/run/secrets/db-2\"",
+            "env[name=LOG].value: \"level-1\" -> \"level-2\"",
+            "metadata.annotations[\"example.com/owner\"]: \"team-1\" -> \"team-2\"",
+            "data.db-password: \"<redacted>\" -> \"<redacted>\"",
+            "data.DB_PASS: \"<redacted>\"",
+            "data[\"app.conf\"]: \"<redacted>\"",
+            "data.broker: \"<redacted>\"",
+            "data.plain: \"value-1\" -> \"value-2\"",
+            "data.anything: \"<redacted>\"",
+            "stringData.also: \"<redacted>\"",
+        ] {
+            assert!(shown.contains(line), "missing {line:?} in\n{shown}");
+        }
+        // Whole objects and lists that appear or disappear are scrubbed too.
+        let bare = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  \
+                    namespace: shop\nspec: {}\n";
+        let cm = "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: shop\n\
+                  ---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: raw\n  namespace: shop\n";
+        let bare = files(&[("prod/k8s/shop.yaml", &format!("{bare}{cm}"))]);
+        for (a, b) in [(&bare, &new), (&new, &bare)] {
+            let report = diff(a, b).unwrap();
+            assert_eq!(report.changed(), 3, "{report}");
+            assert_no_canary(&report);
+        }
+    }
+
+    fn stack(n: u8) -> String {
+        format!(
+            r#"{{"Parameters": {{"AdminPassword": {{"Type": "String", "NoEcho": true,
+                "Default": "CANARY-param-{n}"}}, "Size": {{"Type": "Number", "Default": {n}}}}},
+            "Resources": {{
+              "Db": {{"Type": "AWS::RDS::DBInstance", "Properties": {{
+                "MasterUserPassword": {{"Fn::Join": ["", ["CANARY-join-{n}", {{"Ref": "Suffix"}}]]}},
+                "Tags": [{{"Key": "api-token", "Value": "CANARY-tag-{n}"}}, {{"Key": "team", "Value": "t{n}"}}]}}}},
+              "Secret": {{"Type": "AWS::SecretsManager::Secret", "Properties": {{
+                "SecretString": {{"Fn::Sub": ["{{\"password\": \"${{Pw}}\"}}", {{"Pw": "CANARY-sub-{n}"}}]}}}}}},
+              "Cache": {{"Type": "AWS::ElastiCache::ReplicationGroup", "Properties": {{
+                "AuthToken": "CANARY-auth-{n}"}}}},
+              "Param": {{"Type": "AWS::SSM::Parameter", "Properties": {{
+                "Name": "/shop/db-password", "Value": "CANARY-ssm-{n}", "Type": "String"}}}},
+              "Task": {{"Type": "AWS::ECS::TaskDefinition", "Properties": {{"ContainerDefinitions": [
+                {{"Name": "app", "Environment": [{{"Name": "PGPASS", "Value": "CANARY-ecs-{n}"}}]}}]}}}},
+              "Ref": {{"Type": "AWS::RDS::DBCluster", "Properties": {{
+                "MasterUserPassword": "{{{{resolve:secretsmanager:db-{n}:SecretString:password}}}}"}}}}
+            }},
+            "Outputs": {{"DbPassword": {{"Value": "CANARY-output-{n}"}}}}}}"#
+        )
+    }
+
+    #[test]
+    fn cloudformation_secrets_are_redacted_in_every_position() {
+        let tpl = |n| files(&[("prod/cfn/shop.template.json", &stack(n))]);
+        let report = diff(&tpl(1), &tpl(2)).unwrap();
+        assert_no_canary(&report);
+        let shown = report.to_string();
+        for line in [
+            "Properties.MasterUserPassword.Fn::Join[1][0]: \"<redacted>\" -> \"<redacted>\"",
+            "Properties.Tags[0].Value: \"<redacted>\" -> \"<redacted>\"",
+            "Properties.Tags[1].Value: \"t1\" -> \"t2\"",
+            "Properties.SecretString.Fn::Sub[1].Pw: \"<redacted>\"",
+            "Properties.AuthToken: \"<redacted>\"",
+            "Properties.Value: \"<redacted>\"",
+            "Properties.ContainerDefinitions[0].Environment[0].Value: \"<redacted>\"",
+            "Parameters.AdminPassword.Default: \"<redacted>\"",
+            "Parameters.Size.Default: 1 -> 2",
+            "~ [prod] Output shop/DbPassword\n  Value: \"<redacted>\" -> \"<redacted>\"",
+            // A dynamic reference names the secret without holding it.
+            "Properties.MasterUserPassword: \"{{resolve:secretsmanager:db-1:SecretString:password}}\" \
+             -> \"{{resolve:secretsmanager:db-2:SecretString:password}}\"",
+        ] {
+            assert!(shown.contains(line), "missing {line:?} in\n{shown}");
+        }
+        // A template that appears whole, resource by resource, shows no value at all; one whose
+        // resources appear in an existing stack is scrubbed property by property.
+        let empty = files(&[("prod/cfn/shop.template.json", r#"{"Resources": {}}"#)]);
+        for (a, b) in [(&empty, &tpl(1)), (&tpl(2), &empty)] {
+            assert_no_canary(&diff(a, b).unwrap());
+        }
+    }
+
+    #[test]
+    fn secret_looking_names() {
+        for name in [
+            "PGPASS",
+            "DB_PASSWORD",
+            "masterUserPassword",
+            "DBPassword",
+            "api-token",
+            "GITHUB_TOKEN",
+            "clientSecret",
+            "STRIPE_KEY",
+            "api_key",
+            "SecretString",
+            "AuthToken",
+            "SENTRY_DSN",
+            "REDIS_AUTH",
+            "/shop/db-password",
+        ] {
+            assert!(secret_name(name), "{name}");
+        }
+        for name in [
+            "secretKeyRef",
+            "secretName",
+            "SecretArn",
+            "KmsKeyId",
+            "KeyName",
+            "DB_PASSWORD_FILE",
+            "key",
+            "name",
+            "DATABASE_URL",
+            "secretsmanager",
+            "LOG_LEVEL",
+            "KEYCLOAK_URL",
+        ] {
+            assert!(!secret_name(name), "{name}");
+        }
+        assert!(carries_credential("postgres://app:pw@db/orders"));
+        assert!(carries_credential("redis://:pw@cache:6379"));
+        assert!(!carries_credential("postgres://app@db/orders"));
+        assert!(!carries_credential("https://example.com:8443/a@b"));
+        assert!(carries_credential("Server=db;User Id=app;Password=pw;"));
+        assert!(carries_credential(r#"{"token": "abc"}"#));
+        assert!(!carries_credential("password="));
+        assert!(!carries_credential(
+            "{{resolve:secretsmanager:db:SecretString:password}}"
+        ));
+        assert!(!carries_credential(
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCd"
+        ));
     }
 }
