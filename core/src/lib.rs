@@ -27,9 +27,11 @@
 //! This crate has no cargo features.
 
 mod aspect;
+pub mod cidr;
 mod diag;
 pub mod hash;
 pub mod name;
+pub mod secrets;
 mod tree;
 
 pub use aspect::{Aspect, Visit};

@@ -168,6 +168,60 @@ pub fn derive(parts: &[&str], max: usize) -> String {
     out
 }
 
+/// What Kubernetes or AWS appends to a name Girder gives it, and the limit of the result: a name
+/// that leaves no room for it is valid when written and fails when deployed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Suffix {
+    /// What is appended, as it reads in a message (e.g. `-<10-digit schedule time>`).
+    pub shape: &'static str,
+    /// Its length, `-` included.
+    pub len: usize,
+    /// Who appends it, and to make what (e.g. `Kubernetes, for each run's Job`).
+    pub by: &'static str,
+    /// The longest the result may be.
+    pub limit: usize,
+}
+
+impl Suffix {
+    /// The longest name that leaves room for the suffix.
+    pub const fn room(&self) -> usize {
+        self.limit.saturating_sub(self.len)
+    }
+
+    /// When `name`, derived from the id the user wrote (the last segment of `path`), leaves no
+    /// room for the suffix: the error, reported at `path` against that id, with the limit and the
+    /// suffix that overflowed. Such a name is reported rather than cut: a cut name would no
+    /// longer be the id the user reads in `kubectl get`, and two cut ids could collide.
+    pub fn check(&self, path: &str, kind: &str, name: &str) -> Option<crate::Diagnostic> {
+        if name.len() <= self.room() {
+            return None;
+        }
+        let id = path.rsplit('/').next().unwrap_or(path);
+        let named = if name == id {
+            String::new()
+        } else {
+            format!(" (its {kind} is named `{name}`)")
+        };
+        Some(
+            crate::Diagnostic::error(
+                path,
+                format!(
+                    "id `{id}` is too long for a {kind}{named}: {} appends `{}` to the name, and the result may have at most {} characters",
+                    self.by, self.shape, self.limit
+                ),
+            )
+            .hint(format!(
+                "shorten the id: a {kind} name has at most {} characters ({} minus {} for `{}`), and this one has {}",
+                self.room(),
+                self.limit,
+                self.len,
+                self.shape,
+                name.len()
+            )),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,5 +281,34 @@ mod tests {
         assert!(!is_dns1035_label("1a"));
         assert!(is_dns1123_subdomain("api.example.com"));
         assert!(!is_dns1123_subdomain("api..example.com"));
+    }
+
+    #[test]
+    fn a_name_without_room_for_its_suffix_is_reported_against_the_id() {
+        let run = Suffix {
+            shape: "-<10-digit schedule time>",
+            len: 11,
+            by: "Kubernetes, for each run's Job,",
+            limit: 63,
+        };
+        assert_eq!(run.room(), 52);
+        let fits = "r".repeat(52);
+        assert!(
+            run.check(&format!("prod/ops/{fits}"), "CronJob", &fits)
+                .is_none()
+        );
+        let long = "r".repeat(53);
+        let error = run
+            .check(&format!("prod/ops/{long}"), "CronJob", &long)
+            .expect("too long")
+            .to_string();
+        assert!(
+            error.contains(&format!("id `{long}` is too long for a CronJob:")),
+            "{error}"
+        );
+        assert!(error.contains("at most 63 characters"), "{error}");
+        assert!(error.contains("-<10-digit schedule time>"), "{error}");
+        assert!(error.contains(&format!("--> prod/ops/{long}")), "{error}");
+        assert!(error.contains("at most 52 characters"), "{error}");
     }
 }
