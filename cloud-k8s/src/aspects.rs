@@ -1,8 +1,9 @@
 //! Ready-made aspects for Kubernetes objects: policy a platform team applies to every object.
 //!
 //! Register them on an app (`app.aspect(CommonLabels::new().label("team", "payments"))`) or on one
-//! environment. [`DefaultResources`] and [`ResourceChecks`] also run as Girder's built-in checks,
-//! after the program's own aspects.
+//! environment. [`DefaultResources`] also runs as a Girder built-in, after the program's own
+//! aspects; the checks of the final objects (resources, pod security, names, …) are in
+//! [`crate::rules`], which runs after every aspect, edit and patch.
 
 use std::collections::BTreeMap;
 
@@ -41,47 +42,11 @@ impl Aspect for CommonLabels {
         let obj = m.object_mut();
         let labels = obj.meta_mut().labels.get_or_insert_with(BTreeMap::new);
         labels.extend(self.labels.clone());
-        if let Some(template) = pod_template_labels(m) {
-            template.extend(self.labels.clone());
+        if let Some(meta) = obj.pod_template_mut().and_then(|t| t.metadata) {
+            let labels = meta.labels.get_or_insert_with(BTreeMap::new);
+            labels.extend(self.labels.clone());
         }
     }
-}
-
-fn pod_template_labels(m: &mut Manifest) -> Option<&mut BTreeMap<String, String>> {
-    use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
-    use k8s_openapi::api::batch::v1::Job;
-    let meta = if m.downcast_ref::<Deployment>().is_some() {
-        m.downcast_mut::<Deployment>()?
-            .spec
-            .as_mut()?
-            .template
-            .metadata
-            .as_mut()
-    } else if m.downcast_ref::<StatefulSet>().is_some() {
-        m.downcast_mut::<StatefulSet>()?
-            .spec
-            .as_mut()?
-            .template
-            .metadata
-            .as_mut()
-    } else if m.downcast_ref::<DaemonSet>().is_some() {
-        m.downcast_mut::<DaemonSet>()?
-            .spec
-            .as_mut()?
-            .template
-            .metadata
-            .as_mut()
-    } else if m.downcast_ref::<Job>().is_some() {
-        m.downcast_mut::<Job>()?
-            .spec
-            .as_mut()?
-            .template
-            .metadata
-            .as_mut()
-    } else {
-        None
-    }?;
-    Some(meta.labels.get_or_insert_with(BTreeMap::new))
 }
 
 /// Adds annotations to every object.
@@ -209,68 +174,5 @@ where
         r.limits
             .get_or_insert_with(BTreeMap::new)
             .insert(key.into(), Quantity(lim.to_string()));
-    }
-}
-
-/// Girder's built-in resource check: every container has CPU and memory requests and limits,
-/// parseable, with each limit at or above its request.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ResourceChecks;
-
-impl Aspect for ResourceChecks {
-    fn visit(&self, visit: &mut Visit<'_>) {
-        let Some(m) = visit.downcast_ref::<Manifest>() else {
-            return;
-        };
-        let Some(spec) = m.object().pod_spec() else {
-            return;
-        };
-        let mut problems = Vec::new();
-        for c in spec
-            .containers
-            .iter()
-            .chain(spec.init_containers.iter().flatten())
-        {
-            let Some(r) = &c.resources else { continue };
-            check::<Cpu>(&c.name, r, "cpu", &mut problems);
-            check::<Memory>(&c.name, r, "memory", &mut problems);
-        }
-        for (message, hint) in problems {
-            visit.error(message, hint);
-        }
-    }
-}
-
-fn check<Q>(
-    container: &str,
-    r: &ResourceRequirements,
-    key: &str,
-    problems: &mut Vec<(String, String)>,
-) where
-    Q: std::str::FromStr + Ord + std::fmt::Display,
-{
-    let parse = |map: &Option<BTreeMap<String, Quantity>>,
-                 what: &str,
-                 problems: &mut Vec<(String, String)>| {
-        let text = quantity(map, key)?;
-        let parsed = text.parse::<Q>().ok();
-        if parsed.is_none() {
-            problems.push((
-                format!("container `{container}`: {key} {what} `{text}` is not a quantity"),
-                "use the typed constructors, e.g. `Cpu::millis(250)` or `Memory::mib(256)`"
-                    .to_owned(),
-            ));
-        }
-        parsed
-    };
-    let request = parse(&r.requests, "request", problems);
-    let limit = parse(&r.limits, "limit", problems);
-    if let (Some(request), Some(limit)) = (request, limit)
-        && limit < request
-    {
-        problems.push((
-            format!("container `{container}`: {key} limit {limit} is below its request {request}"),
-            format!("raise the {key} limit to at least {request}, or lower the request"),
-        ));
     }
 }

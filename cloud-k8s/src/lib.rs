@@ -22,12 +22,17 @@
 
 pub mod aspects;
 pub mod crd;
+pub mod cron;
 pub mod emit;
+pub mod image;
+pub mod immutable;
 pub mod labels;
 pub mod object;
 pub mod overrides;
 pub mod quantity;
+pub mod rules;
 mod scope;
+pub mod secrets;
 pub mod yaml;
 
 pub use object::{Manifest, Object, RawObject};

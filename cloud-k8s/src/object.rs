@@ -1,10 +1,12 @@
 //! Emitted Kubernetes objects: typed (k8s-openapi or our custom resources) or raw after a JSON patch.
 
 use std::any::{Any, TypeId};
+use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Pod, PodSpec};
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{ClusterResourceScope, Metadata, Resource};
 use serde::Serialize;
@@ -73,10 +75,19 @@ pub trait Object: Any + Send + Sync {
     fn meta(&self) -> &ObjectMeta;
     /// The object's metadata, to change.
     fn meta_mut(&mut self) -> &mut ObjectMeta;
-    /// The pod spec of a workload (Deployment, StatefulSet, DaemonSet, Job, CronJob, Pod, ReplicaSet).
-    fn pod_spec(&self) -> Option<&PodSpec>;
+    /// The pod template of a workload (one of [`POD_TEMPLATE_KINDS`]). `None` for a
+    /// [`RawObject`], whose template is JSON: [`crate::rules`] reads it through the typed view.
+    fn pod_template(&self) -> Option<PodTemplate<'_>>;
+    /// The pod template of a workload, to change.
+    fn pod_template_mut(&mut self) -> Option<PodTemplateMut<'_>>;
+    /// The pod spec of a workload (see [`Object::pod_template`]).
+    fn pod_spec(&self) -> Option<&PodSpec> {
+        self.pod_template()?.spec
+    }
     /// The pod spec of a workload, to change.
-    fn pod_spec_mut(&mut self) -> Option<&mut PodSpec>;
+    fn pod_spec_mut(&mut self) -> Option<&mut PodSpec> {
+        self.pod_template_mut()?.spec
+    }
     /// Every container image the object runs.
     fn images(&self) -> Vec<String> {
         self.pod_spec().map_or_else(Vec::new, |spec| {
@@ -95,78 +106,101 @@ pub trait Object: Any + Send + Sync {
     fn write_yaml(&self, out: &mut String) -> Result<(), crate::emit::EmitError>;
 }
 
-fn pod_spec_of(any: &dyn Any) -> Option<&PodSpec> {
-    if let Some(o) = any.downcast_ref::<Deployment>() {
-        o.spec.as_ref()?.template.spec.as_ref()
-    } else if let Some(o) = any.downcast_ref::<StatefulSet>() {
-        o.spec.as_ref()?.template.spec.as_ref()
-    } else if let Some(o) = any.downcast_ref::<DaemonSet>() {
-        o.spec.as_ref()?.template.spec.as_ref()
-    } else if let Some(o) = any.downcast_ref::<ReplicaSet>() {
-        o.spec.as_ref()?.template.as_ref()?.spec.as_ref()
-    } else if let Some(o) = any.downcast_ref::<Job>() {
-        o.spec.as_ref()?.template.spec.as_ref()
-    } else if let Some(o) = any.downcast_ref::<CronJob>() {
-        o.spec
-            .as_ref()?
-            .job_template
-            .spec
-            .as_ref()?
-            .template
-            .spec
-            .as_ref()
-    } else if let Some(o) = any.downcast_ref::<Pod>() {
-        o.spec.as_ref()
-    } else {
-        None
+/// The kinds whose objects carry a pod template, with the template's field path: the one list
+/// Girder keeps of them. [`pod_template_of`] and [`pod_template_of_mut`] reach the typed
+/// templates of exactly these kinds (a unit test keeps them in step).
+///
+/// `(API group, kind, field path)`; a `Pod` is its own template (an empty path).
+pub const POD_TEMPLATE_KINDS: &[(&str, &str, &[&str])] = &[
+    ("apps", "Deployment", &["spec", "template"]),
+    ("apps", "StatefulSet", &["spec", "template"]),
+    ("apps", "DaemonSet", &["spec", "template"]),
+    ("apps", "ReplicaSet", &["spec", "template"]),
+    ("batch", "Job", &["spec", "template"]),
+    (
+        "batch",
+        "CronJob",
+        &["spec", "jobTemplate", "spec", "template"],
+    ),
+    ("", "Pod", &[]),
+];
+
+/// The field path of the pod template of objects of `api_version` and `kind`, if they have one
+/// (see [`POD_TEMPLATE_KINDS`]).
+pub fn pod_template_path(api_version: &str, kind: &str) -> Option<&'static [&'static str]> {
+    let group = api_version.rsplit_once('/').map_or("", |(group, _)| group);
+    POD_TEMPLATE_KINDS
+        .iter()
+        .find(|(g, k, _)| *g == group && *k == kind)
+        .map(|(_, _, path)| *path)
+}
+
+/// A workload's pod template: the pods' metadata and spec, either of which may be unset.
+#[derive(Debug, Clone, Copy)]
+pub struct PodTemplate<'a> {
+    /// The pods' metadata (a `Pod`'s own metadata).
+    pub metadata: Option<&'a ObjectMeta>,
+    /// The pods' spec.
+    pub spec: Option<&'a PodSpec>,
+}
+
+impl<'a> PodTemplate<'a> {
+    /// The pods' labels.
+    pub fn labels(&self) -> Option<&'a std::collections::BTreeMap<String, String>> {
+        self.metadata?.labels.as_ref()
     }
 }
 
-fn pod_spec_of_mut(any: &mut dyn Any) -> Option<&mut PodSpec> {
-    if any.is::<Deployment>() {
-        any.downcast_mut::<Deployment>()?
-            .spec
-            .as_mut()?
-            .template
-            .spec
-            .as_mut()
-    } else if any.is::<StatefulSet>() {
-        any.downcast_mut::<StatefulSet>()?
-            .spec
-            .as_mut()?
-            .template
-            .spec
-            .as_mut()
-    } else if any.is::<DaemonSet>() {
-        any.downcast_mut::<DaemonSet>()?
-            .spec
-            .as_mut()?
-            .template
-            .spec
-            .as_mut()
-    } else if any.is::<ReplicaSet>() {
-        any.downcast_mut::<ReplicaSet>()?
-            .spec
-            .as_mut()?
-            .template
-            .as_mut()?
-            .spec
-            .as_mut()
-    } else if any.is::<Job>() {
-        any.downcast_mut::<Job>()?
-            .spec
-            .as_mut()?
-            .template
-            .spec
-            .as_mut()
-    } else if any.is::<CronJob>() {
-        let job = any.downcast_mut::<CronJob>()?.spec.as_mut()?;
-        job.job_template.spec.as_mut()?.template.spec.as_mut()
-    } else if any.is::<Pod>() {
-        any.downcast_mut::<Pod>()?.spec.as_mut()
-    } else {
-        None
-    }
+/// A workload's pod template, to change.
+#[derive(Debug)]
+pub struct PodTemplateMut<'a> {
+    /// The pods' metadata (a `Pod`'s own metadata).
+    pub metadata: Option<&'a mut ObjectMeta>,
+    /// The pods' spec.
+    pub spec: Option<&'a mut PodSpec>,
+}
+
+/// The pod template of a typed object of one of [`POD_TEMPLATE_KINDS`], reached with
+/// `$get` (`downcast_ref` or `downcast_mut`) and `$as` (`as_ref` or `as_mut`).
+macro_rules! pod_template {
+    ($any:ident, $get:ident, $as:ident, $view:ident $(, $mut:tt)?) => {{
+        let template = if $any.is::<Deployment>() {
+            & $($mut)? $any.$get::<Deployment>()?.spec.$as()?.template
+        } else if $any.is::<StatefulSet>() {
+            & $($mut)? $any.$get::<StatefulSet>()?.spec.$as()?.template
+        } else if $any.is::<DaemonSet>() {
+            & $($mut)? $any.$get::<DaemonSet>()?.spec.$as()?.template
+        } else if $any.is::<ReplicaSet>() {
+            $any.$get::<ReplicaSet>()?.spec.$as()?.template.$as()?
+        } else if $any.is::<Job>() {
+            & $($mut)? $any.$get::<Job>()?.spec.$as()?.template
+        } else if $any.is::<CronJob>() {
+            let job = $any.$get::<CronJob>()?.spec.$as()?;
+            & $($mut)? job.job_template.spec.$as()?.template
+        } else if $any.is::<Pod>() {
+            let pod = $any.$get::<Pod>()?;
+            return Some($view {
+                metadata: Some(& $($mut)? pod.metadata),
+                spec: pod.spec.$as(),
+            });
+        } else {
+            return None;
+        };
+        Some($view {
+            metadata: template.metadata.$as(),
+            spec: template.spec.$as(),
+        })
+    }};
+}
+
+/// The pod template of a typed object whose kind is one of [`POD_TEMPLATE_KINDS`].
+pub fn pod_template_of(any: &dyn Any) -> Option<PodTemplate<'_>> {
+    pod_template!(any, downcast_ref, as_ref, PodTemplate)
+}
+
+/// The pod template of a typed object whose kind is one of [`POD_TEMPLATE_KINDS`], to change.
+pub fn pod_template_of_mut(any: &mut dyn Any) -> Option<PodTemplateMut<'_>> {
+    pod_template!(any, downcast_mut, as_mut, PodTemplateMut, mut)
 }
 
 impl<T> Object for T
@@ -188,11 +222,11 @@ where
     fn meta_mut(&mut self) -> &mut ObjectMeta {
         self.metadata_mut()
     }
-    fn pod_spec(&self) -> Option<&PodSpec> {
-        pod_spec_of(self)
+    fn pod_template(&self) -> Option<PodTemplate<'_>> {
+        pod_template_of(self)
     }
-    fn pod_spec_mut(&mut self) -> Option<&mut PodSpec> {
-        pod_spec_of_mut(self)
+    fn pod_template_mut(&mut self) -> Option<PodTemplateMut<'_>> {
+        pod_template_of_mut(self)
     }
     fn to_value(&self) -> Result<Value, serde_json::Error> {
         serde_json::to_value(self)
@@ -313,10 +347,10 @@ impl Object for RawObject {
     fn meta_mut(&mut self) -> &mut ObjectMeta {
         &mut self.metadata
     }
-    fn pod_spec(&self) -> Option<&PodSpec> {
+    fn pod_template(&self) -> Option<PodTemplate<'_>> {
         None
     }
-    fn pod_spec_mut(&mut self) -> Option<&mut PodSpec> {
+    fn pod_template_mut(&mut self) -> Option<PodTemplateMut<'_>> {
         None
     }
     fn images(&self) -> Vec<String> {
@@ -334,9 +368,34 @@ impl Object for RawObject {
     }
 }
 
-/// The artifact a construct emits for the Kubernetes target: one object.
+/// What a construct built, before the program's typed edits, JSON patches and aspects changed
+/// it: the final-object rules ([`crate::rules`]) compare the written object with it, so that an
+/// escape hatch cannot widen what the construct's wiring declared.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AsBuilt {
+    /// A NetworkPolicy's spec, as built.
+    pub policy: Option<NetworkPolicySpec>,
+    /// A workload's pod labels, as built.
+    pub pod_labels: Option<BTreeMap<String, String>>,
+}
+
+impl AsBuilt {
+    fn of(object: &dyn Any) -> Self {
+        AsBuilt {
+            policy: object
+                .downcast_ref::<NetworkPolicy>()
+                .and_then(|p| p.spec.clone()),
+            pod_labels: pod_template_of(object).and_then(|t| t.labels().cloned()),
+        }
+    }
+}
+
+/// The artifact a construct emits for the Kubernetes target: one object, and what it was when
+/// the construct built it ([`AsBuilt`]), kept once something other than the construct may
+/// change it ([`Manifest::keep_as_built`]).
 pub struct Manifest {
     object: Box<dyn Object>,
+    built: Option<Box<AsBuilt>>,
 }
 
 impl std::fmt::Debug for Manifest {
@@ -350,7 +409,31 @@ impl Manifest {
     pub fn new(object: impl Object) -> Self {
         Manifest {
             object: Box::new(object),
+            built: None,
         }
+    }
+
+    /// Keeps what the object is now as what the construct built: called before the program's
+    /// typed edits, JSON patches and aspects may change it (the first call counts). An object
+    /// nothing else changes keeps no copy.
+    pub fn keep_as_built(&mut self) {
+        if self.built.is_none() {
+            let object: &dyn Any = self.object.as_ref();
+            self.built = Some(Box::new(AsBuilt::of(object)));
+        }
+    }
+
+    /// What the object was when the construct built it, before edits, patches and aspects;
+    /// `None` when nothing but the construct could change it (it is as built).
+    pub fn as_built(&self) -> Option<&AsBuilt> {
+        self.built.as_deref()
+    }
+
+    /// `apiVersion Kind namespace/name` (or `apiVersion Kind name` when cluster-scoped), e.g.
+    /// `apps/v1 Deployment shop/api`: the object as the final-object rules name it.
+    pub fn identity(&self) -> String {
+        let obj = self.object.as_ref();
+        format!("{} {}", obj.api_version(), self.describe())
     }
 
     /// The object.
@@ -422,5 +505,137 @@ impl Manifest {
                 object: self.describe(),
                 source,
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::apps::v1::{
+        DaemonSetSpec, DeploymentSpec, ReplicaSetSpec, StatefulSetSpec,
+    };
+    use k8s_openapi::api::batch::v1::{CronJobSpec, JobSpec, JobTemplateSpec};
+    use k8s_openapi::api::core::v1::PodTemplateSpec;
+
+    fn template() -> PodTemplateSpec {
+        PodTemplateSpec {
+            metadata: Some(ObjectMeta {
+                labels: Some(BTreeMap::from([("pod".to_owned(), "yes".to_owned())])),
+                ..Default::default()
+            }),
+            spec: Some(PodSpec::default()),
+        }
+    }
+
+    /// One object of each kind with a pod template.
+    fn workloads() -> Vec<Box<dyn Object>> {
+        vec![
+            Box::new(Deployment {
+                spec: Some(DeploymentSpec {
+                    template: template(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            Box::new(StatefulSet {
+                spec: Some(StatefulSetSpec {
+                    template: template(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            Box::new(DaemonSet {
+                spec: Some(DaemonSetSpec {
+                    template: template(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            Box::new(ReplicaSet {
+                spec: Some(ReplicaSetSpec {
+                    template: Some(template()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            Box::new(Job {
+                spec: Some(JobSpec {
+                    template: template(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            Box::new(CronJob {
+                spec: Some(CronJobSpec {
+                    job_template: JobTemplateSpec {
+                        metadata: None,
+                        spec: Some(JobSpec {
+                            template: template(),
+                            ..Default::default()
+                        }),
+                    },
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            Box::new(Pod {
+                metadata: template().metadata.unwrap_or_default(),
+                spec: Some(PodSpec::default()),
+                status: None,
+            }),
+        ]
+    }
+
+    #[test]
+    fn the_typed_accessor_and_the_list_of_kinds_agree() {
+        let objects = workloads();
+        assert_eq!(objects.len(), POD_TEMPLATE_KINDS.len());
+        for mut object in objects {
+            let (api_version, kind) = (object.api_version().to_owned(), object.kind().to_owned());
+            let path = pod_template_path(&api_version, &kind).expect("listed");
+            // The listed path leads to the template in the JSON form.
+            let value = object.to_value().expect("serializable");
+            let at = path.iter().try_fold(&value, |v, key| v.get(key));
+            let labels = at.and_then(|t| t.pointer("/metadata/labels/pod"));
+            assert_eq!(labels, Some(&Value::from("yes")), "{kind}");
+            // The typed accessor reaches the same template, to read and to change.
+            let template = object.pod_template().expect("typed template");
+            assert!(
+                template.labels().is_some_and(|l| l["pod"] == "yes"),
+                "{kind}"
+            );
+            assert!(template.spec.is_some());
+            let template = object.pod_template_mut().expect("typed template");
+            assert!(
+                template.metadata.is_some() && template.spec.is_some(),
+                "{kind}"
+            );
+        }
+        assert!(pod_template_path("v1", "Service").is_none());
+    }
+
+    #[test]
+    fn a_manifest_remembers_what_was_built() {
+        let mut manifest = Manifest::new(workloads().remove(0).to_value().map_or_else(
+            |_| Deployment::default(),
+            |v| serde_json::from_value(v).unwrap_or_default(),
+        ));
+        assert!(manifest.as_built().is_none(), "nothing could change it yet");
+        manifest.keep_as_built();
+        let built = manifest.as_built().and_then(|b| b.pod_labels.clone());
+        assert_eq!(built.as_ref().map(|l| l["pod"].as_str()), Some("yes"));
+        if let Some(meta) = manifest
+            .object_mut()
+            .pod_template_mut()
+            .and_then(|t| t.metadata)
+        {
+            meta.labels = None;
+        }
+        manifest.keep_as_built();
+        assert_eq!(
+            manifest.as_built().and_then(|b| b.pod_labels.clone()),
+            built
+        );
+        assert_eq!(manifest.identity(), "apps/v1 Deployment <unnamed>");
     }
 }

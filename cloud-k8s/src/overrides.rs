@@ -58,6 +58,13 @@ impl Overrides {
 
     /// Applies every edit, then every patch, to `manifests`; reports what did not apply.
     pub fn apply(&self, path: &str, manifests: &mut [Manifest], diags: &mut Diagnostics) {
+        if self.is_empty() {
+            return;
+        }
+        // The final-object rules compare what the edits leave with what the construct built.
+        for m in manifests.iter_mut() {
+            m.keep_as_built();
+        }
         for (kind, edit) in &self.edits {
             let mut matched = false;
             for m in manifests.iter_mut() {

@@ -1,0 +1,612 @@
+//! Girder's checks of the **final** Kubernetes objects: what is written, after the program's
+//! aspects, typed edits (`deployment_mut`, `edit::<K>`) and JSON patches, whatever form the
+//! object is in (a typed k8s-openapi object or a [`RawObject`], read back as its typed form).
+//! Escape hatches exist so that a program is never blocked; they do not skip these guarantees.
+//!
+//! | module | what it refuses |
+//! |---|---|
+//! | [`api`] | an `apiVersion` or kind the cluster does not serve, unless the program emits its CRD |
+//! | [`names`] | no name, a name invalid for its kind, a wrong scope, a namespace the program does not declare |
+//! | [`pod_security`] | a pod template that breaks the Pod Security Standards' `restricted` profile |
+//! | [`resources`] | a limit below its request, a request or limit that is not a quantity |
+//! | [`network`] | an edit that widens a NetworkPolicy beyond its wiring |
+//! | [`Checker`] (cross-object) | a selector that matches nothing (Service, NetworkPolicy, PodDisruptionBudget, HPA or KEDA target, ServiceMonitor); pods relabelled so that a policy or Service of another construct selects them; an environment variable naming a Service the policies do not let its pods reach |
+//!
+//! [`Checker::observe`] takes each object as it is written and runs the per-object rules;
+//! [`Checker::finish`] runs the rules that need every object. Each [`Finding`] names the object
+//! (`apps/v1 Deployment shop/api`), the field path and what to do.
+//!
+//! ```
+//! use girder_k8s::Manifest;
+//! use girder_k8s::k8s_openapi::api::core::v1::ConfigMap;
+//! use girder_k8s::rules::Checker;
+//!
+//! let mut checker = Checker::default();
+//! // A ConfigMap without a name, in a namespace the program does not declare.
+//! checker.observe(&Manifest::new(ConfigMap::default()), "prod", 0);
+//! let findings = checker.finish();
+//! assert!(findings.iter().any(|(_, f)| f.field == "metadata.name"));
+//! ```
+
+pub mod api;
+pub mod names;
+pub mod network;
+pub mod pod_security;
+mod reach;
+pub mod resources;
+
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use k8s_openapi::api::autoscaling;
+use k8s_openapi::api::core::v1::{Namespace, Service};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+
+use crate::crd::keda::ScaledObject;
+use crate::crd::monitoring::ServiceMonitor;
+use crate::object::{AsBuilt, Manifest, Object, RawObject, pod_template_path};
+
+/// One problem with a final object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The object, e.g. `apps/v1 Deployment shop/api`.
+    pub object: String,
+    /// The field path in the object, e.g. `spec.template.spec.hostNetwork` (empty for the whole
+    /// object).
+    pub field: String,
+    /// What is wrong, naming the bad value.
+    pub message: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+impl Finding {
+    /// A finding about `field` of `object`.
+    pub fn new(
+        object: impl Into<String>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        Finding {
+            object: object.into(),
+            field: field.into(),
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// The message, after the field path when there is one: `spec.hostNetwork: …`.
+    pub fn message(&self) -> String {
+        if self.field.is_empty() {
+            self.message.clone()
+        } else {
+            format!("{}: {}", self.field, self.message)
+        }
+    }
+}
+
+/// Where an object was emitted: its environment's index in [`Checker`], the emitting
+/// construct (the caller's index), and the object's name for findings.
+#[derive(Debug, Clone)]
+struct Origin {
+    env: usize,
+    construct: usize,
+    object: String,
+}
+
+/// Pods of a workload, as written and as built.
+#[derive(Debug)]
+struct Pods {
+    origin: Origin,
+    namespace: String,
+    kind: String,
+    name: String,
+    labels: BTreeMap<String, String>,
+    /// The labels as built, when an edit changed them.
+    built: Option<BTreeMap<String, String>>,
+}
+
+/// What a selector must find, once every object is known.
+#[derive(Debug)]
+enum Target {
+    /// Pods of the selector's namespace.
+    Pods(LabelSelector),
+    /// Services of these namespaces (`None`: every namespace).
+    Services(LabelSelector, Option<Vec<String>>),
+    /// A workload of the namespace by kind and name.
+    Workload { kind: String, name: String },
+}
+
+#[derive(Debug)]
+struct Selector {
+    origin: Origin,
+    namespace: String,
+    field: &'static str,
+    what: &'static str,
+    target: Target,
+}
+
+/// A NetworkPolicy peer or Service selector that admits pods by their identity labels.
+#[derive(Debug)]
+struct Admits {
+    origin: Origin,
+    /// The namespace the selected pods must be in (`None`: any).
+    namespace: Option<String>,
+    selector: LabelSelector,
+    /// What the object does to the selected pods, e.g. `admits`.
+    verb: &'static str,
+}
+
+/// The labels that identify a construct's pods (what `connect` selects by).
+const IDENTITY: [&str; 2] = [crate::labels::NAME, crate::labels::INSTANCE];
+
+/// The final-object checks, fed object by object; see the [module](self) documentation.
+#[derive(Debug, Default)]
+pub struct Checker {
+    envs: Vec<String>,
+    findings: Vec<(usize, Finding)>,
+    /// Declared namespaces, by environment.
+    namespaces: HashSet<(usize, String)>,
+    /// Objects in a namespace not declared when they were seen.
+    in_namespaces: Vec<(Origin, String)>,
+    /// Kinds declared by CRDs, by environment: (environment, API version, kind).
+    kinds: HashSet<(usize, String, String)>,
+    /// Objects of a kind not known when they were seen.
+    unknown: Vec<(Origin, String, String)>,
+    pods: Vec<Pods>,
+    services: Vec<(usize, String, BTreeMap<String, String>)>,
+    selectors: Vec<Selector>,
+    admits: Vec<Admits>,
+    reach: reach::Reach,
+}
+
+impl Checker {
+    fn env(&mut self, env: &str) -> usize {
+        match self.envs.iter().position(|e| e == env) {
+            Some(i) => i,
+            None => {
+                self.envs.push(env.to_owned());
+                self.envs.len() - 1
+            }
+        }
+    }
+
+    /// Checks one final object, emitted in environment `env` by construct number `construct`
+    /// (the caller's numbering, returned with each finding), and records what the cross-object
+    /// rules need.
+    pub fn observe(&mut self, manifest: &Manifest, env: &str, construct: usize) {
+        let obj = manifest.object();
+        let origin = Origin {
+            env: self.env(env),
+            construct,
+            object: manifest.identity(),
+        };
+        let mut out = Vec::new();
+        let (api_version, kind) = (obj.api_version(), obj.kind());
+        let known = api::known(api_version, kind);
+        if known.is_none() {
+            self.unknown
+                .push((origin.clone(), api_version.to_owned(), kind.to_owned()));
+        }
+        // A patched object is read back as its typed form, so that every rule sees it.
+        let any: &dyn Any = obj;
+        let read_back;
+        let typed: Option<&dyn Object> = match (any.downcast_ref::<RawObject>(), known) {
+            (None, _) => Some(obj),
+            (Some(raw), Some(known)) => {
+                match serde_json::to_value(raw).and_then(|v| known.typed(v)) {
+                    Ok(t) => {
+                        read_back = t;
+                        Some(read_back.as_ref())
+                    }
+                    Err(err) => {
+                        out.push(Finding::new(
+                            &origin.object,
+                            "",
+                            format!(
+                                "the patched object is not a valid {api_version} {kind}: {err}"
+                            ),
+                            "check the JSON patch against the API reference of the kind",
+                        ));
+                        None
+                    }
+                }
+            }
+            (Some(_), None) => None,
+        };
+        let cluster_scoped = known.map_or(obj.cluster_scoped(), |k| k.cluster_scoped);
+        let meta = obj.meta();
+        names::check(
+            &origin.object,
+            api_version,
+            kind,
+            cluster_scoped,
+            meta,
+            &mut out,
+        );
+        if let Some(ns) = &meta.namespace
+            && !cluster_scoped
+            && !self.namespaces.contains(&(origin.env, ns.clone()))
+        {
+            self.in_namespaces.push((origin.clone(), ns.clone()));
+        }
+        if let Some(typed) = typed {
+            self.observe_typed(typed, manifest.as_built(), &origin, &mut out);
+            self.reach
+                .observe(typed, &origin.object, env, origin.construct);
+        }
+        self.findings
+            .extend(out.into_iter().map(|f| (construct, f)));
+    }
+
+    fn observe_typed(
+        &mut self,
+        obj: &dyn Object,
+        built: Option<&AsBuilt>,
+        origin: &Origin,
+        out: &mut Vec<Finding>,
+    ) {
+        let any: &dyn Any = obj;
+        let meta = obj.meta();
+        let namespace = meta.namespace.clone().unwrap_or_default();
+        let name = meta.name.clone().unwrap_or_default();
+        let object = origin.object.as_str();
+        if let Some(template) = obj.pod_template() {
+            let field = pod_template_path(obj.api_version(), obj.kind())
+                .unwrap_or_default()
+                .join(".");
+            if let Some(spec) = template.spec {
+                let annotations = template.metadata.and_then(|m| m.annotations.as_ref());
+                pod_security::check(object, &field, annotations, spec, out);
+                resources::check(object, &field, spec, out);
+            }
+            let labels = template.labels().cloned().unwrap_or_default();
+            let built = built
+                .and_then(|b| b.pod_labels.as_ref())
+                .filter(|b| **b != labels)
+                .cloned();
+            self.pods.push(Pods {
+                origin: origin.clone(),
+                namespace: namespace.clone(),
+                kind: obj.kind().to_owned(),
+                name,
+                labels,
+                built,
+            });
+        } else if let Some(policy) = any.downcast_ref::<NetworkPolicy>() {
+            let spec = policy.spec.clone().unwrap_or_default();
+            if let Some(built) = built.and_then(|b| b.policy.as_ref()) {
+                network::check_widening(object, built, &spec, out);
+            }
+            if let Some(selector) = spec.pod_selector.as_ref().filter(|s| !network::is_empty(s)) {
+                self.selectors.push(Selector {
+                    origin: origin.clone(),
+                    namespace: namespace.clone(),
+                    field: "spec.podSelector",
+                    what: "pod",
+                    target: Target::Pods(selector.clone()),
+                });
+            }
+            let rules =
+                spec.ingress
+                    .iter()
+                    .flatten()
+                    .flat_map(|r| r.from.iter().flatten().map(|p| ("admits", p)))
+                    .chain(
+                        spec.egress.iter().flatten().flat_map(|r| {
+                            r.to.iter().flatten().map(|p| ("lets its pods reach", p))
+                        }),
+                    );
+            for (verb, peer) in rules {
+                let Some(selector) = &peer.pod_selector else {
+                    continue;
+                };
+                let namespace = match &peer.namespace_selector {
+                    None => Some(namespace.clone()),
+                    Some(ns) => ns
+                        .match_labels
+                        .as_ref()
+                        .and_then(|l| l.get("kubernetes.io/metadata.name"))
+                        .cloned(),
+                };
+                self.admits.push(Admits {
+                    origin: origin.clone(),
+                    namespace,
+                    selector: selector.clone(),
+                    verb,
+                });
+            }
+        } else if let Some(service) = any.downcast_ref::<Service>() {
+            let selector = service.spec.as_ref().and_then(|s| s.selector.as_ref());
+            if let Some(selector) = selector.filter(|s| !s.is_empty()) {
+                let selector = network::of_labels(selector);
+                self.selectors.push(Selector {
+                    origin: origin.clone(),
+                    namespace: namespace.clone(),
+                    field: "spec.selector",
+                    what: "pod",
+                    target: Target::Pods(selector.clone()),
+                });
+                self.admits.push(Admits {
+                    origin: origin.clone(),
+                    namespace: Some(namespace.clone()),
+                    selector,
+                    verb: "sends its traffic to",
+                });
+            }
+            self.services.push((
+                origin.env,
+                namespace,
+                meta.labels.clone().unwrap_or_default(),
+            ));
+        } else if let Some(pdb) = any.downcast_ref::<PodDisruptionBudget>() {
+            if let Some(selector) = pdb.spec.as_ref().and_then(|s| s.selector.clone()) {
+                self.selectors.push(Selector {
+                    origin: origin.clone(),
+                    namespace,
+                    field: "spec.selector",
+                    what: "pod",
+                    target: Target::Pods(selector),
+                });
+            }
+        } else if let Some(hpa) = any.downcast_ref::<autoscaling::v2::HorizontalPodAutoscaler>() {
+            if let Some(target) = hpa.spec.as_ref().map(|s| &s.scale_target_ref) {
+                self.selectors.push(Selector {
+                    origin: origin.clone(),
+                    namespace,
+                    field: "spec.scaleTargetRef",
+                    what: "workload",
+                    target: Target::Workload {
+                        kind: target.kind.clone(),
+                        name: target.name.clone(),
+                    },
+                });
+            }
+        } else if let Some(hpa) = any.downcast_ref::<autoscaling::v1::HorizontalPodAutoscaler>() {
+            if let Some(target) = hpa.spec.as_ref().map(|s| &s.scale_target_ref) {
+                self.selectors.push(Selector {
+                    origin: origin.clone(),
+                    namespace,
+                    field: "spec.scaleTargetRef",
+                    what: "workload",
+                    target: Target::Workload {
+                        kind: target.kind.clone(),
+                        name: target.name.clone(),
+                    },
+                });
+            }
+        } else if let Some(scaled) = any.downcast_ref::<ScaledObject>() {
+            let target = &scaled.spec.scale_target_ref;
+            self.selectors.push(Selector {
+                origin: origin.clone(),
+                namespace,
+                field: "spec.scaleTargetRef",
+                what: "workload",
+                target: Target::Workload {
+                    kind: target.kind.clone().unwrap_or_else(|| "Deployment".into()),
+                    name: target.name.clone(),
+                },
+            });
+        } else if let Some(monitor) = any.downcast_ref::<ServiceMonitor>() {
+            let namespaces = match &monitor.spec.namespace_selector {
+                Some(s) if s.any => None,
+                Some(s) if !s.match_names.is_empty() => Some(s.match_names.clone()),
+                _ => Some(vec![namespace.clone()]),
+            };
+            self.selectors.push(Selector {
+                origin: origin.clone(),
+                namespace,
+                field: "spec.selector",
+                what: "Service",
+                target: Target::Services(monitor.spec.selector.clone(), namespaces),
+            });
+        } else if let Some(crd) = any.downcast_ref::<CustomResourceDefinition>() {
+            for (api_version, kind) in api::declared_by(crd) {
+                self.kinds.insert((origin.env, api_version, kind));
+            }
+        } else if let Some(ns) = any.downcast_ref::<Namespace>() {
+            pod_security::check_namespace(object, ns.metadata.labels.as_ref(), out);
+            self.namespaces.insert((origin.env, name));
+        }
+    }
+
+    /// Runs the rules that need every object, and returns every finding (with the construct
+    /// number given to [`Checker::observe`]), in the order the objects were seen.
+    pub fn finish(&self) -> Vec<(usize, Finding)> {
+        let mut findings = self.findings.clone();
+        let mut push = |origin: &Origin, finding: Finding| {
+            findings.push((origin.construct, finding));
+        };
+        for (origin, api_version, kind) in &self.unknown {
+            if self
+                .kinds
+                .contains(&(origin.env, api_version.clone(), kind.clone()))
+            {
+                continue;
+            }
+            let versions = api::versions_of(kind);
+            let hint = if versions.is_empty() {
+                format!(
+                    "declare the kind: emit its CustomResourceDefinition (group and served version `{api_version}`, kind `{kind}`) from the program"
+                )
+            } else {
+                format!(
+                    "{kind} is served as {}: use that apiVersion",
+                    versions.join(", ")
+                )
+            };
+            push(
+                origin,
+                Finding::new(
+                    &origin.object,
+                    "apiVersion",
+                    format!(
+                        "the cluster serves no {kind} at `{api_version}`, and the program declares no such kind"
+                    ),
+                    hint,
+                ),
+            );
+        }
+        for (origin, namespace) in &self.in_namespaces {
+            if !self.namespaces.contains(&(origin.env, namespace.clone())) {
+                push(
+                    origin,
+                    names::undeclared_namespace(&origin.object, namespace),
+                );
+            }
+        }
+        // Pods and Services by environment and label: a selector is tried only against what
+        // carries one of its `matchLabels` pairs, not against every pod of the program.
+        let pods = LabelIndex::new(self.pods.iter().map(|p| (p.origin.env, &p.labels)));
+        let services = LabelIndex::new(self.services.iter().map(|(env, _, l)| (*env, l)));
+        let workloads: HashSet<(usize, &str, &str, &str)> = self
+            .pods
+            .iter()
+            .map(|p| {
+                (
+                    p.origin.env,
+                    p.namespace.as_str(),
+                    p.kind.as_str(),
+                    p.name.as_str(),
+                )
+            })
+            .collect();
+        for s in &self.selectors {
+            let found = match &s.target {
+                Target::Pods(selector) => pods.candidates(s.origin.env, selector).any(|i| {
+                    let p = &self.pods[i];
+                    p.namespace == s.namespace && network::matches(selector, Some(&p.labels))
+                }),
+                Target::Services(selector, namespaces) => {
+                    services.candidates(s.origin.env, selector).any(|i| {
+                        let (_, ns, labels) = &self.services[i];
+                        namespaces.as_ref().is_none_or(|n| n.contains(ns))
+                            && network::matches(selector, Some(labels))
+                    })
+                }
+                Target::Workload { kind, name } => workloads.contains(&(
+                    s.origin.env,
+                    s.namespace.as_str(),
+                    kind.as_str(),
+                    name.as_str(),
+                )),
+            };
+            if !found {
+                let field = s.field;
+                push(
+                    &s.origin,
+                    Finding::new(
+                        &s.origin.object,
+                        field,
+                        format!("`{field}` matches no {} of this program", s.what),
+                        "select what the construct built: an edit, patch or aspect changed the selector or the labels it selects",
+                    ),
+                );
+            }
+        }
+        for p in &self.pods {
+            let Some(built) = &p.built else { continue };
+            if *built == p.labels {
+                continue;
+            }
+            for a in &self.admits {
+                if a.origin.env != p.origin.env
+                    || a.origin.construct == p.origin.construct
+                    || !identity(&a.selector)
+                    || a.namespace.as_ref().is_some_and(|ns| *ns != p.namespace)
+                {
+                    continue;
+                }
+                if network::matches(&a.selector, Some(&p.labels))
+                    && !network::matches(&a.selector, Some(built))
+                {
+                    push(
+                        &p.origin,
+                        Finding::new(
+                            &p.origin.object,
+                            pod_labels_field(&p.kind),
+                            format!(
+                                "the pods are relabelled so that {} {} them, though the wiring did not connect them",
+                                a.origin.object, a.verb
+                            ),
+                            "keep the pods' `app.kubernetes.io/*` labels; to talk to a service, `connect` to it",
+                        ),
+                    );
+                }
+            }
+        }
+        findings.extend(self.reach.check());
+        findings
+    }
+}
+
+/// Objects (by their index in a list) by environment and label, for [`Checker::finish`]'s
+/// selector checks.
+struct LabelIndex<'a> {
+    /// Every object of each environment.
+    by_env: HashMap<usize, Vec<usize>>,
+    /// The objects carrying each (environment, key, value).
+    by_label: HashMap<(usize, &'a str, &'a str), Vec<usize>>,
+}
+
+impl<'a> LabelIndex<'a> {
+    fn new(objects: impl Iterator<Item = (usize, &'a BTreeMap<String, String>)>) -> Self {
+        let mut index = LabelIndex {
+            by_env: HashMap::new(),
+            by_label: HashMap::new(),
+        };
+        for (i, (env, labels)) in objects.enumerate() {
+            index.by_env.entry(env).or_default().push(i);
+            for (k, v) in labels {
+                index.by_label.entry((env, k, v)).or_default().push(i);
+            }
+        }
+        index
+    }
+
+    /// The objects of `env` that `selector` may select: those with its first `matchLabels`
+    /// pair, or every object of `env` for a selector without one.
+    fn candidates<'s>(
+        &'s self,
+        env: usize,
+        selector: &'s LabelSelector,
+    ) -> impl Iterator<Item = usize> + 's {
+        let list = match selector.match_labels.iter().flatten().next() {
+            Some((k, v)) => self.by_label.get(&(env, k.as_str(), v.as_str())),
+            None => self.by_env.get(&env),
+        };
+        list.into_iter().flatten().copied()
+    }
+}
+
+/// Whether a selector selects by the labels that identify a construct's pods: the selectors
+/// `connect` writes, meant for one construct. (A selector of other labels, e.g. from
+/// `allow_from(Peer::pods_labelled(..))`, admits whoever carries them, by design.)
+fn identity(selector: &LabelSelector) -> bool {
+    selector
+        .match_labels
+        .iter()
+        .flatten()
+        .any(|(k, _)| IDENTITY.contains(&k.as_str()))
+}
+
+/// The field path of a workload's pod labels.
+fn pod_labels_field(kind: &str) -> String {
+    let path = crate::object::POD_TEMPLATE_KINDS
+        .iter()
+        .find(|(_, k, _)| *k == kind)
+        .map(|(_, _, path)| path.join("."))
+        .unwrap_or_default();
+    if path.is_empty() {
+        "metadata.labels".to_owned()
+    } else {
+        format!("{path}.metadata.labels")
+    }
+}
+
+#[cfg(test)]
+mod tests;
