@@ -7,11 +7,11 @@
 
 use serde::{Serialize, Serializer};
 
+use crate::address::StackAddress;
 use crate::intrinsic::{Intrinsic, TemplateName};
 use crate::json::Json;
-use crate::resource::Walk;
-use crate::stack::StackAddress;
 use crate::value::Value;
+use crate::walk::Walk;
 
 /// A condition expression, for the `Conditions` section of a template.
 ///

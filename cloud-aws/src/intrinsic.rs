@@ -10,9 +10,10 @@ use std::sync::Arc;
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
+use crate::address::StackAddress;
 use crate::json::Json;
-use crate::resource::{LogicalId, Walk};
-use crate::stack::StackAddress;
+use crate::logical_id::LogicalId;
+use crate::walk::Walk;
 
 /// Which resource a `Ref` or `Fn::GetAtt` points at: a logical ID in one stack.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

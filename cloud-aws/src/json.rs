@@ -7,8 +7,8 @@ use serde::{Serialize, Serializer};
 
 use crate::intrinsic::Intrinsic;
 use crate::policy::PolicyDocument;
-use crate::resource::Walk;
 use crate::value::{Expr, JsonLiteral, Value};
+use crate::walk::Walk;
 
 /// `value` as JSON in the layout templates are written in (serde_json's pretty layout with one
 /// space of indentation), written by the same serializer: for the other JSON files of a

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::stack::StackAddress;
+use crate::address::StackAddress;
 
 /// The exports of one synthesis that Girder created for references between stacks, sorted by
 /// producer and export name. Serializable: the synthesizer stores it in its manifest.

@@ -53,7 +53,9 @@
 //!   [`Cond`] and [`DynamicReference`] build typed intrinsic functions;
 //! * [`template`]: the [`Template`] model and its JSON; [`entry`]: a resource's attributes and the
 //!   default policies of stateful types; [`parameter`]: typed parameters;
-//! * [`stack`]: environments, stacks, references between stacks and the export ledger;
+//! * [`address`]: accounts, regions, environments and stack addresses, which everything else
+//!   builds on;
+//! * [`stack`]: stacks, references between stacks and the export ledger;
 //! * [`logical_id`]: logical IDs derived from construct paths; [`limits`]: the limits checked at
 //!   synthesis.
 //!
@@ -64,6 +66,7 @@
 //! Each AWS service's generated resources are behind a feature of the service's name (`s3`,
 //! `rds`, `iam`, ...); `full` enables all of them. No feature is on by default.
 
+pub mod address;
 pub mod condition;
 pub mod dynamic;
 pub mod entry;
@@ -76,14 +79,17 @@ pub mod logical_id;
 pub mod parameter;
 pub mod part;
 pub mod policy;
+pub mod replacement;
 mod resolve;
 pub mod resource;
 pub mod scope;
+pub mod secrets;
 mod serialize;
 pub mod stack;
 pub mod synth;
 pub mod template;
 pub mod value;
+mod walk;
 mod write;
 
 mod generated;
@@ -125,6 +131,7 @@ pub use generated::sqs;
 #[cfg(feature = "ssm")]
 pub use generated::ssm;
 
+pub use address::{AwsEnvironment, StackAddress};
 pub use condition::{Cond, ConditionRef};
 pub use dynamic::SecretReference;
 pub use entry::{DeletionPolicy, Entry, ResourceEntry, UpdateReplacePolicy};
@@ -134,7 +141,7 @@ pub use ledger::ExportLedger;
 pub use parameter::{Parameter, ParameterRef};
 pub use resource::{LogicalId, Resource, ResourceRef, Walk};
 pub use scope::{Aws, AwsExt, AwsStack, CfnResource, InStack};
-pub use stack::{AwsEnvironment, CloudAssembly, Stack, StackAddress};
+pub use stack::{CloudAssembly, Stack};
 pub use synth::{Synthesis, SynthesizedStack};
 pub use template::{Mapping, MappingRef, Output, Template};
 pub use value::{Expr, Value};

@@ -5,11 +5,12 @@ use std::collections::HashMap;
 
 use girder_core::{Diagnostic, Diagnostics};
 
+use crate::address::StackAddress;
 use crate::dynamic::SECRET_PROPERTIES;
 use crate::entry::ResourceEntry;
 use crate::logical_id::LogicalId;
 use crate::logical_id::{MAX_LOGICAL_ID, is_valid};
-use crate::stack::{Stack, StackAddress};
+use crate::stack::Stack;
 use crate::template::Template;
 use crate::value::Value;
 

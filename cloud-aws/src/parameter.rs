@@ -24,8 +24,8 @@ use std::marker::PhantomData;
 
 use serde::Serialize;
 
+use crate::address::StackAddress;
 use crate::intrinsic::{Intrinsic, RefTarget, TemplateName};
-use crate::stack::StackAddress;
 use crate::value::Expr;
 
 /// AWS-specific parameter types, which CloudFormation checks against the account's resources.

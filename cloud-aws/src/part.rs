@@ -14,11 +14,11 @@ use std::sync::Arc;
 
 use girder_core::Diagnostic;
 
+use crate::address::StackAddress;
 use crate::entry::ResourceEntry;
 use crate::intrinsic::TemplateName;
 use crate::logical_id::LogicalId;
 use crate::resolve::{Findings, Resolver, Subject};
-use crate::stack::StackAddress;
 use crate::template::{Template, write_resource};
 
 /// Sorts `items` by logical ID and keeps the first of each ID (first in their order before the
@@ -89,6 +89,8 @@ pub struct PreparedPart {
     /// The resources in logical ID order.
     pub(crate) resources: Vec<Prepared>,
     pub(crate) findings: Findings,
+    /// What looks like a secret in its resources' text (see [`crate::secrets`]).
+    pub(crate) secrets: Vec<(LogicalId, girder_core::secrets::Finding)>,
 }
 
 impl PreparedPart {
@@ -178,6 +180,7 @@ impl Part {
             })
             .collect();
         let mut findings = Findings::default();
+        let mut secrets = Vec::new();
         // Resources take 1 to 2 KB each: reserve enough that the buffer rarely grows.
         bytes.clear();
         bytes.reserve(256 + self.resources.len() * 1536);
@@ -209,6 +212,13 @@ impl Part {
                     span.1 = out.len();
                     let text = result.is_ok().then(|| &out[span.0..span.1]);
                     crate::limits::check_resource(id, entry, text, &self.path, &mut findings.diags);
+                    if let Some(text) = text {
+                        secrets.extend(
+                            crate::secrets::scan(entry.type_name(), id.as_str(), text)
+                                .into_iter()
+                                .map(|f| (id.clone(), f)),
+                        );
+                    }
                     result
                 });
                 if let Err(error) = result {
@@ -236,6 +246,7 @@ impl Part {
             text: PartText::Kept(bytes),
             resources,
             findings,
+            secrets,
         }
     }
 }

@@ -19,8 +19,8 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use crate::intrinsic::Intrinsic;
 use crate::json::Json;
-use crate::resource::Walk;
 use crate::value::{Expr, Value};
+use crate::walk::Walk;
 
 /// An IAM policy document (`Version: 2012-10-17`).
 ///
@@ -148,8 +148,15 @@ impl Statement {
     #[must_use]
     pub fn resource_objects(mut self, bucket_arn: Expr<String>) -> Self {
         self.resources.reserve_exact(1);
-        self.resources
-            .push(crate::fns::join("", [bucket_arn.into(), "/*".into()]).into());
+        // `Fn::Join ["", [<arn>, "/*"]]`, as `fns::join` writes it.
+        let values = Json::Array(vec![Json::from(bucket_arn), Json::from("/*")]);
+        self.resources.push(
+            Expr::new(Intrinsic::Join {
+                delimiter: String::new(),
+                values: Box::new(values),
+            })
+            .into(),
+        );
         self
     }
 

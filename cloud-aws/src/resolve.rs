@@ -14,12 +14,12 @@ use std::sync::Arc;
 
 use girder_core::{Diagnostic, Diagnostics};
 
+use crate::address::StackAddress;
 use crate::fns::sub_placeholders;
 use crate::intrinsic::{Intrinsic, Pseudo, RefTarget, ResourceTarget, TemplateName};
 use crate::json::Json;
 use crate::logical_id::LogicalId;
 use crate::resource::Walk;
-use crate::stack::StackAddress;
 use crate::synth::{LIST_SEPARATOR, export_name};
 
 /// What a diagnostic is about, formatted only when one is raised.

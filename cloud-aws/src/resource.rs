@@ -2,17 +2,17 @@
 //! template, and [`Walk`], which finds the intrinsics inside a resource's properties.
 
 use std::any::TypeId;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
 use serde::Serialize;
 
+use crate::address::StackAddress;
 use crate::intrinsic::{Intrinsic, RefTarget, ResourceTarget};
-use crate::stack::StackAddress;
 use crate::value::Expr;
 
 pub use crate::logical_id::{InvalidLogicalId, LogicalId};
+pub use crate::walk::Walk;
 
 /// A CloudFormation resource type: its properties are the implementing struct.
 ///
@@ -30,65 +30,6 @@ pub trait Resource: Serialize + Walk + Clone + fmt::Debug + Send + 'static {
     const CREATE_ONLY: &'static [&'static str];
     /// Link to the AWS reference page of this resource type.
     const DOCUMENTATION: &'static str;
-}
-
-/// Visits every intrinsic inside a value: used to find references between resources and
-/// stacks.
-pub trait Walk {
-    /// Calls `f` on every intrinsic inside `self`, outermost first.
-    fn walk(&self, f: &mut dyn FnMut(&Intrinsic));
-    /// Calls `f` on every intrinsic inside `self`, with mutable access (to rewrite references).
-    fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Intrinsic));
-}
-
-macro_rules! walk_nothing {
-    ($($t:ty),*) => {$(
-        impl Walk for $t {
-            fn walk(&self, _: &mut dyn FnMut(&Intrinsic)) {}
-            fn walk_mut(&mut self, _: &mut dyn FnMut(&mut Intrinsic)) {}
-        }
-    )*};
-}
-walk_nothing!(String, bool, i64, f64, serde_json::Value);
-
-impl<T: Walk> Walk for Option<T> {
-    fn walk(&self, f: &mut dyn FnMut(&Intrinsic)) {
-        if let Some(v) = self {
-            v.walk(f);
-        }
-    }
-    fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Intrinsic)) {
-        if let Some(v) = self {
-            v.walk_mut(f);
-        }
-    }
-}
-
-impl<T: Walk> Walk for Vec<T> {
-    fn walk(&self, f: &mut dyn FnMut(&Intrinsic)) {
-        self.iter().for_each(|v| v.walk(f));
-    }
-    fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Intrinsic)) {
-        self.iter_mut().for_each(|v| v.walk_mut(f));
-    }
-}
-
-impl<T: Walk> Walk for BTreeMap<String, T> {
-    fn walk(&self, f: &mut dyn FnMut(&Intrinsic)) {
-        self.values().for_each(|v| v.walk(f));
-    }
-    fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Intrinsic)) {
-        self.values_mut().for_each(|v| v.walk_mut(f));
-    }
-}
-
-impl<T: Walk> Walk for Box<T> {
-    fn walk(&self, f: &mut dyn FnMut(&Intrinsic)) {
-        (**self).walk(f);
-    }
-    fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Intrinsic)) {
-        (**self).walk_mut(f);
-    }
 }
 
 /// A typed reference to a resource of type `R` somewhere in the app: the source of `Ref` and

@@ -24,11 +24,11 @@ use girder_core::{
     Path,
 };
 
+use crate::address::{AwsEnvironment, StackAddress};
 use crate::entry::ResourceEntry;
 use crate::intrinsic::ResourceTarget;
 use crate::logical_id::LogicalId;
 use crate::resource::ResourceRef;
-use crate::stack::{AwsEnvironment, StackAddress};
 
 /// The account and region an environment deploys its AWS resources to.
 pub struct Aws<E> {

@@ -396,6 +396,8 @@ pub(crate) fn synthesize_prepared(
             text,
             mut resources,
             findings,
+            // Taken by synthesis beforehand, which knows the constructs (`take_secrets`).
+            secrets: _,
         } = part;
         diags.extend(findings.diags);
         let Some(&here) = index.by_address.get(&*stack) else {

@@ -17,6 +17,7 @@ use std::marker::PhantomData;
 
 use serde::{Serialize, Serializer};
 
+use crate::address::StackAddress;
 use crate::condition::{Cond, ConditionRef};
 use crate::entry::ResourceEntry;
 use crate::intrinsic::{Intrinsic, TemplateName};
@@ -24,7 +25,6 @@ use crate::json::Json;
 use crate::parameter::ParameterDef;
 use crate::resource::{LogicalId, Walk};
 use crate::serialize::write_key;
-use crate::stack::StackAddress;
 use crate::value::{JsonLiteral, Value};
 use crate::write::{ObjectWriter, into_string};
 

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use serde::{Serialize, Serializer};
 
 use crate::intrinsic::Intrinsic;
-use crate::resource::Walk;
+use crate::walk::Walk;
 
 /// An intrinsic function call whose result CloudFormation treats as a `T`
 /// (`Expr<String>` for `Ref` of most resources, `Expr<Vec<String>>` for `Fn::GetAZs`).
