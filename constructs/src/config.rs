@@ -15,9 +15,6 @@ use girder_k8s::{Manifest, Namespace, NamespaceName};
 /// The largest ConfigMap Kubernetes stores (the data of one object in etcd).
 const MAX_BYTES: usize = 1024 * 1024;
 
-/// Words that, in a key's name, say that its value is a secret.
-const SECRET_WORDS: [&str; 6] = ["password", "passwd", "secret", "token", "key", "credential"];
-
 /// The prefix of the pod-template annotation that carries a ConfigMap's checksum.
 pub const CHECKSUM_ANNOTATION_PREFIX: &str = "config.girder.dev/";
 
@@ -78,26 +75,6 @@ impl ConfigMapSpec {
     }
 }
 
-/// The secret-sounding word in `key`, if any.
-fn secret_word(key: &str) -> Option<&'static str> {
-    let lower = key.to_ascii_lowercase();
-    SECRET_WORDS.into_iter().find(|w| lower.contains(w))
-}
-
-/// Whether `value` contains a URL whose user info carries a password (`scheme://user:pw@host`).
-fn has_url_password(value: &str) -> bool {
-    value.match_indices("://").any(|(i, _)| {
-        let rest = &value[i + 3..];
-        let authority = rest
-            .split(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace())
-            .next()
-            .unwrap_or_default();
-        authority
-            .rsplit_once('@')
-            .is_some_and(|(user_info, _)| user_info.contains(':'))
-    })
-}
-
 /// The first in-cluster Service host `value` names (`x.ns.svc` or `x.ns.svc.cluster.local`).
 fn service_host(value: &str) -> Option<&str> {
     value
@@ -143,31 +120,6 @@ impl Construct for ConfigMapSpec {
                 diags.push(
                     Diagnostic::error(path, format!("key `{key}` is declared twice"))
                         .hint("give every key its own name in `config!`"),
-                );
-            }
-            if let Some(word) = secret_word(key) {
-                diags.push(
-                    Diagnostic::error(
-                        path,
-                        format!("key `{key}` looks like a secret (its name contains `{word}`)"),
-                    )
-                    .cause("a ConfigMap is stored unencrypted and readable by anyone who may read the namespace's configuration")
-                    .hint("keep the value in a Secret (`secret!`, created outside the program, e.g. by External Secrets) and pass its key to `.env(..)`; if it is not a secret, rename the key: the environment variable's name is chosen in `.env(..)`, not here"),
-                );
-            }
-            if value.contains("PRIVATE KEY-----") {
-                diags.push(
-                    Diagnostic::error(path, format!("the value of `{key}` is a private key"))
-                        .hint("keep private keys in a Secret (`secret!`)"),
-                );
-            }
-            if has_url_password(value) {
-                diags.push(
-                    Diagnostic::error(
-                        path,
-                        format!("the value of `{key}` is a URL with a password"),
-                    )
-                    .hint("keep credentials in a Secret and pass the user and password as their own environment variables"),
                 );
             }
             if let Some(host) = service_host(value) {
@@ -342,9 +294,9 @@ impl Aspect for RollOnChange {
 /// let config = EngineConfig::create(&ns, "engine-config", EngineSettings { log_level: "info" });
 /// ```
 ///
-/// What synth rejects, with the construct path and a hint: a key whose name says it holds a
-/// secret (`password`, `passwd`, `secret`, `token`, `key`, `credential`), a value that is a
-/// private key or a URL with a password (those belong in a Secret); a value that names a Service
+/// What synth rejects, with the construct path and a hint: a value that looks like a secret (a
+/// key named like one, a private key, a URL with a password: synthesis checks every object as
+/// written, see `girder_core::secrets`), which belongs in a Secret; a value that names a Service
 /// of the cluster (`*.svc`, `*.svc.cluster.local`: addresses come from `connect`, so that the
 /// NetworkPolicies allow the flow); a key Kubernetes does not accept; data over 1 MiB.
 ///
@@ -390,13 +342,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn spots_secrets_and_addresses() {
-        assert_eq!(secret_word("DB_PASSWORD"), Some("password"));
-        assert_eq!(secret_word("API_KEY"), Some("key"));
-        assert_eq!(secret_word("LOG_LEVEL"), None);
-        assert!(has_url_password("postgres://app:hunter2@db:5432/app"));
-        assert!(!has_url_password("postgres://app@db:5432/app"));
-        assert!(!has_url_password("https://example.com/a:b@c"));
+    fn spots_addresses() {
         assert_eq!(
             service_host("redis://redis.exchange.svc.cluster.local:6379"),
             Some("redis.exchange.svc.cluster.local")

@@ -12,6 +12,7 @@ use std::marker::PhantomData;
 
 use bon::bon;
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
+use girder_k8s::cron::{CronError, Schedule};
 use girder_k8s::k8s_openapi::api::batch::v1::{
     CronJob as CronJobObject, CronJobSpec, Job as JobObject, JobSpec, JobTemplateSpec,
 };
@@ -26,7 +27,8 @@ use girder_k8s::quantity::{Memory, Resources};
 use girder_k8s::{Manifest, NamespaceName, NamespaceScope, Overrides};
 
 use crate::pod::{
-    DEFAULT_UID, Mount, PodModel, Wiring, emit_workload, object_meta, workload_methods,
+    DEFAULT_UID, ImageTagPolicy, Mount, PodModel, Wiring, emit_workload, object_meta,
+    workload_methods,
 };
 
 /// What a [`Job`] and a [`CronJob`] share.
@@ -159,7 +161,10 @@ pub struct JobModel {
 /// The model of a [`CronJob`].
 pub struct CronJobModel {
     batch: Batch,
-    schedule: String,
+    /// The schedule as written, for the error message and for rendering a refused one.
+    schedule_text: String,
+    /// The schedule, parsed when the construct is created and reported at validation.
+    schedule: Result<Schedule, CronError>,
     time_zone: Option<String>,
 }
 
@@ -173,8 +178,9 @@ fn new_batch(
     args: Vec<String>,
     resources: Resources,
     deadline_seconds: u32,
+    tags: ImageTagPolicy,
 ) -> Batch {
-    let mut pod = PodModel::new(name.clone(), image, run_as);
+    let mut pod = PodModel::new(name.clone(), image, run_as, tags);
     pod.command = command;
     pod.args = args;
     pod.resources = resources;
@@ -250,6 +256,7 @@ impl<E: EnvironmentName, N: NamespaceName> Job<E, N> {
             args,
             resources,
             deadline_seconds,
+            ImageTagPolicy::of(namespace.environment()),
         );
         let handle = namespace
             .app()
@@ -287,7 +294,9 @@ impl<E: EnvironmentName, N: NamespaceName> CronJob<E, N> {
         /// The container image (pin a tag or a digest).
         #[builder(into)]
         image: String,
-        /// The schedule, in cron syntax (`minute hour day-of-month month day-of-week`).
+        /// The schedule, in cron syntax (`minute hour day-of-month month day-of-week`, or a macro
+        /// such as `@daily`), checked at synth against Kubernetes' grammar (see
+        /// [`Schedule`](girder_k8s::cron::Schedule)) and written in its canonical form.
         #[builder(into)]
         schedule: String,
         /// The IANA time zone of the schedule (default: the controller's, usually UTC).
@@ -320,13 +329,15 @@ impl<E: EnvironmentName, N: NamespaceName> CronJob<E, N> {
             args,
             resources,
             deadline_seconds,
+            ImageTagPolicy::of(namespace.environment()),
         );
         let handle = namespace.app().add(
             namespace.node(),
             id,
             CronJobModel {
                 batch,
-                schedule,
+                schedule: Schedule::parse(&schedule),
+                schedule_text: schedule,
                 time_zone,
             },
         );
@@ -385,20 +396,6 @@ impl std::ops::DerefMut for CronJobModel {
 workload_methods!(Job);
 workload_methods!(CronJob);
 
-/// Whether `schedule` has five fields of cron characters.
-fn valid_schedule(schedule: &str) -> bool {
-    let fields: Vec<&str> = schedule.split_whitespace().collect();
-    (fields.len() == 5
-        && fields.iter().all(|f| {
-            f.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "*/,-?".contains(c))
-        }))
-        || matches!(
-            schedule,
-            "@yearly" | "@annually" | "@monthly" | "@weekly" | "@daily" | "@midnight" | "@hourly"
-        )
-}
-
 impl Construct for JobModel {
     fn kind(&self) -> &'static str {
         "Job"
@@ -439,10 +436,23 @@ impl Construct for CronJobModel {
     fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
         let path = cx.path.as_str();
         self.batch.validate(path, diags);
-        if !valid_schedule(&self.schedule) {
+        // The CronJob controller names each run's Job `<name>-<scheduled time in minutes>`.
+        const RUN: girder_core::name::Suffix = girder_core::name::Suffix {
+            shape: "-<10-digit schedule time>",
+            len: 11,
+            by: "Kubernetes, naming each run's Job,",
+            limit: girder_core::name::MAX_LABEL,
+        };
+        if let Some(error) = RUN.check(path, "CronJob", &self.batch.name) {
+            diags.push(error);
+        }
+        if let Err(err) = &self.schedule {
             diags.push(
-                Diagnostic::error(path, format!("`{}` is not a cron schedule", self.schedule))
-                    .hint("write five fields: minute hour day-of-month month day-of-week, e.g. `0 3 * * *`"),
+                Diagnostic::error(
+                    path,
+                    format!("`{}` is not a cron schedule: {err}", self.schedule_text),
+                )
+                .hint(err.hint()),
             );
         }
     }
@@ -459,7 +469,10 @@ impl Construct for CronJobModel {
                 ..b.meta(&labels)
             },
             spec: Some(CronJobSpec {
-                schedule: self.schedule.clone(),
+                schedule: match &self.schedule {
+                    Ok(schedule) => schedule.to_string(),
+                    Err(_) => self.schedule_text.clone(),
+                },
                 time_zone: self.time_zone.clone(),
                 concurrency_policy: Some("Forbid".into()),
                 starting_deadline_seconds: Some(300),

@@ -54,7 +54,7 @@ pub use ingress::{
 };
 pub use job::{CronJob, CronJobModel, Job, JobModel};
 pub use mesh::TrafficSplit;
-pub use pod::DEFAULT_UID;
+pub use pod::{AcceptImageTags, DEFAULT_UID};
 pub use secret::{Key, KeySource, SecretKey};
 pub use stateful::{DataVolume, StatefulService, StatefulSpec};
 pub use web_service::{Replicas, WebService, WebServiceSpec};

@@ -1,11 +1,12 @@
 //! What every workload shares: its container and pod security ([`PodModel`]), its network wiring
 //! ([`Wiring`]), and the methods that set them ([`workload_methods!`]).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use girder_core::{Diagnostic, Diagnostics, NodeId};
+use girder_core::{Diagnostic, Diagnostics, Environment, EnvironmentName, NodeId};
+use girder_k8s::image::{ImageRef, Pinning};
 use girder_k8s::k8s_openapi::api::core::v1::{
     Capabilities, Container, ContainerPort, EmptyDirVolumeSource,
     PersistentVolumeClaimVolumeSource, PodSecurityContext, PodSpec, SeccompProfile,
@@ -89,10 +90,19 @@ pub(crate) struct PodModel {
     pub(crate) node_selector: BTreeMap<String, String>,
     /// Taints the pods tolerate: key, value, effect.
     pub(crate) tolerations: Vec<(String, String, String)>,
+    /// Why this workload's image pinned by tag only is accepted (`.accept_image_tag`), if it is.
+    pub(crate) image_tag_accepted: Option<String>,
+    /// Its environment's [`AcceptImageTags`].
+    pub(crate) image_tag_policy: ImageTagPolicy,
 }
 
 impl PodModel {
-    pub(crate) fn new(name: String, image: String, run_as: i64) -> PodModel {
+    pub(crate) fn new(
+        name: String,
+        image: String,
+        run_as: i64,
+        image_tag_policy: ImageTagPolicy,
+    ) -> PodModel {
         PodModel {
             name,
             image,
@@ -108,6 +118,8 @@ impl PodModel {
             aws_role: None,
             node_selector: BTreeMap::new(),
             tolerations: Vec::new(),
+            image_tag_accepted: None,
+            image_tag_policy,
         }
     }
 
@@ -259,15 +271,25 @@ impl PodModel {
         }
     }
 
+    /// Why an image pinned by tag only is accepted: the workload's own reason, else its
+    /// environment's.
+    fn tag_reason(&self) -> Option<String> {
+        self.image_tag_accepted
+            .clone()
+            .or_else(|| self.image_tag_policy.reason())
+    }
+
     /// checkov findings this pod cannot fix by itself, with the reason a reviewer reads, as
     /// `checkov.io/skipN` annotations for the workload object.
     pub(crate) fn checkov_annotations(&self) -> BTreeMap<String, String> {
         let mut skips = Vec::new();
-        if !self.image.contains("@sha256:") {
-            let tag = self.image.rsplit(':').next().unwrap_or_default();
-            skips.push(format!(
-                "CKV_K8S_43=image pinned to release tag {tag}; pin a digest to drop this skip"
-            ));
+        // Only where the program accepted tags, with its own reason: otherwise checkov reports
+        // the image, and synth has already warned (a tag) or failed (no tag, `latest`).
+        if let Some(reason) = self.tag_reason()
+            && !reason.trim().is_empty()
+            && ImageRef::parse(&self.image).is_ok_and(|i| i.pinning() == Pinning::Tag)
+        {
+            skips.push(format!("CKV_K8S_43={reason}"));
         }
         if self.ports.is_empty() && self.liveness.is_none() {
             skips.push(
@@ -303,7 +325,14 @@ impl PodModel {
 
     /// Checks the image, ports, probes, user and environment.
     pub(crate) fn validate(&self, path: &str, diags: &mut Diagnostics) {
-        validate_image(path, &self.image, diags);
+        let tag_reason = self.tag_reason();
+        validate_image(path, &self.image, tag_reason.as_deref(), diags);
+        if tag_reason.is_some_and(|reason| reason.trim().is_empty()) {
+            diags.push(
+                Diagnostic::error(path, "the image tag is accepted with an empty reason")
+                    .hint("say why a tag is acceptable here, e.g. `AcceptImageTags::because(\"promoted by tag from a signed registry\")`"),
+            );
+        }
         for port in &self.ports {
             port.validate(path, diags);
         }
@@ -368,36 +397,124 @@ impl PodModel {
     }
 }
 
-/// Checks an image reference: not empty, no spaces, a lowercase repository, a tag or digest.
-pub(crate) fn validate_image(path: &str, image: &str, diags: &mut Diagnostics) {
-    let trimmed = image.trim();
-    if trimmed.is_empty() {
-        diags.push(
-            Diagnostic::error(path, "the image is empty")
-                .hint("set `.image(\"registry.example.com/team/app:1.2.3\")`"),
-        );
-    } else if trimmed != image
-        || trimmed
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_ascii_uppercase())
-    {
-        diags.push(
-            Diagnostic::error(path, format!("invalid image reference `{image}`"))
-                .hint("image references have no spaces and a lowercase repository, e.g. `ghcr.io/acme/api:1.4.2`"),
-        );
-    } else if !trimmed.contains('@')
-        && !trimmed
-            .rsplit('/')
-            .next()
-            .is_some_and(|last| last.contains(':'))
-    {
-        diags.push(
-            Diagnostic::warning(
-                path,
-                format!("image `{trimmed}` has no tag: it means `latest`"),
-            )
-            .hint("pin a tag or a digest so that a rollout is reproducible"),
-        );
+/// Checks an image reference: well formed ([`ImageRef`]) and pinned. No tag or `latest` is an
+/// error; a tag alone is a warning (the registry can move it) unless `tag_accepted` gives the
+/// program's reason for accepting it.
+pub(crate) fn validate_image(
+    path: &str,
+    image: &str,
+    tag_accepted: Option<&str>,
+    diags: &mut Diagnostics,
+) {
+    let parsed = match ImageRef::parse(image) {
+        Ok(parsed) => parsed,
+        Err(_) if image.trim().is_empty() => {
+            diags.push(
+                Diagnostic::error(path, "the image is empty")
+                    .hint("set `.image(\"registry.example.com/team/app:1.2.3@sha256:<digest>\")`"),
+            );
+            return;
+        }
+        Err(err) => {
+            diags.push(
+                Diagnostic::error(path, format!("invalid image reference `{image}`: {err}"))
+                    .hint("write `[registry[:port]/]repository:tag@sha256:<digest>`, e.g. `ghcr.io/acme/api:1.4.2@sha256:<digest>`"),
+            );
+            return;
+        }
+    };
+    let digest_form = parsed.digest_form();
+    match parsed.pinning() {
+        Pinning::Digest => {}
+        Pinning::Latest => {
+            let what = if parsed.tag().is_some() {
+                "is `latest`"
+            } else {
+                "has no tag: it means `latest`"
+            };
+            diags.push(
+                Diagnostic::error(
+                    path,
+                    format!("image `{image}` {what}, whatever was pushed last"),
+                )
+                .hint(format!(
+                    "pin the image by digest, `{digest_form}`, or at least by a release tag"
+                )),
+            );
+        }
+        Pinning::Tag if tag_accepted.is_some_and(|reason| !reason.trim().is_empty()) => {}
+        Pinning::Tag => {
+            diags.push(
+                Diagnostic::warning(
+                    path,
+                    format!("image `{image}` is pinned by tag only: the registry can move the tag to other bytes"),
+                )
+                .hint(format!(
+                    "pin the digest too, `{digest_form}`, or accept tags with a reason: `AcceptImageTags::because(\"..\").apply_to(&env)` or `.accept_image_tag(\"..\")`"
+                )),
+            );
+        }
+    }
+}
+
+/// Accepts images pinned by tag only in one environment, with the reason a reviewer reads:
+/// its workloads (those created before [`apply_to`](Self::apply_to) as well as after) get no
+/// warning at synth, and their objects carry a `checkov.io/skip` of `CKV_K8S_43` ("image should
+/// use a digest") with this reason. `:latest` and missing tags stay errors. One workload accepts
+/// its own tag with `.accept_image_tag(reason)`.
+///
+/// ```
+/// use girder_constructs::{AcceptImageTags, WebService};
+/// use girder_core::App;
+/// use girder_k8s::KubernetesExt;
+///
+/// girder_core::environment!(pub Staging = "staging");
+/// girder_k8s::namespace!(pub Web = "web");
+///
+/// let app = App::new("shop");
+/// let staging = app.environment(Staging);
+/// AcceptImageTags::because("staging follows release tags; prod pins digests").apply_to(&staging);
+/// let ns = staging.kubernetes().namespace(Web);
+/// WebService::new(&ns, "api").image("ghcr.io/acme/api:1.4.2").port(8080).build();
+/// ```
+#[derive(Debug, Clone)]
+pub struct AcceptImageTags {
+    reason: String,
+}
+
+impl AcceptImageTags {
+    /// Accepts release tags because of `reason` (written into the checkov skip annotations;
+    /// an empty reason is an error at synth).
+    pub fn because(reason: impl Into<String>) -> AcceptImageTags {
+        AcceptImageTags {
+            reason: reason.into(),
+        }
+    }
+
+    /// Applies to every workload of `env`; a second call replaces the reason.
+    pub fn apply_to<E: EnvironmentName>(self, env: &Environment<E>) {
+        *ImageTagPolicy::of(env).0.borrow_mut() = Some(self.reason);
+    }
+}
+
+/// An environment's [`AcceptImageTags`], shared by its workloads: published on the environment's
+/// node by the first workload or `apply_to`, whichever comes first.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ImageTagPolicy(Rc<RefCell<Option<String>>>);
+
+impl ImageTagPolicy {
+    pub(crate) fn of<E: EnvironmentName>(env: &Environment<E>) -> ImageTagPolicy {
+        env.app()
+            .attachment::<ImageTagPolicy>(env.node())
+            .unwrap_or_else(|| {
+                let policy = ImageTagPolicy::default();
+                env.app().attach(env.node(), policy.clone());
+                policy
+            })
+    }
+
+    fn reason(&self) -> Option<String> {
+        self.0.borrow().clone()
     }
 }
 
@@ -562,36 +679,6 @@ impl Wiring {
     }
 }
 
-/// Every (direction, peer, port) a NetworkPolicy allows, as comparable text.
-pub(crate) fn policy_peers(policy: &NetworkPolicy) -> Vec<String> {
-    let mut out = Vec::new();
-    let Some(spec) = &policy.spec else {
-        return out;
-    };
-    let any_peer = [NetworkPolicyPeer::default()];
-    let any_port = [NetworkPolicyPort::default()];
-    for rule in spec.ingress.iter().flatten() {
-        for peer in rule.from.as_deref().unwrap_or(&any_peer) {
-            for port in rule.ports.as_deref().unwrap_or(&any_port) {
-                out.push(format!("ingress from {} on {}", text(peer), text(port)));
-            }
-        }
-    }
-    for rule in spec.egress.iter().flatten() {
-        for peer in rule.to.as_deref().unwrap_or(&any_peer) {
-            for port in rule.ports.as_deref().unwrap_or(&any_port) {
-                out.push(format!("egress to {} on {}", text(peer), text(port)));
-            }
-        }
-    }
-    out
-}
-
-/// Compact JSON of a policy's part, for [`policy_peers`].
-fn text<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
-}
-
 /// The metadata of a workload's object `name` in `namespace`, with its standard labels.
 pub(crate) fn object_meta(
     name: &str,
@@ -607,7 +694,8 @@ pub(crate) fn object_meta(
 }
 
 /// Ends a workload's render: adds its NetworkPolicy, applies the program's edits and patches,
-/// checks that no edit widened the policy, and emits the objects and any problem.
+/// and emits the objects and any problem. That no edit widened the policy is checked on the
+/// final objects (`girder_k8s::rules::network`), after aspects too.
 pub(crate) fn emit_workload(
     cx: &girder_core::Context<'_>,
     mut manifests: Vec<girder_k8s::Manifest>,
@@ -616,15 +704,8 @@ pub(crate) fn emit_workload(
     out: &mut girder_core::Emitted,
 ) {
     let mut diags = Diagnostics::new();
-    if overrides.is_empty() {
-        manifests.push(girder_k8s::Manifest::new(policy));
-    } else {
-        let declared = policy_peers(&policy);
-        manifests.push(girder_k8s::Manifest::new(policy));
-        overrides.apply(cx.path.as_str(), &mut manifests, &mut diags);
-        // Wiring decides who may talk to whom: an edit must not widen the policy behind its back.
-        check_policy_edits(cx.path.as_str(), &declared, &manifests, &mut diags);
-    }
+    manifests.push(girder_k8s::Manifest::new(policy));
+    overrides.apply(cx.path.as_str(), &mut manifests, &mut diags);
     for d in diags {
         out.push(d);
     }
@@ -633,41 +714,21 @@ pub(crate) fn emit_workload(
     }
 }
 
-/// Reports an edit that widened a NetworkPolicy beyond `declared` (from [`policy_peers`]).
-pub(crate) fn check_policy_edits(
-    path: &str,
-    declared: &[String],
-    manifests: &[girder_k8s::Manifest],
-    diags: &mut Diagnostics,
-) {
-    for m in manifests {
-        if let Some(edited) = m.downcast_ref::<NetworkPolicy>() {
-            let extra: Vec<String> = policy_peers(edited)
-                .into_iter()
-                .filter(|p| !declared.contains(p))
-                .collect();
-            if !extra.is_empty() {
-                diags.push(
-                    Diagnostic::error(
-                        path,
-                        format!(
-                            "an edit widens the NetworkPolicy beyond the wiring: {}",
-                            extra.join("; ")
-                        ),
-                    )
-                    .object(m.describe())
-                    .hint("declare the flow instead: `connect` to a service of this program, or `allow_from`/`allow_to` for peers outside it"),
-                );
-            }
-        }
-    }
-}
-
 /// Implements the methods every workload construct shares, on `$ty<E, N>` whose handle's model
 /// has fields `pod: PodModel`, `wiring: Wiring` and `overrides: Overrides`.
 macro_rules! workload_methods {
     ($ty:ident) => {
         impl<E: girder_core::EnvironmentName, N: girder_k8s::NamespaceName> $ty<E, N> {
+            /// Accepts this workload's image pinned by tag only, because of `reason`: no
+            /// warning at synth, and a `checkov.io/skip` of `CKV_K8S_43` with this reason (see
+            /// [`AcceptImageTags`]($crate::AcceptImageTags) for a whole environment).
+            pub fn accept_image_tag(&self, reason: impl Into<String>) -> &Self {
+                let reason = reason.into();
+                self.handle
+                    .update(|s| s.pod.image_tag_accepted = Some(reason));
+                self
+            }
+
             /// Sets environment variable `name` to a literal, a key of a Secret or ConfigMap of
             /// this namespace, or an address or credential from one of this workload's
             /// connections.
@@ -700,7 +761,7 @@ macro_rules! workload_methods {
                     endpoint
                         .cidrs
                         .iter()
-                        .map(|c| $crate::workload::Peer::Cidr(c.clone()))
+                        .map(|c| $crate::workload::Peer::Cidr(Ok(*c)))
                         .collect()
                 };
                 self.handle.update(|s| {

@@ -251,14 +251,16 @@ macro_rules! __keyed_object {
             }
 
             /// A Secret `name` in `namespace` kept in sync by External Secrets with the AWS
-            /// Secrets Manager secret `secret` (by name: e.g. an `AwsSecret`'s `name()`), whose
-            /// JSON value has one property per declared key. Only the reference is written.
+            /// Secrets Manager secret `secret` (an `AwsSecret` of the program, or an
+            /// `ExistingAwsSecret` named by its full ARN), whose JSON value has one property
+            /// per declared key. Only the reference is written; the cluster's External
+            /// Secrets role is granted this secret (and its KMS key) alone.
             pub fn from_aws_secret(
                 namespace: &$crate::__private::Namespace<E, N>,
                 name: &str,
-                secret: &str,
+                secret: &impl $crate::aws::SyncableSecret<E>,
             ) -> Self {
-                $crate::secret::sync_from_aws(namespace, name, secret, Self::KEYS);
+                $crate::secret::sync_from_aws(namespace, name, secret.source(), Self::KEYS);
                 Self::existing(namespace, name)
             }
         }
@@ -318,13 +320,15 @@ pub struct SyncedSecretSpec {
 pub fn sync_from_aws<E: EnvironmentName, N: NamespaceName>(
     namespace: &Namespace<E, N>,
     name: &str,
-    remote: &str,
+    source: crate::aws::SecretSource,
     keys: &'static [&'static str],
 ) {
+    crate::aws::bridge::ExternalSecretsReads::of(namespace.app(), namespace.environment().node())
+        .add(source.stack.as_ref(), source.read);
     let spec = SyncedSecretSpec {
         name: name.to_owned(),
         namespace: N::NAME.to_owned(),
-        remote: remote.to_owned(),
+        remote: source.remote_key,
         keys,
     };
     namespace

@@ -215,7 +215,12 @@ impl<E: EnvironmentName, N: NamespaceName> StatefulService<E, N> {
     ) -> StatefulService<E, N> {
         let namespace = scope.namespace();
         let name = namespace.object_name(&id);
-        let mut pod = PodModel::new(name.clone(), image, run_as);
+        let mut pod = PodModel::new(
+            name.clone(),
+            image,
+            run_as,
+            crate::pod::ImageTagPolicy::of(namespace.environment()),
+        );
         pod.ports = vec![port.clone()];
         pod.resources = resources;
         pod.command = command;
@@ -301,6 +306,16 @@ impl Construct for StatefulSpec {
     fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
         let path = cx.path.as_str();
         self.pod.validate(path, diags);
+        // The StatefulSet controller labels each pod `controller-revision-hash: <name>-<hash>`.
+        const REVISION: girder_core::name::Suffix = girder_core::name::Suffix {
+            shape: "-<10-character revision hash>",
+            len: 11,
+            by: "Kubernetes, labelling each pod `controller-revision-hash`,",
+            limit: girder_core::name::MAX_LABEL,
+        };
+        if let Some(error) = REVISION.check(path, "StatefulSet", &self.name) {
+            diags.push(error);
+        }
         if self.replicas == 0 {
             diags.push(
                 Diagnostic::error(path, "replicas must be at least 1")

@@ -211,7 +211,12 @@ impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
     ) -> WebService<E, N> {
         let namespace = scope.namespace();
         let name = namespace.object_name(&id);
-        let mut pod = PodModel::new(name.clone(), image, run_as);
+        let mut pod = PodModel::new(
+            name.clone(),
+            image,
+            run_as,
+            crate::pod::ImageTagPolicy::of(namespace.environment()),
+        );
         pod.command = command;
         pod.args = args;
         pod.resources = resources;

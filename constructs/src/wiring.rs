@@ -65,6 +65,7 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use girder_core::NodeId;
+use girder_core::cidr::Cidr;
 
 use crate::secret::{Key, KeySource};
 use crate::workload::Port;
@@ -160,7 +161,7 @@ pub struct Endpoint {
     pub scheme: Option<&'static str>,
     /// For a server outside the cluster (a managed database): the address ranges clients'
     /// NetworkPolicies allow instead of selecting pods.
-    pub cidrs: Vec<String>,
+    pub cidrs: Vec<Cidr>,
 }
 
 /// The client side of a connection, as the server sees it.

@@ -21,6 +21,8 @@ use girder_k8s::labels::Labels;
 use girder_k8s::quantity::Resources;
 use girder_k8s::{Manifest, NamespaceName, NamespaceScope, Overrides};
 
+use crate::aws::queue::ScaledQueue;
+use crate::aws::{Published, Queue};
 use crate::pod::{DEFAULT_UID, PodModel, Wiring, emit_workload, object_meta, workload_methods};
 use crate::secret::Key;
 use crate::wiring::{Client, Connection};
@@ -34,6 +36,9 @@ pub struct Scaler<E, N> {
     secret: Option<(String, Key<E, N>)>,
     /// The workload's AWS identity (IRSA) is what KEDA uses to read the queue.
     aws_identity: bool,
+    /// The SQS queue an SQS scaler watches: its URL's environment variable is filled in when
+    /// the worker renders.
+    queue: Option<ScaledQueue>,
 }
 
 impl<E, N> fmt::Debug for Scaler<E, N> {
@@ -58,6 +63,7 @@ impl<E, N> Scaler<E, N> {
             },
             secret: None,
             aws_identity: false,
+            queue: None,
         }
     }
 
@@ -93,21 +99,44 @@ impl<E, N> Scaler<E, N> {
         self.secret = Some(("password".to_owned(), key));
         self
     }
+}
 
-    /// The number of visible messages of an SQS queue: one pod per `per_pod` messages. The
-    /// queue's URL is read from the worker's environment variable `url_env` (set it from the
-    /// queue's connection); KEDA reads the queue's attributes with its own IAM role (IRSA; the
-    /// EKS `Cluster` creates it: `Cluster::keda_role_arn`).
-    pub fn sqs(url_env: &str, region: &str, per_pod: u32) -> Self {
+impl<E: EnvironmentName, N> Scaler<E, N> {
+    /// The number of visible messages of the SQS queue of `connection`, the worker's own
+    /// connection to it: one pod per `per_pod` messages. KEDA reads the queue's URL from the
+    /// worker's environment variable set from `connection.value()`, and the queue's depth with
+    /// its own IAM role (IRSA; the EKS `Cluster` creates it, allowed to read exactly the queues
+    /// scalers watch: `Cluster::keda_role_arn`). A worker that is not connected to the queue,
+    /// or passes no environment variable its URL, fails synth.
+    ///
+    /// ```
+    /// # use girder_aws::AwsExt;
+    /// # use girder_constructs::{Queue, Scaler, Worker};
+    /// # girder_core::environment!(pub Prod = "prod");
+    /// # girder_k8s::namespace!(pub Shop = "shop");
+    /// # use girder_k8s::KubernetesExt;
+    /// # let app = girder_core::App::new("shop");
+    /// # let prod = app.environment(Prod);
+    /// # let data = prod.aws("123456789012", "eu-west-1").stack("data");
+    /// # let ns = prod.kubernetes().namespace(Shop);
+    /// let jobs = Queue::new(&data, "jobs").build();
+    /// let worker = Worker::new(&ns, "worker").image("ghcr.io/acme/worker:1.0").replicas(0..=10).build();
+    /// let queue = worker.connect(&jobs);
+    /// worker
+    ///     .env("JOBS_QUEUE_URL", queue.value())
+    ///     .scale_on(Scaler::sqs(&queue, 10));
+    /// ```
+    pub fn sqs(connection: &Published<E, N, Queue<E>>, per_pod: u32) -> Self {
+        let queue = ScaledQueue::of(connection);
         let mut s = Scaler::new(
             TriggerType::AwsSqsQueue,
             [
-                ("queueURLFromEnv", url_env.to_owned()),
-                ("awsRegion", region.to_owned()),
+                ("awsRegion", queue.region.clone()),
                 ("queueLength", per_pod.to_string()),
             ],
         );
         s.aws_identity = true;
+        s.queue = Some(queue);
         s
     }
 }
@@ -211,7 +240,12 @@ impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
     ) -> Worker<E, N> {
         let namespace = scope.namespace();
         let name = namespace.object_name(&id);
-        let mut pod = PodModel::new(name.clone(), image, run_as);
+        let mut pod = PodModel::new(
+            name.clone(),
+            image,
+            run_as,
+            crate::pod::ImageTagPolicy::of(namespace.environment()),
+        );
         pod.command = command;
         pod.args = args;
         pod.resources = resources;
@@ -239,6 +273,9 @@ workload_methods!(Worker);
 impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
     /// Scales on `scaler` too (KEDA takes the largest replica count any scaler asks for).
     pub fn scale_on(&self, scaler: Scaler<E, N>) -> &Self {
+        if let Some(queue) = &scaler.queue {
+            queue.register();
+        }
         self.handle.update(|s| s.scalers.push(scaler));
         self
     }
@@ -247,6 +284,50 @@ impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
 impl<E: 'static, N: 'static> WorkerSpec<E, N> {
     fn meta(&self, labels: &Labels) -> ObjectMeta {
         object_meta(&self.name, &self.namespace, labels)
+    }
+
+    /// The environment variable that carries `queue`'s URL, if the worker sets one from its
+    /// connection (the first, in declaration order).
+    fn queue_url_env(&self, queue: &ScaledQueue) -> Option<&str> {
+        self.pod
+            .env
+            .iter()
+            .find(|(_, value)| *value == queue.url)
+            .map(|(name, _)| name.as_str())
+    }
+
+    /// Reports SQS scalers whose queue the worker is not connected to, or whose URL no
+    /// environment variable carries (KEDA reads it from there).
+    fn validate_queues(&self, path: &str, diags: &mut Diagnostics) {
+        for queue in self.scalers.iter().filter_map(|s| s.queue.as_ref()) {
+            let connected = self
+                .wiring
+                .connections
+                .iter()
+                .any(|edge| edge.server == queue.node);
+            let example = "`let jobs = worker.connect(&queue); worker.env(\"JOBS_QUEUE_URL\", jobs.value()).scale_on(Scaler::sqs(&jobs, 10))`";
+            if !connected {
+                diags.push(
+                    Diagnostic::error(
+                        path,
+                        format!(
+                            "scales on the queue `{}`, which this worker is not connected to",
+                            queue.path
+                        ),
+                    )
+                    .cause("the scaler was given another workload's connection")
+                    .hint(format!(
+                        "connect this worker and scale on its own connection: {example}"
+                    )),
+                );
+            } else if self.queue_url_env(queue).is_none() {
+                diags.push(
+                    Diagnostic::error(path, format!("scales on the queue `{}`, and no environment variable carries its URL", queue.path))
+                        .cause("KEDA's SQS scaler reads the queue's URL from the worker's environment (`queueURLFromEnv`)")
+                        .hint(format!("pass the URL from the connection: {example}")),
+                );
+            }
+        }
     }
 }
 
@@ -280,6 +361,7 @@ impl<E: 'static, N: 'static> Construct for WorkerSpec<E, N> {
                     .hint("add `.scale_on(Scaler::redis_list(..))`, `Scaler::sqs(..)` or `Scaler::cpu(..)`, or use a fixed count"),
             );
         }
+        self.validate_queues(path, diags);
         self.wiring.validate(path, &self.pod.env, diags);
         self.pod.validate_role(path, &self.namespace, diags);
     }
@@ -365,6 +447,11 @@ impl<E: 'static, N: 'static> Construct for WorkerSpec<E, N> {
                 .iter()
                 .map(|s| {
                     let mut t = s.trigger.clone();
+                    // A scaler without its variable was reported by `validate`.
+                    if let Some(env) = s.queue.as_ref().and_then(|q| self.queue_url_env(q)) {
+                        t.metadata
+                            .insert("queueURLFromEnv".to_owned(), env.to_owned());
+                    }
                     if s.secret.is_some() || s.aws_identity {
                         t.authentication_ref = auth.clone();
                     }

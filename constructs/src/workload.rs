@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use girder_core::cidr::{Cidr, CidrError};
 use girder_core::{Diagnostic, Diagnostics};
 
 use crate::secret::KeySource;
@@ -343,14 +344,28 @@ pub enum Peer {
         /// The pods' labels (empty: every pod of the namespace).
         labels: BTreeMap<String, String>,
     },
-    /// An IP range outside the cluster, in CIDR notation.
-    Cidr(String),
+    /// An IP range outside the cluster: build it with [`Peer::cidr`], which keeps a malformed
+    /// range to report at synth, with the workload's path.
+    Cidr(Result<Cidr, CidrError>),
 }
 
 impl Peer {
     /// Pods of the same namespace that carry label `key=value`.
     pub fn pods_labelled(key: impl Into<String>, value: impl Into<String>) -> Peer {
         Peer::Pods(BTreeMap::from([(key.into(), value.into())]))
+    }
+
+    /// The addresses of `range` (`"203.0.113.0/24"`, `"0.0.0.0/0"`, a [`Cidr`]); a malformed
+    /// range fails synth with the workload's path.
+    ///
+    /// ```
+    /// use girder_constructs::Peer;
+    ///
+    /// assert!(matches!(Peer::cidr("0.0.0.0/0"), Peer::Cidr(Ok(_))));
+    /// assert!(matches!(Peer::cidr("10.0.0.1/16"), Peer::Cidr(Err(_))));
+    /// ```
+    pub fn cidr(range: impl TryInto<Cidr, Error: Into<CidrError>>) -> Peer {
+        Peer::Cidr(range.try_into().map_err(Into::into))
     }
 
     /// Every pod of another namespace, e.g. one whose operator is installed outside this program.
@@ -362,19 +377,11 @@ impl Peer {
     }
 
     pub(crate) fn validate(&self, path: &str, diags: &mut Diagnostics) {
-        if let Peer::Cidr(cidr) = self {
-            let ok = cidr.split_once('/').is_some_and(|(ip, bits)| {
-                ip.parse::<std::net::IpAddr>().is_ok_and(|ip| {
-                    bits.parse::<u8>()
-                        .is_ok_and(|b| b <= if ip.is_ipv4() { 32 } else { 128 })
-                })
-            });
-            if !ok {
-                diags.push(
-                    Diagnostic::error(path, format!("`{cidr}` is not a CIDR range"))
-                        .hint("write an address and a prefix length, e.g. `10.0.0.0/16`"),
-                );
-            }
+        if let Peer::Cidr(Err(error)) = self {
+            diags.push(
+                Diagnostic::error(path, error.to_string())
+                    .hint("write the first address of the range and a prefix length, e.g. `Peer::cidr(\"203.0.113.0/24\")`"),
+            );
         }
         if let Peer::NamespacePods { namespace, .. } = self
             && !girder_core::name::is_dns1123_label(namespace)
@@ -406,7 +413,10 @@ impl Peer {
             },
             Peer::Cidr(cidr) => NetworkPolicyPeer {
                 ip_block: Some(IPBlock {
-                    cidr: cidr.clone(),
+                    // A malformed range was reported by `validate`; nothing is written then.
+                    cidr: cidr
+                        .as_ref()
+                        .map_or_else(|_| String::new(), Cidr::to_string),
                     except: None,
                 }),
                 ..Default::default()

@@ -42,7 +42,13 @@ pub fn city_graph() -> App {
 
 /// One environment; `production` decides Multi-AZ, zone count and sizes.
 fn system<E: EnvironmentName + Default>(app: &App, env: E, account: &str, production: bool) {
-    let aws = app.environment(env).aws(account, "eu-central-1");
+    let environment = app.environment(env);
+    // The seed deploys images tagged with the commit SHA (`${{ github.sha }}`).
+    girder::constructs::AcceptImageTags::because(
+        "the seed deploys images by commit-SHA tag; CI pins digests at release",
+    )
+    .apply_to(&environment);
+    let aws = environment.aws(account, "eu-central-1");
     let base = aws.stack("base");
     let net = Network::new(&base, "net")
         .availability_zones(if production { 3 } else { 2 })

@@ -17,6 +17,11 @@ girder::namespace!(
 pub fn helloworld() -> App {
     let app = App::new("helloworld");
     let k8s = app.environment(Prod).kubernetes();
+    // The seed builds and deploys its images by release tag.
+    girder::constructs::AcceptImageTags::because(
+        "the seed deploys images by release tag; CI pins digests at release",
+    )
+    .apply_to(k8s.environment());
     let ns = k8s.namespace(Helloworld);
 
     let issuer = LetsEncrypt::new(&k8s, "letsencrypt")

@@ -27,6 +27,11 @@ const REGION: &str = "eu-west-1";
 pub fn scraper() -> App {
     let app = App::new("scraper");
     let prod = app.environment(Prod);
+    // The seed pushes release-tagged images to ECR and deploys them by tag.
+    girder::constructs::AcceptImageTags::because(
+        "the seed deploys ECR images by release tag; CI pins digests at release",
+    )
+    .apply_to(&prod);
     let aws = prod.aws(ACCOUNT, REGION);
 
     // The platform: network and cluster in one stack, data in another, images in a third.
@@ -123,14 +128,15 @@ pub fn scraper() -> App {
     parsed.grant_send(&role);
     pages.grant_read_write(&role);
     scrapers.aws_role(&role);
+    let to_jobs = scrapers.connect(&jobs);
     scrapers
-        .env("JOBS_QUEUE_URL", scrapers.connect(&jobs).value())
+        .env("JOBS_QUEUE_URL", to_jobs.value())
         .env("PARSED_QUEUE_URL", scrapers.connect(&parsed).value())
         .env("PAGES_BUCKET", scrapers.connect(&pages).value())
-        .allow_to(Peer::Cidr("0.0.0.0/0".into()), Port::tcp("https", 443))
-        .allow_to(Peer::Cidr("0.0.0.0/0".into()), Port::tcp("http", 80));
+        .allow_to(Peer::cidr("0.0.0.0/0"), Port::tcp("https", 443))
+        .allow_to(Peer::cidr("0.0.0.0/0"), Port::tcp("http", 80));
     scrapers
-        .scale_on(Scaler::sqs("JOBS_QUEUE_URL", REGION, 10))
+        .scale_on(Scaler::sqs(&to_jobs, 10))
         .scale_on(Scaler::cpu(80));
 
     // The parser reads stored pages and writes results to the database.
@@ -142,15 +148,16 @@ pub fn scraper() -> App {
     parsed.grant_consume(&role);
     pages.grant_read(&role);
     parser.aws_role(&role);
+    let to_parsed = parser.connect(&parsed);
     parser
-        .env("PARSED_QUEUE_URL", parser.connect(&parsed).value())
+        .env("PARSED_QUEUE_URL", to_parsed.value())
         .env("PAGES_BUCKET", parser.connect(&pages).value());
     let pg = parser.connect(&db);
     parser
         .env("DB_HOST", pg.host())
         .env("DB_USER", pg.username())
         .env("DB_PASSWORD", pg.password());
-    parser.scale_on(Scaler::sqs("PARSED_QUEUE_URL", REGION, 20));
+    parser.scale_on(Scaler::sqs(&to_parsed, 20));
 
     let issuer = LetsEncrypt::new(&eks.kubernetes(), "letsencrypt")
         .email("ops@example.com")

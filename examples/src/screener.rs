@@ -30,6 +30,11 @@ const BACKEND: &str = "ghcr.io/example/screener-backend:2.4.1";
 pub fn screener() -> App {
     let app = App::new("screener");
     let k8s = app.environment(Prod).kubernetes();
+    // The seed's compose file and manifests pin images by tag (airflow 2.8.0, redis 7, pg16).
+    girder::constructs::AcceptImageTags::because(
+        "the seed pins images by release tag; CI pins digests at release",
+    )
+    .apply_to(k8s.environment());
     let ns = k8s.namespace(Screener);
 
     let db = PostgresInCluster::new(&ns, "postgres", PgVersion::V16)

@@ -68,10 +68,11 @@ pub mod prelude {
     pub use girder_constructs::aws::{Cluster, Network, NodeGroup, Postgres, RedisCluster};
     pub use girder_constructs::monitoring::{AlertRule, Dashboard, ServiceMonitor};
     pub use girder_constructs::{
-        Bucket, Connection, CronJob, DataVolume, Ingress, IngressController, Job, LetsEncrypt,
-        Peer, Port, PostgresInCluster, Probe, Queue, RedisInCluster, Replicas, Scaler,
+        AcceptImageTags, Bucket, Connection, CronJob, DataVolume, Ingress, IngressController, Job,
+        LetsEncrypt, Peer, Port, PostgresInCluster, Probe, Queue, RedisInCluster, Replicas, Scaler,
         StatefulService, WebService, Worker,
     };
+    pub use girder_core::cidr::Cidr;
     pub use girder_core::{App, Aspect, Environment, Visit};
     pub use girder_k8s::aspects::{
         CommonAnnotations, CommonLabels, DefaultResources, ImageAllowList,

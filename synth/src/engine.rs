@@ -18,7 +18,7 @@ use girder_aws::{
 };
 use girder_core::hash::FnvBuildHasher;
 use girder_core::{App, Aspect, Diagnostic, Diagnostics, NodeId, Visit};
-use girder_k8s::aspects::{DefaultResources, ResourceChecks};
+use girder_k8s::aspects::DefaultResources;
 use girder_k8s::{Manifest, yaml};
 use serde::Serialize;
 
@@ -144,6 +144,8 @@ struct Files {
     problems: Vec<Problem>,
     objects: usize,
     wiring: crate::wiring::Facts,
+    /// What looks like a secret in the objects as written, by construct index.
+    secrets: Vec<(usize, girder_core::secrets::Finding)>,
 }
 
 impl Files {
@@ -211,6 +213,10 @@ impl Files {
             });
             return;
         }
+        let written = &file.buf[start + 4..];
+        let found = girder_k8s::secrets::scan(api_version, kind, written, || manifest.describe());
+        self.secrets
+            .extend(found.into_iter().map(|f| (construct, f)));
         file.docs.push(Doc {
             rank: yaml::kind_rank(kind),
             kind: kind_index,
@@ -278,6 +284,9 @@ struct Index<'a> {
     format: u32,
     /// `girder <version>`: with `format`, what tells Girder's output from any other.
     generator: &'static str,
+    /// Values allowed to look like secrets: `[construct path, field, reason]`, for reviewers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    secret_allowances: Vec<[String; 3]>,
     /// CloudFormation stacks in deploy order (producers before consumers).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     stacks: Vec<DeployStep>,
@@ -676,13 +685,13 @@ fn synthesize_inner(
     let broken: std::collections::HashSet<String> = diags.iter().map(|d| d.path.clone()).collect();
     app.apply_aspects(&mut diags);
     app.for_each_construct(|cx, c| c.validate(cx, &mut diags));
-    let builtin: [Box<dyn Aspect>; 2] = [
-        Box::new(DefaultResources::girder()),
-        Box::new(ResourceChecks),
-    ];
+    // The checks of the final objects run on the serializing thread (`crate::wiring`).
+    let builtin: [Box<dyn Aspect>; 1] = [Box::new(DefaultResources::girder())];
     // The node of each construct that emitted something: its path is looked up for a problem.
     let mut emitters: Vec<NodeId> = Vec::new();
     let mut cfn = CfnStacks::default();
+    // The stack, logical ID and construct index of each resource, for secret findings.
+    let mut cfn_origins = Vec::new();
     // Parts of stacks prepared on this thread, by number.
     let mut prepared: Vec<(usize, PreparedPart)> = Vec::new();
     let queue: PartQueue = Mutex::new(VecDeque::new());
@@ -805,6 +814,7 @@ fn synthesize_inner(
                             let target: &mut dyn Any = &mut *resource;
                             aspect.visit(&mut Visit::new(cx.path.as_str(), cx.env, Some(&object), target, &mut diags));
                         }
+                        cfn_origins.push((resource.stack.clone(), resource.id.clone(), construct));
                         cfn.file(*resource, &env, cx.path.as_str());
                         // A part taken as a run ended waits for the other thread, unless
                         // enough wait already: then this thread prepares it, which keeps both
@@ -838,6 +848,11 @@ fn synthesize_inner(
                         continue;
                     }
                 };
+                if !aspects.is_empty() {
+                    // The final-object rules compare what the program's aspects leave with
+                    // what the construct built.
+                    manifest.keep_as_built();
+                }
                 for aspect in aspects.iter().map(|a| a.as_ref()).chain(builtin.iter().map(|a| a.as_ref())) {
                     let target: &mut dyn Any = &mut manifest;
                     aspect.visit(&mut Visit::described(cx.path.as_str(), cx.env, Manifest::describe_any, target, &mut diags));
@@ -912,6 +927,13 @@ fn synthesize_inner(
                 .hint("this is a bug in Girder or in a custom resource type: please report it"),
         });
     }
+    // Secrets in the final objects of every target, less those the program allows.
+    let mut secrets = files.secrets;
+    secrets.extend(girder_aws::secrets::take(&mut prepared, &cfn_origins));
+    let secrets = secrets
+        .into_iter()
+        .map(|(c, f)| (app.path(emitters[c]).to_string(), f));
+    let allowed = girder_core::secrets::settle(app, secrets.collect(), &mut diags);
     let templates = cfn.synthesize(options, emit, read, prepared, &mut diags);
     if diags.has_errors() {
         return Err(diags);
@@ -990,6 +1012,10 @@ fn synthesize_inner(
         files: index,
         format: crate::output::FORMAT,
         generator: concat!("girder ", env!("CARGO_PKG_VERSION")),
+        secret_allowances: allowed
+            .into_iter()
+            .map(|a| [a.path, a.field, a.reason])
+            .collect(),
         stacks: deploy_order,
         exports: (!exports.is_empty()).then_some(exports),
     };

@@ -4,12 +4,16 @@
 mod aws;
 #[path = "integration/bridge.rs"]
 mod bridge;
+#[path = "integration/cidr.rs"]
+mod cidr;
 #[path = "integration/cli.rs"]
 mod cli;
 #[path = "integration/cluster.rs"]
 mod cluster;
 #[path = "integration/data.rs"]
 mod data;
+#[path = "integration/escape_hatches.rs"]
+mod escape_hatches;
 #[path = "integration/examples.rs"]
 mod examples;
 #[path = "integration/helloworld.rs"]
@@ -20,8 +24,16 @@ mod invalid;
 mod mesh;
 #[path = "integration/output.rs"]
 mod output;
+#[path = "integration/scaler.rs"]
+mod scaler;
+#[path = "integration/secret_canary.rs"]
+mod secret_canary;
 #[path = "integration/security.rs"]
 mod security;
+#[path = "integration/trust_aws.rs"]
+mod trust_aws;
+#[path = "integration/trust_constructs.rs"]
+mod trust_constructs;
 #[path = "integration/web_service.rs"]
 mod web_service;
 #[path = "integration/wiring.rs"]
@@ -67,6 +79,15 @@ pub fn synth_errors(app: &App) -> String {
         Ok(_) => panic!("synth succeeded, but the app is invalid"),
         Err(d) => d.to_string(),
     }
+}
+
+/// Accepts the images of a test program pinned by tag only, with a reason (their registry
+/// paths are made up: there is no digest to pin).
+pub fn accept_test_tags<E: girder::core::EnvironmentName>(env: &girder::core::Environment<E>) {
+    girder::constructs::AcceptImageTags::because(
+        "test images: made-up registry paths, no digest to pin",
+    )
+    .apply_to(env);
 }
 
 /// With `GIRDER_VALIDATE=1` (as CI runs the tests), writes `app`'s output and runs the

@@ -13,10 +13,14 @@
 //! * for the client: Secret keys of its own namespace (typed: usable only there) for the
 //!   address and credentials. No value ever appears in the output.
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use std::sync::Arc;
 
-use girder_aws::ssm;
-use girder_aws::{CfnResource, Entry, Expr};
+use girder_aws::policy::{PolicyDocument, Statement};
+use girder_aws::{CfnResource, Entry, Expr, Json, StackAddress, Value};
+use girder_aws::{iam, ssm};
 use girder_core::{App, Context, Diagnostic, Diagnostics, NodeId};
 use girder_k8s::Manifest;
 use girder_k8s::crd::external_secrets::{
@@ -54,6 +58,168 @@ pub(crate) fn host_parameter(app: &str, env: &str, unique: &str) -> String {
 /// The SSM parameter a server publishes `what` (its address, URL or name) under.
 pub(crate) fn published_parameter(app: &str, env: &str, unique: &str, what: &str) -> String {
     ["/girder/", app, "/", env, "/", unique, "/", what].concat()
+}
+
+/// What External Secrets reads from AWS, in the stack that holds it: a Secrets Manager secret
+/// (its ARN, and the customer-managed KMS key that encrypts it, if any) or an SSM parameter (by
+/// name; Girder's parameters are `String`s, which need no key).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Read {
+    /// `secretsmanager:GetSecretValue` and `DescribeSecret` on `arn`; `kms:Decrypt` on `key`.
+    Secret {
+        arn: Value<String>,
+        key: Option<Value<String>>,
+    },
+    /// `ssm:GetParameter(s)` on the parameter `name` (which starts with `/`).
+    Parameter { name: String },
+}
+
+/// The reads of one stack: rendered as one `AWS::IAM::Policy` of the External Secrets role in
+/// that stack, so that the policy refers to the secrets with `Ref` (their ARNs end in a random
+/// suffix) and the stack depends on the cluster's, as the servers' security groups already do.
+#[derive(Debug)]
+pub(crate) struct StackReads {
+    /// The stack, or `None` for secrets created outside the program (named by a full ARN):
+    /// their policy goes to the cluster's stack.
+    pub(crate) stack: Option<Arc<StackAddress>>,
+    pub(crate) reads: Vec<Read>,
+}
+
+/// Everything External Secrets syncs into an environment's namespaces, filled in as the program
+/// declares it (a `connect` from a pod to an AWS server, a typed secret synced with
+/// `from_aws_secret`) and read when the cluster renders: a read declared anywhere in the
+/// program, before or after the cluster, is granted, and nothing else is.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ExternalSecretsReads(Rc<RefCell<BTreeMap<String, StackReads>>>);
+
+impl ExternalSecretsReads {
+    /// The registry of the environment `env`, created on first use.
+    pub(crate) fn of(app: &App, env: NodeId) -> Self {
+        app.attachment::<ExternalSecretsReads>(env)
+            .unwrap_or_else(|| {
+                let reads = ExternalSecretsReads::default();
+                app.attach(env, reads.clone());
+                reads
+            })
+    }
+
+    /// Records `read` of `stack` (`None`: outside the program), once.
+    pub(crate) fn add(&self, stack: Option<&Arc<StackAddress>>, read: Read) {
+        let mut groups = self.0.borrow_mut();
+        let group = groups
+            .entry(stack.map_or_else(String::new, |s| s.name().to_owned()))
+            .or_insert_with(|| StackReads {
+                stack: stack.cloned(),
+                reads: Vec::new(),
+            });
+        if !group.reads.contains(&read) {
+            group.reads.push(read);
+        }
+    }
+
+    /// Calls `f` with each stack's reads, in the order of the stacks' names (secrets from
+    /// outside the program first).
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&StackReads)) {
+        for group in self.0.borrow().values() {
+            f(group);
+        }
+    }
+}
+
+/// Records, for the environment of the AWS construct at `node` (in a stack), that External
+/// Secrets reads `reads` of that construct's stack.
+pub(crate) fn external_secrets_read(
+    app: &App,
+    node: NodeId,
+    stack: &Arc<StackAddress>,
+    reads: impl IntoIterator<Item = Read>,
+) {
+    let Some(env) = app.parent(node).and_then(|s| environment_of(app, s)) else {
+        return;
+    };
+    let registry = ExternalSecretsReads::of(app, env);
+    for read in reads {
+        registry.add(Some(stack), read);
+    }
+}
+
+/// The policy that lets External Secrets read `reads`, and nothing else: the secrets' and
+/// parameters' own ARNs, and `kms:Decrypt` on their keys only through Secrets Manager in
+/// `region` and only for those secrets (the encryption context Secrets Manager passes names
+/// the secret). `None` when there is nothing to read.
+pub(crate) fn external_secrets_policy(reads: &[Read], region: &str) -> Option<PolicyDocument> {
+    let mut secrets: Vec<Value<String>> = Vec::new();
+    let mut keys: Vec<Value<String>> = Vec::new();
+    let mut parameters: Vec<Value<String>> = Vec::new();
+    for read in reads {
+        match read {
+            Read::Secret { arn, key } => {
+                secrets.push(arn.clone());
+                if let Some(key) = key
+                    && !keys.contains(key)
+                {
+                    keys.push(key.clone());
+                }
+            }
+            Read::Parameter { name } => parameters.push(
+                girder_aws::fns::sub(format!(
+                    "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{name}"
+                ))
+                .into(),
+            ),
+        }
+    }
+    let mut statements = Vec::new();
+    if !secrets.is_empty() {
+        let mut read = Statement::allow([
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:DescribeSecret",
+        ])
+        .sid("ReadSecrets");
+        for arn in &secrets {
+            read = read.resource(arn.clone());
+        }
+        statements.push(read);
+    }
+    if !keys.is_empty() {
+        let mut decrypt = Statement::allow(["kms:Decrypt"]).sid("DecryptTheSecrets");
+        for key in keys {
+            decrypt = decrypt.resource(key);
+        }
+        statements.push(
+            decrypt
+                .condition(
+                    "StringEquals",
+                    "kms:ViaService",
+                    format!("secretsmanager.{region}.amazonaws.com"),
+                )
+                .condition(
+                    "StringEquals",
+                    "kms:EncryptionContext:SecretARN",
+                    Json::Array(secrets.into_iter().map(Json::from).collect()),
+                ),
+        );
+    }
+    if !parameters.is_empty() {
+        let mut read =
+            Statement::allow(["ssm:GetParameter", "ssm:GetParameters"]).sid("ReadParameters");
+        for arn in parameters {
+            read = read.resource(arn);
+        }
+        statements.push(read);
+    }
+    (!statements.is_empty()).then(|| PolicyDocument::new(statements))
+}
+
+/// The `AWS::IAM::Policy` of `group` for the role `role` (a `Ref` to its name).
+pub(crate) fn external_secrets_policy_resource(
+    group: &StackReads,
+    region: &str,
+    role: Expr<String>,
+) -> Option<iam::Policy> {
+    external_secrets_policy(&group.reads, region).map(|document| {
+        iam::Policy::new(document, "external-secrets-reads").roles(vec![Value::from(role)])
+    })
 }
 
 /// Grants permissions to a principal: an IRSA role of the cluster, or an IAM role.
@@ -256,7 +422,7 @@ pub(crate) fn api_endpoint(node: NodeId, path: String) -> crate::wiring::Endpoin
         scheme: Some("https"),
         // AWS's service endpoints have no fixed range; with VPC interface endpoints this would
         // be the VPC's range.
-        cidrs: vec!["0.0.0.0/0".into()],
+        cidrs: vec![girder_core::cidr::Cidr::ANY_V4],
     }
 }
 
@@ -272,7 +438,7 @@ pub(crate) fn cluster_access(app: &App, node: NodeId) -> Option<ClusterAccess> {
 macro_rules! api_server {
     ($ty:ident, $key:literal) => {
         impl<E: girder_core::EnvironmentName> $crate::wiring::Server for $ty<E> {
-            type Connection<C, M> = $crate::aws::bridge::Published<C, M>;
+            type Connection<C, M> = $crate::aws::bridge::Published<C, M, $ty<E>>;
 
             fn endpoint(&self) -> $crate::wiring::Endpoint {
                 $crate::aws::bridge::api_endpoint(
@@ -282,8 +448,23 @@ macro_rules! api_server {
             }
 
             fn admit(&self, client: $crate::wiring::Client) {
-                let access =
-                    $crate::aws::bridge::cluster_access(self.handle.app(), self.handle.node());
+                let app = self.handle.app();
+                let access = $crate::aws::bridge::cluster_access(app, self.handle.node());
+                let stack = self.resource.target().stack_arc();
+                let unique = [stack.name(), "/", &app.id(self.handle.node())].concat();
+                $crate::aws::bridge::external_secrets_read(
+                    app,
+                    self.handle.node(),
+                    stack,
+                    [$crate::aws::bridge::Read::Parameter {
+                        name: $crate::aws::bridge::published_parameter(
+                            app.name(),
+                            E::NAME,
+                            &unique,
+                            $key,
+                        ),
+                    }],
+                );
                 self.handle.update(|spec| {
                     spec.api
                         .clients
@@ -294,10 +475,11 @@ macro_rules! api_server {
             fn connection<C, M: girder_k8s::NamespaceName>(
                 &self,
                 connection: $crate::wiring::Connection<C>,
-            ) -> $crate::aws::bridge::Published<C, M> {
+            ) -> $crate::aws::bridge::Published<C, M, $ty<E>> {
                 let name = self.handle.app().id(self.handle.node());
                 $crate::aws::bridge::Published {
                     connection,
+                    server: self.clone(),
                     object: $crate::secret::KeyedObject::from_parts(
                         &format!("{name}-endpoint"),
                         $crate::secret::KeySource::Secret,
@@ -311,15 +493,17 @@ macro_rules! api_server {
 
 pub(crate) use api_server;
 
-/// One value of an AWS construct, as a key of a Secret External Secrets keeps in the client's
-/// namespace (`<construct>-endpoint`).
-pub struct Published<E, N> {
+/// One value of an AWS construct `S` (a [`crate::Queue`], a [`crate::Bucket`]), as a key of a
+/// Secret External Secrets keeps in the client's namespace (`<construct>-endpoint`).
+pub struct Published<E, N, S> {
     pub(crate) connection: crate::wiring::Connection<E>,
+    /// The construct connected to.
+    pub(crate) server: S,
     pub(crate) object: crate::secret::KeyedObject<E, N>,
     pub(crate) key: &'static str,
 }
 
-impl<E, N> Published<E, N> {
+impl<E, N, S> Published<E, N, S> {
     /// The value, for an environment variable.
     pub fn value(&self) -> crate::secret::Key<E, N> {
         self.connection.mark_used();

@@ -10,6 +10,7 @@ use girder_aws::fns::{select, split, sub};
 use girder_aws::policy::{PolicyDocument, Principal, Statement};
 use girder_aws::{CfnResource, Entry, Expr, InStack, Json, ResourceRef, Value};
 use girder_aws::{ec2, eks, iam, kms, logs};
+use girder_core::cidr::{Cidr, CidrError};
 use girder_core::name::{check_id, derive, is_dns1123_label, is_dns1123_subdomain};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 use girder_k8s::{Kubernetes, KubernetesExt};
@@ -22,6 +23,8 @@ use girder_k8s::crd::external_secrets::{
 use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use girder_k8s::labels::Labels;
 
+use super::bridge::{ExternalSecretsReads, external_secrets_policy_resource};
+use super::queue::ScaledQueues;
 use super::{Network, Placement};
 
 /// The audience of the tokens IRSA exchanges for AWS credentials.
@@ -72,15 +75,24 @@ pub enum EndpointAccess {
     /// talks to the EKS API, not to the cluster, so deployments work either way.
     #[default]
     Private,
-    /// From inside the VPC, and from the internet ranges listed (CIDRs such as
-    /// `203.0.113.0/24`); nodes still use the private endpoint. `0.0.0.0/0` is rejected.
-    PublicAndPrivate(Vec<String>),
+    /// From inside the VPC, and from the internet ranges listed (IPv4 ranges such as
+    /// `203.0.113.0/24`); nodes still use the private endpoint. `0.0.0.0/0` is rejected. Build it
+    /// with [`EndpointAccess::public_and_private`], which keeps malformed ranges to report at
+    /// synth with the cluster's path.
+    PublicAndPrivate(Vec<Result<Cidr, CidrError>>),
 }
 
 impl EndpointAccess {
-    /// [`EndpointAccess::PublicAndPrivate`] from `cidrs`.
-    pub fn public_and_private(cidrs: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        EndpointAccess::PublicAndPrivate(cidrs.into_iter().map(Into::into).collect())
+    /// [`EndpointAccess::PublicAndPrivate`] from `cidrs` (`"203.0.113.0/24"`, [`Cidr`]s).
+    pub fn public_and_private(
+        cidrs: impl IntoIterator<Item = impl TryInto<Cidr, Error: Into<CidrError>>>,
+    ) -> Self {
+        EndpointAccess::PublicAndPrivate(
+            cidrs
+                .into_iter()
+                .map(|cidr| cidr.try_into().map_err(Into::into))
+                .collect(),
+        )
     }
 }
 
@@ -307,13 +319,6 @@ fn check_value(value: &str) -> Option<&'static str> {
     } else {
         None
     }
-}
-
-/// Whether `cidr` is an IPv4 CIDR block such as `203.0.113.0/24`.
-fn is_ipv4_cidr(cidr: &str) -> bool {
-    cidr.split_once('/').is_some_and(|(ip, bits)| {
-        ip.parse::<std::net::Ipv4Addr>().is_ok() && bits.parse::<u8>().is_ok_and(|b| b <= 32)
-    })
 }
 
 /// `arn:<partition>:iam::aws:policy/<name>`: an AWS managed policy.
@@ -554,6 +559,11 @@ pub struct ClusterSpec {
     private_subnets: Vec<Expr<String>>,
     region: String,
     roles: Vec<RoleSpec>,
+    /// What External Secrets syncs into the environment's namespaces: its role may read that
+    /// and nothing else.
+    reads: Option<ExternalSecretsReads>,
+    /// The queues the environment's KEDA scalers watch (`None` outside an environment).
+    queues: Option<ScaledQueues>,
 }
 
 // `new` starts a builder whose `build` returns the construct, as bon builders do.
@@ -607,10 +617,18 @@ impl<E: EnvironmentName> Cluster<E> {
                 managed: vec!["service-role/AmazonEBSCSIDriverPolicy"],
                 placement: None,
             }],
+            reads: None,
+            queues: None,
+        };
+        let env = super::bridge::environment_of(app, stack.node());
+        let spec = ClusterSpec {
+            reads: env.map(|env| ExternalSecretsReads::of(app, env)),
+            queues: env.map(|env| ScaledQueues::of(app, env)),
+            ..spec
         };
         let handle = app.add(stack.node(), id, spec);
         let cluster_ref: ResourceRef<eks::Cluster> = placement.reference("Cluster");
-        if let Some(env) = super::bridge::environment_of(app, stack.node()) {
+        if let Some(env) = env {
             app.attach(
                 env,
                 super::bridge::ClusterAccess {
@@ -618,61 +636,21 @@ impl<E: EnvironmentName> Cluster<E> {
                 },
             );
         }
-        // External Secrets reads the secrets and parameters of this app's environment.
-        let (region, account) = (
-            stack.environment().region().as_str().to_owned(),
-            stack.environment().account().as_str().to_owned(),
-        );
-        let prefix = format!("{}-{}", app.name(), E::NAME);
-        let reader = PolicyDocument::new([
-            Statement::allow([
-                "secretsmanager:GetSecretValue",
-                "secretsmanager:DescribeSecret",
-            ])
-            .sid("ReadSecrets")
-            .resource(format!(
-                "arn:aws:secretsmanager:{region}:{account}:secret:{prefix}-*"
-            )),
-            Statement::allow([
-                "ssm:GetParameter",
-                "ssm:GetParameters",
-                "ssm:GetParametersByPath",
-            ])
-            .sid("ReadParameters")
-            .resource(format!(
-                "arn:aws:ssm:{region}:{account}:parameter/girder/{}/{}/*",
-                app.name(),
-                E::NAME
-            )),
-            Statement::allow(["kms:Decrypt"])
-                .sid("DecryptThroughTheStores")
-                .resource(format!("arn:aws:kms:{region}:{account}:key/*"))
-                .condition(
-                    "StringEquals",
-                    "kms:ViaService",
-                    Json::Array(vec![
-                        Json::from(format!("secretsmanager.{region}.amazonaws.com")),
-                        Json::from(format!("ssm.{region}.amazonaws.com")),
-                    ]),
-                ),
-        ]);
-        // KEDA reads the depth of this environment's queues (their names start with the
-        // stack's, `<app>-<env>-`).
-        let queues = PolicyDocument::new([Statement::allow(["sqs:GetQueueAttributes"])
-            .sid("ReadQueueDepth")
-            .resource(format!("arn:aws:sqs:{region}:{account}:{prefix}-*"))]);
         handle.update(|spec| {
+            // External Secrets' and KEDA's roles get no policy of their own: they are granted
+            // what the program syncs and the queues its scalers watch, exactly, when the
+            // cluster renders (see `render_external_secrets_reads`, `render_keda_reads`).
             spec.roles.push(RoleSpec {
                 namespace: EXTERNAL_SECRETS.0.to_owned(),
                 service_account: EXTERNAL_SECRETS.1.to_owned(),
-                policy: reader,
+                policy: PolicyDocument::default(),
                 managed: Vec::new(),
                 placement: None,
             });
             spec.roles.push(RoleSpec {
                 namespace: KEDA_OPERATOR.0.to_owned(),
                 service_account: KEDA_OPERATOR.1.to_owned(),
-                policy: queues,
+                policy: PolicyDocument::default(),
                 managed: Vec::new(),
                 placement: None,
             });
@@ -737,8 +715,8 @@ impl<E: EnvironmentName> Cluster<E> {
     }
 
     /// The ARN of the IAM role KEDA's operator runs as (annotate its service account
-    /// `keda/keda-operator` with it when installing KEDA): it reads the depth of this
-    /// environment's SQS queues.
+    /// `keda/keda-operator` with it when installing KEDA): it reads the depth of the SQS queues
+    /// this environment's scalers watch (`Scaler::sqs`), and of no other.
     pub fn keda_role_arn(&self) -> String {
         format!(
             "arn:aws:iam::{}:role/{}",
@@ -966,6 +944,52 @@ impl ClusterSpec {
         }
     }
 
+    /// One `AWS::IAM::Policy` per stack whose secrets and parameters External Secrets syncs,
+    /// attached to its role: the exact ARNs, through `Ref` in the stack that creates them.
+    /// Secrets created outside the program (named by their full ARN) go to the cluster's stack.
+    fn render_external_secrets_reads(&self, cx: &Context<'_>, out: &mut Emitted) {
+        let Some(reads) = &self.reads else { return };
+        let local = role_name(EXTERNAL_SECRETS.0, EXTERNAL_SECRETS.1);
+        let role: ResourceRef<iam::Role> = self.placement.reference(&local);
+        let name = format!("{local}/Reads");
+        reads.for_each(|group| {
+            let Some(policy) =
+                external_secrets_policy_resource(group, &self.region, role.reference())
+            else {
+                return;
+            };
+            // In another stack, the IDs start from the cluster's whole path, as the roles of
+            // `service_account_role_in` do.
+            let (stack, id) = match &group.stack {
+                Some(stack) if **stack != *self.placement.stack => (
+                    stack,
+                    girder_aws::logical_id::IdPrefix::new(cx.path.segments()).id(&name),
+                ),
+                _ => (&self.placement.stack, self.placement.id(&name)),
+            };
+            out.push(CfnResource::new(stack, id, Entry::new(policy)));
+        });
+    }
+
+    /// One `AWS::IAM::Policy` per stack whose queues KEDA's SQS scalers watch, attached to
+    /// KEDA's role: `sqs:GetQueueAttributes` on the queues' exact ARNs, in the stack that
+    /// creates them, as External Secrets' reads are.
+    fn render_keda_reads(&self, cx: &Context<'_>, out: &mut Emitted) {
+        let Some(queues) = &self.queues else { return };
+        let local = role_name(KEDA_OPERATOR.0, KEDA_OPERATOR.1);
+        let role: ResourceRef<iam::Role> = self.placement.reference(&local);
+        let name = format!("{local}/QueueDepth");
+        queues.for_each(|group| {
+            let policy = group.depth_policy(role.reference());
+            let id = if *group.stack == *self.placement.stack {
+                self.placement.id(&name)
+            } else {
+                girder_aws::logical_id::IdPrefix::new(cx.path.segments()).id(&name)
+            };
+            out.push(CfnResource::new(&group.stack, id, Entry::new(policy)));
+        });
+    }
+
     fn render_role(
         &self,
         role: &RoleSpec,
@@ -1051,13 +1075,22 @@ impl Construct for ClusterSpec {
                         .hint("list the ranges `kubectl` and CI connect from, e.g. `EndpointAccess::public_and_private([\"203.0.113.0/24\"])`, or keep `EndpointAccess::Private`"),
                 );
             }
+            let range = "write an IPv4 address and a prefix length, e.g. `203.0.113.0/24`";
             for cidr in cidrs {
-                if !is_ipv4_cidr(cidr) {
+                let cidr = match cidr {
+                    Ok(cidr) => cidr,
+                    Err(error) => {
+                        diags.push(Diagnostic::error(path, error.to_string()).hint(range));
+                        continue;
+                    }
+                };
+                if !cidr.is_ipv4() {
                     diags.push(
-                        Diagnostic::error(path, format!("`{cidr}` is not an IPv4 CIDR block"))
-                            .hint("write an address and a prefix length, e.g. `203.0.113.0/24`"),
+                        Diagnostic::error(path, format!("`{cidr}` is not an IPv4 range"))
+                            .cause("EKS takes IPv4 ranges for its public endpoint")
+                            .hint(range),
                     );
-                } else if cidr.ends_with("/0") {
+                } else if cidr.is_any() {
                     diags.push(
                         Diagnostic::error(
                             path,
@@ -1205,9 +1238,16 @@ impl Construct for ClusterSpec {
         let mut vpc = eks::ResourcesVpcConfig::new(subnets()).endpoint_private_access(true);
         vpc = match &self.endpoint {
             EndpointAccess::Private => vpc.endpoint_public_access(false),
-            EndpointAccess::PublicAndPrivate(cidrs) => vpc
-                .endpoint_public_access(true)
-                .public_access_cidrs(cidrs.iter().map(Value::from).collect::<Vec<_>>()),
+            EndpointAccess::PublicAndPrivate(cidrs) => {
+                vpc.endpoint_public_access(true).public_access_cidrs(
+                    // Malformed ranges were reported by `validate`: nothing is written then.
+                    cidrs
+                        .iter()
+                        .flatten()
+                        .map(|cidr| Value::from(cidr.to_string()))
+                        .collect::<Vec<_>>(),
+                )
+            }
         };
         let log_types = [
             eks::LoggingTypeConfigType::Api,
@@ -1407,6 +1447,8 @@ impl Construct for ClusterSpec {
                 self.render_role(role, &cluster, &oidc, out);
             }
         }
+        self.render_external_secrets_reads(cx, out);
+        self.render_keda_reads(cx, out);
         // The stores through which `connect` copies AWS credentials and addresses into
         // namespaces (see `aws::bridge`).
         let labels = Labels::new(cx, name, "cluster");
@@ -1481,13 +1523,5 @@ mod tests {
         assert_eq!(check_value("CPU-heavy_1.0"), None);
         assert!(check_value("-x").is_some());
         assert!(check_value("a b").is_some());
-    }
-
-    #[test]
-    fn cidrs() {
-        assert!(is_ipv4_cidr("203.0.113.0/24"));
-        assert!(!is_ipv4_cidr("203.0.113.0"));
-        assert!(!is_ipv4_cidr("203.0.113.0/33"));
-        assert!(!is_ipv4_cidr("2001:db8::/32"));
     }
 }

@@ -6,7 +6,7 @@ mod bucket;
 mod cluster;
 mod network;
 mod postgres;
-mod queue;
+pub(crate) mod queue;
 mod redis;
 mod repository;
 mod role;
@@ -14,7 +14,7 @@ mod secret;
 
 pub use alarm::{Alarm, AlarmSpec, Comparison, Metric, Statistic};
 pub use bridge::{Grantee, Published};
-pub use bucket::{Bucket, BucketSpec};
+pub use bucket::{AccessLogs, AccessLogsSpec, Bucket, BucketSpec};
 pub use cluster::{
     Cluster, ClusterBuilder, ClusterSpec, EndpointAccess, KubernetesVersion, NodeGroup,
     ServiceAccountRole, TaintEffect,
@@ -25,7 +25,10 @@ pub use queue::{Queue, QueueSpec};
 pub use redis::{CacheConnection, CacheEngine, RedisCluster, RedisClusterSpec};
 pub use repository::{Repository, RepositorySpec};
 pub use role::{Role, RoleSpec, Trust};
-pub use secret::{AwsSecret, AwsSecretSpec, Generate, SecretsKeySpec};
+pub use secret::{
+    AwsSecret, AwsSecretSpec, ExistingAwsSecret, Generate, SecretSource, SecretsKeySpec,
+    SyncableSecret,
+};
 
 use std::sync::Arc;
 

@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 use girder_aws::ec2;
 use girder_aws::fns::{get_azs, select};
 use girder_aws::{CfnResource, Entry, Expr, InStack, ResourceRef};
+use girder_core::cidr::{Cidr, CidrError};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
 use super::Placement;
@@ -35,15 +36,15 @@ pub enum Nat {
 /// let app = girder_core::App::new("shop");
 /// let base = app.environment(Prod).aws("123456789012", "eu-west-1").stack("base");
 /// let net = Network::new(&base, "net").availability_zones(3).build();
-/// assert_eq!(net.private_cidrs()[0], "10.0.128.0/19");
+/// assert_eq!(net.private_cidrs()[0].to_string(), "10.0.128.0/19");
 /// ```
 pub struct Network<E> {
     handle: Handle<NetworkSpec>,
     vpc: ResourceRef<ec2::Vpc>,
     public: Vec<ResourceRef<ec2::Subnet>>,
     private: Vec<ResourceRef<ec2::Subnet>>,
-    cidr: String,
-    private_cidrs: Vec<String>,
+    cidr: Option<Cidr>,
+    private_cidrs: Vec<Cidr>,
     _env: PhantomData<fn() -> E>,
 }
 
@@ -54,7 +55,7 @@ impl<E> Clone for Network<E> {
             vpc: self.vpc.clone(),
             public: self.public.clone(),
             private: self.private.clone(),
-            cidr: self.cidr.clone(),
+            cidr: self.cidr,
             private_cidrs: self.private_cidrs.clone(),
             _env: PhantomData,
         }
@@ -63,7 +64,10 @@ impl<E> Clone for Network<E> {
 
 impl<E> fmt::Debug for Network<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Network({}, {})", self.handle.path(), self.cidr)
+        match self.cidr {
+            Some(cidr) => write!(f, "Network({}, {cidr})", self.handle.path()),
+            None => write!(f, "Network({}, invalid range)", self.handle.path()),
+        }
     }
 }
 
@@ -71,19 +75,36 @@ impl<E> fmt::Debug for Network<E> {
 #[derive(Debug)]
 pub struct NetworkSpec {
     placement: Placement,
-    cidr: String,
-    /// The second octet of the VPC's `10.x.0.0/16`, when the CIDR is valid.
-    octets: Option<(u8, u8)>,
+    /// The VPC's range as given (an error is reported at synth).
+    cidr: Result<Cidr, CidrError>,
     zones: u8,
     nat: Nat,
 }
 
-/// The first two octets of `cidr` if it is an IPv4 `/16` of a private range.
-fn parse_16(cidr: &str) -> Option<(u8, u8)> {
-    let (ip, bits) = cidr.split_once('/')?;
-    let ip: std::net::Ipv4Addr = ip.parse().ok()?;
-    let [a, b, c, d] = ip.octets();
-    (bits == "16" && c == 0 && d == 0 && ip.is_private()).then_some((a, b))
+/// The VPC range when none is given.
+const DEFAULT_CIDR: &str = "10.0.0.0/16";
+
+/// Whether `cidr` is an IPv4 `/16` of a private range: what the address plan splits.
+fn is_private_16(cidr: &Cidr) -> bool {
+    let private = match cidr.address() {
+        std::net::IpAddr::V4(v4) => v4.is_private(),
+        std::net::IpAddr::V6(_) => false,
+    };
+    private && cidr.prefix() == 16
+}
+
+/// The address plan of a VPC range: the `/20` of public subnet `zone` (from `x.y.0.0`) or the
+/// `/19` of private subnet `zone` (from `x.y.128.0`). An invalid range was reported: the plan
+/// of the default range stands in.
+fn plan(cidr: &Result<Cidr, CidrError>, zones: u8, public: bool) -> Vec<Cidr> {
+    let vpc = match cidr {
+        Ok(cidr) if is_private_16(cidr) => Ok(*cidr),
+        _ => DEFAULT_CIDR.parse::<Cidr>(),
+    };
+    let (prefix, first) = if public { (20, 0) } else { (19, 4) };
+    (0..u32::from(zones))
+        .filter_map(|zone| vpc.as_ref().ok()?.subnet(prefix, first + zone))
+        .collect()
 }
 
 // `new` starts a builder whose `build` returns the construct, as bon builders do.
@@ -91,13 +112,14 @@ fn parse_16(cidr: &str) -> Option<(u8, u8)> {
 #[bon::bon]
 impl<E: EnvironmentName> Network<E> {
     /// Starts a network with id `id` in `stack`.
-    #[builder(start_fn = new, finish_fn = build)]
+    #[builder(start_fn = new, finish_fn = build, builder_type = NetworkBuilder)]
     pub fn create(
         #[builder(start_fn)] stack: &impl InStack<Env = E>,
         #[builder(start_fn, into)] id: String,
-        /// The VPC's range, a private `/16` (default `10.0.0.0/16`).
-        #[builder(into, default = "10.0.0.0/16".to_owned())]
-        cidr: String,
+        /// The VPC's range, a private `/16` (default `10.0.0.0/16`), set with
+        /// [`NetworkBuilder::cidr`].
+        #[builder(field)]
+        cidr: Option<Result<Cidr, CidrError>>,
         /// Availability zones, 2 to 4 (default 2; 3 for production is common).
         #[builder(default = 2)]
         availability_zones: u8,
@@ -108,12 +130,9 @@ impl<E: EnvironmentName> Network<E> {
         let stack = stack.stack();
         let app = stack.app();
         let placement = Placement::in_stack(stack, &id);
-        let octets = parse_16(&cidr);
+        let cidr = cidr.unwrap_or_else(|| DEFAULT_CIDR.parse());
         let zones = availability_zones.clamp(1, 4);
-        let (a, b) = octets.unwrap_or((10, 0));
-        let private_cidrs = (0..zones)
-            .map(|i| format!("{a}.{b}.{}.0/19", 128 + u16::from(i) * 32))
-            .collect();
+        let private_cidrs = plan(&cidr, zones, false);
         let vpc = placement.reference("Vpc");
         let public = (0..zones)
             .map(|i| placement.reference(&format!("Public{i}")))
@@ -127,7 +146,6 @@ impl<E: EnvironmentName> Network<E> {
             NetworkSpec {
                 placement,
                 cidr: cidr.clone(),
-                octets,
                 zones: availability_zones,
                 nat,
             },
@@ -137,10 +155,22 @@ impl<E: EnvironmentName> Network<E> {
             vpc,
             public,
             private,
-            cidr,
+            cidr: cidr.ok(),
             private_cidrs,
             _env: PhantomData,
         }
+    }
+}
+
+impl<'f1, E: EnvironmentName, I1: InStack<Env = E>, S: network_builder::State>
+    NetworkBuilder<'f1, E, I1, S>
+{
+    /// The VPC's range, a private IPv4 `/16` such as `"10.20.0.0/16"` or a [`Cidr`] (default
+    /// `10.0.0.0/16`). A malformed range, or one that is not a private `/16`, fails synth with
+    /// the network's path.
+    pub fn cidr(mut self, range: impl TryInto<Cidr, Error: Into<CidrError>>) -> Self {
+        self.cidr = Some(range.try_into().map_err(Into::into));
+        self
     }
 }
 
@@ -150,9 +180,9 @@ impl<E: EnvironmentName> Network<E> {
         self.vpc.vpc_id()
     }
 
-    /// The VPC's range.
-    pub fn cidr(&self) -> &str {
-        &self.cidr
+    /// The VPC's range, `None` if the one given is malformed (reported at synth).
+    pub fn cidr(&self) -> Option<Cidr> {
+        self.cidr
     }
 
     /// The private subnets' IDs, one per zone.
@@ -167,7 +197,7 @@ impl<E: EnvironmentName> Network<E> {
 
     /// The private subnets' ranges, known at synth: what NetworkPolicies of pods that reach a
     /// database or cache in this network allow.
-    pub fn private_cidrs(&self) -> &[String] {
+    pub fn private_cidrs(&self) -> &[Cidr] {
         &self.private_cidrs
     }
 
@@ -191,12 +221,13 @@ impl Construct for NetworkSpec {
 
     fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
         let path = cx.path.as_str();
-        if self.octets.is_none() {
-            diags.push(
-                Diagnostic::error(path, format!("`{}` is not a private IPv4 /16", self.cidr)).hint(
-                    "use a /16 of 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, e.g. `10.20.0.0/16`",
-                ),
-            );
+        let hint = "use a /16 of 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, e.g. `10.20.0.0/16`";
+        match &self.cidr {
+            Err(error) => diags.push(Diagnostic::error(path, error.to_string()).hint(hint)),
+            Ok(cidr) if !is_private_16(cidr) => diags.push(
+                Diagnostic::error(path, format!("`{cidr}` is not a private IPv4 /16")).hint(hint),
+            ),
+            Ok(_) => {}
         }
         if !(2..=4).contains(&self.zones) {
             diags.push(
@@ -209,8 +240,13 @@ impl Construct for NetworkSpec {
 
     fn render(&self, _cx: &Context<'_>, out: &mut Emitted) {
         let p = &self.placement;
-        let (a, b) = self.octets.unwrap_or((10, 0));
         let zones = self.zones.clamp(1, 4);
+        let public_cidrs = plan(&self.cidr, zones, true);
+        let private_cidrs = plan(&self.cidr, zones, false);
+        let vpc_cidr = match &self.cidr {
+            Ok(cidr) if is_private_16(cidr) => cidr.to_string(),
+            _ => DEFAULT_CIDR.to_owned(),
+        };
         let vpc: ResourceRef<ec2::Vpc> = p.reference("Vpc");
         let tag = |k: &str, v: &str| ec2::Tag::new(k, v);
         out.push(CfnResource::new(
@@ -218,7 +254,7 @@ impl Construct for NetworkSpec {
             p.id("Vpc"),
             Entry::new(
                 ec2::Vpc::new()
-                    .cidr_block(self.cidr.as_str())
+                    .cidr_block(vpc_cidr.as_str())
                     .enable_dns_hostnames(true)
                     .enable_dns_support(true),
             ),
@@ -254,7 +290,9 @@ impl Construct for NetworkSpec {
             )
             .depends_on(&attachment),
         ));
-        for i in 0..zones {
+        for (i, (public_cidr, private_cidr)) in
+            (0..zones).zip(public_cidrs.iter().zip(&private_cidrs))
+        {
             let zone = select(u32::from(i), get_azs(""));
             let public: ResourceRef<ec2::Subnet> = p.reference(&format!("Public{i}"));
             out.push(CfnResource::new(
@@ -263,7 +301,7 @@ impl Construct for NetworkSpec {
                 Entry::new(
                     ec2::Subnet::new(vpc.reference())
                         .availability_zone(zone.clone())
-                        .cidr_block(format!("{a}.{b}.{}.0/20", u16::from(i) * 16))
+                        .cidr_block(public_cidr.to_string())
                         .map_public_ip_on_launch(false)
                         .tags(vec![tag("kubernetes.io/role/elb", "1")]),
                 ),
@@ -306,7 +344,7 @@ impl Construct for NetworkSpec {
                 Entry::new(
                     ec2::Subnet::new(vpc.reference())
                         .availability_zone(zone)
-                        .cidr_block(format!("{a}.{b}.{}.0/19", 128 + u16::from(i) * 32))
+                        .cidr_block(private_cidr.to_string())
                         .map_public_ip_on_launch(false)
                         .tags(vec![tag("kubernetes.io/role/internal-elb", "1")]),
                 ),

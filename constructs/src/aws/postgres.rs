@@ -12,11 +12,14 @@ use girder_aws::{
     UpdateReplacePolicy, Value,
 };
 use girder_aws::{backup, ec2, iam, kms, rds, secretsmanager};
+use girder_core::cidr::{Cidr, CidrError};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
 use girder_k8s::NamespaceName;
 
-use super::bridge::{KubernetesClients, cluster_access, host_parameter};
+use super::bridge::{
+    KubernetesClients, Read, cluster_access, external_secrets_read, host_parameter,
+};
 use super::{Network, Placement};
 use crate::secret::{Key, KeySource, KeyedObject};
 use crate::wiring::{Address, Client, Connection, Endpoint, Server};
@@ -192,8 +195,8 @@ impl Backups {
 pub(super) enum Source {
     /// Members of a security group.
     SecurityGroup(Expr<String>),
-    /// An IPv4 range.
-    Cidr(String),
+    /// An IPv4 range, as given (an error is reported at synth).
+    Cidr(Result<Cidr, CidrError>),
 }
 
 /// One ingress rule of a data construct's security group.
@@ -207,16 +210,19 @@ pub(super) struct IngressRule {
 pub(super) fn check_ingress(rules: &[IngressRule], path: &str, diags: &mut Diagnostics) {
     for rule in rules {
         if let Source::Cidr(cidr) = &rule.source {
-            match parse_cidr(cidr) {
-                None => diags.push(
-                    Diagnostic::error(path, format!("`{cidr}` is not an IPv4 CIDR"))
-                        .hint("write an address range such as `10.0.128.0/19`, host bits zero"),
+            let range = "write an IPv4 range such as `10.0.128.0/19` (a private subnet: `network.private_cidrs()`)";
+            match cidr {
+                Err(error) => diags.push(Diagnostic::error(path, error.to_string()).hint(range)),
+                Ok(cidr) if !cidr.is_ipv4() => diags.push(
+                    Diagnostic::error(path, format!("ingress from `{cidr}`, an IPv6 range"))
+                        .cause("the network's subnets, and so its databases and caches, are IPv4 only")
+                        .hint(range),
                 ),
-                Some(0) => diags.push(
+                Ok(cidr) if cidr.is_any() => diags.push(
                     Diagnostic::error(path, format!("ingress from `{cidr}`: every address"))
                         .hint("admit the clients' security group (`allow_from_security_group`) or their subnets' ranges"),
                 ),
-                Some(_) => {}
+                Ok(_) => {}
             }
         }
         let d = &rule.description;
@@ -230,15 +236,6 @@ pub(super) fn check_ingress(rules: &[IngressRule], path: &str, diags: &mut Diagn
     }
 }
 
-/// The prefix length of `cidr` if it is a canonical IPv4 CIDR.
-fn parse_cidr(cidr: &str) -> Option<u8> {
-    let (ip, bits) = cidr.split_once('/')?;
-    let ip: std::net::Ipv4Addr = ip.parse().ok()?;
-    let bits: u8 = bits.parse().ok().filter(|b| *b <= 32)?;
-    let mask = u32::MAX.checked_shl(32 - u32::from(bits)).unwrap_or(0);
-    (u32::from(ip) & !mask == 0).then_some(bits)
-}
-
 /// A security group in `vpc_id` admitting `rules` on TCP `port` and sending nothing: databases
 /// and caches do not open connections, so the one egress rule matches no traffic (ICMP type
 /// 252 code 86 to 255.255.255.255, as the AWS CDK writes it).
@@ -250,14 +247,16 @@ pub(super) fn security_group(
 ) -> ec2::SecurityGroup {
     let ingress: Vec<ec2::Ingress> = rules
         .iter()
-        .map(|rule| {
+        .filter_map(|rule| {
             let ingress = ec2::Ingress::new("tcp")
                 .from_port(i64::from(port))
                 .to_port(i64::from(port))
                 .description(rule.description.as_str());
             match &rule.source {
-                Source::SecurityGroup(id) => ingress.source_security_group_id(id.clone()),
-                Source::Cidr(cidr) => ingress.cidr_ip(cidr.as_str()),
+                Source::SecurityGroup(id) => Some(ingress.source_security_group_id(id.clone())),
+                Source::Cidr(Ok(cidr)) => Some(ingress.cidr_ip(cidr.to_string())),
+                // Reported by `check_ingress`: nothing is written.
+                Source::Cidr(Err(_)) => None,
             }
         })
         .collect();
@@ -402,7 +401,7 @@ impl Subnets {
 ///     .storage_gib(100)
 ///     .backups(Backups::daily().retain_days(30).weekly_retain_weeks(12))
 ///     .build();
-/// db.allow_from_cidr(&net.private_cidrs()[0], "API pods in zone a");
+/// db.allow_from_cidr(net.private_cidrs()[0], "API pods in zone a");
 /// assert_eq!((db.database_name(), db.port()), ("orders", 5432));
 /// ```
 pub struct Postgres<E> {
@@ -412,7 +411,7 @@ pub struct Postgres<E> {
     group: ResourceRef<ec2::SecurityGroup>,
     key: ResourceRef<kms::Key>,
     database_name: String,
-    cidrs: Vec<String>,
+    cidrs: Vec<Cidr>,
     _env: PhantomData<fn() -> E>,
 }
 
@@ -583,12 +582,18 @@ impl<E: EnvironmentName> Postgres<E> {
         });
     }
 
-    /// Admits connections on 5432 from the IPv4 range `cidr` (e.g. a private subnet of the
-    /// network), described by `description`. A malformed range or `0.0.0.0/0` fails synth.
-    pub fn allow_from_cidr(&self, cidr: &str, description: &str) {
+    /// Admits connections on 5432 from the IPv4 range `cidr` (`"10.0.128.0/19"`, or a
+    /// [`Cidr`] such as a private subnet of the network), described by `description`. A
+    /// malformed range, an IPv6 range or `0.0.0.0/0` fails synth with the database's path.
+    pub fn allow_from_cidr(
+        &self,
+        cidr: impl TryInto<Cidr, Error: Into<CidrError>>,
+        description: &str,
+    ) {
+        let cidr = cidr.try_into().map_err(Into::into);
         self.handle.update(|spec| {
             spec.ingress.push(IngressRule {
-                source: Source::Cidr(cidr.to_owned()),
+                source: Source::Cidr(cidr),
                 description: description.to_owned(),
             });
         });
@@ -986,6 +991,19 @@ impl<E: EnvironmentName> Server for Postgres<E> {
 
     fn admit(&self, client: Client) {
         let access = cluster_access(self.handle.app(), self.handle.node());
+        let parameter = self.handle.read(|spec| spec.host_parameter.clone());
+        external_secrets_read(
+            self.handle.app(),
+            self.handle.node(),
+            self.secret.target().stack_arc(),
+            [
+                Read::Secret {
+                    arn: self.secret.reference().into(),
+                    key: Some(self.key.arn().into()),
+                },
+                Read::Parameter { name: parameter },
+            ],
+        );
         self.handle.update(|spec| {
             if let Some(group) = spec.clients.admit(client.namespace, &client.path, access) {
                 spec.ingress.push(IngressRule {

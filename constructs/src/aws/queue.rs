@@ -1,16 +1,22 @@
 //! [`Queue`]: an SQS queue with a dead-letter queue.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
+use std::rc::Rc;
+use std::sync::Arc;
 
-use girder_aws::sqs;
-use girder_aws::{CfnResource, Entry, Expr, InStack, Json, ResourceRef};
-use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
-
-use girder_aws::policy::Statement;
+use girder_aws::policy::{PolicyDocument, Statement};
+use girder_aws::{CfnResource, Entry, Expr, InStack, Json, ResourceRef, StackAddress, Value};
+use girder_aws::{iam, sqs};
+use girder_core::{
+    App, Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle, NodeId,
+};
 
 use super::Placement;
-use super::bridge::{ApiService, Grantee, api_server};
+use super::bridge::{ApiService, Grantee, Published, api_server, environment_of};
+use crate::wiring::{EnvValue, IntoEnv};
 
 /// An SQS queue and its dead-letter queue, secure by default:
 /// * encrypted at rest with KMS (the account's `aws/sqs` key);
@@ -167,6 +173,111 @@ impl<E: EnvironmentName> Queue<E> {
 }
 
 api_server!(Queue, "url");
+
+/// What a KEDA SQS scaler knows of the queue it watches, taken from a worker's connection to it
+/// (see `Scaler::sqs`).
+#[derive(Debug, Clone)]
+pub(crate) struct ScaledQueue {
+    /// The queue's node and path.
+    pub(crate) node: NodeId,
+    pub(crate) path: String,
+    /// The queue's region.
+    pub(crate) region: String,
+    /// The Secret key that carries the queue's URL in the worker's namespace: the environment
+    /// variable set from it is the one KEDA reads (`queueURLFromEnv`).
+    pub(crate) url: EnvValue,
+    stack: Arc<StackAddress>,
+    arn: Expr<String>,
+    /// The environment's registry, if the queue is in an environment.
+    queues: Option<ScaledQueues>,
+}
+
+impl ScaledQueue {
+    /// The queue behind `connection`.
+    pub(crate) fn of<E: EnvironmentName, N>(connection: &Published<E, N, Queue<E>>) -> Self {
+        let queue = &connection.server;
+        let app = queue.handle.app();
+        let node = queue.handle.node();
+        let stack = queue.resource.target().stack_arc().clone();
+        ScaledQueue {
+            node,
+            path: queue.handle.path().to_string(),
+            region: stack.region().as_str().to_owned(),
+            url: IntoEnv::<E, N>::into_env(connection.object.key(connection.key)),
+            arn: queue.arn(),
+            stack,
+            queues: app
+                .parent(node)
+                .and_then(|stack| environment_of(app, stack))
+                .map(|env| ScaledQueues::of(app, env)),
+        }
+    }
+
+    /// Records that a scaler watches this queue: KEDA's role may read its depth.
+    pub(crate) fn register(&self) {
+        if let Some(queues) = &self.queues {
+            queues.add(&self.stack, self.arn.clone());
+        }
+    }
+}
+
+/// The queues of one stack that KEDA's SQS scalers watch.
+#[derive(Debug)]
+pub(crate) struct StackQueues {
+    pub(crate) stack: Arc<StackAddress>,
+    arns: Vec<Expr<String>>,
+}
+
+/// Every queue an environment's KEDA scalers watch, filled in as the program declares them
+/// (`worker.scale_on(Scaler::sqs(..))`) and read when the environment's cluster renders: the
+/// KEDA operator's role may read the depth of these queues, wherever they were declared, and of
+/// no other.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ScaledQueues(Rc<RefCell<BTreeMap<String, StackQueues>>>);
+
+impl ScaledQueues {
+    /// The registry of the environment `env`, created on first use.
+    pub(crate) fn of(app: &App, env: NodeId) -> Self {
+        app.attachment::<ScaledQueues>(env).unwrap_or_else(|| {
+            let queues = ScaledQueues::default();
+            app.attach(env, queues.clone());
+            queues
+        })
+    }
+
+    fn add(&self, stack: &Arc<StackAddress>, arn: Expr<String>) {
+        let mut stacks = self.0.borrow_mut();
+        let group = stacks
+            .entry(stack.name().to_owned())
+            .or_insert_with(|| StackQueues {
+                stack: stack.clone(),
+                arns: Vec::new(),
+            });
+        if !group.arns.contains(&arn) {
+            group.arns.push(arn);
+        }
+    }
+
+    /// Calls `f` with each stack's queues, in the order of the stacks' names.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&StackQueues)) {
+        for group in self.0.borrow().values() {
+            f(group);
+        }
+    }
+}
+
+impl StackQueues {
+    /// The `AWS::IAM::Policy` that lets `role` (a `Ref` to its name) read the depth of these
+    /// queues, by their exact ARNs.
+    pub(crate) fn depth_policy(&self, role: Expr<String>) -> iam::Policy {
+        let mut read = Statement::allow(["sqs:GetQueueAttributes"]).sid("ReadQueueDepth");
+        for arn in &self.arns {
+            read = read.resource(arn.clone());
+        }
+        iam::Policy::new(PolicyDocument::new([read]), "keda-queue-depth")
+            .roles(vec![Value::from(role)])
+    }
+}
 
 impl Construct for QueueSpec {
     fn kind(&self) -> &'static str {

@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 
 use girder_aws::{CfnResource, DynamicReference, Entry, Expr, InStack, ResourceRef, Value};
 use girder_aws::{ec2, elasticache, kms, secretsmanager};
+use girder_core::cidr::{Cidr, CidrError};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
 use super::postgres::{
@@ -13,7 +14,9 @@ use super::postgres::{
 };
 use girder_k8s::NamespaceName;
 
-use super::bridge::{KubernetesClients, cluster_access, host_parameter};
+use super::bridge::{
+    KubernetesClients, Read, cluster_access, external_secrets_read, host_parameter,
+};
 use super::{Network, Placement};
 use crate::secret::{Key, KeySource, KeyedObject};
 use crate::wiring::{Address, Client, Connection, Endpoint, Server};
@@ -84,7 +87,7 @@ impl CacheEngine {
 ///     .node_type("cache.t4g.small")
 ///     .replicas(2)
 ///     .build();
-/// cache.allow_from_cidr(&net.private_cidrs()[0], "API pods in zone a");
+/// cache.allow_from_cidr(net.private_cidrs()[0], "API pods in zone a");
 /// assert_eq!(cache.port(), 6379);
 /// ```
 pub struct RedisCluster<E> {
@@ -93,7 +96,7 @@ pub struct RedisCluster<E> {
     secret: ResourceRef<secretsmanager::Secret>,
     security_group: ResourceRef<ec2::SecurityGroup>,
     key: ResourceRef<kms::Key>,
-    cidrs: Vec<String>,
+    cidrs: Vec<Cidr>,
     _env: PhantomData<fn() -> E>,
 }
 
@@ -219,12 +222,18 @@ impl<E: EnvironmentName> RedisCluster<E> {
         });
     }
 
-    /// Admits connections on 6379 from the IPv4 range `cidr`, described by `description`. A
-    /// malformed range or `0.0.0.0/0` fails synth.
-    pub fn allow_from_cidr(&self, cidr: &str, description: &str) {
+    /// Admits connections on 6379 from the IPv4 range `cidr` (`"10.0.128.0/19"` or a
+    /// [`Cidr`]), described by `description`. A malformed range, an IPv6 range or `0.0.0.0/0`
+    /// fails synth with the cache's path.
+    pub fn allow_from_cidr(
+        &self,
+        cidr: impl TryInto<Cidr, Error: Into<CidrError>>,
+        description: &str,
+    ) {
+        let cidr = cidr.try_into().map_err(Into::into);
         self.handle.update(|spec| {
             spec.ingress.push(IngressRule {
-                source: Source::Cidr(cidr.to_owned()),
+                source: Source::Cidr(cidr),
                 description: description.to_owned(),
             });
         });
@@ -429,6 +438,19 @@ impl<E: EnvironmentName> Server for RedisCluster<E> {
 
     fn admit(&self, client: Client) {
         let access = cluster_access(self.handle.app(), self.handle.node());
+        let parameter = self.handle.read(|spec| spec.host_parameter.clone());
+        external_secrets_read(
+            self.handle.app(),
+            self.handle.node(),
+            self.secret.target().stack_arc(),
+            [
+                Read::Secret {
+                    arn: self.secret.reference().into(),
+                    key: Some(self.key.arn().into()),
+                },
+                Read::Parameter { name: parameter },
+            ],
+        );
         self.handle.update(|spec| {
             if let Some(group) = spec.clients.admit(client.namespace, &client.path, access) {
                 spec.ingress.push(IngressRule {

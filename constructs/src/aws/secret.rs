@@ -6,11 +6,14 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use girder_aws::dynamic::SecretReference;
-use girder_aws::{CfnResource, DynamicReference, Entry, Expr, InStack, LogicalId, ResourceRef};
+use girder_aws::{
+    Aws, CfnResource, DynamicReference, Entry, Expr, InStack, LogicalId, ResourceRef, Value,
+};
 use girder_aws::{kms, secretsmanager};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
 use super::Placement;
+use super::bridge::Read;
 use super::postgres::kms_key;
 
 /// The id of the KMS key a stack's secrets share, a child of the stack.
@@ -449,5 +452,216 @@ impl Construct for AwsSecretSpec {
             self.id.clone(),
             Entry::new(secret),
         ));
+    }
+}
+
+/// What External Secrets needs to sync a Secrets Manager secret into a namespace: the key it
+/// asks Secrets Manager for, and what its role must be granted (the secret's exact ARN, and the
+/// KMS key that encrypts it). Made by [`SyncableSecret::source`].
+#[derive(Debug, Clone)]
+pub struct SecretSource {
+    pub(crate) remote_key: String,
+    pub(crate) stack: Option<std::sync::Arc<girder_aws::StackAddress>>,
+    pub(crate) read: Read,
+}
+
+impl SecretSource {
+    /// What External Secrets' `remoteRef.key` holds: the secret's name, or its full ARN for a
+    /// secret created outside the program.
+    pub fn remote_key(&self) -> &str {
+        &self.remote_key
+    }
+}
+
+/// A Secrets Manager secret that External Secrets can sync into a Kubernetes namespace (the
+/// `from_aws_secret` of the types [`secret!`](macro@crate::secret) declares): an
+/// [`AwsSecret`] of the program, or an [`ExistingAwsSecret`] named by its full ARN. The
+/// cluster's External Secrets role is granted that secret alone.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Secrets Manager secret External Secrets can sync",
+    note = "pass an `AwsSecret` of the program, or `ExistingAwsSecret::from_arn(&aws, \"arn:aws:secretsmanager:...\")` for a secret created elsewhere"
+)]
+pub trait SyncableSecret<E> {
+    /// The secret's name or ARN, and what reading it takes.
+    fn source(&self) -> SecretSource;
+}
+
+impl<E: EnvironmentName> SyncableSecret<E> for AwsSecret<E> {
+    fn source(&self) -> SecretSource {
+        SecretSource {
+            remote_key: self.name.clone(),
+            stack: Some(self.resource.target().stack_arc().clone()),
+            read: Read::Secret {
+                arn: self.arn().into(),
+                key: Some(self.key_arn.clone().into()),
+            },
+        }
+    }
+}
+
+/// A Secrets Manager secret created outside the program, named by its full ARN (with the six
+/// random characters Secrets Manager ends it with): External Secrets' role is granted that ARN
+/// alone, never a prefix.
+///
+/// ```
+/// use girder_aws::AwsExt;
+/// use girder_constructs::aws::ExistingAwsSecret;
+///
+/// girder_core::environment!(pub Prod = "prod");
+/// let app = girder_core::App::new("shop");
+/// let aws = app.environment(Prod).aws("123456789012", "eu-west-1");
+/// let stripe = ExistingAwsSecret::from_arn(
+///     &aws,
+///     "arn:aws:secretsmanager:eu-west-1:123456789012:secret:payments/stripe-AbC123",
+/// )
+/// .kms_key("arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+/// # let _ = stripe;
+/// ```
+pub struct ExistingAwsSecret<E> {
+    arn: String,
+    key: Option<String>,
+    _env: PhantomData<fn() -> E>,
+}
+
+impl<E> Clone for ExistingAwsSecret<E> {
+    fn clone(&self) -> Self {
+        ExistingAwsSecret {
+            arn: self.arn.clone(),
+            key: self.key.clone(),
+            _env: PhantomData,
+        }
+    }
+}
+
+impl<E> fmt::Debug for ExistingAwsSecret<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ExistingAwsSecret({})", self.arn)
+    }
+}
+
+impl<E: EnvironmentName> ExistingAwsSecret<E> {
+    /// The secret whose full ARN is `arn`
+    /// (`arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>`), in
+    /// the region of `aws` (External Secrets' stores read that region). A partial ARN, a
+    /// wildcard or another region is reported at synth.
+    pub fn from_arn(aws: &Aws<E>, arn: impl Into<String>) -> Self {
+        let arn = arn.into();
+        if let Err(why) = check_secret_arn(&arn, aws.environment().region().as_str()) {
+            aws.app().report(
+                Diagnostic::error(
+                    format!("{}/aws", E::NAME),
+                    format!("secret ARN `{arn}`: {why}"),
+                )
+                .hint("copy the secret's full ARN from the console or `aws secretsmanager describe-secret --secret-id <name> --query ARN`: it ends in `-` and six random characters"),
+            );
+        }
+        ExistingAwsSecret {
+            arn,
+            key: None,
+            _env: PhantomData,
+        }
+    }
+
+    /// The ARN of the customer-managed KMS key that encrypts the secret (default: the account's
+    /// `aws/secretsmanager` key, which needs no grant): External Secrets may decrypt with it
+    /// only through Secrets Manager, and only for this secret.
+    #[must_use]
+    pub fn kms_key(mut self, arn: impl Into<String>) -> Self {
+        self.key = Some(arn.into());
+        self
+    }
+
+    /// The secret's ARN.
+    pub fn arn(&self) -> &str {
+        &self.arn
+    }
+}
+
+impl<E: EnvironmentName> SyncableSecret<E> for ExistingAwsSecret<E> {
+    fn source(&self) -> SecretSource {
+        SecretSource {
+            remote_key: self.arn.clone(),
+            stack: None,
+            read: Read::Secret {
+                arn: Value::from(self.arn.as_str()),
+                key: self.key.as_deref().map(Value::from),
+            },
+        }
+    }
+}
+
+/// Why `arn` is not the full ARN of a Secrets Manager secret in `region`.
+fn check_secret_arn(arn: &str, region: &str) -> Result<(), String> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [prefix, partition, service, in_region, account, resource] = parts[..] else {
+        return Err(
+            "it is not an ARN (`arn:aws:secretsmanager:<region>:<account>:secret:<name>`)".into(),
+        );
+    };
+    let name = resource.strip_prefix("secret:");
+    let (true, Some(name)) = (
+        prefix == "arn" && !partition.is_empty() && service == "secretsmanager",
+        name,
+    ) else {
+        return Err("it is not the ARN of a Secrets Manager secret".into());
+    };
+    if arn.contains(['*', '?']) {
+        return Err("it has a wildcard: name one secret".into());
+    }
+    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("account `{account}` is not 12 digits"));
+    }
+    if in_region != region {
+        return Err(format!(
+            "it is in region `{in_region}`, and External Secrets reads `{region}`"
+        ));
+    }
+    let bytes = name.as_bytes();
+    let suffixed = bytes.len() > 7
+        && bytes[bytes.len() - 7] == b'-'
+        && bytes[bytes.len() - 6..]
+            .iter()
+            .all(u8::is_ascii_alphanumeric);
+    if !suffixed {
+        return Err("it is a partial ARN: the full ARN ends in `-` and the six characters Secrets Manager adds".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn existing_secrets_are_named_by_their_full_arn() {
+        let region = "eu-west-1";
+        let full = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:payments/stripe-AbC123";
+        assert_eq!(check_secret_arn(full, region), Ok(()));
+        for (arn, why) in [
+            ("payments/stripe", "not an ARN"),
+            (
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:payments/stripe",
+                "partial ARN",
+            ),
+            (
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:payments/*",
+                "wildcard",
+            ),
+            (
+                "arn:aws:secretsmanager:us-east-1:123456789012:secret:payments/stripe-AbC123",
+                "region `us-east-1`",
+            ),
+            (
+                "arn:aws:ssm:eu-west-1:123456789012:parameter/payments/stripe-AbC123",
+                "not the ARN of a Secrets Manager secret",
+            ),
+            (
+                "arn:aws:secretsmanager:eu-west-1:1234:secret:payments/stripe-AbC123",
+                "12 digits",
+            ),
+        ] {
+            let error = check_secret_arn(arn, region).expect_err(arn);
+            assert!(error.contains(why), "{arn}: {error}");
+        }
     }
 }

@@ -82,13 +82,14 @@ fn a_stack_over_the_resource_limit_is_reported_with_its_name() {
         .environment(Prod)
         .aws("123456789012", "eu-west-1")
         .stack("data");
-    // Two resources per bucket (the bucket and its policy): 251 buckets make 502.
+    // Two resources per bucket (the bucket and its policy), and the stack's access-log bucket
+    // and its policy: 251 buckets make 504.
     for i in 0..251 {
         Bucket::new(&data, format!("b{i}")).build();
     }
     let errors = synth_errors(&app);
     assert!(errors.contains("shop-prod-data"), "{errors}");
-    assert!(errors.contains("502 resources"), "{errors}");
+    assert!(errors.contains("504 resources"), "{errors}");
     assert!(errors.contains("hint: "), "{errors}");
 }
 

@@ -9,6 +9,7 @@ use crate::{Prod, Web, synth_errors};
 fn program(with_cluster: bool) -> App {
     let app = App::new("shop");
     let prod = app.environment(Prod);
+    crate::accept_test_tags(&prod);
     let aws = prod.aws("123456789012", "eu-west-1");
     let base = aws.stack("base");
     let net = Network::new(&base, "net").availability_zones(2).build();
@@ -90,8 +91,14 @@ girder::secret! {
 #[test]
 fn a_secrets_manager_secret_is_synced_by_reference() {
     let app = App::new("shop");
+    crate::accept_test_tags(&app.environment(Prod));
     let ns = app.environment(Prod).kubernetes().namespace(Web);
-    let keys = ApiKeys::from_aws_secret(&ns, "api-keys", "shop-prod-data/api-keys");
+    let data = app
+        .environment(Prod)
+        .aws("123456789012", "eu-west-1")
+        .stack("data");
+    let secret = girder::constructs::aws::AwsSecret::new(&data, "api-keys").build();
+    let keys = ApiKeys::from_aws_secret(&ns, "api-keys", &secret);
     let api = WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.4.2")
         .port(8080)

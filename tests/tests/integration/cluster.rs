@@ -256,7 +256,7 @@ fn every_cluster_error_is_reported_at_once() {
         "node group `odd`: label `team` value `not a value`",
         "node group `odd`: taint key `acme.com/`",
         "`0.0.0.0/0` opens the API server to the whole internet",
-        "`10.0.0.300/8` is not an IPv4 CIDR block",
+        "`10.0.0.300/8` is not a CIDR range: `10.0.0.300` is not an IPv4 or IPv6 address",
         "control-plane logs kept 42 days",
         "service account role Shop/api_v2: namespace `Shop` is not a DNS label",
         "service account role Shop/api_v2: service account `api_v2` is not a DNS label",

@@ -71,7 +71,7 @@ fn postgres_snapshot_and_validators() {
         import_value("shop-prod-cluster:NodeSecurityGroupId"),
         "Kubernetes nodes",
     );
-    db.allow_from_cidr(&net.private_cidrs()[0], "private subnet of zone a");
+    db.allow_from_cidr(net.private_cidrs()[0], "private subnet of zone a");
     assert_eq!((db.database_name(), db.port()), ("orders", 5432));
 
     let t = template(&app, DATA);
@@ -234,7 +234,7 @@ fn every_data_validation_error_is_reported_at_once() {
         "database name `Orders-DB`",
         "Multi-AZ in network `prod/aws/base/narrow`, which spans 1 availability zone",
         "ingress from `0.0.0.0/0`: every address",
-        "`10.0.0.1/16` is not an IPv4 CIDR",
+        "`10.0.0.1/16` has bits set after its 16-bit prefix: write `10.0.0.0/16` for the range",
         "ingress rule description ``",
         // Redis
         "node type `t4g.small`\n  --> prod/aws/data/single",

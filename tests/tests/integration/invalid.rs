@@ -11,6 +11,8 @@ fn every_error_is_reported_at_once() {
     let app = App::new("shop");
     let k8s = app.environment(Prod).kubernetes();
     let ns = k8s.namespace(Web);
+    // Release tags accepted: only the errors are reported.
+    girder::constructs::AcceptImageTags::because("test images").apply_to(k8s.environment());
     WebService::new(&ns, "Bad_Name")
         .image("ghcr.io/acme/a:1")
         .port(8080)
@@ -58,11 +60,11 @@ fn every_error_is_reported_at_once() {
         ("prod/web/Bad_Name", "invalid id `Bad_Name`"),
         ("prod/web/dup", "duplicate id `dup` in prod/web"),
         (
-            "prod/web/limits (Deployment web/limits)",
+            "prod/web/limits (apps/v1 Deployment web/limits)",
             "cpu limit 500m is below its request 2",
         ),
         (
-            "prod/web/limits (Deployment web/limits)",
+            "prod/web/limits (apps/v1 Deployment web/limits)",
             "memory limit 512Mi is below its request 1Gi",
         ),
         (

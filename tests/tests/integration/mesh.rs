@@ -38,6 +38,7 @@ fn selects(selector: &Value, labels: &Value) -> bool {
 /// front end is a client of the split.
 fn api_versions() -> App {
     let app = App::new("shop");
+    crate::accept_test_tags(&app.environment(Prod));
     let ns = app.environment(Prod).kubernetes().namespace(Web);
     let v1 = WebService::new(&ns, "api-v1")
         .image("ghcr.io/acme/api:1.9.0")
@@ -140,6 +141,8 @@ fn a_client_of_the_split_is_admitted_by_both_versions() {
 fn traffic_split_mistakes_are_reported_at_once() {
     let app = App::new("shop");
     let ns = app.environment(Prod).kubernetes().namespace(Web);
+    // Release tags accepted: only the split's mistakes are reported.
+    girder::constructs::AcceptImageTags::because("test images").apply_to(ns.environment());
     let v1 = WebService::new(&ns, "api-v1")
         .image("ghcr.io/acme/api:1.9.0")
         .port(8080)
@@ -200,6 +203,7 @@ fn traffic_split_mistakes_are_reported_at_once() {
 /// v1 and v2 behind an Istio Gateway API gateway by path, admitted only from its pods.
 fn public_routes() -> App {
     let app = App::new("shop");
+    crate::accept_test_tags(&app.environment(Prod));
     let ns = app.environment(Prod).kubernetes().namespace(Web);
     let v1 = WebService::new(&ns, "api-v1")
         .image("ghcr.io/acme/api:1.9.0")

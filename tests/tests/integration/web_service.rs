@@ -98,6 +98,8 @@ fn aspects_label_everything_and_enforce_registries() {
     app.aspect(CommonLabels::new().label("team", "payments"));
     app.aspect(CommonAnnotations::new().annotation("owner", "payments@example.com"));
     app.aspect(ImageAllowList::new(["ghcr.io/acme/"]));
+    // Release tags accepted: only the registry is reported.
+    girder::constructs::AcceptImageTags::because("test images").apply_to(ns.environment());
     WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.4.2")
         .port(8080)

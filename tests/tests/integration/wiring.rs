@@ -16,6 +16,7 @@ girder::secret! {
 
 /// web (namespace `web`) → api (namespace `web`) → db (namespace `data`), in one environment.
 fn three_tier<E: girder::core::EnvironmentName>(app: &App, env: E) {
+    crate::accept_test_tags(&app.environment(env));
     let k8s = app.environment(env).kubernetes();
     let web_ns = k8s.namespace(Web);
     let data = k8s.namespace(Data);
@@ -192,7 +193,9 @@ fn reach_matches_env(docs: &[Value]) -> usize {
 #[test]
 fn wiring_mistakes_are_reported_at_synth() {
     let app = App::new("shop");
-    let k8s = app.environment(Prod).kubernetes();
+    let prod = app.environment(Prod);
+    AcceptImageTags::because("test images").apply_to(&prod);
+    let k8s = prod.kubernetes();
     let web_ns = k8s.namespace(Web);
     let data = k8s.namespace(Data);
     let db = WebService::new(&data, "db")
@@ -226,7 +229,7 @@ fn wiring_mistakes_are_reported_at_synth() {
     let errors = synth_errors(&app);
     for (path, message) in [
         (
-            "prod/web/api (Deployment web/api)",
+            "prod/web/api (apps/v1 Deployment web/api)",
             "`DB_HOST` points at Service data/db, but the NetworkPolicies say neither lets its pods out nor lets them in",
         ),
         (
@@ -234,8 +237,8 @@ fn wiring_mistakes_are_reported_at_synth() {
             "the connection to `prod/data/db` is never used",
         ),
         (
-            "prod/web/open (NetworkPolicy web/open)",
-            "an edit widens the NetworkPolicy beyond the wiring",
+            "prod/web/open (networking.k8s.io/v1 NetworkPolicy web/open)",
+            "an edit widens the NetworkPolicy beyond the wiring: ingress from anywhere on every port",
         ),
     ] {
         let found = errors

@@ -13,6 +13,7 @@ use crate::{Data, Prod, Web, synth_errors, synth_text};
 /// that credentials are namespace-scoped, so the databases live with their clients here.
 fn system() -> App {
     let app = App::new("screener");
+    crate::accept_test_tags(&app.environment(Prod));
     let k8s = app.environment(Prod).kubernetes();
     let ns = k8s.namespace(Web);
     let db = PostgresInCluster::new(&ns, "db", PgVersion::V16)

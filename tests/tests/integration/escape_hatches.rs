@@ -1,0 +1,380 @@
+//! Escape hatches (JSON patches, typed edits, aspects) cannot bypass Girder's checks: every
+//! check runs on the final objects, whatever form they are in (issue #18 §2).
+
+use girder::core::{Construct, Context, Emitted};
+use girder::k8s::RawObject;
+use girder::k8s::rules::pod_security::ENFORCE_LABEL;
+use girder::k8s_openapi::api::apps::v1::Deployment;
+use girder::k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use girder::k8s_openapi::api::core::v1::{Capabilities, Namespace as NamespaceObject, Service};
+use girder::k8s_openapi::api::networking::v1::NetworkPolicy;
+use girder::prelude::*;
+use serde_json::json;
+
+use crate::{Prod, Web, synth_errors, synth_text};
+
+fn shop() -> (App, Namespace<Prod, Web>) {
+    let app = App::new("shop");
+    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    (app, ns)
+}
+
+fn api(ns: &Namespace<Prod, Web>) -> WebService<Prod, Web> {
+    WebService::new(ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .replicas(2..=4)
+        .build()
+}
+
+fn patch(ops: serde_json::Value) -> girder::json_patch::Patch {
+    serde_json::from_value(ops).expect("a valid JSON patch")
+}
+
+/// Asserts that `errors` has an error at construct `path` (with the object) whose message
+/// contains `message`, and a hint.
+fn assert_error(errors: &str, path: &str, message: &str) {
+    let found = errors
+        .split("error: ")
+        .any(|e| e.contains(message) && e.contains(&format!("--> {path}")) && e.contains("hint: "));
+    assert!(found, "missing `{message}` at `{path}` in:\n{errors}");
+}
+
+#[test]
+fn a_json_patch_cannot_widen_a_network_policy() {
+    let (app, ns) = shop();
+    api(&ns).patch::<NetworkPolicy>(patch(json!([
+        { "op": "add", "path": "/spec/ingress",
+          "value": [{ "from": [{ "ipBlock": { "cidr": "0.0.0.0/0" } }] }] }
+    ])));
+    let errors = synth_errors(&app);
+    assert_error(
+        &errors,
+        "prod/web/api (networking.k8s.io/v1 NetworkPolicy web/api)",
+        "spec: an edit widens the NetworkPolicy beyond the wiring: ingress from {\"ipBlock\":{\"cidr\":\"0.0.0.0/0\"}}",
+    );
+}
+
+#[test]
+fn an_aspect_cannot_widen_a_network_policy_nor_drop_its_isolation() {
+    let (app, ns) = shop();
+    api(&ns);
+    app.aspect(|v: &mut Visit<'_>| {
+        if let Some(m) = v.downcast_mut::<Manifest>()
+            && let Some(policy) = m.downcast_mut::<NetworkPolicy>()
+            && policy.metadata.name.as_deref() == Some("api")
+            && let Some(spec) = policy.spec.as_mut()
+        {
+            spec.egress
+                .get_or_insert_with(Vec::new)
+                .push(Default::default());
+            spec.policy_types = Some(vec!["Ingress".into()]);
+        }
+    });
+    let errors = synth_errors(&app);
+    let path = "prod/web/api (networking.k8s.io/v1 NetworkPolicy web/api)";
+    assert_error(
+        &errors,
+        path,
+        "an edit widens the NetworkPolicy beyond the wiring: egress to anywhere on every port",
+    );
+    assert_error(
+        &errors,
+        path,
+        "an edit drops `Egress` from the NetworkPolicy's types",
+    );
+}
+
+#[test]
+fn a_json_patch_cannot_set_a_limit_below_its_request() {
+    let (app, ns) = shop();
+    api(&ns).patch::<Deployment>(patch(json!([
+        { "op": "add", "path": "/spec/template/spec/containers/0/resources",
+          "value": { "requests": { "memory": "1Gi" }, "limits": { "memory": "1Mi" } } }
+    ])));
+    let errors = synth_errors(&app);
+    assert_error(
+        &errors,
+        "prod/web/api (apps/v1 Deployment web/api)",
+        "spec.template.spec.containers[name=api].resources.limits.memory: container `api`: memory limit 1Mi is below its request",
+    );
+}
+
+#[test]
+fn relabelled_pods_are_not_admitted_by_another_services_policy() {
+    let (app, ns) = shop();
+    let api = api(&ns);
+    let web = WebService::new(&ns, "web")
+        .image("ghcr.io/acme/web:2.0.1")
+        .port(8080)
+        .build();
+    web.env("API_URL", web.connect(&api).url());
+    // The worker takes web's identity labels, which api's NetworkPolicy admits.
+    let worker = Worker::new(&ns, "worker")
+        .image("ghcr.io/acme/worker:1.0.0")
+        .replicas(1..=1)
+        .build();
+    worker.patch::<Deployment>(patch(json!([
+        { "op": "replace", "path": "/spec/template/metadata/labels/app.kubernetes.io~1name", "value": "web" },
+        { "op": "replace", "path": "/spec/template/metadata/labels/app.kubernetes.io~1instance", "value": "prod-web-web" }
+    ])));
+    let errors = synth_errors(&app);
+    assert_error(
+        &errors,
+        "prod/web/worker (apps/v1 Deployment web/worker)",
+        "spec.template.metadata.labels: the pods are relabelled so that networking.k8s.io/v1 NetworkPolicy web/api admits them",
+    );
+}
+
+#[test]
+fn a_typed_edit_cannot_make_a_pod_privileged() {
+    let (app, ns) = shop();
+    api(&ns).deployment_mut(|d: &mut Deployment| {
+        let Some(spec) = d.spec.as_mut().and_then(|s| s.template.spec.as_mut()) else {
+            return;
+        };
+        spec.host_network = Some(true);
+        spec.host_pid = Some(true);
+        spec.host_ipc = Some(true);
+        let sc = spec.containers[0].security_context.get_or_insert_default();
+        sc.privileged = Some(true);
+        sc.capabilities = Some(Capabilities {
+            add: Some(vec!["SYS_ADMIN".into()]),
+            drop: None,
+        });
+    });
+    let errors = synth_errors(&app);
+    let path = "prod/web/api (apps/v1 Deployment web/api)";
+    let c = "spec.template.spec.containers[name=api].securityContext";
+    for message in [
+        "spec.template.spec.hostNetwork: `hostNetwork: true`".to_owned(),
+        "spec.template.spec.hostPID: `hostPID: true`".to_owned(),
+        "spec.template.spec.hostIPC: `hostIPC: true`".to_owned(),
+        format!("{c}.privileged: a privileged container"),
+        format!("{c}.capabilities.add: capability `SYS_ADMIN` is added"),
+        format!("{c}.capabilities.drop: the container does not drop ALL capabilities"),
+    ] {
+        assert_error(&errors, path, &message);
+    }
+}
+
+#[test]
+fn a_json_patch_cannot_break_the_restricted_profile() {
+    let (app, ns) = shop();
+    api(&ns).patch::<Deployment>(patch(json!([
+        { "op": "replace", "path": "/spec/template/spec/securityContext/runAsNonRoot", "value": false },
+        { "op": "remove", "path": "/spec/template/spec/securityContext/seccompProfile" },
+        { "op": "remove", "path": "/spec/template/spec/containers/0/securityContext/runAsNonRoot" },
+        { "op": "replace", "path": "/spec/template/spec/containers/0/securityContext/allowPrivilegeEscalation", "value": true },
+        { "op": "add", "path": "/spec/template/spec/volumes/-",
+          "value": { "name": "node", "hostPath": { "path": "/" } } }
+    ])));
+    let errors = synth_errors(&app);
+    let path = "prod/web/api (apps/v1 Deployment web/api)";
+    let c = "spec.template.spec.containers[name=api].securityContext";
+    for message in [
+        format!("{c}.runAsNonRoot: neither the container nor the pod sets `runAsNonRoot: true`"),
+        format!("{c}.seccompProfile: no seccomp profile"),
+        format!("{c}.allowPrivilegeEscalation: `allowPrivilegeEscalation` is not false"),
+        "spec.template.spec.volumes[name=node]: volume `node`: a hostPath volume".to_owned(),
+    ] {
+        assert_error(&errors, path, &message);
+    }
+}
+
+#[test]
+fn objects_stay_in_the_namespaces_the_program_declares() {
+    let (app, ns) = shop();
+    api(&ns).patch::<Deployment>(patch(json!([
+        { "op": "replace", "path": "/metadata/namespace", "value": "kube-system" }
+    ])));
+    // An aspect moves the Service elsewhere too.
+    app.aspect(|v: &mut Visit<'_>| {
+        if let Some(m) = v.downcast_mut::<Manifest>()
+            && let Some(service) = m.downcast_mut::<Service>()
+        {
+            service.metadata.namespace = Some("payments".into());
+        }
+    });
+    let errors = synth_errors(&app);
+    assert_error(
+        &errors,
+        "prod/web/api (apps/v1 Deployment kube-system/api)",
+        "metadata.namespace: namespace `kube-system` is not declared by this program",
+    );
+    assert_error(
+        &errors,
+        "prod/web/api (v1 Service payments/api)",
+        "metadata.namespace: namespace `payments` is not declared by this program",
+    );
+}
+
+#[test]
+fn an_aspect_cannot_lower_a_namespaces_pod_security() {
+    let (app, ns) = shop();
+    api(&ns);
+    app.aspect(|v: &mut Visit<'_>| {
+        if let Some(m) = v.downcast_mut::<Manifest>()
+            && let Some(namespace) = m.downcast_mut::<NamespaceObject>()
+            && let Some(labels) = namespace.metadata.labels.as_mut()
+        {
+            labels.insert(ENFORCE_LABEL.into(), "privileged".into());
+        }
+    });
+    let errors = synth_errors(&app);
+    assert_error(
+        &errors,
+        "prod/web (v1 Namespace web)",
+        "the namespace does not enforce the `restricted` Pod Security Standard (it is `privileged`)",
+    );
+}
+
+#[test]
+fn names_must_exist_and_be_valid() {
+    let (app, ns) = shop();
+    api(&ns).patch::<Deployment>(patch(json!([
+        { "op": "remove", "path": "/metadata/name" }
+    ])));
+    let other = WebService::new(&ns, "other")
+        .image("ghcr.io/acme/other:1.0.0")
+        .port(8080)
+        .build();
+    other.service_mut(|s: &mut Service| s.metadata.name = Some("Other_Service".into()));
+    let errors = synth_errors(&app);
+    assert_error(
+        &errors,
+        "prod/web/api (apps/v1 Deployment web/<unnamed>)",
+        "metadata.name: the object has no name",
+    );
+    assert_error(
+        &errors,
+        "prod/web/other (v1 Service web/Other_Service)",
+        "metadata.name: `Other_Service` is not a valid name: a Service name must be a DNS-1035 label",
+    );
+}
+
+#[test]
+fn an_unknown_api_version_is_refused() {
+    let (app, ns) = shop();
+    api(&ns).patch::<Deployment>(patch(json!([
+        { "op": "replace", "path": "/apiVersion", "value": "apps/v1beta1" }
+    ])));
+    let errors = synth_errors(&app);
+    assert_error(
+        &errors,
+        "prod/web/api (apps/v1beta1 Deployment web/api)",
+        "apiVersion: the cluster serves no Deployment at `apps/v1beta1`",
+    );
+    assert!(
+        errors.contains("Deployment is served as apps/v1"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn a_patch_that_breaks_the_type_is_refused() {
+    let (app, ns) = shop();
+    api(&ns).patch::<Deployment>(patch(json!([
+        { "op": "add", "path": "/spec/replicas", "value": "three" }
+    ])));
+    let errors = synth_errors(&app);
+    assert_error(
+        &errors,
+        "prod/web/api (apps/v1 Deployment web/api)",
+        "the patched object is not a valid apps/v1 Deployment",
+    );
+}
+
+#[test]
+fn selectors_that_match_nothing_are_refused() {
+    let (app, ns) = shop();
+    let api = api(&ns);
+    api.service_mut(|s: &mut Service| {
+        if let Some(selector) = s.spec.as_mut().and_then(|s| s.selector.as_mut()) {
+            selector.insert("tier".into(), "gone".into());
+        }
+    });
+    api.autoscaler_mut(|h: &mut HorizontalPodAutoscaler| {
+        if let Some(spec) = h.spec.as_mut() {
+            spec.scale_target_ref.name = "apii".into();
+        }
+    });
+    api.patch::<NetworkPolicy>(patch(json!([
+        { "op": "add", "path": "/spec/podSelector/matchLabels/tier", "value": "gone" }
+    ])));
+    let errors = synth_errors(&app);
+    assert_error(
+        &errors,
+        "prod/web/api (v1 Service web/api)",
+        "spec.selector: `spec.selector` matches no pod of this program",
+    );
+    assert_error(
+        &errors,
+        "prod/web/api (autoscaling/v2 HorizontalPodAutoscaler web/api)",
+        "spec.scaleTargetRef: `spec.scaleTargetRef` matches no workload of this program",
+    );
+    assert_error(
+        &errors,
+        "prod/web/api (networking.k8s.io/v1 NetworkPolicy web/api)",
+        "spec.podSelector: `spec.podSelector` matches no pod of this program",
+    );
+}
+
+/// A program's own construct: a `Widget` custom resource, with or without its CRD.
+struct Widgets {
+    with_crd: bool,
+}
+
+impl Construct for Widgets {
+    fn kind(&self) -> &'static str {
+        "Widgets"
+    }
+
+    fn render(&self, _cx: &Context<'_>, out: &mut Emitted) {
+        let widget = json!({
+            "apiVersion": "acme.com/v1", "kind": "Widget",
+            "metadata": { "name": "blue", "namespace": "web" },
+            "spec": { "size": 3 },
+        });
+        out.push(Manifest::new(
+            RawObject::from_value(widget, false).expect("a valid object"),
+        ));
+        if self.with_crd {
+            let crd = json!({
+                "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+                "metadata": { "name": "widgets.acme.com" },
+                "spec": {
+                    "group": "acme.com", "scope": "Namespaced",
+                    "names": { "kind": "Widget", "plural": "widgets", "singular": "widget", "listKind": "WidgetList" },
+                    "versions": [{ "name": "v1", "served": true, "storage": true,
+                        "schema": { "openAPIV3Schema": { "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": true } } }],
+                },
+            });
+            out.push(Manifest::new(
+                RawObject::from_value(crd, true).expect("a valid object"),
+            ));
+        }
+    }
+}
+
+#[test]
+fn a_custom_kind_needs_its_crd() {
+    let (app, ns) = shop();
+    app.add(ns.node(), "widgets", Widgets { with_crd: false });
+    let errors = synth_errors(&app);
+    assert_error(
+        &errors,
+        "prod/web/widgets (acme.com/v1 Widget web/blue)",
+        "apiVersion: the cluster serves no Widget at `acme.com/v1`, and the program declares no such kind",
+    );
+    assert!(
+        errors.contains("emit its CustomResourceDefinition"),
+        "{errors}"
+    );
+
+    let (app, ns) = shop();
+    app.add(ns.node(), "widgets", Widgets { with_crd: true });
+    let text = synth_text(&app);
+    assert!(text.contains("kind: Widget"), "{text}");
+}
