@@ -140,6 +140,67 @@ impl<E: EnvironmentName> Kubernetes<E> {
     pub fn node(&self) -> NodeId {
         self.env.node()
     }
+
+    /// Declares that this environment's cluster serves the custom resource `K` although the
+    /// program does not emit its CustomResourceDefinition (an operator installed another way):
+    /// objects of `K` then pass the check of API versions and kinds
+    /// ([`crate::rules::api`]). Without it, or the CRD emitted, synth refuses them, as the API
+    /// server would.
+    ///
+    /// ```
+    /// # use girder_core::App;
+    /// # use girder_k8s::KubernetesExt;
+    /// girder_core::environment!(pub Prod = "prod");
+    /// let app = App::new("shop");
+    /// // The Prometheus operator is installed by the platform's Helm release:
+    /// app.environment(Prod)
+    ///     .kubernetes()
+    ///     .installed::<girder_k8s::crd::monitoring::PrometheusRule>();
+    /// ```
+    pub fn installed<K: k8s_openapi::Resource>(&self) -> &Self {
+        let app = self.env.app();
+        let kinds = app
+            .attachment::<InstalledKinds>(self.env.node())
+            .unwrap_or_else(|| {
+                let kinds = InstalledKinds::default();
+                app.attach(self.env.node(), kinds.clone());
+                kinds
+            });
+        kinds
+            .0
+            .borrow_mut()
+            .insert((K::API_VERSION.to_owned(), K::KIND.to_owned()));
+        self
+    }
+}
+
+/// The custom resources an environment's cluster serves without the program emitting their
+/// CustomResourceDefinitions ([`Kubernetes::installed`]), as (API version, kind).
+#[derive(Debug, Clone, Default)]
+pub struct InstalledKinds(
+    std::rc::Rc<std::cell::RefCell<std::collections::BTreeSet<(String, String)>>>,
+);
+
+impl InstalledKinds {
+    /// The kinds declared installed in each environment of `app`: (environment, API version,
+    /// kind), sorted.
+    pub fn of(app: &App) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        for (depth, path, _) in app.outline() {
+            if depth != 0 {
+                continue;
+            }
+            let Some(node) = app.child(NodeId::ROOT, path.as_str()) else {
+                continue;
+            };
+            if let Some(kinds) = app.attachment::<InstalledKinds>(node) {
+                for (api_version, kind) in kinds.0.borrow().iter() {
+                    out.push((path.to_string(), api_version.clone(), kind.clone()));
+                }
+            }
+        }
+        out
+    }
 }
 
 /// A Kubernetes namespace: the scope of workloads. It emits the `Namespace` object (Pod Security

@@ -700,6 +700,8 @@ fn synthesize_inner(
     // Serialized objects come back to be dropped here: freeing memory in the thread that
     // allocated it avoids contention inside the allocator.
     let (back_tx, back_rx) = mpsc::channel::<Done>();
+    // Custom resources the clusters serve without the program emitting their CRDs.
+    let installed = girder_k8s::InstalledKinds::of(app);
     let files = std::thread::scope(|scope| {
         let queue = &queue;
         let away = other_cpu();
@@ -708,6 +710,9 @@ fn synthesize_inner(
                 core_affinity::set_for_current(cpu);
             }
             let mut files = Files::default();
+            for (env, api_version, kind) in &installed {
+                files.wiring.installed(env, api_version, kind);
+            }
             let mut prepared = Vec::new();
             // The buffer of the parts this thread prepares (see [`Taken::prepare`]).
             let mut text = Vec::new();

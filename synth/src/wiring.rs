@@ -32,6 +32,11 @@ impl Facts {
         self.checker.observe(manifest, env, construct);
     }
 
+    /// Declares that environment `env`'s cluster serves `kind` at `api_version`.
+    pub(crate) fn installed(&mut self, env: &str, api_version: &str, kind: &str) {
+        self.checker.installed(env, api_version, kind);
+    }
+
     /// Every problem found, once every object was observed.
     pub(crate) fn check(&self) -> Vec<Problem> {
         self.checker

@@ -175,6 +175,14 @@ impl Checker {
         }
     }
 
+    /// Declares that the cluster of environment `env` serves `kind` at `api_version` although
+    /// no CustomResourceDefinition of it is emitted ([`crate::Kubernetes::installed`]).
+    pub fn installed(&mut self, env: &str, api_version: &str, kind: &str) {
+        let env = self.env(env);
+        self.kinds
+            .insert((env, api_version.to_owned(), kind.to_owned()));
+    }
+
     /// Checks one final object, emitted in environment `env` by construct number `construct`
     /// (the caller's numbering, returned with each finding), and records what the cross-object
     /// rules need.
@@ -353,32 +361,34 @@ impl Checker {
                     target: Target::Pods(selector),
                 });
             }
-        } else if let Some(hpa) = any.downcast_ref::<autoscaling::v2::HorizontalPodAutoscaler>() {
-            if let Some(target) = hpa.spec.as_ref().map(|s| &s.scale_target_ref) {
-                self.selectors.push(Selector {
-                    origin: origin.clone(),
-                    namespace,
-                    field: "spec.scaleTargetRef",
-                    what: "workload",
-                    target: Target::Workload {
-                        kind: target.kind.clone(),
-                        name: target.name.clone(),
-                    },
-                });
-            }
-        } else if let Some(hpa) = any.downcast_ref::<autoscaling::v1::HorizontalPodAutoscaler>() {
-            if let Some(target) = hpa.spec.as_ref().map(|s| &s.scale_target_ref) {
-                self.selectors.push(Selector {
-                    origin: origin.clone(),
-                    namespace,
-                    field: "spec.scaleTargetRef",
-                    what: "workload",
-                    target: Target::Workload {
-                        kind: target.kind.clone(),
-                        name: target.name.clone(),
-                    },
-                });
-            }
+        } else if let Some(target) = any
+            .downcast_ref::<autoscaling::v2::HorizontalPodAutoscaler>()
+            .and_then(|hpa| hpa.spec.as_ref())
+            .map(|s| {
+                (
+                    s.scale_target_ref.kind.clone(),
+                    s.scale_target_ref.name.clone(),
+                )
+            })
+            .or_else(|| {
+                any.downcast_ref::<autoscaling::v1::HorizontalPodAutoscaler>()
+                    .and_then(|hpa| hpa.spec.as_ref())
+                    .map(|s| {
+                        (
+                            s.scale_target_ref.kind.clone(),
+                            s.scale_target_ref.name.clone(),
+                        )
+                    })
+            })
+        {
+            let (kind, name) = target;
+            self.selectors.push(Selector {
+                origin: origin.clone(),
+                namespace,
+                field: "spec.scaleTargetRef",
+                what: "workload",
+                target: Target::Workload { kind, name },
+            });
         } else if let Some(scaled) = any.downcast_ref::<ScaledObject>() {
             let target = &scaled.spec.scale_target_ref;
             self.selectors.push(Selector {
@@ -431,7 +441,7 @@ impl Checker {
             let versions = api::versions_of(kind);
             let hint = if versions.is_empty() {
                 format!(
-                    "declare the kind: emit its CustomResourceDefinition (group and served version `{api_version}`, kind `{kind}`) from the program"
+                    "declare the kind: emit its CustomResourceDefinition (group and served version `{api_version}`, kind `{kind}`) from the program, or, when an operator installs it another way, declare it installed: `env.kubernetes().installed::<{kind}>()`"
                 )
             } else {
                 format!(

@@ -234,18 +234,7 @@ impl Construct for BucketSpec {
                 .server_side_encryption_by_default(sse)
                 .bucket_key_enabled(true),
         ]);
-        let bucket = s3::Bucket::new()
-            .public_access_block_configuration(
-                s3::PublicAccessBlockConfiguration::new()
-                    .block_public_acls(true)
-                    .block_public_policy(true)
-                    .ignore_public_acls(true)
-                    .restrict_public_buckets(true),
-            )
-            .ownership_controls(s3::OwnershipControls::new(vec![
-                s3::OwnershipControlsRule::new()
-                    .object_ownership(s3::ObjectOwnership::BucketOwnerEnforced),
-            ]))
+        let bucket = private_bucket()
             .bucket_encryption(encryption)
             .versioning_configuration(s3::VersioningConfiguration::new(if self.versioned {
                 s3::VersioningConfigurationStatus::Enabled
@@ -423,18 +412,7 @@ impl Construct for AccessLogsSpec {
                 .id("abort-incomplete-uploads")
                 .abort_incomplete_multipart_upload(s3::AbortIncompleteMultipartUpload::new(1)),
         ];
-        let resource = s3::Bucket::new()
-            .public_access_block_configuration(
-                s3::PublicAccessBlockConfiguration::new()
-                    .block_public_acls(true)
-                    .block_public_policy(true)
-                    .ignore_public_acls(true)
-                    .restrict_public_buckets(true),
-            )
-            .ownership_controls(s3::OwnershipControls::new(vec![
-                s3::OwnershipControlsRule::new()
-                    .object_ownership(s3::ObjectOwnership::BucketOwnerEnforced),
-            ]))
+        let resource = private_bucket()
             .bucket_encryption(s3::BucketEncryption::new(vec![
                 s3::ServerSideEncryptionRule::new().server_side_encryption_by_default(
                     s3::ServerSideEncryptionByDefault::new(
@@ -491,4 +469,21 @@ impl Construct for AccessLogsSpec {
             )),
         ));
     }
+}
+
+/// A bucket no one outside the account can reach: every public access blocked, ACLs disabled
+/// (the bucket owner owns every object).
+fn private_bucket() -> s3::Bucket {
+    s3::Bucket::new()
+        .public_access_block_configuration(
+            s3::PublicAccessBlockConfiguration::new()
+                .block_public_acls(true)
+                .block_public_policy(true)
+                .ignore_public_acls(true)
+                .restrict_public_buckets(true),
+        )
+        .ownership_controls(s3::OwnershipControls::new(vec![
+            s3::OwnershipControlsRule::new()
+                .object_ownership(s3::ObjectOwnership::BucketOwnerEnforced),
+        ]))
 }

@@ -377,4 +377,24 @@ fn a_custom_kind_needs_its_crd() {
     app.add(ns.node(), "widgets", Widgets { with_crd: true });
     let text = synth_text(&app);
     assert!(text.contains("kind: Widget"), "{text}");
+
+    // Installed by an operator outside the program: declared, not emitted.
+    let (app, ns) = shop();
+    app.add(ns.node(), "widgets", Widgets { with_crd: false });
+    app.environment(Prod).kubernetes().installed::<Widget>();
+    let text = synth_text(&app);
+    assert!(text.contains("kind: Widget"), "{text}");
+    assert!(!text.contains("CustomResourceDefinition"), "{text}");
+}
+
+/// The Rust type of the Widget custom resource, as a program that uses it declares it.
+struct Widget;
+
+impl girder::k8s_openapi::Resource for Widget {
+    const API_VERSION: &'static str = "acme.com/v1";
+    const GROUP: &'static str = "acme.com";
+    const KIND: &'static str = "Widget";
+    const VERSION: &'static str = "v1";
+    const URL_PATH_SEGMENT: &'static str = "widgets";
+    type Scope = girder::k8s_openapi::NamespaceResourceScope;
 }
