@@ -433,7 +433,26 @@ impl Manifest {
     /// `apps/v1 Deployment shop/api`: the object as the final-object rules name it.
     pub fn identity(&self) -> String {
         let obj = self.object.as_ref();
-        format!("{} {}", obj.api_version(), self.describe())
+        let meta = obj.meta();
+        let name = meta.name.as_deref().unwrap_or("<unnamed>");
+        // Made for every object the rules see: joined without the formatting machinery.
+        let namespace = meta.namespace.as_deref();
+        let mut out = String::with_capacity(
+            obj.api_version().len()
+                + obj.kind().len()
+                + name.len()
+                + 3
+                + namespace.map_or(0, str::len),
+        );
+        for part in [obj.api_version(), " ", obj.kind(), " "] {
+            out.push_str(part);
+        }
+        if let Some(ns) = namespace {
+            out.push_str(ns);
+            out.push('/');
+        }
+        out.push_str(name);
+        out
     }
 
     /// The object.

@@ -40,7 +40,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use k8s_openapi::api::autoscaling;
 use k8s_openapi::api::core::v1::{Namespace, Service};
-use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -286,9 +286,10 @@ impl Checker {
                 built,
             });
         } else if let Some(policy) = any.downcast_ref::<NetworkPolicy>() {
-            let spec = policy.spec.clone().unwrap_or_default();
+            let no_spec = NetworkPolicySpec::default();
+            let spec = policy.spec.as_ref().unwrap_or(&no_spec);
             if let Some(built) = built.and_then(|b| b.policy.as_ref()) {
-                network::check_widening(object, built, &spec, out);
+                network::check_widening(object, built, spec, out);
             }
             if let Some(selector) = spec.pod_selector.as_ref().filter(|s| !network::is_empty(s)) {
                 self.selectors.push(Selector {
