@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use girder_aws::policy::{PolicyDocument, Statement};
 use girder_aws::{CfnResource, Entry, Expr, Json, StackAddress, Value};
-use girder_aws::{iam, ssm};
+use girder_aws::{ResourceRef, iam, kms, secretsmanager, ssm};
 use girder_core::{App, Context, Diagnostic, Diagnostics, NodeId};
 use girder_k8s::Manifest;
 use girder_k8s::crd::external_secrets::{
@@ -141,6 +141,32 @@ pub(crate) fn external_secrets_read(
     for read in reads {
         registry.add(Some(stack), read);
     }
+}
+
+/// Records that External Secrets reads what a client of the AWS data store at `node` is given:
+/// its credentials `secret` (encrypted with `key`) and the parameter `host_parameter` that
+/// holds its address.
+pub(crate) fn external_secrets_read_store(
+    app: &App,
+    node: NodeId,
+    secret: &ResourceRef<secretsmanager::Secret>,
+    key: &ResourceRef<kms::Key>,
+    host_parameter: String,
+) {
+    external_secrets_read(
+        app,
+        node,
+        secret.target().stack_arc(),
+        [
+            Read::Secret {
+                arn: secret.reference().into(),
+                key: Some(key.arn().into()),
+            },
+            Read::Parameter {
+                name: host_parameter,
+            },
+        ],
+    );
 }
 
 /// The policy that lets External Secrets read `reads`, and nothing else: the secrets' and

@@ -15,7 +15,7 @@ use super::postgres::{
 use girder_k8s::NamespaceName;
 
 use super::bridge::{
-    KubernetesClients, Read, cluster_access, external_secrets_read, host_parameter,
+    KubernetesClients, cluster_access, external_secrets_read_store, host_parameter,
 };
 use super::{Network, Placement};
 use crate::secret::{Key, KeySource, KeyedObject};
@@ -439,17 +439,12 @@ impl<E: EnvironmentName> Server for RedisCluster<E> {
     fn admit(&self, client: Client) {
         let access = cluster_access(self.handle.app(), self.handle.node());
         let parameter = self.handle.read(|spec| spec.host_parameter.clone());
-        external_secrets_read(
+        external_secrets_read_store(
             self.handle.app(),
             self.handle.node(),
-            self.secret.target().stack_arc(),
-            [
-                Read::Secret {
-                    arn: self.secret.reference().into(),
-                    key: Some(self.key.arn().into()),
-                },
-                Read::Parameter { name: parameter },
-            ],
+            &self.secret,
+            &self.key,
+            parameter,
         );
         self.handle.update(|spec| {
             if let Some(group) = spec.clients.admit(client.namespace, &client.path, access) {
