@@ -159,47 +159,37 @@ impl<E: EnvironmentName> Kubernetes<E> {
     /// ```
     pub fn installed<K: k8s_openapi::Resource>(&self) -> &Self {
         let app = self.env.app();
+        // Kept on the app's root, by environment: synth reads them without walking the tree.
         let kinds = app
-            .attachment::<InstalledKinds>(self.env.node())
+            .attachment::<InstalledKinds>(NodeId::ROOT)
             .unwrap_or_else(|| {
                 let kinds = InstalledKinds::default();
-                app.attach(self.env.node(), kinds.clone());
+                app.attach(NodeId::ROOT, kinds.clone());
                 kinds
             });
-        kinds
-            .0
-            .borrow_mut()
-            .insert((K::API_VERSION.to_owned(), K::KIND.to_owned()));
+        kinds.0.borrow_mut().insert((
+            self.env.name().to_owned(),
+            K::API_VERSION.to_owned(),
+            K::KIND.to_owned(),
+        ));
         self
     }
 }
 
-/// The custom resources an environment's cluster serves without the program emitting their
-/// CustomResourceDefinitions ([`Kubernetes::installed`]), as (API version, kind).
+/// The custom resources each environment's cluster serves without the program emitting their
+/// CustomResourceDefinitions ([`Kubernetes::installed`]), as (environment, API version, kind).
 #[derive(Debug, Clone, Default)]
 pub struct InstalledKinds(
-    std::rc::Rc<std::cell::RefCell<std::collections::BTreeSet<(String, String)>>>,
+    std::rc::Rc<std::cell::RefCell<std::collections::BTreeSet<(String, String, String)>>>,
 );
 
 impl InstalledKinds {
     /// The kinds declared installed in each environment of `app`: (environment, API version,
     /// kind), sorted.
     pub fn of(app: &App) -> Vec<(String, String, String)> {
-        let mut out = Vec::new();
-        for (depth, path, _) in app.outline() {
-            if depth != 0 {
-                continue;
-            }
-            let Some(node) = app.child(NodeId::ROOT, path.as_str()) else {
-                continue;
-            };
-            if let Some(kinds) = app.attachment::<InstalledKinds>(node) {
-                for (api_version, kind) in kinds.0.borrow().iter() {
-                    out.push((path.to_string(), api_version.clone(), kind.clone()));
-                }
-            }
-        }
-        out
+        app.attachment::<InstalledKinds>(NodeId::ROOT)
+            .map(|kinds| kinds.0.borrow().iter().cloned().collect())
+            .unwrap_or_default()
     }
 }
 
