@@ -142,6 +142,6 @@ pub use parameter::{Parameter, ParameterRef};
 pub use resource::{LogicalId, Resource, ResourceRef, Walk};
 pub use scope::{Aws, AwsExt, AwsStack, CfnResource, InStack};
 pub use stack::{CloudAssembly, Stack};
-pub use synth::{Synthesis, SynthesizedStack};
+pub use synth::{Secret, Synthesis, SynthesizedStack};
 pub use template::{Mapping, MappingRef, Output, Template};
 pub use value::{Expr, Value};

@@ -271,6 +271,13 @@ pub struct CfnResource {
     pub entry: ResourceEntry,
 }
 
+impl girder_core::Artifact for CfnResource {
+    const WHAT: &'static str = "CloudFormation resource";
+}
+
+/// The program's aspects of `CfnResource` visit every resource as AWS constructs emit it.
+impl girder_core::Visitable for CfnResource {}
+
 impl CfnResource {
     /// `entry` as the resource `id` of `stack`.
     pub fn new(stack: &Arc<StackAddress>, id: LogicalId, entry: impl Into<ResourceEntry>) -> Self {

@@ -34,6 +34,20 @@ pub struct Synthesis {
     stacks: Vec<SynthesizedStack>,
     ledger: ExportLedger,
     warnings: Diagnostics,
+    secrets: Vec<Secret>,
+}
+
+/// What looks like a secret in a resource as written into its template (see
+/// [`crate::secrets`]): the caller reports it against the construct that emitted the resource,
+/// unless the program allows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Secret {
+    /// The resource's stack.
+    pub stack: StackAddress,
+    /// The resource's logical ID.
+    pub id: LogicalId,
+    /// What was found, and where in the resource.
+    pub finding: girder_core::secrets::Finding,
 }
 
 impl Synthesis {
@@ -62,9 +76,21 @@ impl Synthesis {
         &self.warnings
     }
 
-    /// The stacks, the ledger and the warnings.
-    pub fn into_parts(self) -> (Vec<SynthesizedStack>, ExportLedger, Diagnostics) {
-        (self.stacks, self.ledger, self.warnings)
+    /// What looks like a secret in the resources as written.
+    pub fn secrets(&self) -> &[Secret] {
+        &self.secrets
+    }
+
+    /// The stacks, the ledger, the warnings and what looks like a secret.
+    pub fn into_parts(
+        self,
+    ) -> (
+        Vec<SynthesizedStack>,
+        ExportLedger,
+        Diagnostics,
+        Vec<Secret>,
+    ) {
+        (self.stacks, self.ledger, self.warnings, self.secrets)
     }
 }
 
@@ -390,15 +416,20 @@ pub(crate) fn synthesize_prepared(
     let mut texts: Vec<Vec<PartText>> = (0..stacks.len()).map(|_| Vec::new()).collect();
     let mut total = 0;
     let mut pending = Vec::with_capacity(parts.len());
+    let mut secrets = Vec::new();
     for part in parts {
         let PreparedPart {
             stack,
             text,
             mut resources,
             findings,
-            // Taken by synthesis beforehand, which knows the constructs (`take_secrets`).
-            secrets: _,
+            secrets: found,
         } = part;
+        secrets.extend(found.into_iter().map(|(id, finding)| Secret {
+            stack: stack.as_ref().clone(),
+            id,
+            finding,
+        }));
         diags.extend(findings.diags);
         let Some(&here) = index.by_address.get(&*stack) else {
             diags.push(
@@ -535,6 +566,7 @@ pub(crate) fn synthesize_prepared(
         stacks: stacks_in_order,
         ledger,
         warnings,
+        secrets,
     })
 }
 

@@ -34,11 +34,8 @@ impl CommonLabels {
     }
 }
 
-impl Aspect for CommonLabels {
-    fn visit(&self, visit: &mut Visit<'_>) {
-        let Some(m) = visit.downcast_mut::<Manifest>() else {
-            return;
-        };
+impl Aspect<Manifest> for CommonLabels {
+    fn visit(&self, m: &mut Manifest, _visit: &mut Visit<'_>) {
         let obj = m.object_mut();
         let labels = obj.meta_mut().labels.get_or_insert_with(BTreeMap::new);
         labels.extend(self.labels.clone());
@@ -69,11 +66,8 @@ impl CommonAnnotations {
     }
 }
 
-impl Aspect for CommonAnnotations {
-    fn visit(&self, visit: &mut Visit<'_>) {
-        let Some(m) = visit.downcast_mut::<Manifest>() else {
-            return;
-        };
+impl Aspect<Manifest> for CommonAnnotations {
+    fn visit(&self, m: &mut Manifest, _visit: &mut Visit<'_>) {
         let meta = m.object_mut().meta_mut();
         meta.annotations
             .get_or_insert_with(BTreeMap::new)
@@ -96,11 +90,8 @@ impl ImageAllowList {
     }
 }
 
-impl Aspect for ImageAllowList {
-    fn visit(&self, visit: &mut Visit<'_>) {
-        let Some(m) = visit.downcast_ref::<Manifest>() else {
-            return;
-        };
+impl Aspect<Manifest> for ImageAllowList {
+    fn visit(&self, m: &mut Manifest, visit: &mut Visit<'_>) {
         let bad: Vec<String> = m
             .object()
             .images()
@@ -132,12 +123,16 @@ fn quantity(map: &Option<BTreeMap<String, Quantity>>, key: &str) -> Option<Strin
     map.as_ref()?.get(key).map(|q| q.0.clone())
 }
 
-impl Aspect for DefaultResources {
-    fn visit(&self, visit: &mut Visit<'_>) {
-        let Some(spec) = visit
-            .downcast_mut::<Manifest>()
-            .and_then(|m| m.object_mut().pod_spec_mut())
-        else {
+impl Aspect<Manifest> for DefaultResources {
+    fn visit(&self, m: &mut Manifest, _visit: &mut Visit<'_>) {
+        self.fill(m);
+    }
+}
+
+impl DefaultResources {
+    /// Fills the requests and limits the containers of `m` leave unset (as the aspect does).
+    pub fn fill(&self, m: &mut Manifest) {
+        let Some(spec) = m.object_mut().pod_spec_mut() else {
             return;
         };
         let d = self.0;

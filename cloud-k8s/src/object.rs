@@ -398,6 +398,14 @@ pub struct Manifest {
     built: Option<Box<AsBuilt>>,
 }
 
+impl girder_core::Artifact for Manifest {
+    const WHAT: &'static str = "Kubernetes object";
+}
+
+/// The program's aspects of `Manifest` visit every Kubernetes object as constructs emit it,
+/// after the construct's typed edits and JSON patches.
+impl girder_core::Visitable for Manifest {}
+
 impl std::fmt::Debug for Manifest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.describe())
@@ -485,15 +493,6 @@ impl Manifest {
             Some(ns) => format!("{} {ns}/{name}", self.object.kind()),
             None => format!("{} {name}", self.object.kind()),
         }
-    }
-
-    /// [`Manifest::describe`] of a visited object that is a `Manifest` (for
-    /// `girder_core::Visit::described`); empty for anything else.
-    pub fn describe_any(target: &dyn std::any::Any) -> String {
-        target
-            .downcast_ref::<Manifest>()
-            .map(Manifest::describe)
-            .unwrap_or_default()
     }
 
     /// Applies an RFC 6902 JSON patch; the object becomes a [`RawObject`].

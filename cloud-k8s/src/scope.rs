@@ -302,7 +302,7 @@ impl Construct for NamespaceSpec {
             "latest".into(),
         );
         ns_labels.extend(self.labels.clone());
-        out.push(Manifest::new(NamespaceObject {
+        out.emit(Manifest::new(NamespaceObject {
             metadata: ObjectMeta {
                 name: Some(self.name.clone()),
                 labels: Some(ns_labels),
@@ -310,7 +310,7 @@ impl Construct for NamespaceSpec {
             },
             ..Default::default()
         }));
-        out.push(Manifest::new(NetworkPolicy {
+        out.emit(Manifest::new(NetworkPolicy {
             metadata: ObjectMeta {
                 name: Some(DEFAULT_DENY.into()),
                 namespace: Some(self.name.clone()),

@@ -81,9 +81,12 @@ pub fn scan(
         object,
         found: Vec::new(),
     };
-    for line in yaml.split('\n') {
-        reader.line(line);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', yaml.as_bytes()) {
+        reader.line(&yaml[start..end]);
+        start = end + 1;
     }
+    reader.line(&yaml[start..]);
     reader.close(0, false);
     reader.found
 }

@@ -146,7 +146,7 @@ impl Construct for ConfigMapSpec {
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
         let labels = Labels::new(cx, &self.name, "config-map");
-        out.push(Manifest::new(ConfigMap {
+        out.emit(Manifest::new(ConfigMap {
             metadata: ObjectMeta {
                 name: Some(self.name.clone()),
                 namespace: Some(self.namespace.to_owned()),
@@ -214,11 +214,8 @@ fn template_meta(m: &mut Manifest) -> Option<&mut ObjectMeta> {
     Some(template.metadata.get_or_insert_with(ObjectMeta::default))
 }
 
-impl Aspect for RollOnChange {
-    fn visit(&self, visit: &mut Visit<'_>) {
-        let Some(m) = visit.downcast_mut::<Manifest>() else {
-            return;
-        };
+impl Aspect<Manifest> for RollOnChange {
+    fn visit(&self, m: &mut Manifest, _visit: &mut Visit<'_>) {
         let object = m.object();
         if object.meta().namespace.as_deref() != Some(self.namespace)
             || !object.pod_spec().is_some_and(|spec| self.reads(spec))

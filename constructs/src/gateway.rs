@@ -351,7 +351,7 @@ impl Construct for HttpRouteSpecModel {
                 ..Default::default()
             })
             .collect();
-        out.push(Manifest::new(HTTPRoute {
+        out.emit(Manifest::new(HTTPRoute {
             metadata: ObjectMeta {
                 name: Some(self.name.clone()),
                 namespace: Some(self.namespace.clone()),

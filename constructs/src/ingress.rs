@@ -168,7 +168,7 @@ impl Construct for LetsEncryptSpec {
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
         let labels = Labels::new(cx, &self.name, "cluster-issuer");
-        out.push(Manifest::new(ClusterIssuer {
+        out.emit(Manifest::new(ClusterIssuer {
             metadata: ObjectMeta {
                 name: Some(self.name.clone()),
                 labels: Some(labels.all()),
@@ -404,7 +404,7 @@ impl Construct for IngressSpecModel {
             ..Default::default()
         };
         let secret = format!("{}-tls", self.name);
-        out.push(Manifest::new(Certificate {
+        out.emit(Manifest::new(Certificate {
             metadata: meta.clone(),
             spec: CertificateSpec {
                 secret_name: secret.clone(),
@@ -440,7 +440,7 @@ impl Construct for IngressSpecModel {
                 },
             })
             .collect();
-        out.push(Manifest::new(IngressObject {
+        out.emit(Manifest::new(IngressObject {
             metadata: meta,
             spec: Some(IngressSpec {
                 ingress_class_name: Some(self.controller.class.clone()),

@@ -593,7 +593,7 @@ impl Construct for TrafficSplitSpec {
             format!("{SPLIT_LABEL_DOMAIN}/{}", self.name),
             MEMBER.to_owned(),
         )]);
-        out.push(Manifest::new(Service {
+        out.emit(Manifest::new(Service {
             metadata: meta.clone(),
             spec: Some(ServiceSpec {
                 type_: Some("ClusterIP".into()),
@@ -609,7 +609,7 @@ impl Construct for TrafficSplitSpec {
             }),
             ..Default::default()
         }));
-        out.push(Manifest::new(DestinationRule {
+        out.emit(Manifest::new(DestinationRule {
             metadata: meta.clone(),
             spec: DestinationRuleSpec {
                 host: self.host(),
@@ -657,7 +657,7 @@ impl Construct for TrafficSplitSpec {
                 .collect(),
             ..Default::default()
         });
-        out.push(Manifest::new(VirtualService {
+        out.emit(Manifest::new(VirtualService {
             metadata: meta.clone(),
             spec: VirtualServiceSpec {
                 hosts: vec![self.host()],
@@ -677,7 +677,7 @@ impl Construct for TrafficSplitSpec {
                     .to_k8s()
                 })
                 .collect();
-            out.push(Manifest::new(NetworkPolicy {
+            out.emit(Manifest::new(NetworkPolicy {
                 metadata: meta,
                 spec: Some(NetworkPolicySpec {
                     pod_selector: Some(LabelSelector {

@@ -460,7 +460,7 @@ impl Construct for AlertRuleSpec {
         if let Some(runbook) = &self.runbook {
             annotations.insert("runbook_url".into(), runbook.clone());
         }
-        out.push(Manifest::new(PrometheusRule {
+        out.emit(Manifest::new(PrometheusRule {
             metadata: ObjectMeta {
                 name: Some(self.name.clone()),
                 namespace: Some(self.namespace.clone()),
@@ -607,7 +607,7 @@ impl Construct for ServiceMonitorSpecModel {
             self.prometheus.select.0.clone(),
             self.prometheus.select.1.clone(),
         );
-        out.push(Manifest::new(ServiceMonitorObject {
+        out.emit(Manifest::new(ServiceMonitorObject {
             metadata: ObjectMeta {
                 name: Some(self.name.clone()),
                 namespace: Some(self.namespace.clone()),
@@ -791,7 +791,7 @@ impl Construct for DashboardSpec {
         object_labels.insert("grafana_dashboard".into(), "1".into());
         let uid = girder_core::name::derive(&[&self.namespace, &self.name], 40);
         let json = serde_json::to_string_pretty(&self.json(&uid)).unwrap_or_default();
-        out.push(Manifest::new(ConfigMap {
+        out.emit(Manifest::new(ConfigMap {
             metadata: ObjectMeta {
                 name: Some(self.name.clone()),
                 namespace: Some(self.namespace.clone()),

@@ -707,10 +707,10 @@ pub(crate) fn emit_workload(
     manifests.push(girder_k8s::Manifest::new(policy));
     overrides.apply(cx.path.as_str(), &mut manifests, &mut diags);
     for d in diags {
-        out.push(d);
+        out.emit(d);
     }
     for m in manifests {
-        out.push(m);
+        out.emit(m);
     }
 }
 

@@ -356,7 +356,7 @@ impl girder_core::Construct for SyncedSecretSpec {
             ExternalSecretTarget, RemoteRef, SecretStoreKind, SecretStoreRef,
         };
         let labels = girder_k8s::labels::Labels::new(cx, &self.name, "synced-secret");
-        out.push(girder_k8s::Manifest::new(ExternalSecret {
+        out.emit(girder_k8s::Manifest::new(ExternalSecret {
             metadata: girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
                 name: Some(self.name.clone()),
                 namespace: Some(self.namespace.clone()),

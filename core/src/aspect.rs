@@ -1,93 +1,147 @@
-//! Aspects: visitors that walk the tree before synthesis to apply policy.
+//! Aspects: typed visitors that apply policy to constructs and to the objects they emit.
 
-use std::any::Any;
+use std::rc::Rc;
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::tree::Construct;
 
-/// A visitor applied to every construct, then to every emitted object, before anything is written.
+/// What an aspect can visit: one construct type, every construct (`dyn Construct`), or the
+/// objects a target emits (a Kubernetes `Manifest`, a CloudFormation `CfnResource`).
 ///
-/// Aspects apply organisation-wide policy: labels on everything, default resources, an image
-/// allow-list that fails synth. Girder's own checks are aspects too. An aspect downcasts what it
-/// visits to the types it cares about and ignores the rest.
+/// Constructs are visitable as they are; a target implements this trait for its objects.
+#[diagnostic::on_unimplemented(
+    message = "aspects cannot visit `{Self}`",
+    label = "neither a construct nor an object a target emits",
+    note = "an aspect visits one construct type (e.g. `WebServiceSpec`), every construct (`dyn Construct`), or a target's objects (`girder::k8s::Manifest`, `girder::aws::CfnResource`)"
+)]
+pub trait Visitable: 'static {
+    /// `construct` as `Self`, when `Self` is a construct type it is (or every construct).
+    fn from_construct(construct: &mut dyn Construct) -> Option<&mut Self> {
+        let _ = construct;
+        None
+    }
+}
+
+impl Visitable for dyn Construct {
+    fn from_construct(construct: &mut dyn Construct) -> Option<&mut Self> {
+        Some(construct)
+    }
+}
+
+impl<C: Construct> Visitable for C {
+    fn from_construct(construct: &mut dyn Construct) -> Option<&mut Self> {
+        let any: &mut dyn std::any::Any = construct;
+        any.downcast_mut()
+    }
+}
+
+/// A visitor of every `T` of the app (or of one environment), before anything is written.
+///
+/// Aspects apply organisation-wide policy: labels on every Kubernetes object, default
+/// resources, an image allow-list that fails synth, a changed default on every web service.
+/// An aspect of a construct type runs on the construct models before they are validated; an
+/// aspect of a target's objects runs on every object as constructs emit it, before Girder's
+/// checks, which therefore see what the aspect leaves.
 ///
 /// ```
-/// use girder_core::{Aspect, Visit};
+/// use girder_core::{Aspect, Construct, Visit};
 ///
 /// /// Fails synth for any construct path that contains `tmp`.
 /// struct NoTmp;
-/// impl Aspect for NoTmp {
-///     fn visit(&self, visit: &mut Visit<'_>) {
+/// impl Aspect<dyn Construct> for NoTmp {
+///     fn visit(&self, _construct: &mut dyn Construct, visit: &mut Visit<'_>) {
 ///         if visit.path().contains("tmp") {
 ///             visit.error("temporary constructs must not reach production", "remove it");
 ///         }
 ///     }
 /// }
+///
+/// let app = girder_core::App::new("shop");
+/// app.aspect(NoTmp);
+/// // A closure is an aspect of the type its first argument names.
+/// app.aspect(|_: &mut dyn Construct, visit: &mut Visit<'_>| assert!(!visit.env().is_empty()));
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not an aspect",
-    note = "implement `girder_core::Aspect` for `{Self}`: a `visit` method that inspects or changes what it visits"
+    message = "`{Self}` is not an aspect of `{T}`",
+    note = "implement `girder_core::Aspect<{T}>` for `{Self}`, or pass a closure `|target: &mut {T}, visit: &mut Visit<'_>| ...`"
 )]
-pub trait Aspect: 'static {
-    /// Inspects or changes one construct or emitted object.
-    fn visit(&self, visit: &mut Visit<'_>);
+pub trait Aspect<T: Visitable + ?Sized>: 'static {
+    /// Inspects or changes one `T`; problems go to `visit`.
+    fn visit(&self, target: &mut T, visit: &mut Visit<'_>);
 }
 
-impl<F: Fn(&mut Visit<'_>) + 'static> Aspect for F {
-    fn visit(&self, visit: &mut Visit<'_>) {
-        self(visit)
+impl<T: Visitable + ?Sized, F: Fn(&mut T, &mut Visit<'_>) + 'static> Aspect<T> for F {
+    fn visit(&self, target: &mut T, visit: &mut Visit<'_>) {
+        self(target, visit)
     }
 }
 
-/// One visit of an aspect: the construct path, what is visited, and where to report problems.
+/// Runs an aspect on a construct, if it is of the type the aspect visits.
+type ConstructVisit = Rc<dyn Fn(&mut dyn Construct, &mut Visit<'_>)>;
+
+/// An aspect as the tree keeps it: what it visits, and how to run it on a construct.
+#[derive(Clone)]
+pub(crate) struct Registered {
+    /// The type visited.
+    pub(crate) visits: std::any::TypeId,
+    /// An `Rc<dyn Aspect<T>>` for the type visited.
+    typed: Rc<dyn std::any::Any>,
+    /// Runs the aspect on a construct it visits (and does nothing for other constructs and
+    /// for aspects of a target's objects).
+    on_construct: ConstructVisit,
+}
+
+impl Registered {
+    pub(crate) fn new<T: Visitable + ?Sized>(aspect: impl Aspect<T>) -> Self {
+        let aspect: Rc<dyn Aspect<T>> = Rc::new(aspect);
+        let runner = aspect.clone();
+        let on_construct: ConstructVisit = Rc::new(move |construct, visit| {
+            if let Some(target) = T::from_construct(construct) {
+                runner.visit(target, visit);
+            }
+        });
+        Registered {
+            visits: std::any::TypeId::of::<T>(),
+            typed: Rc::new(aspect),
+            on_construct,
+        }
+    }
+
+    /// The aspect, when it visits `T`.
+    pub(crate) fn of<T: Visitable + ?Sized>(&self) -> Option<Rc<dyn Aspect<T>>> {
+        if self.visits != std::any::TypeId::of::<T>() {
+            return None;
+        }
+        self.typed.downcast_ref::<Rc<dyn Aspect<T>>>().cloned()
+    }
+
+    /// Runs the aspect on `construct` if it visits it.
+    pub(crate) fn visit_construct(&self, construct: &mut dyn Construct, visit: &mut Visit<'_>) {
+        (self.on_construct)(construct, visit);
+    }
+}
+
+/// One visit of an aspect: where the visited construct or object is, and where problems go.
 pub struct Visit<'a> {
     path: &'a str,
     env: &'a str,
-    object: Object<'a>,
-    target: &'a mut dyn Any,
+    object: Option<&'a str>,
     diags: &'a mut Diagnostics,
 }
 
-/// How a visit names the object it visits.
-enum Object<'a> {
-    /// A construct is visited.
-    None,
-    Named(&'a str),
-    /// Named on first use from the target itself: most visits never need the name.
-    Described(fn(&dyn Any) -> String, std::cell::OnceCell<String>),
-}
-
 impl<'a> Visit<'a> {
-    /// A visit of `target` at construct `path` in environment `env`; `object` names an emitted object.
+    /// A visit at construct `path` in environment `env`; `object` names the emitted object
+    /// visited (e.g. `apps/v1 Deployment hello/api`), `None` when a construct is visited.
     pub fn new(
         path: &'a str,
         env: &'a str,
         object: Option<&'a str>,
-        target: &'a mut dyn Any,
         diags: &'a mut Diagnostics,
     ) -> Self {
         Visit {
             path,
             env,
-            object: object.map_or(Object::None, Object::Named),
-            target,
-            diags,
-        }
-    }
-
-    /// A visit of the emitted object `target`, which `describe` names (e.g. `Deployment
-    /// hello/api`) when an aspect asks or reports a problem.
-    pub fn described(
-        path: &'a str,
-        env: &'a str,
-        describe: fn(&dyn Any) -> String,
-        target: &'a mut dyn Any,
-        diags: &'a mut Diagnostics,
-    ) -> Self {
-        Visit {
-            path,
-            env,
-            object: Object::Described(describe, std::cell::OnceCell::new()),
-            target,
+            object,
             diags,
         }
     }
@@ -102,38 +156,23 @@ impl<'a> Visit<'a> {
         self.env
     }
 
-    /// The emitted object visited, e.g. `Deployment hello/api`; `None` when a construct is visited.
+    /// The emitted object visited, e.g. `apps/v1 Deployment hello/api`; `None` when a
+    /// construct is visited.
     pub fn object(&self) -> Option<&str> {
-        match &self.object {
-            Object::None => None,
-            Object::Named(name) => Some(name),
-            Object::Described(describe, name) => {
-                Some(name.get_or_init(|| describe(&*self.target)).as_str())
-            }
-        }
-    }
-
-    /// What is visited, if it is a `T`.
-    pub fn downcast_mut<T: Any>(&mut self) -> Option<&mut T> {
-        self.target.downcast_mut::<T>()
-    }
-
-    /// What is visited, if it is a `T`.
-    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
-        self.target.downcast_ref::<T>()
+        self.object
     }
 
     /// Reports an error: synthesis fails and writes nothing.
     pub fn error(&mut self, message: impl Into<String>, hint: impl Into<String>) {
         let mut d = Diagnostic::error(self.path, message).hint(hint);
-        d.object = self.object().map(str::to_owned);
+        d.object = self.object.map(str::to_owned);
         self.diags.push(d);
     }
 
     /// Reports a warning.
     pub fn warning(&mut self, message: impl Into<String>, hint: impl Into<String>) {
         let mut d = Diagnostic::warning(self.path, message).hint(hint);
-        d.object = self.object().map(str::to_owned);
+        d.object = self.object.map(str::to_owned);
         self.diags.push(d);
     }
 

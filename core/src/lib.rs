@@ -26,6 +26,7 @@
 //!
 //! This crate has no cargo features.
 
+mod artifact;
 mod aspect;
 pub mod cidr;
 mod diag;
@@ -34,8 +35,7 @@ pub mod name;
 pub mod secrets;
 mod tree;
 
-pub use aspect::{Aspect, Visit};
+pub use artifact::{Artifact, Emitted};
+pub use aspect::{Aspect, Visit, Visitable};
 pub use diag::{Diagnostic, Diagnostics, Severity};
-pub use tree::{
-    App, Construct, Context, Emitted, Environment, EnvironmentName, Handle, NodeId, Path,
-};
+pub use tree::{App, Construct, Context, Environment, EnvironmentName, Handle, NodeId, Path};

@@ -7,7 +7,8 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use crate::aspect::Aspect;
+use crate::artifact::Emitted;
+use crate::aspect::{Aspect, Registered, Visitable};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::name;
 
@@ -43,39 +44,6 @@ pub struct Context<'a> {
     pub path: &'a Path,
     /// The construct's node.
     pub node: NodeId,
-}
-
-/// The artifacts one construct emits; their types belong to the target crates.
-#[derive(Default)]
-pub struct Emitted {
-    items: Vec<Box<dyn Any>>,
-}
-
-impl Emitted {
-    /// Nothing emitted yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Emits one artifact (a Kubernetes object, a CloudFormation resource, ...).
-    pub fn push<T: Any>(&mut self, artifact: T) {
-        self.items.push(Box::new(artifact));
-    }
-
-    /// Takes every artifact, in the order emitted.
-    pub fn drain(&mut self) -> std::vec::Drain<'_, Box<dyn Any>> {
-        self.items.drain(..)
-    }
-
-    /// The number of artifacts.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// Whether nothing was emitted.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
 }
 
 /// The index of a node in its app's tree.
@@ -178,7 +146,8 @@ struct State {
     /// checks and lookups in constant time, without a copy of the id.
     /// Each entry keeps its hash, so that growing the table hashes no id again.
     ids: hashbrown::HashTable<(u64, NodeId)>,
-    aspects: Vec<(NodeId, Rc<dyn Aspect>)>,
+    /// Aspects by the scope they apply to.
+    aspects: Vec<(NodeId, Registered)>,
     problems: Diagnostics,
     /// The marker type that declared each typed scope (environments, namespaces).
     claims: HashMap<NodeId, (std::any::TypeId, &'static str)>,
@@ -440,39 +409,37 @@ impl App {
         self.0.state.borrow().nodes[node.index()].parent
     }
 
-    /// Registers an aspect that visits every construct and emitted object of the app.
-    pub fn aspect(&self, aspect: impl Aspect) {
-        self.0
-            .state
-            .borrow_mut()
-            .aspects
-            .push((NodeId::ROOT, Rc::new(aspect)));
+    /// Registers an aspect that visits every `T` of the app: every construct of type `T`, or
+    /// every object of type `T` that constructs emit.
+    pub fn aspect<T: Visitable + ?Sized>(&self, aspect: impl Aspect<T>) {
+        self.scoped_aspect(NodeId::ROOT, Registered::new(aspect));
     }
 
-    fn scoped_aspect(&self, scope: NodeId, aspect: Rc<dyn Aspect>) {
+    fn scoped_aspect(&self, scope: NodeId, aspect: Registered) {
         self.0.state.borrow_mut().aspects.push((scope, aspect));
     }
 
-    /// The aspects that apply to `node`, in registration order.
-    pub fn aspects_for(&self, node: NodeId) -> Vec<Rc<dyn Aspect>> {
+    /// The aspects of `T` that apply to `node`, in registration order.
+    pub fn aspects<T: Visitable + ?Sized>(&self, node: NodeId) -> Vec<Rc<dyn Aspect<T>>> {
         let state = self.0.state.borrow();
-        // Asked for every construct that renders: most programs register few aspects, or none.
-        let within = |scope: NodeId| {
-            let mut cur = Some(node);
-            while let Some(n) = cur {
-                if n == scope {
-                    return true;
-                }
-                cur = state.nodes[n.index()].parent;
-            }
-            false
-        };
         state
             .aspects
             .iter()
-            .filter(|(scope, _)| within(*scope))
-            .map(|(_, a)| a.clone())
+            .filter(|(scope, _)| Self::within(&state, node, *scope))
+            .filter_map(|(_, aspect)| aspect.of::<T>())
             .collect()
+    }
+
+    /// Whether `node` is `scope` or below it.
+    fn within(state: &State, node: NodeId, scope: NodeId) -> bool {
+        let mut cur = Some(node);
+        while let Some(n) = cur {
+            if n == scope {
+                return true;
+            }
+            cur = state.nodes[n.index()].parent;
+        }
+        false
     }
 
     /// Problems with the tree itself: invalid and duplicate ids, handles from another app.
@@ -550,25 +517,26 @@ impl App {
     /// synthesizer runs them again on every emitted object. The tree is not borrowed while an
     /// aspect runs: it may read and update other constructs through their handles.
     pub fn apply_aspects(&self, diags: &mut Diagnostics) {
-        let aspects = self.0.state.borrow().aspects.clone();
-        if aspects.is_empty() {
+        if self.0.state.borrow().aspects.is_empty() {
             return;
         }
         self.visit_constructs(|cx, construct| {
-            let applicable = self.aspects_for(cx.node);
+            let applicable: Vec<Registered> = {
+                let state = self.0.state.borrow();
+                state
+                    .aspects
+                    .iter()
+                    .filter(|(scope, _)| Self::within(&state, cx.node, *scope))
+                    .map(|(_, aspect)| aspect.clone())
+                    .collect()
+            };
             let Ok(mut construct) = construct.try_borrow_mut() else {
                 self.report_busy(cx.path);
                 return;
             };
             for aspect in applicable {
-                let target: &mut dyn Any = &mut *construct;
-                aspect.visit(&mut crate::Visit::new(
-                    cx.path.as_str(),
-                    cx.env,
-                    None,
-                    target,
-                    diags,
-                ));
+                let mut visit = crate::Visit::new(cx.path.as_str(), cx.env, None, diags);
+                aspect.visit_construct(&mut *construct, &mut visit);
             }
         });
     }
@@ -681,9 +649,9 @@ impl<E: EnvironmentName> Environment<E> {
         &self.app
     }
 
-    /// Registers an aspect that visits only this environment's constructs and objects.
-    pub fn aspect(&self, aspect: impl Aspect) {
-        self.app.scoped_aspect(self.node, Rc::new(aspect));
+    /// Registers an aspect that visits every `T` of this environment only (see [`App::aspect`]).
+    pub fn aspect<T: Visitable + ?Sized>(&self, aspect: impl Aspect<T>) {
+        self.app.scoped_aspect(self.node, Registered::new(aspect));
     }
 }
 
@@ -788,13 +756,19 @@ mod tests {
     crate::environment!(Staging = "staging");
     crate::environment!(AlsoProd = "prod");
 
+    /// What the test constructs emit.
+    struct Number(u32);
+    impl crate::Artifact for Number {
+        const WHAT: &'static str = "number";
+    }
+
     struct Thing;
     impl Construct for Thing {
         fn kind(&self) -> &'static str {
             "Thing"
         }
         fn render(&self, _cx: &Context<'_>, out: &mut Emitted) {
-            out.push(1u8);
+            out.emit(Number(1));
         }
     }
 
@@ -875,7 +849,7 @@ mod tests {
         }
         fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
             let sum: u32 = self.reads.iter().map(|h| h.read(|c| c.n)).sum();
-            out.push(self.n + sum);
+            out.emit(Number(self.n + sum));
             // A platform team's construct may also publish facts and report while rendering.
             if let Some(first) = self.reads.first() {
                 first.app().attach(cx.node, sum);
@@ -908,7 +882,7 @@ mod tests {
         );
         // An aspect that reads and updates other constructs through their handles, and adds one.
         let (seen_a, seen_b, app2) = (a.clone(), b.clone(), app.clone());
-        app.aspect(move |visit: &mut crate::Visit<'_>| {
+        app.aspect(move |_: &mut Counter, visit: &mut crate::Visit<'_>| {
             if visit.path() == "prod/b" {
                 let n = seen_a.read(|c| c.n);
                 seen_a.update(|c| c.n = n + 1);
@@ -927,13 +901,10 @@ mod tests {
         app.for_each_construct(|cx, c| {
             let mut out = Emitted::new();
             c.render(cx, &mut out);
-            for item in out.drain() {
-                if let Ok(n) = item.downcast::<u32>() {
-                    rendered.push(*n);
-                }
-            }
+            rendered.extend(out.take::<Number>().into_iter().map(|n| n.0));
         });
-        assert_eq!(rendered, [2, 12]);
+        // `late`, added by the aspect, renders too.
+        assert_eq!(rendered, [2, 12, 1]);
         assert_eq!(app.attachment::<u32>(b.node()), Some(2));
         assert!(app.tree_diagnostics().to_string().contains("rendered"));
         // A handle's closure may use other handles.

@@ -21,12 +21,13 @@
 //! This crate has no cargo features yet; `deploy` will gate the Kubernetes and AWS clients.
 
 mod cli;
+mod cloudformation;
 pub mod diff;
 mod engine;
+mod kubernetes;
 pub mod output;
 mod panic;
 pub mod text;
-mod wiring;
 pub mod write;
 
 pub use cli::{

@@ -24,7 +24,7 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use girder_aws::ExportLedger;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The name of the index file written at the root of every output.
 pub const MANIFEST: &str = "manifest.json";
@@ -37,25 +37,188 @@ pub const GENERATOR: &str = "girder";
 /// same layout: it is read as format 1.
 pub const FORMAT: u32 = 1;
 
-/// `manifest.json` as read back from a previous synthesis.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// `manifest.json`: the index of an output, as synthesis writes it and as it is read back.
+///
+/// Its fields are in the order they are written (sorted by name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Manifest {
     /// The app's name.
     pub app: String,
-    /// The tool that wrote the output: `girder <version>`.
-    pub generator: String,
+    /// The exports between stacks that the next synthesis keeps (see `girder_aws::ExportLedger`).
+    #[serde(default, skip_serializing_if = "ExportLedger::is_empty")]
+    pub exports: ExportLedger,
+    /// Every file of the output but the manifest itself, with the objects in it.
+    pub files: Vec<ManifestFile>,
     /// The layout's version ([`FORMAT`]).
     #[serde(default = "first_format")]
     pub format: u32,
-    /// Every file of the output but the manifest itself, with the objects in it.
-    pub files: Vec<ManifestFile>,
+    /// The tool that wrote the output: `girder <version>`.
+    pub generator: String,
+    /// The values allowed to look like secrets, for reviewers: `[construct path, field,
+    /// reason]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secret_allowances: Vec<[String; 3]>,
     /// CloudFormation stacks in deploy order (producers before consumers).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stacks: Vec<DeployStep>,
-    /// The exports between stacks that the next synthesis keeps (see `girder_aws::ExportLedger`).
-    #[serde(default)]
-    pub exports: ExportLedger,
+}
+
+impl Manifest {
+    /// The generator this Girder writes: `girder <version>`.
+    pub fn generator() -> String {
+        format!("{GENERATOR} {}", env!("CARGO_PKG_VERSION"))
+    }
+
+    /// The environments of the output, in order: the first segment of every file's path.
+    pub fn environments(&self) -> Vec<&str> {
+        let mut envs: Vec<&str> = self
+            .files
+            .iter()
+            .filter_map(|f| f.path.split_once('/').map(|(env, _)| env))
+            .collect();
+        envs.dedup();
+        envs
+    }
+
+    /// The Kubernetes files of environment `env`, by path.
+    pub fn kubernetes_files<'a>(&'a self, env: &str) -> impl Iterator<Item = &'a ManifestFile> {
+        let prefix = format!("{env}/k8s/");
+        self.files
+            .iter()
+            .filter(move |f| f.path.starts_with(&prefix))
+    }
+
+    /// The CloudFormation stacks of environment `env`, in deploy order.
+    pub fn stacks_of<'a>(&'a self, env: &str) -> impl Iterator<Item = &'a DeployStep> {
+        let prefix = format!("{env}/cfn/");
+        self.stacks
+            .iter()
+            .filter(move |s| s.template.starts_with(&prefix))
+    }
+}
+
+/// An object listed in `manifest.json`, written `apps/v1 Deployment shop/api` or
+/// `AWS::S3::Bucket Uploads1a2b3c4d`; read its parts with [`ObjectRef::id`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectRef(String);
+
+/// The parts of an [`ObjectRef`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectId<'a> {
+    /// A Kubernetes object.
+    Kubernetes {
+        /// Its API version, e.g. `apps/v1`.
+        api_version: &'a str,
+        /// Its kind, e.g. `Deployment`.
+        kind: &'a str,
+        /// Its namespace; `None` for a cluster-scoped object.
+        namespace: Option<&'a str>,
+        /// Its name.
+        name: &'a str,
+    },
+    /// A CloudFormation resource.
+    CloudFormation {
+        /// Its type, e.g. `AWS::S3::Bucket`.
+        type_name: &'a str,
+        /// Its logical ID.
+        logical_id: &'a str,
+    },
+}
+
+impl ObjectRef {
+    /// A Kubernetes object.
+    pub fn kubernetes(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> Self {
+        ObjectRef(match namespace {
+            Some(namespace) => format!("{api_version} {kind} {namespace}/{name}"),
+            None => format!("{api_version} {kind} {name}"),
+        })
+    }
+
+    /// A CloudFormation resource.
+    pub fn cloudformation(type_name: &str, logical_id: &str) -> Self {
+        ObjectRef(format!("{type_name} {logical_id}"))
+    }
+
+    /// The object as `manifest.json` lists it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The object's parts.
+    pub fn id(&self) -> ObjectId<'_> {
+        // Checked when made or read: one of the two shapes.
+        Self::parse(&self.0).unwrap_or(ObjectId::CloudFormation {
+            type_name: "",
+            logical_id: &self.0,
+        })
+    }
+
+    fn parse(s: &str) -> Option<ObjectId<'_>> {
+        let mut words = s.split(' ');
+        match (words.next(), words.next(), words.next(), words.next()) {
+            (Some(api_version), Some(kind), Some(object), None)
+                if !api_version.is_empty() && !kind.is_empty() && !object.is_empty() =>
+            {
+                let (namespace, name) = match object.split_once('/') {
+                    Some((namespace, name)) => (Some(namespace), name),
+                    None => (None, object),
+                };
+                Some(ObjectId::Kubernetes {
+                    api_version,
+                    kind,
+                    namespace,
+                    name,
+                })
+            }
+            (Some(type_name), Some(logical_id), None, None)
+                if type_name.contains("::") && !logical_id.is_empty() =>
+            {
+                Some(ObjectId::CloudFormation {
+                    type_name,
+                    logical_id,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::str::FromStr for ObjectRef {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match Self::parse(s) {
+            Some(_) => Ok(ObjectRef(s.to_owned())),
+            None => Err(format!(
+                "`{s}` is neither `<apiVersion> <kind> [<namespace>/]<name>` nor `<type> <logical ID>`"
+            )),
+        }
+    }
+}
+
+impl Serialize for ObjectRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for ObjectRef {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        match Self::parse(&text) {
+            Some(_) => Ok(ObjectRef(text)),
+            None => Err(serde::de::Error::custom(format!(
+                "`{text}` is neither `<apiVersion> <kind> [<namespace>/]<name>` nor `<type> <logical ID>`"
+            ))),
+        }
+    }
 }
 
 fn first_format() -> u32 {
@@ -63,17 +226,17 @@ fn first_format() -> u32 {
 }
 
 /// One file listed in `manifest.json`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ManifestFile {
+    /// The objects in it, in file order.
+    pub objects: Vec<ObjectRef>,
     /// The file's path relative to the output directory, `/`-separated.
     pub path: String,
-    /// The objects in it: `apps/v1 Deployment shop/api`, `AWS::S3::Bucket Uploads1a2b3c4d`.
-    pub objects: Vec<String>,
 }
 
 /// One CloudFormation stack in deploy order.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeployStep {
     /// The AWS account id.

@@ -329,11 +329,17 @@ const PARALLEL_BYTES: usize = 1 << 20;
 mod tests {
     use super::*;
     use crate::output::MANIFEST;
+    use std::collections::BTreeMap;
 
     /// An assembly with one Kubernetes file holding `text`, indexed by a Girder manifest.
     fn assembly(text: &str) -> Assembly {
-        let mut a = Assembly::default();
         let manifest = r#"{"app": "shop", "files": [{"objects": [], "path": "prod/k8s/web.yaml"}], "format": 1, "generator": "girder 0.1.0"}"#;
+        let mut a = Assembly {
+            files: BTreeMap::new(),
+            manifest: crate::output::Manifest::parse(manifest).unwrap(),
+            warnings: Default::default(),
+            objects: 0,
+        };
         a.files.insert(MANIFEST.into(), manifest.into());
         a.files.insert("prod/k8s/web.yaml".into(), text.into());
         a

@@ -426,7 +426,7 @@ impl Construct for AlarmSpec {
                 .ok_actions(vec![Value::from(topic.clone())]);
         }
         let p = &self.placement;
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             self.id.clone(),
             Entry::new(alarm),

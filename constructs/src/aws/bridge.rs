@@ -325,7 +325,7 @@ impl KubernetesClients {
         let value = value();
         let mut id: String = key[..1].to_ascii_uppercase();
         id.push_str(&key[1..]);
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &placement.stack,
             placement.id(&format!("{id}Parameter")),
             Entry::new(
@@ -348,7 +348,7 @@ impl KubernetesClients {
                 kind: Some(SecretStoreKind::ClusterSecretStore),
             };
             let endpoint = format!("{name}-endpoint");
-            out.push(Manifest::new(ExternalSecret {
+            out.emit(Manifest::new(ExternalSecret {
                 metadata: meta(endpoint.clone()),
                 spec: ExternalSecretSpec {
                     secret_store_ref: Some(store(PARAMETER_STORE)),
@@ -370,7 +370,7 @@ impl KubernetesClients {
             }));
             if let Some((secret, keys)) = credentials {
                 let object = format!("{name}-credentials");
-                out.push(Manifest::new(ExternalSecret {
+                out.emit(Manifest::new(ExternalSecret {
                     metadata: meta(object.clone()),
                     spec: ExternalSecretSpec {
                         secret_store_ref: Some(store(SECRETS_MANAGER_STORE)),

@@ -248,12 +248,12 @@ impl Construct for BucketSpec {
                 .destination_bucket_name(log_bucket.reference())
                 .log_file_prefix(prefix.as_str()),
         );
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &placement.stack,
             reference.target().logical_id().clone(),
             Entry::new(bucket),
         ));
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &placement.stack,
             placement.id("Policy"),
             Entry::new(s3::BucketPolicy::new(
@@ -424,7 +424,7 @@ impl Construct for AccessLogsSpec {
                 s3::VersioningConfigurationStatus::Enabled,
             ))
             .lifecycle_configuration(s3::LifecycleConfiguration::new(rules));
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id("Bucket"),
             Entry::new(resource)
@@ -460,7 +460,7 @@ impl Construct for AccessLogsSpec {
                 "aws:SourceAccount",
                 Json::from(p.stack.account().as_str()),
             );
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id("Policy"),
             Entry::new(s3::BucketPolicy::new(

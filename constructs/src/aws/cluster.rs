@@ -967,7 +967,7 @@ impl ClusterSpec {
                 ),
                 _ => (&self.placement.stack, self.placement.id(&name)),
             };
-            out.push(CfnResource::new(stack, id, Entry::new(policy)));
+            out.emit(CfnResource::new(stack, id, Entry::new(policy)));
         });
     }
 
@@ -986,7 +986,7 @@ impl ClusterSpec {
             } else {
                 girder_aws::logical_id::IdPrefix::new(cx.path.segments()).id(&name)
             };
-            out.push(CfnResource::new(&group.stack, id, Entry::new(policy)));
+            out.emit(CfnResource::new(&group.stack, id, Entry::new(policy)));
         });
     }
 
@@ -1024,7 +1024,7 @@ impl ClusterSpec {
                 "service-account",
             )]);
         }
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id(&role_name(&role.namespace, &role.service_account)),
             Entry::new(resource),
@@ -1186,7 +1186,7 @@ impl Construct for ClusterSpec {
                 )).expr()),
             ),
         ]);
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id("SecretsKey"),
             Entry::new(
@@ -1198,7 +1198,7 @@ impl Construct for ClusterSpec {
                     .key_policy(key_policy),
             ),
         ));
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id("SecretsKeyAlias"),
             Entry::new(kms::Alias::new(
@@ -1206,7 +1206,7 @@ impl Construct for ClusterSpec {
                 key.reference(),
             )),
         ));
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id("Logs"),
             Entry::new(
@@ -1224,7 +1224,7 @@ impl Construct for ClusterSpec {
             "kms:DescribeKey",
         ])
         .resource(key.arn())]);
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id("ClusterRole"),
             Entry::new(
@@ -1259,7 +1259,7 @@ impl Construct for ClusterSpec {
         .into_iter()
         .map(|t| eks::LoggingTypeConfig::new().type_(t))
         .collect::<Vec<_>>();
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id("Cluster"),
             Entry::new(
@@ -1286,7 +1286,7 @@ impl Construct for ClusterSpec {
             .depends_on(&log_group),
         ));
 
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id("OidcProvider"),
             Entry::new(
@@ -1296,7 +1296,7 @@ impl Construct for ClusterSpec {
             ),
         ));
 
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id("NodeRole"),
             Entry::new(
@@ -1327,7 +1327,7 @@ impl Construct for ClusterSpec {
             let template_id = p.id(&format!("{}/LaunchTemplate", group.name));
             let template: ResourceRef<ec2::LaunchTemplate> =
                 p.reference(&format!("{}/LaunchTemplate", group.name));
-            out.push(CfnResource::new(
+            out.emit(CfnResource::new(
                 &p.stack,
                 template_id,
                 Entry::new(ec2::LaunchTemplate::new(
@@ -1406,7 +1406,7 @@ impl Construct for ClusterSpec {
                         .collect::<Vec<_>>(),
                 );
             }
-            out.push(CfnResource::new(
+            out.emit(CfnResource::new(
                 &p.stack,
                 p.id(&local),
                 Entry::new(resource),
@@ -1434,7 +1434,7 @@ impl Construct for ClusterSpec {
                     entry = entry.depends_on(group);
                 }
             }
-            out.push(CfnResource::new(
+            out.emit(CfnResource::new(
                 &p.stack,
                 p.id(&format!("{addon}/Addon")),
                 entry,
@@ -1459,7 +1459,7 @@ impl Construct for ClusterSpec {
             ),
             (super::bridge::PARAMETER_STORE, AwsService::ParameterStore),
         ] {
-            out.push(Manifest::new(ClusterSecretStore {
+            out.emit(Manifest::new(ClusterSecretStore {
                 metadata: ObjectMeta {
                     name: Some(store.to_owned()),
                     labels: Some(labels.all()),

@@ -249,7 +249,7 @@ impl Construct for NetworkSpec {
         };
         let vpc: ResourceRef<ec2::Vpc> = p.reference("Vpc");
         let tag = |k: &str, v: &str| ec2::Tag::new(k, v);
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id("Vpc"),
             Entry::new(
@@ -260,12 +260,12 @@ impl Construct for NetworkSpec {
             ),
         ));
         let igw: ResourceRef<ec2::InternetGateway> = p.reference("Gateway");
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id("Gateway"),
             Entry::new(ec2::InternetGateway::new()),
         ));
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id("GatewayAttachment"),
             Entry::new(
@@ -274,13 +274,13 @@ impl Construct for NetworkSpec {
             ),
         ));
         let public_routes: ResourceRef<ec2::RouteTable> = p.reference("PublicRoutes");
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id("PublicRoutes"),
             Entry::new(ec2::RouteTable::new(vpc.reference())),
         ));
         let attachment: ResourceRef<ec2::VpcGatewayAttachment> = p.reference("GatewayAttachment");
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id("PublicDefaultRoute"),
             Entry::new(
@@ -295,7 +295,7 @@ impl Construct for NetworkSpec {
         {
             let zone = select(u32::from(i), get_azs(""));
             let public: ResourceRef<ec2::Subnet> = p.reference(&format!("Public{i}"));
-            out.push(CfnResource::new(
+            out.emit(CfnResource::new(
                 &p.stack,
                 p.id(&format!("Public{i}")),
                 Entry::new(
@@ -306,7 +306,7 @@ impl Construct for NetworkSpec {
                         .tags(vec![tag("kubernetes.io/role/elb", "1")]),
                 ),
             ));
-            out.push(CfnResource::new(
+            out.emit(CfnResource::new(
                 &p.stack,
                 p.id(&format!("Public{i}Routes")),
                 Entry::new(ec2::SubnetRouteTableAssociation::new(
@@ -320,12 +320,12 @@ impl Construct for NetworkSpec {
             };
             if nat_zone == i {
                 let eip: ResourceRef<ec2::Eip> = p.reference(&format!("Nat{i}Address"));
-                out.push(CfnResource::new(
+                out.emit(CfnResource::new(
                     &p.stack,
                     p.id(&format!("Nat{i}Address")),
                     Entry::new(ec2::Eip::new().domain("vpc")).depends_on(&attachment),
                 ));
-                out.push(CfnResource::new(
+                out.emit(CfnResource::new(
                     &p.stack,
                     p.id(&format!("Nat{i}")),
                     Entry::new(
@@ -338,7 +338,7 @@ impl Construct for NetworkSpec {
             let nat: ResourceRef<ec2::NatGateway> = p.reference(&format!("Nat{nat_zone}"));
             let private: ResourceRef<ec2::Subnet> = p.reference(&format!("Private{i}"));
             let routes: ResourceRef<ec2::RouteTable> = p.reference(&format!("Private{i}Routes"));
-            out.push(CfnResource::new(
+            out.emit(CfnResource::new(
                 &p.stack,
                 p.id(&format!("Private{i}")),
                 Entry::new(
@@ -349,12 +349,12 @@ impl Construct for NetworkSpec {
                         .tags(vec![tag("kubernetes.io/role/internal-elb", "1")]),
                 ),
             ));
-            out.push(CfnResource::new(
+            out.emit(CfnResource::new(
                 &p.stack,
                 p.id(&format!("Private{i}Routes")),
                 Entry::new(ec2::RouteTable::new(vpc.reference())),
             ));
-            out.push(CfnResource::new(
+            out.emit(CfnResource::new(
                 &p.stack,
                 p.id(&format!("Private{i}DefaultRoute")),
                 Entry::new(
@@ -363,7 +363,7 @@ impl Construct for NetworkSpec {
                         .nat_gateway_id(nat.reference()),
                 ),
             ));
-            out.push(CfnResource::new(
+            out.emit(CfnResource::new(
                 &p.stack,
                 p.id(&format!("Private{i}RoutesAssociation")),
                 Entry::new(ec2::SubnetRouteTableAssociation::new(

@@ -750,7 +750,7 @@ impl Construct for PostgresSpec {
             out,
         );
         let mut push = |name: &str, entry: girder_aws::ResourceEntry| {
-            out.push(CfnResource::new(&p.stack, p.id(name), entry));
+            out.emit(CfnResource::new(&p.stack, p.id(name), entry));
         };
 
         push(

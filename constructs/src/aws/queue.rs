@@ -319,7 +319,7 @@ impl Construct for QueueSpec {
         self.api
             .render(cx, "queue", placement, ("url", || queue.queue_url()), out);
         let dead_letters = &self.dead_letters;
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &placement.stack,
             dead_letters.target().logical_id().clone(),
             Entry::new(
@@ -341,7 +341,7 @@ impl Construct for QueueSpec {
             ]
             .into(),
         );
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &placement.stack,
             queue.target().logical_id().clone(),
             Entry::new(

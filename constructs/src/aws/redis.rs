@@ -340,7 +340,7 @@ impl Construct for RedisClusterSpec {
             out,
         );
         let mut push = |name: &str, entry: girder_aws::ResourceEntry| {
-            out.push(CfnResource::new(&p.stack, p.id(name), entry));
+            out.emit(CfnResource::new(&p.stack, p.id(name), entry));
         };
         push(
             "Key",

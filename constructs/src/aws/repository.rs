@@ -221,7 +221,7 @@ impl Construct for RepositorySpec {
                 ecr::LifecyclePolicy::new().lifecycle_policy_text(policy.to_string()),
             );
         let p = &self.placement;
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id("Repository"),
             Entry::new(repository),

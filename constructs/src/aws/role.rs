@@ -622,7 +622,7 @@ impl Construct for RoleSpec {
                 .collect();
             role = role.managed_policy_arns(arns);
         }
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             self.id.clone(),
             Entry::new(role),

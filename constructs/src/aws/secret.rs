@@ -295,7 +295,7 @@ impl Construct for SecretsKeySpec {
     fn render(&self, _cx: &Context<'_>, out: &mut Emitted) {
         let p = &self.placement;
         let key: ResourceRef<kms::Key> = p.reference("Key");
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id("Key"),
             Entry::new(kms_key(format!(
@@ -303,7 +303,7 @@ impl Construct for SecretsKeySpec {
                 p.stack.name()
             ))),
         ));
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             p.id("Alias"),
             Entry::new(kms::Alias::new(self.alias.as_str(), key.reference())),
@@ -447,7 +447,7 @@ impl Construct for AwsSecretSpec {
             .generate_secret_string(self.generate.to_cfn());
         // No rotation schedule: rotating an application secret needs a function that also
         // updates its consumers. (checkov's rotation check, CKV2_AWS_57, is Terraform's only.)
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &p.stack,
             self.id.clone(),
             Entry::new(secret),

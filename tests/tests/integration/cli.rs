@@ -223,8 +223,8 @@ fn diff_refuses_a_directory_girder_did_not_write() {
 /// An aspect of the program that panics.
 struct Panicking;
 
-impl girder::core::Aspect for Panicking {
-    fn visit(&self, _: &mut girder::core::Visit<'_>) {
+impl girder::core::Aspect<girder::k8s::Manifest> for Panicking {
+    fn visit(&self, _: &mut girder::k8s::Manifest, _: &mut girder::core::Visit<'_>) {
         panic!("this aspect cannot handle the object");
     }
 }

@@ -59,9 +59,8 @@ fn a_json_patch_cannot_widen_a_network_policy() {
 fn an_aspect_cannot_widen_a_network_policy_nor_drop_its_isolation() {
     let (app, ns) = shop();
     api(&ns);
-    app.aspect(|v: &mut Visit<'_>| {
-        if let Some(m) = v.downcast_mut::<Manifest>()
-            && let Some(policy) = m.downcast_mut::<NetworkPolicy>()
+    app.aspect(|m: &mut Manifest, _: &mut Visit<'_>| {
+        if let Some(policy) = m.downcast_mut::<NetworkPolicy>()
             && policy.metadata.name.as_deref() == Some("api")
             && let Some(spec) = policy.spec.as_mut()
         {
@@ -189,10 +188,8 @@ fn objects_stay_in_the_namespaces_the_program_declares() {
         { "op": "replace", "path": "/metadata/namespace", "value": "kube-system" }
     ])));
     // An aspect moves the Service elsewhere too.
-    app.aspect(|v: &mut Visit<'_>| {
-        if let Some(m) = v.downcast_mut::<Manifest>()
-            && let Some(service) = m.downcast_mut::<Service>()
-        {
+    app.aspect(|m: &mut Manifest, _: &mut Visit<'_>| {
+        if let Some(service) = m.downcast_mut::<Service>() {
             service.metadata.namespace = Some("payments".into());
         }
     });
@@ -213,9 +210,8 @@ fn objects_stay_in_the_namespaces_the_program_declares() {
 fn an_aspect_cannot_lower_a_namespaces_pod_security() {
     let (app, ns) = shop();
     api(&ns);
-    app.aspect(|v: &mut Visit<'_>| {
-        if let Some(m) = v.downcast_mut::<Manifest>()
-            && let Some(namespace) = m.downcast_mut::<NamespaceObject>()
+    app.aspect(|m: &mut Manifest, _: &mut Visit<'_>| {
+        if let Some(namespace) = m.downcast_mut::<NamespaceObject>()
             && let Some(labels) = namespace.metadata.labels.as_mut()
         {
             labels.insert(ENFORCE_LABEL.into(), "privileged".into());
@@ -336,7 +332,7 @@ impl Construct for Widgets {
             "metadata": { "name": "blue", "namespace": "web" },
             "spec": { "size": 3 },
         });
-        out.push(Manifest::new(
+        out.emit(Manifest::new(
             RawObject::from_value(widget, false).expect("a valid object"),
         ));
         if self.with_crd {
@@ -351,7 +347,7 @@ impl Construct for Widgets {
                             "x-kubernetes-preserve-unknown-fields": true } } }],
                 },
             });
-            out.push(Manifest::new(
+            out.emit(Manifest::new(
                 RawObject::from_value(crd, true).expect("a valid object"),
             ));
         }

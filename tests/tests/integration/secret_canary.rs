@@ -35,7 +35,7 @@ impl Construct for RawSecret {
         "RawSecret"
     }
     fn render(&self, _cx: &Context<'_>, out: &mut Emitted) {
-        out.push(Manifest::new(Secret {
+        out.emit(Manifest::new(Secret {
             metadata: ObjectMeta {
                 name: Some("db".into()),
                 namespace: Some("web".into()),
@@ -65,7 +65,7 @@ impl Construct for Parameters {
         let id = |id: &str| LogicalId::new(id).expect("a valid logical ID");
         let mut literal = ssm::Parameter::new(ssm::Type::String, CANARY);
         literal.name = Some("/shop/db-password".into());
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &self.stack,
             id("DbPassword"),
             Entry::new(literal),
@@ -80,7 +80,7 @@ impl Construct for Parameters {
         );
         let mut join = ssm::Parameter::new(ssm::Type::String, joined);
         join.name = Some("/shop/database-url".into());
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &self.stack,
             id("DatabaseUrl"),
             Entry::new(join),
@@ -88,7 +88,7 @@ impl Construct for Parameters {
         let sub = fns::sub("redis://:${Password}@cache.internal:6379").var("Password", CANARY);
         let mut sub = ssm::Parameter::new(ssm::Type::String, sub);
         sub.name = Some("/shop/cache-url".into());
-        out.push(CfnResource::new(
+        out.emit(CfnResource::new(
             &self.stack,
             id("CacheUrl"),
             Entry::new(sub),
@@ -115,10 +115,8 @@ fn a_canary_secret_reaches_no_output_through_any_route() {
     worker(&ns, "env").env("DB_PASSWORD", CANARY);
     // An annotation, added by an aspect to one construct's objects.
     worker(&ns, "annotated");
-    app.aspect(|visit: &mut Visit<'_>| {
-        if visit.path() == "prod/web/annotated"
-            && let Some(manifest) = visit.downcast_mut::<Manifest>()
-        {
+    app.aspect(|manifest: &mut Manifest, visit: &mut Visit<'_>| {
+        if visit.path() == "prod/web/annotated" {
             let meta = manifest.object_mut().meta_mut();
             meta.annotations
                 .get_or_insert_with(BTreeMap::new)

@@ -135,11 +135,11 @@ fn aspects_label_everything_and_enforce_registries() {
 #[test]
 fn aspects_can_change_construct_props() {
     let (app, ns) = shop();
-    app.aspect(|v: &mut Visit<'_>| {
-        if let Some(web) = v.downcast_mut::<girder::constructs::WebServiceSpec>() {
+    app.aspect(
+        |web: &mut girder::constructs::WebServiceSpec, _: &mut Visit<'_>| {
             web.cpu_target = 55;
-        }
-    });
+        },
+    );
     WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.4.2")
         .port(8080)
