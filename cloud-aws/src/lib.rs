@@ -58,6 +58,8 @@
 //! * [`stack`]: stacks, references between stacks and the export ledger;
 //! * [`logical_id`]: logical IDs derived from construct paths; [`limits`]: the limits checked at
 //!   synthesis.
+//! * [`replacement`]: what a replacement or an update costs; [`diff`]: how `girder diff` keys,
+//!   judges and redacts a template's resources.
 //!
 //! This crate knows nothing about Kubernetes.
 //!
@@ -68,6 +70,7 @@
 
 pub mod address;
 pub mod condition;
+pub mod diff;
 pub mod dynamic;
 pub mod entry;
 pub mod fns;

@@ -23,6 +23,7 @@
 pub mod aspects;
 pub mod crd;
 pub mod cron;
+pub mod diff;
 pub mod emit;
 pub mod image;
 pub mod immutable;

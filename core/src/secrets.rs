@@ -7,7 +7,8 @@
 //! no target. Each target crate walks its final objects, as they are written, and asks
 //! [`check_named`], [`check_value`] and [`check_command`] about their strings; synthesis hands
 //! what they find to [`settle`], which reports every [`Finding`] that no
-//! [`App::allow_secret_like`] allows as an error — naming the field, never the value.
+//! [`App::allow_secret_like`] allows as an error — naming the field, never the value. `girder
+//! diff` hides values by the same rules ([`hides_value_of`], [`check_text`], [`redact_command`]).
 //!
 //! The rules, in the order they are tried:
 //!
@@ -783,6 +784,106 @@ pub fn check_command<'a>(items: &[&'a str]) -> Vec<(usize, &'a str, Suspicion)> 
     found
 }
 
+/// What replaces a secret value where a value is shown (`girder diff`), so that its change
+/// stays visible.
+pub const REDACTED: &str = "<redacted>";
+
+/// Checks free text (a configuration file, a connection string, a JSON document held in a
+/// string): [`check_value`]'s rules, then an assignment of a literal to a name that says
+/// "secret" ([`secret_word`]): `Password=hunter2;`, `password = hunter2`, `"token": "abc"`,
+/// `api_key: abc`, `--db-password=hunter2`. A `:` assigns only after a quoted name or before a
+/// space, so that URLs, ARNs and dynamic references (`{{resolve:secretsmanager:db:…}}`) are not
+/// read as assignments.
+///
+/// ```
+/// use girder_core::secrets::{check_text, Suspicion};
+/// assert_eq!(check_text("Server=db;Password=hunter2;"), Some(Suspicion::Name("password")));
+/// assert_eq!(check_text("host = db\npassword = hunter2\n"), Some(Suspicion::Name("password")));
+/// assert_eq!(check_text("password="), None);
+/// assert_eq!(check_text("arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCd"), None);
+/// ```
+pub fn check_text(text: &str) -> Option<Suspicion> {
+    if let Some(found) = check_value(text) {
+        return Some(found);
+    }
+    let name_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    text.match_indices([':', '=']).find_map(|(at, sign)| {
+        let before = text[..at].trim_end_matches([' ', '\t']);
+        let unquoted = before.trim_end_matches(['"', '\'']);
+        let quoted = unquoted.len() < before.len();
+        let start = unquoted
+            .bytes()
+            .rposition(|b| !name_byte(b))
+            .map_or(0, |i| i + 1);
+        let name = unquoted[start..].trim_start_matches('-');
+        let after = &text[at + 1..];
+        if sign == ":" && !quoted && !after.starts_with([' ', '\t']) {
+            return None;
+        }
+        let value = after.trim_start_matches([' ', '\t', '"', '\'']);
+        let end = value
+            .find(|c: char| {
+                c.is_whitespace() || matches!(c, ',' | ';' | '&' | '}' | ']' | '"' | '\'')
+            })
+            .unwrap_or(value.len());
+        let word = secret_word(name)?;
+        (!is_not_literal(&value[..end])).then_some(Suspicion::Name(word))
+    })
+}
+
+/// Whether a report that shows values (`girder diff`) hides the value stored under `name`.
+/// Wider than the check on purpose, since hiding a value costs a reader little: every name
+/// [`secret_word`] finds, and names that often hold a credential although a literal under them
+/// is not refused on its own — a last word `auth` or `dsn`, or `key` after another word
+/// (`REDIS_AUTH`, `SENTRY_DSN`, `STRIPE_KEY`) — unless a word says the value is about a secret
+/// (`SENTRY_DSN_FILE`, `KmsKeyId`).
+///
+/// ```
+/// use girder_core::secrets::hides_value_of;
+/// assert!(hides_value_of("DB_PASSWORD") && hides_value_of("STRIPE_KEY"));
+/// assert!(!hides_value_of("secretKeyRef") && !hides_value_of("LOG_LEVEL"));
+/// ```
+pub fn hides_value_of(name: &str) -> bool {
+    if secret_word(name).is_some() {
+        return true;
+    }
+    let (words, n) = words(name);
+    let words = &words[..n];
+    let is = |w: &str, s: &str| w.eq_ignore_ascii_case(s);
+    let Some(last) = words.last() else {
+        return false;
+    };
+    let credential = is(last, "auth") || is(last, "dsn") || (n > 1 && is(last, "key"));
+    credential
+        && !words
+            .iter()
+            .any(|w| ABOUT_A_SECRET.iter().any(|a| is(w, a)))
+}
+
+/// Replaces each item of a command line held as a list (`args`, `command`) that holds a
+/// secret by [`check_command`] (`--password hunter2`: the second item) with `redacted()`.
+/// `text` reads an item's string; a list with an item that is no string is left alone.
+///
+/// ```
+/// use girder_core::secrets::redact_command;
+/// let mut args = vec!["--password", "hunter2", "--port", "5432"];
+/// redact_command(&mut args, |a| Some(*a), || "<redacted>");
+/// assert_eq!(args, ["--password", "<redacted>", "--port", "5432"]);
+/// ```
+pub fn redact_command<T>(
+    items: &mut [T],
+    text: impl Fn(&T) -> Option<&str>,
+    redacted: impl Fn() -> T,
+) {
+    let Some(words) = items.iter().map(text).collect::<Option<Vec<&str>>>() else {
+        return;
+    };
+    let secret: Vec<usize> = check_command(&words).iter().map(|(i, ..)| *i).collect();
+    for index in secret {
+        items[index] = redacted();
+    }
+}
+
 /// One allowance: a value of construct `path` that only looks like a secret, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Allowance {
@@ -1187,6 +1288,61 @@ mod tests {
         assert!(check_command(&["--password-file", "/run/secrets/pw"]).is_empty());
         assert!(check_command(&["--token", "--verbose"]).is_empty());
         assert!(check_command(&["--port=8080", "serve"]).is_empty());
+    }
+
+    #[test]
+    fn text_assigning_a_literal_to_a_secret_name_is_found() {
+        let password = Some(Suspicion::Name("password"));
+        let cases = [
+            ("Server=db;User Id=app;Password=pw;", password),
+            (r#"{"password":"abc"}"#, password),
+            ("host = db-1\npassword = hunter2\n", password),
+            ("--db-password=hunter2", password),
+            (r#"{"token": "abc"}"#, Some(Suspicion::Name("token"))),
+            ("api_key: abc", Some(Suspicion::Name("api key"))),
+            ("redis://:pw@cache:6379", Some(Suspicion::UrlPassword)),
+            ("https://example.com:8443/a@b", None),
+            ("password=", None),
+            ("password = $(DB_PASSWORD)", None),
+            ("--verbose=1", None),
+            ("{{resolve:secretsmanager:db:SecretString:password}}", None),
+            (
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCd",
+                None,
+            ),
+            // A `:` with neither a quoted name nor a space after it is no assignment.
+            ("token:abc", None),
+        ];
+        for (text, found) in cases {
+            assert_eq!(check_text(text), found, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_report_hides_more_names_than_the_check_refuses() {
+        let hidden = [
+            ("PGPASS", true),
+            ("masterUserPassword", true),
+            ("DBPassword", true),
+            ("api-token", true),
+            ("clientSecret", true),
+            ("STRIPE_KEY", true),
+            ("SecretString", true),
+            ("SENTRY_DSN", true),
+            ("REDIS_AUTH", true),
+            ("/shop/db-password", true),
+            ("secretKeyRef", false),
+            ("SecretArn", false),
+            ("KeyName", false),
+            ("DB_PASSWORD_FILE", false),
+            ("SENTRY_DSN_FILE", false),
+            ("key", false),
+            ("DATABASE_URL", false),
+            ("KEYCLOAK_URL", false),
+        ];
+        for (name, hides) in hidden {
+            assert_eq!(hides_value_of(name), hides, "{name}");
+        }
     }
 
     struct Thing;

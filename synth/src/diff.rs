@@ -1,42 +1,17 @@
 //! Semantic diff of two synthesized output directories, for `girder diff`.
 //!
-//! Objects are matched by identity, not by file or position: Kubernetes objects by
-//! (apiVersion, kind, namespace, name), CloudFormation resources and outputs by
-//! (stack, logical id or output name). Objects are compared within a *scope*, the
-//! directory above the one holding the file (the stage: `prod` for
-//! `prod/k8s/hello.yaml`), so stages never collide.
+//! Objects are matched by identity, not by file or position, and compared within a *scope*, the
+//! directory above the one holding the file (the stage: `prod` for `prod/k8s/hello.yaml`), so
+//! stages never collide. This module only orchestrates: each target says how its files split
+//! into objects and what identifies one, what an update or a removal of one risks, and which of
+//! its values are secret — [`k8s`] (`girder_k8s::diff`) for Kubernetes objects, [`cfn`]
+//! (`girder_aws::diff`) for CloudFormation resources, outputs and the rest of a template.
 //!
 //! Secret values are redacted while the report is built, so neither the data model
-//! ([`FieldChange`]) nor its display ever holds them; a redacted value shows as `"<redacted>"`,
-//! so that its change is still visible. Redacted are: every value under a secret-looking name
-//! (an environment variable, an annotation, a ConfigMap key, a CloudFormation property or tag
-//! such as `DB_PASSWORD`, `PGPASS`, `api-token`, `MasterUserPassword`, `SecretString`,
-//! `AuthToken`), through lists and intrinsic functions (`Fn::Join`, `Fn::Sub`); a Secret's `data`
-//! and `stringData`; the `Default` of a `NoEcho` parameter; an output with a secret-looking name;
-//! and anywhere, a string that carries a credential itself (a URL with a password,
-//! `--password=…`, `Password=…;`). A dynamic reference (`{{resolve:secretsmanager:…}}`) names a
-//! secret without holding it and is shown.
-//!
-//! Each change is checked for [`Risk`]s, shown as `! destructive: …` (or `! warning: …`) lines
-//! under it. The rules belong to the targets:
-//!
-//! * a CloudFormation resource whose replacing properties changed
-//!   ([`girder_aws::replacement::replacing_properties`]: the registry's create-only properties of
-//!   every generated type, and the conditionally create-only ones such as an RDS `Engine`) is
-//!   replaced; destructive when something is at stake ([`girder_aws::replacement::stake`]: the
-//!   type holds data, or data-holding resources are built on it like a VPC or an EKS cluster),
-//!   a warning otherwise;
-//! * an update the service refuses (an RDS storage shrink,
-//!   [`girder_aws::replacement::refused_updates`]) fails: destructive;
-//! * a CloudFormation resource with something at stake that is removed, or that reappears under
-//!   another logical ID or `Type` (a removal and an addition), is deleted or replaced:
-//!   destructive;
-//! * a Kubernetes update the API server refuses ([`girder_k8s::immutable::update_violations`]: a
-//!   workload's `spec.selector`, a StatefulSet's spec beyond its mutable fields, a
-//!   PersistentVolumeClaim's spec beyond its storage request, a storage shrink, ...) makes
-//!   `kubectl apply` fail, and a removed PersistentVolumeClaim, StatefulSet, Namespace or
-//!   CustomResourceDefinition takes data with it ([`girder_k8s::immutable::removal_loss`]):
-//!   destructive.
+//! ([`FieldChange`]) nor its display ever holds them: the objects are compared as they are and
+//! shown as the targets' redacted copies, where a secret value reads `"<redacted>"` so that its
+//! change is still visible. Each change is checked for [`Risk`]s, shown as `! destructive: …`
+//! (or `! warning: …`) lines under it.
 //!
 //! ```
 //! use std::collections::BTreeMap;
@@ -60,13 +35,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use girder_aws::replacement::{RefusedUpdate, Stake, refused_updates, replacing_properties, stake};
-use girder_k8s::immutable::{Loss, Violation, removal_loss, update_violations};
-use girder_k8s::quantity::Memory;
-use serde_json::{Map, Value};
-
-/// What replaces a secret value in a [`FieldChange`].
-const REDACTED: &str = "<redacted>";
+pub use girder_aws::diff as cfn;
+pub use girder_k8s::diff as k8s;
+use serde_json::Value;
 
 /// Why a diff could not be computed.
 #[derive(Debug, thiserror::Error)]
@@ -126,8 +97,8 @@ impl fmt::Display for Side {
     }
 }
 
-/// The identity of one compared object. Each variant's `scope` is the stage directory
-/// (empty when the file's directory is the root's direct child or the root itself).
+/// The identity of one compared object: the stage directory it is in (`scope`, empty when the
+/// file's directory is the root's direct child or the root itself) and its target's key.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum ObjectKey {
@@ -135,41 +106,15 @@ pub enum ObjectKey {
     Kubernetes {
         /// The stage directory.
         scope: String,
-        /// `apiVersion`.
-        api_version: String,
-        /// `kind`.
-        kind: String,
-        /// `metadata.namespace`, empty for cluster-scoped objects.
-        namespace: String,
-        /// `metadata.name`.
-        name: String,
+        /// The object's identity.
+        key: k8s::ObjectKey,
     },
-    /// The sections of a CloudFormation template other than `Resources` and `Outputs`.
-    CfnStack {
+    /// A part of a CloudFormation template: a resource, an output, or the rest of it.
+    CloudFormation {
         /// The stage directory.
         scope: String,
-        /// The stack name (the template's file stem).
-        stack: String,
-    },
-    /// A CloudFormation resource; a change of `Type` is a removal and an addition.
-    CfnResource {
-        /// The stage directory.
-        scope: String,
-        /// The stack name.
-        stack: String,
-        /// The logical id.
-        logical_id: String,
-        /// The resource `Type`.
-        resource_type: String,
-    },
-    /// A CloudFormation output.
-    CfnOutput {
-        /// The stage directory.
-        scope: String,
-        /// The stack name.
-        stack: String,
-        /// The output name.
-        name: String,
+        /// The part's identity.
+        key: cfn::ObjectKey,
     },
     /// A document that is neither a Kubernetes object nor a template, by position.
     Document {
@@ -182,51 +127,15 @@ pub enum ObjectKey {
 
 impl fmt::Display for ObjectKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let scope = |f: &mut fmt::Formatter<'_>, s: &str| {
-            if s.is_empty() {
-                Ok(())
-            } else {
-                write!(f, "[{s}] ")
-            }
+        let (scope, key): (&str, &dyn fmt::Display) = match self {
+            ObjectKey::Kubernetes { scope, key } => (scope, key),
+            ObjectKey::CloudFormation { scope, key } => (scope, key),
+            ObjectKey::Document { path, index } => return write!(f, "document {path}[{index}]"),
         };
-        match self {
-            ObjectKey::Kubernetes {
-                scope: s,
-                api_version,
-                kind,
-                namespace,
-                name,
-            } => {
-                scope(f, s)?;
-                write!(f, "{api_version} {kind} ")?;
-                if !namespace.is_empty() {
-                    write!(f, "{namespace}/")?;
-                }
-                f.write_str(name)
-            }
-            ObjectKey::CfnStack { scope: s, stack } => {
-                scope(f, s)?;
-                write!(f, "Stack {stack}")
-            }
-            ObjectKey::CfnResource {
-                scope: s,
-                stack,
-                logical_id,
-                resource_type,
-            } => {
-                scope(f, s)?;
-                write!(f, "{resource_type} {stack}/{logical_id}")
-            }
-            ObjectKey::CfnOutput {
-                scope: s,
-                stack,
-                name,
-            } => {
-                scope(f, s)?;
-                write!(f, "Output {stack}/{name}")
-            }
-            ObjectKey::Document { path, index } => write!(f, "document {path}[{index}]"),
+        if !scope.is_empty() {
+            write!(f, "[{scope}] ")?;
         }
+        write!(f, "{key}")
     }
 }
 
@@ -252,171 +161,34 @@ pub enum Change {
     Changed(ObjectKey, Vec<FieldChange>),
 }
 
-/// Why deploying a change is dangerous; [`Risk::is_destructive`] tells whether it loses data or
-/// fails.
+/// Why deploying a change is dangerous, by the rules of the object's target;
+/// [`Risk::is_destructive`] tells whether it loses data or fails.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Risk {
-    /// Properties that replace a CloudFormation resource changed: CloudFormation creates a new
-    /// resource and deletes the old one. Destructive when something is at stake.
-    Replacement {
-        /// The changed properties, as the type's JSON pointers below `Properties`
-        /// (`/BucketName`, `/Tags/*/Key`).
-        properties: Vec<&'static str>,
-        /// What replacing the resource loses, `None` when nothing is at stake.
-        stake: Option<Stake>,
-    },
-    /// An update the service refuses: CloudFormation's update fails and rolls back. Always
-    /// destructive.
-    RefusedUpdate(RefusedUpdate),
-    /// A CloudFormation resource with something at stake leaves the template: its data goes with
-    /// it (or, with a `Retain` policy, stays behind unmanaged). Always destructive.
-    StatefulRemoved {
-        /// What is at stake.
-        stake: Stake,
-        /// What takes its place in the new template.
-        successor: Successor,
-        /// The old resource's `DeletionPolicy` (`Retain`, `Snapshot`), if it has one.
-        deletion_policy: Option<String>,
-    },
-    /// Fields of a Kubernetes object that cannot change once it exists changed: `kubectl apply`
-    /// fails, the object must be deleted and created again. Always destructive.
-    ImmutableFields {
-        /// The object's kind.
-        kind: String,
-        /// The changed fields (`spec.selector`).
-        fields: Vec<String>,
-    },
-    /// A Kubernetes quantity that can only grow shrank (a PersistentVolumeClaim's storage):
-    /// `kubectl apply` fails. Always destructive.
-    Shrinks {
-        /// The object's kind.
-        kind: String,
-        /// The field (`spec.resources.requests.storage`).
-        field: String,
-        /// The old amount.
-        old: Memory,
-        /// The new, smaller amount.
-        new: Memory,
-    },
-    /// A Kubernetes object whose deletion takes data with it (a PersistentVolumeClaim, a
-    /// StatefulSet, a Namespace) is removed. Always destructive.
-    DataRemoved {
-        /// The object's kind.
-        kind: String,
-        /// What is lost.
-        loss: Loss,
-    },
-}
-
-/// What replaces a removed stateful CloudFormation resource in the new template.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Successor {
-    /// Nothing: the resource leaves the stack.
-    Nothing,
-    /// The only added resource of the same type in the same stack: most likely the same resource
-    /// under a changed logical ID, which CloudFormation creates new and empty.
-    LogicalId(String),
-    /// A resource of another type under the same logical ID.
-    Type(String),
+    /// A Kubernetes update the API server refuses, or a removal that loses data.
+    Kubernetes(k8s::Risk),
+    /// A CloudFormation replacement, a refused update, or a removal of a stateful resource.
+    CloudFormation(cfn::Risk),
 }
 
 impl Risk {
     /// Whether the change deletes or replaces stateful data, or cannot be applied.
     pub fn is_destructive(&self) -> bool {
-        !matches!(self, Risk::Replacement { stake: None, .. })
+        match self {
+            Risk::Kubernetes(risk) => risk.is_destructive(),
+            Risk::CloudFormation(risk) => risk.is_destructive(),
+        }
     }
 }
 
 impl fmt::Display for Risk {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Risk::Replacement { properties, stake } => {
-                let names: Vec<String> = properties.iter().map(|p| pointer_path(p)).collect();
-                let (noun, verb) = if names.len() == 1 {
-                    ("property", "is")
-                } else {
-                    ("properties", "are")
-                };
-                match stake {
-                    Some(stake) => write!(f, "replaces the {stake}: ")?,
-                    None => f.write_str("replaces the resource: ")?,
-                }
-                write!(f, "{noun} {} {verb} create-only", names.join(", "))
-            }
-            Risk::RefusedUpdate(refused) => {
-                write!(f, "{refused}; CloudFormation's update fails and rolls back")
-            }
-            Risk::StatefulRemoved {
-                stake,
-                successor,
-                deletion_policy,
-            } => {
-                match (successor, stake) {
-                    (Successor::Nothing, Stake::Data(holds)) => {
-                        write!(f, "removes the {holds}, a stateful resource: ")?;
-                    }
-                    (Successor::Nothing, _) => write!(f, "removes the {stake}: ")?,
-                    (Successor::LogicalId(id), _) => write!(
-                        f,
-                        "replaces the {stake}: its logical ID changed to {id}, created new and \
-                         empty; "
-                    )?,
-                    (Successor::Type(t), _) => {
-                        write!(f, "replaces the {stake}: its Type changed to {t}; ")?;
-                    }
-                }
-                let old = match successor {
-                    Successor::Nothing => "it",
-                    _ => "the old one",
-                };
-                match deletion_policy.as_deref() {
-                    Some(p @ ("Retain" | "RetainExceptOnDelete")) => write!(
-                        f,
-                        "DeletionPolicy {p} keeps {old} and its data, outside the stack"
-                    ),
-                    Some("Snapshot") => {
-                        write!(f, "CloudFormation deletes {old} after a final snapshot")
-                    }
-                    _ => write!(f, "CloudFormation deletes {old} and its data"),
-                }
-            }
-            Risk::ImmutableFields { kind, fields } => {
-                let verb = if fields.len() == 1 { "is" } else { "are" };
-                write!(
-                    f,
-                    "{} {verb} immutable: `kubectl apply` fails; the {kind} must be deleted and \
-                     created again",
-                    fields.join(", ")
-                )
-            }
-            Risk::Shrinks {
-                kind,
-                field,
-                old,
-                new,
-            } => write!(
-                f,
-                "{field} shrinks from {old} to {new}: `kubectl apply` fails; a {kind}'s storage \
-                 can only grow"
-            ),
-            Risk::DataRemoved { loss, .. } => write!(f, "{loss}"),
+            Risk::Kubernetes(risk) => write!(f, "{risk}"),
+            Risk::CloudFormation(risk) => write!(f, "{risk}"),
         }
     }
-}
-
-/// A create-only pointer as a field path: `/Tags/*/Key` → `Tags[*].Key`.
-fn pointer_path(pointer: &str) -> String {
-    let mut out = String::new();
-    for seg in pointer.split('/').skip(1) {
-        match seg {
-            "*" => out += "[*]",
-            _ if out.is_empty() => out += seg,
-            _ => out += &format!(".{seg}"),
-        }
-    }
-    out
 }
 
 /// The differences between two inputs, sorted by object key.
@@ -518,192 +290,81 @@ pub fn diff(
 ) -> Result<Report, DiffError> {
     let old = objects(old, Side::Old)?;
     let new = objects(new, Side::New)?;
+    let added: Vec<&ObjectKey> = new.keys().filter(|k| !old.contains_key(*k)).collect();
     let keys: BTreeSet<&ObjectKey> = old.keys().chain(new.keys()).collect();
-    let (mut changes, mut risks) = (Vec::new(), Vec::new());
+    let mut report = Report::default();
     for key in keys {
-        match (old.get(key), new.get(key)) {
+        let (change, risks) = match (old.get(key), new.get(key)) {
             (Some((_, a)), Some((_, b))) => {
-                let secret_kind =
-                    matches!(key, ObjectKey::Kubernetes { kind, .. } if kind == "Secret");
-                let watch = Watch::of(key);
-                let patterns = watch.as_ref().map_or(&[][..], |w| &w.patterns[..]);
-                let mut differ = Differ {
-                    secret_kind,
-                    out: Vec::new(),
-                    patterns,
-                    hits: vec![false; patterns.len()],
-                };
-                differ.walk(&mut Vec::new(), Some(a), Some(b), root_hide(key));
-                if !differ.out.is_empty() {
-                    let mut found: Vec<Risk> = watch
-                        .as_ref()
-                        .and_then(|w| w.risk(&differ.hits))
-                        .into_iter()
-                        .collect();
-                    found.extend(update_risks(key, a, b));
-                    risks.push(found);
-                    changes.push(Change::Changed(key.clone(), differ.out));
+                if a == b {
+                    continue;
                 }
-            }
-            (Some(_), None) => {
-                risks.push(removal_risk(key, &old, &new).into_iter().collect());
-                changes.push(Change::Removed(key.clone()));
-            }
-            (None, _) => {
-                risks.push(Vec::new());
-                changes.push(Change::Added(key.clone()));
-            }
-        }
-    }
-    Ok(Report { changes, risks })
-}
-
-/// The risks of updating `key` from `old` to `new` that the target's rules find beyond the
-/// replacing properties: updates the service or the API server refuses.
-fn update_risks(key: &ObjectKey, old: &Value, new: &Value) -> Vec<Risk> {
-    match key {
-        ObjectKey::CfnResource { resource_type, .. } => {
-            refused_updates(resource_type, &old["Properties"], &new["Properties"])
-                .into_iter()
-                .map(Risk::RefusedUpdate)
-                .collect()
-        }
-        ObjectKey::Kubernetes {
-            api_version, kind, ..
-        } => {
-            let mut fields = Vec::new();
-            let mut shrinks = Vec::new();
-            for violation in update_violations(api_version, kind, old, new) {
-                match violation {
-                    Violation::Immutable { field } => fields.push(field),
-                    Violation::Shrinks {
-                        field,
-                        old: from,
-                        new: to,
-                    } => shrinks.push(Risk::Shrinks {
-                        kind: kind.clone(),
-                        field,
-                        old: from,
-                        new: to,
-                    }),
-                    // A rule the report does not know yet still blocks the update.
-                    other => fields.push(other.field().to_owned()),
+                let mut fields = Vec::new();
+                let (shown_a, shown_b) = (redacted(key, a), redacted(key, b));
+                let (a, b) = (Shown::new(a, &shown_a), Shown::new(b, &shown_b));
+                walk(&mut Vec::new(), a, b, &mut fields);
+                if fields.is_empty() {
+                    continue;
                 }
+                (
+                    Change::Changed(key.clone(), fields),
+                    update_risks(key, a, b),
+                )
             }
-            let immutable = (!fields.is_empty()).then(|| Risk::ImmutableFields {
-                kind: kind.clone(),
-                fields,
-            });
-            immutable.into_iter().chain(shrinks).collect()
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// The CloudFormation properties of one resource whose change replaces it.
-struct Watch {
-    /// What replacing the resource loses.
-    stake: Option<Stake>,
-    /// The properties' JSON pointers below `Properties`, for the report.
-    fields: Vec<&'static str>,
-    /// The properties' paths from the resource root, `*` matching any key or index.
-    patterns: Vec<Vec<String>>,
-}
-
-impl Watch {
-    /// The replacing properties of `key`, when it is a CloudFormation resource with any.
-    fn of(key: &ObjectKey) -> Option<Watch> {
-        let ObjectKey::CfnResource { resource_type, .. } = key else {
-            return None;
+            (Some((_, a)), None) => {
+                let risk = removal_risk(key, a, &added);
+                (Change::Removed(key.clone()), risk.into_iter().collect())
+            }
+            (None, _) => (Change::Added(key.clone()), Vec::new()),
         };
-        let fields: Vec<&'static str> = replacing_properties(resource_type).collect();
-        if fields.is_empty() {
-            return None;
-        }
-        let patterns = fields
-            .iter()
-            .map(|p| {
-                let segs = p.split('/').skip(1);
-                std::iter::once("Properties".to_owned())
-                    .chain(segs.map(|s| s.replace("~1", "/").replace("~0", "~")))
-                    .collect()
-            })
-            .collect();
-        Some(Watch {
-            stake: stake(resource_type),
-            fields,
-            patterns,
-        })
+        report.changes.push(change);
+        report.risks.push(risks);
     }
+    Ok(report)
+}
 
-    /// The risk of the properties `hits` marks as changed, if any.
-    fn risk(&self, hits: &[bool]) -> Option<Risk> {
-        let properties: Vec<&'static str> = self
-            .fields
-            .iter()
-            .zip(hits)
-            .filter_map(|(field, hit)| hit.then_some(*field))
-            .collect();
-        (!properties.is_empty()).then_some(Risk::Replacement {
-            properties,
-            stake: self.stake,
-        })
+/// A copy of the object `key`, `value`, with every secret value redacted by its target's rules.
+/// An object that did not change is not looked at.
+fn redacted(key: &ObjectKey, value: &Value) -> Value {
+    let mut copy = value.clone();
+    match key {
+        ObjectKey::CloudFormation { key, .. } => cfn::redact(key, &mut copy),
+        ObjectKey::Kubernetes { .. } | ObjectKey::Document { .. } => k8s::redact(&mut copy),
+    }
+    copy
+}
+
+/// The risks the target finds in updating `key` from `old` to `new`.
+fn update_risks(key: &ObjectKey, old: Shown<'_>, new: Shown<'_>) -> Vec<Risk> {
+    let (Some(old), Some(new)) = (old.value, new.value) else {
+        return Vec::new();
+    };
+    match key {
+        ObjectKey::Kubernetes { key, .. } => k8s::update_risks(key, old, new)
+            .into_iter()
+            .map(Risk::Kubernetes)
+            .collect(),
+        ObjectKey::CloudFormation { key, .. } => cfn::update_risks(key, old, new)
+            .into_iter()
+            .map(Risk::CloudFormation)
+            .collect(),
+        ObjectKey::Document { .. } => Vec::new(),
     }
 }
 
-/// The risk of removing `key`, given both inputs.
-fn removal_risk(key: &ObjectKey, old: &Objects, new: &Objects) -> Option<Risk> {
+/// The risk the target finds in removing `key`, defined as `old`, given the keys `added` to the
+/// new input.
+fn removal_risk(key: &ObjectKey, old: &Value, added: &[&ObjectKey]) -> Option<Risk> {
     match key {
-        ObjectKey::CfnResource {
-            scope,
-            stack,
-            logical_id,
-            resource_type,
-        } => {
-            let stake = stake(resource_type)?;
-            let mut retyped = None;
-            let mut renamed = Vec::new();
-            for k in new.keys() {
-                let ObjectKey::CfnResource {
-                    scope: s,
-                    stack: t,
-                    logical_id: id,
-                    resource_type: ty,
-                } = k
-                else {
-                    continue;
-                };
-                if s != scope || t != stack {
-                    continue;
-                }
-                if id == logical_id {
-                    retyped = Some(ty.clone());
-                } else if ty == resource_type && !old.contains_key(k) {
-                    renamed.push(id.clone());
-                }
-            }
-            let successor = match (retyped, &mut renamed[..]) {
-                (Some(t), _) => Successor::Type(t),
-                (None, [id]) => Successor::LogicalId(std::mem::take(id)),
-                (None, _) => Successor::Nothing,
-            };
-            let deletion_policy = old
-                .get(key)
-                .and_then(|(_, res)| res["DeletionPolicy"].as_str())
-                .map(str::to_owned);
-            Some(Risk::StatefulRemoved {
-                stake,
-                successor,
-                deletion_policy,
-            })
+        ObjectKey::Kubernetes { key, .. } => k8s::removal_risk(key).map(Risk::Kubernetes),
+        ObjectKey::CloudFormation { scope, key } => {
+            let same_scope = added.iter().filter_map(|k| match k {
+                ObjectKey::CloudFormation { scope: s, key } if s == scope => Some(key),
+                _ => None,
+            });
+            cfn::removal_risk(key, old, same_scope).map(Risk::CloudFormation)
         }
-        ObjectKey::Kubernetes {
-            api_version, kind, ..
-        } => removal_loss(api_version, kind).map(|loss| Risk::DataRemoved {
-            kind: kind.clone(),
-            loss,
-        }),
-        _ => None,
+        ObjectKey::Document { .. } => None,
     }
 }
 
@@ -728,7 +389,10 @@ fn objects(files: &BTreeMap<String, String>, side: Side) -> Result<Objects, Diff
             })?
         };
         let (dirs, file) = path.rsplit_once('/').unwrap_or(("", path));
-        let scope = dirs.rsplit_once('/').map_or("", |(s, _)| s).to_owned();
+        let scope = dirs.rsplit_once('/').map_or("", |(s, _)| s);
+        // Templates are written as `<stack>.template.json`.
+        let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
+        let stack = stem.strip_suffix(".template").unwrap_or(stem);
         let mut insert = |key: ObjectKey, value: Value| match out.get(&key) {
             Some((first, _)) => Err(DiffError::DuplicateObject {
                 side,
@@ -742,62 +406,25 @@ fn objects(files: &BTreeMap<String, String>, side: Side) -> Result<Objects, Diff
             }
         };
         for (index, doc) in docs.into_iter().enumerate() {
-            let Value::Object(mut map) = doc else {
-                insert(
-                    ObjectKey::Document {
-                        path: path.clone(),
-                        index,
-                    },
-                    doc,
-                )?;
-                continue;
-            };
-            if let Some(Value::Object(resources)) = map.remove("Resources") {
-                let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
-                let stack = stem.strip_suffix(".template").unwrap_or(stem).to_owned();
-                for (logical_id, res) in resources {
-                    let resource_type = res["Type"].as_str().unwrap_or_default().to_owned();
-                    let (scope, stack) = (scope.clone(), stack.clone());
-                    insert(
-                        ObjectKey::CfnResource {
-                            scope,
-                            stack,
-                            logical_id,
-                            resource_type,
-                        },
-                        res,
-                    )?;
-                }
-                if let Some(Value::Object(outputs)) = map.remove("Outputs") {
-                    for (name, output) in outputs {
-                        let (scope, stack) = (scope.clone(), stack.clone());
-                        insert(ObjectKey::CfnOutput { scope, stack, name }, output)?;
+            let doc = match doc {
+                Value::Object(map) => match cfn::objects(stack, map) {
+                    Ok(parts) => {
+                        for (key, part) in parts {
+                            let scope = scope.to_owned();
+                            insert(ObjectKey::CloudFormation { scope, key }, part)?;
+                        }
+                        continue;
                     }
-                }
-                insert(
-                    ObjectKey::CfnStack {
-                        scope: scope.clone(),
-                        stack,
-                    },
-                    Value::Object(map),
-                )?;
-                continue;
-            }
-            let doc = Value::Object(map);
-            let s = |v: &Value| v.as_str().map(str::to_owned);
-            let key = match (
-                s(&doc["apiVersion"]),
-                s(&doc["kind"]),
-                s(&doc["metadata"]["name"]),
-            ) {
-                (Some(api_version), Some(kind), Some(name)) => ObjectKey::Kubernetes {
-                    scope: scope.clone(),
-                    api_version,
-                    kind,
-                    namespace: s(&doc["metadata"]["namespace"]).unwrap_or_default(),
-                    name,
+                    Err(map) => Value::Object(map),
                 },
-                _ => ObjectKey::Document {
+                other => other,
+            };
+            let key = match k8s::ObjectKey::of(&doc) {
+                Some(key) => ObjectKey::Kubernetes {
+                    scope: scope.to_owned(),
+                    key,
+                },
+                None => ObjectKey::Document {
                     path: path.clone(),
                     index,
                 },
@@ -806,6 +433,30 @@ fn objects(files: &BTreeMap<String, String>, side: Side) -> Result<Objects, Diff
         }
     }
     Ok(out)
+}
+
+/// A value of one input, `None` where it is absent, with its redacted copy of the same shape.
+#[derive(Clone, Copy)]
+struct Shown<'v> {
+    value: Option<&'v Value>,
+    shown: Option<&'v Value>,
+}
+
+impl<'v> Shown<'v> {
+    fn new(value: &'v Value, shown: &'v Value) -> Self {
+        Shown {
+            value: Some(value),
+            shown: Some(shown),
+        }
+    }
+
+    /// The entry or element `at` of both values.
+    fn get<I: serde_json::value::Index + Copy>(self, at: Option<I>) -> Shown<'v> {
+        Shown {
+            value: at.and_then(|at| self.value?.get(at)),
+            shown: at.and_then(|at| self.shown?.get(at)),
+        }
+    }
 }
 
 /// One step of a field path.
@@ -837,363 +488,59 @@ fn render(path: &[Seg]) -> String {
     out
 }
 
-/// Elements by name, when every element is an object with a distinct string `name`.
-fn by_name(items: &[Value]) -> Option<BTreeMap<&str, &Value>> {
-    let named: BTreeMap<&str, &Value> = items
+/// The index of each element by name, when every element is an object with a distinct string
+/// `name`.
+fn by_name(items: &[Value]) -> Option<BTreeMap<&str, usize>> {
+    let named: BTreeMap<&str, usize> = items
         .iter()
-        .map(|v| Some((v.get("name")?.as_str()?, v)))
+        .enumerate()
+        .map(|(i, v)| Some((v.get("name")?.as_str()?, i)))
         .collect::<Option<_>>()?;
     (named.len() == items.len()).then_some(named)
 }
 
-struct Differ<'a> {
-    /// Whether the object is a Kubernetes Secret, whose `data` and `stringData` are secret.
-    secret_kind: bool,
-    out: Vec<FieldChange>,
-    /// The replacing properties ([`Watch::patterns`]) of the object.
-    patterns: &'a [Vec<String>],
-    /// Which of `patterns` a recorded difference touches.
-    hits: Vec<bool>,
-}
-
-/// How much of a value the report hides; a value is hidden as much as the most that applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Hide {
-    /// Nothing but strings that carry a credential themselves (a URL with a password).
-    Nothing,
-    /// The value sits under a secret-looking name: its numbers and strings, through lists and
-    /// intrinsic functions, are hidden (a string that is only dynamic references is shown); a
-    /// plain object below it is judged key by key, its `value` and `Default` staying hidden.
-    Named,
-    /// The value is derived from a secret (a Secret's data, the insides of an intrinsic function
-    /// under a secret-looking name): every number and string below it is hidden.
-    All,
-}
-
-/// How an object's value is hidden from its root: an output with a secret-looking name whole.
-fn root_hide(key: &ObjectKey) -> Hide {
-    match key {
-        ObjectKey::CfnOutput { name, .. } if secret_name(name) => Hide::Named,
-        _ => Hide::Nothing,
-    }
-}
-
-/// Keys whose value is the value of the object around them: an environment variable's `value`,
-/// a tag's or a parameter's `Value`, a parameter's `Default`.
-const VALUE_KEYS: &[&str] = &["value", "Value", "Values", "Default"];
-
-/// The last words of names that refer to a secret without holding it (`secretKeyRef`,
-/// `SecretArn`, `KmsKeyId`, `DB_PASSWORD_FILE`) or describe it (`PasswordLength`).
-const REFERENCE_WORDS: &[&str] = &[
-    "ref", "refs", "name", "names", "arn", "arns", "id", "ids", "selector", "file", "path", "kind",
-    "type", "version", "length", "seconds", "enabled",
-];
-
-/// Words that make a name secret-looking when a word of the name ends with one (`PGPASS`,
-/// `dbPassword`, `clientSecret`, `GITHUB_TOKEN`, `sentry-dsn`).
-const SECRET_ENDINGS: &[&str] = &[
-    "password",
-    "passwd",
-    "passphrase",
-    "pass",
-    "pwd",
-    "secret",
-    "secrets",
-    "token",
-    "tokens",
-    "credential",
-    "credentials",
-    "apikey",
-    "privatekey",
-    "dsn",
-];
-
-/// The lowercase words of a name: `DB_PASSWORD` → `db`, `password`; `masterUserPassword` →
-/// `master`, `user`, `password`; `DBPassword` → `db`, `password`; `api-token` → `api`, `token`.
-fn words(name: &str) -> Vec<String> {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out: Vec<String> = Vec::new();
-    let mut word = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if !c.is_alphanumeric() {
-            out.extend((!word.is_empty()).then(|| std::mem::take(&mut word)));
-            continue;
-        }
-        let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
-        let next = chars.get(i + 1).copied();
-        let boundary = c.is_uppercase()
-            && prev.is_some_and(|p| {
-                p.is_lowercase()
-                    || p.is_ascii_digit()
-                    || (p.is_uppercase() && next.is_some_and(char::is_lowercase))
-            });
-        if boundary && !word.is_empty() {
-            out.push(std::mem::take(&mut word));
-        }
-        word.extend(c.to_lowercase());
-    }
-    out.extend((!word.is_empty()).then_some(word));
-    out
-}
-
-/// Whether a name (an environment variable, a key, a property, an annotation) looks like it holds
-/// a secret: a word ends with a [`SECRET_ENDINGS`] entry, the last word is `auth`, or `key`
-/// follows another word (`API_KEY`, `sshKey`) — unless the last word makes it a reference
-/// ([`REFERENCE_WORDS`]).
-fn secret_name(name: &str) -> bool {
-    let words = words(name);
-    let Some(last) = words.last() else {
-        return false;
-    };
-    if REFERENCE_WORDS.contains(&last.as_str()) {
-        return false;
-    }
-    last == "auth"
-        || words
-            .iter()
-            .enumerate()
-            .any(|(i, w)| SECRET_ENDINGS.iter().any(|e| w.ends_with(e)) || (i > 0 && w == "key"))
-}
-
-/// `s` without its CloudFormation dynamic references (`{{resolve:secretsmanager:…}}`,
-/// `{{resolve:ssm-secure:…}}`), which name a secret without holding it.
-fn without_references(s: &str) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(start) = rest.find("{{resolve:") {
-        out.push_str(&rest[..start]);
-        match rest[start..].find("}}") {
-            Some(end) => rest = &rest[start + end + 2..],
-            None => {
-                rest = &rest[start..];
-                break;
+/// Records the differences between `old` and `new` at `path`, showing their redacted copies.
+fn walk(path: &mut Vec<Seg>, old: Shown<'_>, new: Shown<'_>, out: &mut Vec<FieldChange>) {
+    match (old.value, new.value) {
+        (a, b) if a == b => {}
+        (Some(Value::Object(a)), Some(Value::Object(b))) => {
+            for k in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
+                path.push(Seg::Key(k.clone()));
+                walk(
+                    path,
+                    old.get(Some(k.as_str())),
+                    new.get(Some(k.as_str())),
+                    out,
+                );
+                path.pop();
             }
         }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Whether a URL in `s` carries a password (`postgres://app:hunter2@db/orders`).
-fn url_with_password(s: &str) -> bool {
-    s.match_indices("://").any(|(i, _)| {
-        let rest = &s[i + 3..];
-        let authority = rest
-            .split(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace())
-            .next()
-            .unwrap_or_default();
-        authority
-            .rsplit_once('@')
-            .and_then(|(userinfo, _)| userinfo.split_once(':'))
-            .is_some_and(|(_, password)| !password.is_empty())
-    })
-}
-
-/// Whether `s` assigns a value to a secret-looking name (`--db-password=hunter2`,
-/// `Password=hunter2;`, `"token": "abc"`, `api_key: abc`).
-fn assigns_secret(s: &str) -> bool {
-    let ident = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
-    s.match_indices([':', '=']).any(|(i, _)| {
-        let before = s[..i].trim_end_matches([' ', '\t']);
-        let before = before.trim_end_matches(['"', '\'']);
-        let start = before
-            .char_indices()
-            .rev()
-            .find(|(_, c)| !ident(*c))
-            .map_or(0, |(j, c)| j + c.len_utf8());
-        let name = before[start..].trim_start_matches('-');
-        let value = s[i + 1..].trim_start_matches([' ', '\t']);
-        let value = value.trim_start_matches(['"', '\'']);
-        secret_name(name)
-            && value
-                .chars()
-                .next()
-                .is_some_and(|c| !c.is_whitespace() && !matches!(c, ',' | ';' | '&' | '}' | ']'))
-    })
-}
-
-/// Whether a string carries a credential whatever its name: a URL with a password or an
-/// assignment to a secret-looking name. ARNs (which name secrets) and dynamic references are
-/// not credentials.
-fn carries_credential(s: &str) -> bool {
-    if s.starts_with("arn:") {
-        return false;
-    }
-    let s = without_references(s);
-    url_with_password(&s) || assigns_secret(&s)
-}
-
-/// Whether the scalar `value`, hidden as `hide` says, must not be shown. Booleans and nulls
-/// never hold a secret.
-fn conceal(value: &Value, hide: Hide) -> bool {
-    match value {
-        Value::String(s) => match hide {
-            Hide::Nothing => carries_credential(s),
-            Hide::Named => !without_references(s).trim().is_empty(),
-            Hide::All => true,
-        },
-        Value::Number(_) => hide != Hide::Nothing,
-        _ => false,
-    }
-}
-
-/// How the insides of the object `map`, itself hidden as `hide`, are hidden before looking at
-/// their keys: an intrinsic function (`{"Fn::Join": …}`) under a secret-looking name is derived
-/// from the secret whole; a plain object is judged key by key.
-fn enter(hide: Hide, map: &Map<String, Value>) -> Hide {
-    let intrinsic = map.len() == 1 && map.keys().all(|k| k == "Ref" || k.starts_with("Fn::"));
-    match hide {
-        Hide::All => Hide::All,
-        Hide::Named if intrinsic => Hide::All,
-        _ => Hide::Nothing,
-    }
-}
-
-/// Whether the path segment `seg` matches the pattern segment `pat` (`*` matches any).
-fn seg_matches(seg: &Seg, pat: &str) -> bool {
-    pat == "*"
-        || match seg {
-            Seg::Key(k) => k == pat,
-            Seg::Index(i) => pat.parse() == Ok(*i),
-            Seg::Name(_) => false,
-        }
-}
-
-/// The values at `pattern` below `value`, `*` taking every element or entry.
-fn values_at<'v>(value: Option<&'v Value>, pattern: &[String], out: &mut Vec<&'v Value>) {
-    let Some(value) = value else { return };
-    let Some((first, rest)) = pattern.split_first() else {
-        out.push(value);
-        return;
-    };
-    match (value, first.as_str()) {
-        (Value::Object(map), "*") => map.values().for_each(|v| values_at(Some(v), rest, out)),
-        (Value::Array(items), "*") => items.iter().for_each(|v| values_at(Some(v), rest, out)),
-        (Value::Object(map), key) => values_at(map.get(key), rest, out),
-        (Value::Array(items), index) => {
-            values_at(
-                index.parse().ok().and_then(|i: usize| items.get(i)),
-                rest,
-                out,
-            );
-        }
-        _ => {}
-    }
-}
-
-/// Whether the difference between `old` and `new` at `path` changes the field at `pattern`: the
-/// path lies inside the field, or above it with different values at the field.
-fn touches(path: &[Seg], pattern: &[String], old: Option<&Value>, new: Option<&Value>) -> bool {
-    let common = path.len().min(pattern.len());
-    if !path[..common]
-        .iter()
-        .zip(&pattern[..common])
-        .all(|(seg, pat)| seg_matches(seg, pat))
-    {
-        return false;
-    }
-    let rest = &pattern[common..];
-    if rest.is_empty() {
-        return true;
-    }
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    values_at(old, rest, &mut a);
-    values_at(new, rest, &mut b);
-    a != b
-}
-
-impl Differ<'_> {
-    /// How the value under `key` of `map` is hidden by its key alone; `hide` is how `map` itself
-    /// is hidden, `top` whether `map` is the object root.
-    fn key_hide(&self, hide: Hide, top: bool, key: &str, map: &Map<String, Value>) -> Hide {
-        if self.secret_kind && top && (key == "data" || key == "stringData") {
-            return Hide::All;
-        }
-        let named = ["name", "Name", "key", "Key"]
-            .iter()
-            .find_map(|n| map.get(*n)?.as_str());
-        let no_echo = matches!(map.get("NoEcho"), Some(Value::Bool(true)))
-            || map.get("NoEcho").and_then(Value::as_str) == Some("true");
-        let value_of_secret = VALUE_KEYS.contains(&key)
-            && (hide >= Hide::Named
-                || named.is_some_and(secret_name)
-                || (key == "Default" && no_echo));
-        if value_of_secret || secret_name(key) {
-            Hide::Named
-        } else {
-            Hide::Nothing
-        }
-    }
-
-    /// Records the differences between `old` and `new` at `path`, hidden as `hide` says.
-    fn walk(&mut self, path: &mut Vec<Seg>, old: Option<&Value>, new: Option<&Value>, hide: Hide) {
-        match (old, new) {
-            _ if old == new => {}
-            (Some(Value::Object(a)), Some(Value::Object(b))) => {
-                let top = path.is_empty();
-                let inside = enter(hide, a).max(enter(hide, b));
-                for k in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
-                    let h = inside
-                        .max(self.key_hide(hide, top, k, a))
-                        .max(self.key_hide(hide, top, k, b));
-                    path.push(Seg::Key(k.clone()));
-                    self.walk(path, a.get(k), b.get(k), h);
+        (Some(Value::Array(a)), Some(Value::Array(b))) => match (by_name(a), by_name(b)) {
+            (Some(na), Some(nb)) => {
+                for n in na.keys().chain(nb.keys()).collect::<BTreeSet<_>>() {
+                    path.push(Seg::Name((*n).to_owned()));
+                    walk(
+                        path,
+                        old.get(na.get(n).copied()),
+                        new.get(nb.get(n).copied()),
+                        out,
+                    );
                     path.pop();
                 }
             }
-            (Some(Value::Array(a)), Some(Value::Array(b))) => match (by_name(a), by_name(b)) {
-                (Some(na), Some(nb)) => {
-                    for n in na.keys().chain(nb.keys()).collect::<BTreeSet<_>>() {
-                        path.push(Seg::Name((*n).to_owned()));
-                        self.walk(path, na.get(n).copied(), nb.get(n).copied(), hide);
-                        path.pop();
-                    }
-                }
-                _ => {
-                    for i in 0..a.len().max(b.len()) {
-                        path.push(Seg::Index(i));
-                        self.walk(path, a.get(i), b.get(i), hide);
-                        path.pop();
-                    }
-                }
-            },
             _ => {
-                for (hit, pattern) in self.hits.iter_mut().zip(self.patterns) {
-                    *hit = *hit || touches(path, pattern, old, new);
+                for i in 0..a.len().max(b.len()) {
+                    path.push(Seg::Index(i));
+                    walk(path, old.get(Some(i)), new.get(Some(i)), out);
+                    path.pop();
                 }
-                let (old, new) = (
-                    old.map(|v| self.scrub(v, hide)),
-                    new.map(|v| self.scrub(v, hide)),
-                );
-                self.out.push(FieldChange {
-                    path: render(path),
-                    old,
-                    new,
-                });
             }
-        }
-    }
-
-    /// A copy of `value` (never an object root) with every secret scalar redacted.
-    fn scrub(&self, value: &Value, hide: Hide) -> Value {
-        match value {
-            Value::Object(m) => {
-                let inside = enter(hide, m);
-                Value::Object(
-                    m.iter()
-                        .map(|(k, v)| {
-                            let h = inside.max(self.key_hide(hide, false, k, m));
-                            (k.clone(), self.scrub(v, h))
-                        })
-                        .collect(),
-                )
-            }
-            Value::Array(items) => {
-                Value::Array(items.iter().map(|v| self.scrub(v, hide)).collect())
-            }
-            scalar if conceal(scalar, hide) => Value::from(REDACTED),
-            other => other.clone(),
-        }
+        },
+        _ => out.push(FieldChange {
+            path: render(path),
+            old: old.shown.cloned(),
+            new: new.shown.cloned(),
+        }),
     }
 }
 
@@ -1201,6 +548,7 @@ impl Differ<'_> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use girder_core::secrets::REDACTED;
 
     fn files(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
         entries
@@ -1418,8 +766,10 @@ mod tests {
              ! destructive: replaces the database: properties DBName, StorageEncrypted are create-only\n\
              0 added, 0 removed, 1 changed\n1 destructive"
         );
-        let Some((Change::Changed(..), Risk::Replacement { properties, .. })) =
-            report.risks().next()
+        let Some((
+            Change::Changed(..),
+            Risk::CloudFormation(cfn::Risk::Replacement { properties, .. }),
+        )) = report.risks().next()
         else {
             panic!("{report:?}")
         };
@@ -1479,43 +829,6 @@ mod tests {
         let warning = "  ! warning: replaces the resource: property QueueName is create-only\n\
                        0 added, 0 removed, 1 changed";
         assert!(report.to_string().ends_with(warning), "{report}");
-    }
-
-    #[test]
-    fn wildcards_in_create_only_pointers_match_any_index_or_key() {
-        let pattern =
-            |p: &str| -> Vec<String> { p.split('/').skip(1).map(str::to_owned).collect() };
-        let path = [
-            Seg::Key("Tags".into()),
-            Seg::Index(3),
-            Seg::Key("Key".into()),
-        ];
-        let (a, b) = (Value::from("x"), Value::from("y"));
-        assert!(touches(&path, &pattern("/Tags/*/Key"), Some(&a), Some(&b)));
-        assert!(touches(&path, &pattern("/Tags/3"), Some(&a), Some(&b)));
-        assert!(!touches(
-            &path,
-            &pattern("/Tags/*/Value"),
-            Some(&a),
-            Some(&b)
-        ));
-        assert!(!touches(&path, &pattern("/Tags/2"), Some(&a), Some(&b)));
-        let named = [Seg::Key("Rules".into()), Seg::Name("r".into())];
-        assert!(touches(&named, &pattern("/Rules/*"), Some(&a), None));
-        // A difference above the field counts only when the field's values differ.
-        let tags = |k: &str, v: &str| serde_json::json!([{"Key": k, "Value": v}]);
-        let above = [Seg::Key("Tags".into())];
-        let key = pattern("/Tags/*/Key");
-        assert!(touches(&above, &key, None, Some(&tags("a", "1"))));
-        assert!(!touches(
-            &above,
-            &key,
-            Some(&Value::Null),
-            Some(&Value::Null)
-        ));
-        let (old, new) = (tags("a", "1"), serde_json::json!({"Key": "a"}));
-        assert!(touches(&above, &key, Some(&old), Some(&new)));
-        assert_eq!(pointer_path("/Tags/*/Key"), "Tags[*].Key");
     }
 
     #[test]
@@ -2096,6 +1409,39 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_secret_passed_as_a_separate_argument_is_redacted() {
+        let job = |n: u8| {
+            format!(
+                "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  namespace: shop\n\
+                 spec:\n  template:\n    spec:\n      containers:\n        - name: app\n          \
+                 args: [\"--password\", \"CANARY-flag-{n}\", \"-pass\", \"CANARY-short-{n}\", \"-p\", \"{n}\", \"--retries\", \"{n}\"]\n"
+            )
+        };
+        let report = diff(
+            &files(&[("prod/k8s/shop.yaml", &job(1))]),
+            &files(&[("prod/k8s/shop.yaml", &job(2))]),
+        )
+        .unwrap();
+        assert_no_canary(&report);
+        let args = "spec.template.spec.containers[name=app].args";
+        let changes: Vec<(String, Option<Value>)> = only_fields(&report)
+            .iter()
+            .map(|f| (f.path.replace(args, "args"), f.new.clone()))
+            .collect();
+        let redacted = Some(Value::from(REDACTED));
+        // `-p` names no secret (it is a port as often as a password): shown like `--retries`.
+        assert_eq!(
+            changes,
+            [
+                ("args[1]".to_owned(), redacted.clone()),
+                ("args[3]".to_owned(), redacted),
+                ("args[5]".to_owned(), Some(Value::from("2"))),
+                ("args[7]".to_owned(), Some(Value::from("2"))),
+            ]
+        );
+    }
+
     fn stack(n: u8) -> String {
         format!(
             r#"{{"Parameters": {{"AdminPassword": {{"Type": "String", "NoEcho": true,
@@ -2148,56 +1494,5 @@ mod tests {
         for (a, b) in [(&empty, &tpl(1)), (&tpl(2), &empty)] {
             assert_no_canary(&diff(a, b).unwrap());
         }
-    }
-
-    #[test]
-    fn secret_looking_names() {
-        for name in [
-            "PGPASS",
-            "DB_PASSWORD",
-            "masterUserPassword",
-            "DBPassword",
-            "api-token",
-            "GITHUB_TOKEN",
-            "clientSecret",
-            "STRIPE_KEY",
-            "api_key",
-            "SecretString",
-            "AuthToken",
-            "SENTRY_DSN",
-            "REDIS_AUTH",
-            "/shop/db-password",
-        ] {
-            assert!(secret_name(name), "{name}");
-        }
-        for name in [
-            "secretKeyRef",
-            "secretName",
-            "SecretArn",
-            "KmsKeyId",
-            "KeyName",
-            "DB_PASSWORD_FILE",
-            "key",
-            "name",
-            "DATABASE_URL",
-            "secretsmanager",
-            "LOG_LEVEL",
-            "KEYCLOAK_URL",
-        ] {
-            assert!(!secret_name(name), "{name}");
-        }
-        assert!(carries_credential("postgres://app:pw@db/orders"));
-        assert!(carries_credential("redis://:pw@cache:6379"));
-        assert!(!carries_credential("postgres://app@db/orders"));
-        assert!(!carries_credential("https://example.com:8443/a@b"));
-        assert!(carries_credential("Server=db;User Id=app;Password=pw;"));
-        assert!(carries_credential(r#"{"token": "abc"}"#));
-        assert!(!carries_credential("password="));
-        assert!(!carries_credential(
-            "{{resolve:secretsmanager:db:SecretString:password}}"
-        ));
-        assert!(!carries_credential(
-            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCd"
-        ));
     }
 }
