@@ -17,47 +17,82 @@
 //! assert_eq!(api.port().number(), 8080);
 //! ```
 //!
-//! This crate has no cargo features.
+//! # Features
+//!
+//! | feature | what it enables | default |
+//! |---|---|---|
+//! | `k8s` | the Kubernetes constructs: workloads, [`Ingress`], [`monitoring`], [`mesh`], typed Secrets and ConfigMaps ([`secret!`], [`config!`]), [`wiring`] | yes |
+//! | `aws` | the AWS constructs ([`aws`]: [`Cluster`], [`Postgres`], [`Bucket`], [`Queue`], ...) and the `girder-aws` services they use; implies `k8s`, since they are wired to Kubernetes workloads (IRSA, External Secrets, KEDA) | yes |
+//!
+//! Without `aws`, `girder-aws`'s generated services are not compiled: a Kubernetes-only
+//! program builds without them. Methods that take an AWS construct (`aws_role`,
+//! `from_aws_secret`, [`Scaler::sqs`](crate::Scaler)) exist only with `aws`.
 
+#[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "k8s")]
 mod config;
+#[cfg(feature = "k8s")]
 mod databases;
+#[cfg(feature = "k8s")]
 pub mod gateway;
+#[cfg(feature = "k8s")]
 mod ingress;
+#[cfg(feature = "k8s")]
 mod job;
+#[cfg(feature = "k8s")]
 pub mod mesh;
+#[cfg(feature = "k8s")]
 pub mod monitoring;
+#[cfg(feature = "k8s")]
 mod pod;
+#[cfg(feature = "k8s")]
 pub mod secret;
+#[cfg(feature = "k8s")]
 mod stateful;
+#[cfg(feature = "k8s")]
 mod web_service;
+#[cfg(feature = "k8s")]
 pub mod wiring;
+#[cfg(feature = "k8s")]
 mod worker;
+#[cfg(feature = "k8s")]
 mod workload;
 
+#[cfg(feature = "k8s")]
 #[doc(hidden)]
 pub mod __private {
     pub use girder_core::EnvironmentName;
     pub use girder_k8s::{Namespace, NamespaceName};
 }
 
-pub use aws::{Alarm, Bucket, Cluster, Postgres, Queue, RedisCluster, Repository};
-pub use config::{CHECKSUM_ANNOTATION_PREFIX, ConfigMapSpec};
-pub use databases::{
-    DatabaseCredentials, PgConnection, PgDump, PgVersion, PostgresBuilder, PostgresInCluster,
-    RedisConnection, RedisInCluster, RedisPassword,
+#[cfg(feature = "aws")]
+pub use aws::{
+    Alarm, AwsSecret, Bucket, Cluster, Network, Postgres, Queue, RedisCluster, Repository, Role,
 };
-pub use gateway::{HttpBackend, HttpRoute};
-pub use ingress::{
-    Ingress, IngressController, IngressSpecModel, Issuer, LETS_ENCRYPT_PRODUCTION,
-    LETS_ENCRYPT_STAGING, LetsEncrypt, LetsEncryptSpec, Routable,
-};
-pub use job::{CronJob, CronJobModel, Job, JobModel};
-pub use mesh::TrafficSplit;
-pub use pod::{AcceptImageTags, DEFAULT_UID};
-pub use secret::{Key, KeySource, SecretKey};
-pub use stateful::{DataVolume, StatefulService, StatefulSpec};
-pub use web_service::{Replicas, WebService, WebServiceSpec};
-pub use wiring::{Address, Connection, EnvValue, InEnvironment, IntoEnv, Server};
-pub use worker::{Scaler, Worker, WorkerSpec};
-pub use workload::{Peer, Port, Probe, Protocol};
+#[cfg(feature = "k8s")]
+pub use kubernetes::*;
+
+/// The Kubernetes constructs' re-exports, gated once.
+#[cfg(feature = "k8s")]
+mod kubernetes {
+    pub use crate::config::{CHECKSUM_ANNOTATION_PREFIX, ConfigMapSpec};
+    pub use crate::databases::{
+        DatabaseCredentials, PgConnection, PgDump, PgVersion, PostgresBuilder, PostgresInCluster,
+        RedisConnection, RedisInCluster, RedisPassword,
+    };
+    pub use crate::gateway::{HttpBackend, HttpRoute};
+    pub use crate::ingress::{
+        Ingress, IngressController, IngressSpecModel, Issuer, LETS_ENCRYPT_PRODUCTION,
+        LETS_ENCRYPT_STAGING, LetsEncrypt, LetsEncryptSpec, Routable,
+    };
+    pub use crate::job::{CronJob, CronJobModel, Job, JobModel};
+    pub use crate::mesh::TrafficSplit;
+    pub use crate::pod::{AcceptImageTags, DEFAULT_UID};
+    pub use crate::secret::{Key, KeySource, SecretKey};
+    pub use crate::stateful::{DataVolume, StatefulService, StatefulSpec};
+    pub use crate::web_service::{Replicas, WebService, WebServiceSpec};
+    pub use crate::wiring::{Address, Connection, EnvValue, InEnvironment, IntoEnv, Server};
+    pub use crate::worker::{Scaler, Worker, WorkerSpec};
+    pub use crate::workload::{Peer, Port, Probe, Protocol};
+}

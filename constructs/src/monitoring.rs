@@ -501,12 +501,28 @@ impl Construct for AlertRuleSpec {
 ///
 /// let app = App::new("shop");
 /// let ns = app.environment(Prod).kubernetes().namespace(Web);
+/// let metrics = Port::tcp("metrics", 9090);
 /// let api = WebService::new(&ns, "api")
 ///     .image("ghcr.io/acme/api:1.0.0")
 ///     .port(8080)
-///     .extra_ports([Port::tcp("metrics", 9090)])
+///     .extra_ports([metrics.clone()])
 ///     .build();
-/// ServiceMonitor::new(&api, "metrics").build();
+/// ServiceMonitor::new(&api, &metrics).build();
+/// ```
+///
+/// The port is a [`Port`] the service declares (its main port, `api.port()`, or one of its
+/// `extra_ports`), not a name: a port name is not accepted.
+///
+/// ```compile_fail
+/// # use girder_constructs::monitoring::ServiceMonitor;
+/// # use girder_constructs::{Port, WebService};
+/// # use girder_k8s::KubernetesExt;
+/// # girder_core::environment!(pub Prod = "prod");
+/// # girder_k8s::namespace!(pub Web = "web");
+/// # let app = girder_core::App::new("shop");
+/// # let ns = app.environment(Prod).kubernetes().namespace(Web);
+/// # let api = WebService::new(&ns, "api").image("ghcr.io/acme/api:1.0.0").port(8080).build();
+/// ServiceMonitor::new(&api, "http").build();
 /// ```
 pub struct ServiceMonitor<E, N> {
     handle: Handle<ServiceMonitorSpecModel>,
@@ -525,8 +541,10 @@ pub struct ServiceMonitorSpecModel {
     name: String,
     namespace: String,
     selector: BTreeMap<String, String>,
-    port: Option<Port>,
-    port_name: String,
+    /// The scraped port, and the service that must declare it.
+    port: Port,
+    service: String,
+    declared: bool,
     path: String,
     interval: Window,
     prometheus: Prometheus,
@@ -536,12 +554,12 @@ pub struct ServiceMonitorSpecModel {
 #[allow(clippy::new_ret_no_self)]
 #[bon]
 impl<E: EnvironmentName, N: NamespaceName> ServiceMonitor<E, N> {
-    /// Starts a monitor of `service`'s port named `port` (declared with `extra_ports`, or its
-    /// main port's name).
+    /// Starts a monitor of `service`'s port `port`: its main port (`service.port()`) or one of
+    /// its `extra_ports`. A port the service does not declare is reported at synth.
     #[builder(start_fn = new, finish_fn = build)]
     pub fn create(
         #[builder(start_fn)] service: &WebService<E, N>,
-        #[builder(start_fn)] port: &str,
+        #[builder(start_fn)] port: &Port,
         /// The metrics path (default `/metrics`).
         #[builder(into, default = "/metrics".to_owned())]
         path: String,
@@ -552,9 +570,9 @@ impl<E: EnvironmentName, N: NamespaceName> ServiceMonitor<E, N> {
         #[builder(default)]
         prometheus: Prometheus,
     ) -> ServiceMonitor<E, N> {
-        let declared = service.port_named(port);
-        if let Some(p) = &declared {
-            service.allow_from_on(prometheus.peer(), p);
+        let declared = service.declares(port);
+        if declared {
+            service.allow_from_on(prometheus.peer(), port);
         }
         let handle = service.handle();
         let app = handle.app();
@@ -564,8 +582,9 @@ impl<E: EnvironmentName, N: NamespaceName> ServiceMonitor<E, N> {
             name: service.name().to_owned(),
             namespace: N::NAME.into(),
             selector: Labels::selector_of(&handle.path(), service.name()),
-            port: declared,
-            port_name: port.into(),
+            port: port.clone(),
+            service: handle.path().to_string(),
+            declared,
             path,
             interval,
             prometheus,
@@ -583,10 +602,23 @@ impl Construct for ServiceMonitorSpecModel {
     }
 
     fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
-        if self.port.is_none() {
+        if !self.declared {
+            let port = &self.port;
             diags.push(
-                Diagnostic::error(cx.path.as_str(), format!("the service declares no port named `{}`", self.port_name))
-                    .hint("declare it with `.extra_ports([Port::tcp(\"metrics\", 9090)])` on the service, or monitor its main port by name"),
+                Diagnostic::error(
+                    cx.path.as_str(),
+                    format!(
+                        "monitors port {}, which `{}` does not declare",
+                        port.describe(),
+                        self.service
+                    ),
+                )
+                .hint(format!(
+                    "pass the port the service was built with: its main port (`service.port()`) or the same `Port` given to `.extra_ports([..])`, e.g. `.extra_ports([Port::{}(\"{}\", {})])`",
+                    port.protocol().as_str().to_ascii_lowercase(),
+                    port.name(),
+                    port.number()
+                )),
             );
         }
         if !self.path.starts_with('/') {
@@ -624,7 +656,7 @@ impl Construct for ServiceMonitorSpecModel {
                     match_names: vec![self.namespace.clone()],
                 }),
                 endpoints: vec![ScrapeEndpoint {
-                    port: Some(self.port_name.clone()),
+                    port: Some(self.port.name().to_owned()),
                     path: Some(self.path.clone()),
                     interval: Some(self.interval.to_string()),
                     scheme: None,

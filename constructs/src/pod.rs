@@ -829,7 +829,8 @@ macro_rules! workload_methods {
 
             /// Runs the pods with the IAM role `role` (IRSA): the service account is annotated
             /// with its ARN, and EKS projects a web identity token for it. The role must trust
-            /// this workload's service account (checked at synth).
+            /// this workload's service account (checked at synth). With the `aws` feature.
+            #[cfg(feature = "aws")]
             pub fn aws_role(&self, role: &$crate::aws::ServiceAccountRole<E>) -> &Self {
                 let binding = (
                     role.arn_literal().to_owned(),

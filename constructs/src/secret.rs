@@ -250,19 +250,7 @@ macro_rules! __keyed_object {
                 }
             }
 
-            /// A Secret `name` in `namespace` kept in sync by External Secrets with the AWS
-            /// Secrets Manager secret `secret` (an `AwsSecret` of the program, or an
-            /// `ExistingAwsSecret` named by its full ARN), whose JSON value has one property
-            /// per declared key. Only the reference is written; the cluster's External
-            /// Secrets role is granted this secret (and its KMS key) alone.
-            pub fn from_aws_secret(
-                namespace: &$crate::__private::Namespace<E, N>,
-                name: &str,
-                secret: &impl $crate::aws::SyncableSecret<E>,
-            ) -> Self {
-                $crate::secret::sync_from_aws(namespace, name, secret.source(), Self::KEYS);
-                Self::existing(namespace, name)
-            }
+            $crate::__from_aws_secret!();
         }
 
         impl<E, N> $ty<E, N> {
@@ -295,6 +283,39 @@ macro_rules! __keyed_object {
     };
 }
 
+/// `from_aws_secret`, inside the `impl` of a type [`secret!`](macro@crate::secret) declares:
+/// with the `aws` feature only, which the expansion cannot test (a `cfg` in a macro is evaluated
+/// in the program's crate).
+#[cfg(feature = "aws")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __from_aws_secret {
+    () => {
+        /// A Secret `name` in `namespace` kept in sync by External Secrets with the AWS
+        /// Secrets Manager secret `secret` (an `AwsSecret` of the program, or an
+        /// `ExistingAwsSecret` named by its full ARN), whose JSON value has one property
+        /// per declared key. Only the reference is written; the cluster's External
+        /// Secrets role is granted this secret (and its KMS key) alone.
+        pub fn from_aws_secret(
+            namespace: &$crate::__private::Namespace<E, N>,
+            name: &str,
+            secret: &impl $crate::aws::SyncableSecret<E>,
+        ) -> Self {
+            $crate::secret::sync_from_aws(namespace, name, secret.source(), Self::KEYS);
+            Self::existing(namespace, name)
+        }
+    };
+}
+
+/// Without the `aws` feature, the types [`secret!`](macro@crate::secret) declares have no
+/// `from_aws_secret`.
+#[cfg(not(feature = "aws"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __from_aws_secret {
+    () => {};
+}
+
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __key_name {
@@ -308,6 +329,7 @@ macro_rules! __key_name {
 
 /// The model of a Secret synced from AWS Secrets Manager (see `from_aws_secret` on the types
 /// [`secret!`](macro@crate::secret) declares).
+#[cfg(feature = "aws")]
 #[derive(Debug)]
 pub struct SyncedSecretSpec {
     name: String,
@@ -316,6 +338,7 @@ pub struct SyncedSecretSpec {
     keys: &'static [&'static str],
 }
 
+#[cfg(feature = "aws")]
 #[doc(hidden)]
 pub fn sync_from_aws<E: EnvironmentName, N: NamespaceName>(
     namespace: &Namespace<E, N>,
@@ -336,6 +359,7 @@ pub fn sync_from_aws<E: EnvironmentName, N: NamespaceName>(
         .add(namespace.node(), format!("{name}-sync"), spec);
 }
 
+#[cfg(feature = "aws")]
 impl girder_core::Construct for SyncedSecretSpec {
     fn kind(&self) -> &'static str {
         "SyncedSecret"

@@ -256,8 +256,8 @@ impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
         &self.handle
     }
 
-    /// Admits traffic from `peer` to the port named `port` (one of its extra ports, e.g. a
-    /// metrics port for Prometheus).
+    /// Admits traffic from `peer` to `port`, one of its declared ports (e.g. a metrics port of
+    /// its `extra_ports`, for Prometheus). A port it does not declare is reported at synth.
     pub fn allow_from_on(&self, peer: Peer, port: &Port) -> &Self {
         let port = port.clone();
         self.handle
@@ -265,10 +265,9 @@ impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
         self
     }
 
-    /// The declared port named `name`, if any.
-    pub fn port_named(&self, name: &str) -> Option<Port> {
-        self.handle
-            .read(|s| s.pod.ports.iter().find(|p| p.name() == name).cloned())
+    /// Whether `port` is one of its ports: its main port or one of its `extra_ports`.
+    pub fn declares(&self, port: &Port) -> bool {
+        self.handle.read(|s| s.pod.ports.contains(port))
     }
 
     /// Changes the emitted Deployment before it is written.
@@ -336,6 +335,25 @@ impl Construct for WebServiceSpec {
     fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
         let path = cx.path.as_str();
         self.pod.validate(path, diags);
+        for port in self
+            .wiring
+            .ingress_from
+            .iter()
+            .filter_map(|(_, p)| p.as_ref())
+        {
+            if !self.pod.ports.contains(port) {
+                diags.push(
+                    Diagnostic::error(
+                        path,
+                        format!(
+                            "admits traffic on port {}, which it does not declare",
+                            port.describe()
+                        ),
+                    )
+                    .hint("pass one of its ports to `allow_from_on`: its main port (`.port()`) or a `Port` given to `.extra_ports([..])`"),
+                );
+            }
+        }
         let Replicas { min, max } = self.replicas;
         if min == 0 {
             diags.push(

@@ -21,7 +21,9 @@ use girder_k8s::labels::Labels;
 use girder_k8s::quantity::Resources;
 use girder_k8s::{Manifest, NamespaceName, NamespaceScope, Overrides};
 
+#[cfg(feature = "aws")]
 use crate::aws::queue::ScaledQueue;
+#[cfg(feature = "aws")]
 use crate::aws::{Published, Queue};
 use crate::pod::{DEFAULT_UID, PodModel, Wiring, emit_workload, object_meta, workload_methods};
 use crate::secret::Key;
@@ -38,6 +40,7 @@ pub struct Scaler<E, N> {
     aws_identity: bool,
     /// The SQS queue an SQS scaler watches: its URL's environment variable is filled in when
     /// the worker renders.
+    #[cfg(feature = "aws")]
     queue: Option<ScaledQueue>,
 }
 
@@ -63,6 +66,7 @@ impl<E, N> Scaler<E, N> {
             },
             secret: None,
             aws_identity: false,
+            #[cfg(feature = "aws")]
             queue: None,
         }
     }
@@ -101,13 +105,14 @@ impl<E, N> Scaler<E, N> {
     }
 }
 
+#[cfg(feature = "aws")]
 impl<E: EnvironmentName, N> Scaler<E, N> {
     /// The number of visible messages of the SQS queue of `connection`, the worker's own
     /// connection to it: one pod per `per_pod` messages. KEDA reads the queue's URL from the
     /// worker's environment variable set from `connection.value()`, and the queue's depth with
     /// its own IAM role (IRSA; the EKS `Cluster` creates it, allowed to read exactly the queues
     /// scalers watch: `Cluster::keda_role_arn`). A worker that is not connected to the queue,
-    /// or passes no environment variable its URL, fails synth.
+    /// or passes no environment variable its URL, fails synth. With the `aws` feature.
     ///
     /// ```
     /// # use girder_aws::AwsExt;
@@ -273,6 +278,7 @@ workload_methods!(Worker);
 impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
     /// Scales on `scaler` too (KEDA takes the largest replica count any scaler asks for).
     pub fn scale_on(&self, scaler: Scaler<E, N>) -> &Self {
+        #[cfg(feature = "aws")]
         if let Some(queue) = &scaler.queue {
             queue.register();
         }
@@ -288,6 +294,7 @@ impl<E: 'static, N: 'static> WorkerSpec<E, N> {
 
     /// The environment variable that carries `queue`'s URL, if the worker sets one from its
     /// connection (the first, in declaration order).
+    #[cfg(feature = "aws")]
     fn queue_url_env(&self, queue: &ScaledQueue) -> Option<&str> {
         self.pod
             .env
@@ -298,6 +305,7 @@ impl<E: 'static, N: 'static> WorkerSpec<E, N> {
 
     /// Reports SQS scalers whose queue the worker is not connected to, or whose URL no
     /// environment variable carries (KEDA reads it from there).
+    #[cfg(feature = "aws")]
     fn validate_queues(&self, path: &str, diags: &mut Diagnostics) {
         for queue in self.scalers.iter().filter_map(|s| s.queue.as_ref()) {
             let connected = self
@@ -361,6 +369,7 @@ impl<E: 'static, N: 'static> Construct for WorkerSpec<E, N> {
                     .hint("add `.scale_on(Scaler::redis_list(..))`, `Scaler::sqs(..)` or `Scaler::cpu(..)`, or use a fixed count"),
             );
         }
+        #[cfg(feature = "aws")]
         self.validate_queues(path, diags);
         self.wiring.validate(path, &self.pod.env, diags);
         self.pod.validate_role(path, &self.namespace, diags);
@@ -448,6 +457,7 @@ impl<E: 'static, N: 'static> Construct for WorkerSpec<E, N> {
                 .map(|s| {
                     let mut t = s.trigger.clone();
                     // A scaler without its variable was reported by `validate`.
+                    #[cfg(feature = "aws")]
                     if let Some(env) = s.queue.as_ref().and_then(|q| self.queue_url_env(q)) {
                         t.metadata
                             .insert("queueURLFromEnv".to_owned(), env.to_owned());

@@ -83,6 +83,16 @@ impl Port {
         self.protocol
     }
 
+    /// The port as diagnostics name it: `` `metrics` (9090/TCP) ``.
+    pub(crate) fn describe(&self) -> String {
+        format!(
+            "`{}` ({}/{})",
+            self.name,
+            self.number,
+            self.protocol.as_str()
+        )
+    }
+
     pub(crate) fn validate(&self, path: &str, diags: &mut Diagnostics) {
         if self.number == 0 {
             diags.push(

@@ -164,7 +164,7 @@ pub fn screener() -> App {
         .build()
         .route("/", &airflow_web);
 
-    ServiceMonitor::new(&backend, "http").build();
+    ServiceMonitor::new(&backend, backend.port()).build();
     let metrics = backend.metrics();
     AlertRule::new(&ns, "backend-error-rate")
         .expr(metrics.http_error_ratio(Window::minutes(5)).gt(0.05))

@@ -39,12 +39,20 @@
 //!
 //! # Features
 //!
-//! | feature | what it does |
-//! |---|---|
-//! | `v1_33` … `v1_37` | the Kubernetes version whose API types the program uses (choose exactly one in a binary; Girder's examples use `v1_33`) |
+//! | feature | what it does | default |
+//! |---|---|---|
+//! | `k8s` | the Kubernetes constructs ([`constructs`]: workloads, Ingress, monitoring, mesh, typed Secrets and ConfigMaps, wiring) and their part of the [`prelude`] | yes |
+//! | `aws` | the AWS constructs ([`constructs::aws`]: `Cluster`, `Postgres`, `Bucket`, `Queue`, ...), the AWS services of [`aws`] they use, [`aws::AwsExt`] in the prelude; implies `k8s`, since AWS constructs are wired to Kubernetes workloads | yes |
+//! | `s3`, `rds`, `sns`, ... (one per AWS service), `aws-full` (all of them) | the typed resources of [`aws`]`::<service>` for a program's own CloudFormation resources, without the AWS constructs | no |
+//! | `v1_33` … `v1_37` | the Kubernetes version whose API types the program uses (choose exactly one in a binary; Girder's examples use `v1_33`) | no |
+//!
+//! A Kubernetes-only program depends on
+//! `girder = { version = "0.1", default-features = false, features = ["k8s", "v1_33"] }` and
+//! does not compile any AWS service. The CloudFormation model itself (templates, intrinsics,
+//! stacks: [`aws`] without its service modules) is always compiled: [`synth`] uses it.
 //!
 //! Crates that build on Girder without being a program (a platform team's construct library)
-//! enable none, like every crate that depends on k8s-openapi.
+//! enable no `v1_*` feature, like every crate that depends on k8s-openapi.
 
 pub use girder_aws as aws;
 pub use girder_constructs as constructs;
@@ -53,6 +61,7 @@ pub use girder_k8s as k8s;
 pub use girder_synth as synth;
 pub use girder_synth::run;
 
+#[cfg(feature = "k8s")]
 pub use girder_constructs::{config, config_map, secret};
 pub use girder_core::environment;
 pub use girder_k8s::namespace;
@@ -62,23 +71,64 @@ pub use json_patch;
 /// The k8s-openapi types Girder emits, for typed edits such as `deployment_mut`.
 pub use k8s_openapi;
 
-/// Everything an infra program needs: `use girder::prelude::*;`.
+/// Everything an infra program is written with: `use girder::prelude::*;`.
+///
+/// The rule: the prelude holds the app and its aspects, every construct (a type whose `new`
+/// adds a node to the app: `WebService`, `Job`, `ServiceMonitor`, `Role`, ...), the values
+/// several constructs take (`Port`, `Probe`, `Peer`, `Resources`, `Cidr`, ...), the typed scopes
+/// (`Environment`, `Namespace`) and the traits that open a target (`KubernetesExt`, `AwsExt`).
+/// It never holds a Kubernetes API object or a custom resource: those share names with
+/// constructs (the construct `Job` renders a `batch/v1` `Job`, the construct `ServiceMonitor` a
+/// `monitoring.coreos.com/v1` `ServiceMonitor`, the scope `Namespace` a `v1` `Namespace`), so
+/// they are named by their path, as typed edits do:
+///
+/// ```
+/// use girder::prelude::*;
+/// use girder::k8s_openapi::api::batch::v1::Job as JobObject;
+///
+/// girder::environment!(pub Prod = "prod");
+/// girder::namespace!(pub Shop = "shop");
+///
+/// let app = App::new("shop");
+/// let shop = app.environment(Prod).kubernetes().namespace(Shop);
+/// let migrate = Job::new(&shop, "migrate").image("ghcr.io/acme/migrate:1.0.0").build();
+/// migrate.edit(|job: &mut JobObject| {
+///     job.metadata.annotations.get_or_insert_default().insert("team".into(), "orders".into());
+/// });
+/// // A custom resource, by path too: girder::k8s::crd::ServiceMonitor.
+/// ```
+///
+/// Options of one construct stay in its module (`girder::constructs::monitoring::Promql`,
+/// `girder::constructs::aws::Trust`). The Kubernetes part needs the `k8s` feature, the AWS
+/// constructs and `AwsExt` the `aws` feature.
 pub mod prelude {
-    pub use girder_aws::AwsExt;
-    pub use girder_constructs::aws::{Cluster, Network, NodeGroup, Postgres, RedisCluster};
-    pub use girder_constructs::monitoring::{AlertRule, Dashboard, ServiceMonitor};
-    pub use girder_constructs::{
-        AcceptImageTags, Bucket, Connection, CronJob, DataVolume, Ingress, IngressController, Job,
-        LetsEncrypt, Peer, Port, PostgresInCluster, Probe, Queue, RedisInCluster, Replicas, Scaler,
-        StatefulService, WebService, Worker,
-    };
     pub use girder_core::cidr::Cidr;
     pub use girder_core::{App, Aspect, Environment, Visit};
+
+    #[cfg(feature = "k8s")]
+    pub use girder_constructs::monitoring::{AlertRule, Dashboard, ServiceMonitor};
+    #[cfg(feature = "k8s")]
+    pub use girder_constructs::{
+        AcceptImageTags, Connection, CronJob, DataVolume, HttpRoute, Ingress, IngressController,
+        Job, LetsEncrypt, Peer, Port, PostgresInCluster, Probe, RedisInCluster, Replicas, Scaler,
+        StatefulService, TrafficSplit, WebService, Worker,
+    };
+    #[cfg(feature = "k8s")]
     pub use girder_k8s::aspects::{
         CommonAnnotations, CommonLabels, DefaultResources, ImageAllowList,
     };
+    #[cfg(feature = "k8s")]
     pub use girder_k8s::quantity::{Cpu, Memory, Resources};
+    #[cfg(feature = "k8s")]
     pub use girder_k8s::{KubernetesExt, Manifest, Namespace};
+
+    #[cfg(feature = "aws")]
+    pub use girder_aws::AwsExt;
+    #[cfg(feature = "aws")]
+    pub use girder_constructs::aws::{
+        Alarm, AwsSecret, Bucket, Cluster, Network, NodeGroup, Postgres, Queue, RedisCluster,
+        Repository, Role,
+    };
 }
 
 /// The README's program, compiled as a doctest so that it cannot rot.

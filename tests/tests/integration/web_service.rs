@@ -171,3 +171,57 @@ fn default_resources_fill_only_what_is_unset() {
         "{text}"
     );
 }
+
+#[test]
+fn a_service_monitor_scrapes_a_declared_port_and_admits_prometheus_on_it_only() {
+    let (app, ns) = shop();
+    let metrics = Port::tcp("metrics", 9090);
+    let api = WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .extra_ports([metrics.clone()])
+        .build();
+    assert!(api.declares(&metrics) && api.declares(api.port()));
+    assert!(!api.declares(&Port::tcp("metrics", 9091)));
+    ServiceMonitor::new(&api, &metrics).build();
+    let text = synth_text(&app);
+    let monitor = text
+        .split("\n---\n")
+        .find(|doc| doc.contains("kind: ServiceMonitor"))
+        .unwrap_or_else(|| panic!("no ServiceMonitor in:\n{text}"));
+    assert!(monitor.contains("port: metrics"), "{monitor}");
+    let policy = text
+        .split("\n---\n")
+        .find(|doc| doc.contains("kind: NetworkPolicy"))
+        .unwrap_or_else(|| panic!("no NetworkPolicy in:\n{text}"));
+    assert!(policy.contains("port: 9090"), "{policy}");
+    // Nothing admits traffic to the main port: the monitor opened the metrics port alone.
+    assert!(!policy.contains("port: 8080"), "{policy}");
+}
+
+#[test]
+fn a_port_the_service_does_not_declare_is_reported() {
+    let (app, ns) = shop();
+    let api = WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .extra_ports([Port::tcp("metrics", 9090)])
+        .build();
+    // The same name on another number is another port.
+    ServiceMonitor::new(&api, &Port::tcp("metrics", 9100)).build();
+    api.allow_from_on(Peer::cidr("10.0.0.0/8"), &Port::tcp("admin", 9000));
+    let errors = synth_errors(&app);
+    assert!(
+        errors
+            .contains("monitors port `metrics` (9100/TCP), which `prod/web/api` does not declare"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("`.extra_ports([Port::tcp(\"metrics\", 9100)])`"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("admits traffic on port `admin` (9000/TCP), which it does not declare"),
+        "{errors}"
+    );
+}
