@@ -80,7 +80,7 @@ pub mod ledger;
 pub mod limits;
 pub mod logical_id;
 pub mod parameter;
-pub mod part;
+mod part;
 pub mod policy;
 pub mod replacement;
 mod resolve;

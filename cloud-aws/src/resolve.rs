@@ -1,9 +1,9 @@
-//! Resolving the references of one part of a stack without the rest of the program.
+//! Resolving the references of one stack's resources without the rest of the program.
 //!
-//! A reference within the part's stack stays a `Ref` or `Fn::GetAtt`; one to another stack of the
+//! A reference within the stack stays a `Ref` or `Fn::GetAtt`; one to another stack of the
 //! same account and region becomes the `Fn::ImportValue` of an export whose name depends only on
-//! the producer's stack name, the target's logical ID and the attribute. So a part can be
-//! rewritten and written as soon as its resources are known. What needs every stack (that the
+//! the producer's stack name, the target's logical ID and the attribute. So a stack's resources
+//! can be rewritten and written on their own. What needs every stack (that the
 //! target exists, which export the producer declares, the order stacks deploy in) is kept as a
 //! [`Pending`] reference and settled once the whole program has rendered
 //! ([`crate::synth`]).
@@ -42,8 +42,8 @@ impl fmt::Display for Subject<'_> {
     }
 }
 
-/// A reference whose target the part could not see: one to another stack, or to a resource of
-/// its own stack that another part holds (or nothing does).
+/// A reference whose target the stack could not see: one to another stack, or to a resource its
+/// own stack does not have.
 #[derive(Debug)]
 pub(crate) struct Pending {
     /// What refers (`AWS::IAM::Role AppRole1a2b3c4d`).
@@ -64,7 +64,7 @@ pub(crate) enum PendingKind {
     Dependency,
 }
 
-/// What resolving a part found: errors it could tell alone, and the references to settle.
+/// What resolving a stack's resources found: errors it could tell alone, and the references to settle.
 #[derive(Debug, Default)]
 pub(crate) struct Findings {
     pub(crate) diags: Diagnostics,
@@ -77,7 +77,7 @@ pub(crate) struct Resolver<'a> {
     pub(crate) here: &'a Arc<StackAddress>,
     /// Its construct path, which diagnostics name.
     pub(crate) path: &'a str,
-    /// Whether the stack is known to have a resource: the part's own, or all of them.
+    /// Whether the stack has a resource.
     pub(crate) known: &'a dyn Fn(&LogicalId) -> bool,
     pub(crate) findings: &'a mut Findings,
 }
@@ -116,9 +116,9 @@ impl Resolver<'_> {
         }
     }
 
-    /// Records a reference to a resource as pending unless it is to a resource this part
-    /// knows; returns whether it must be rewritten (the resource is in another stack of this
-    /// account and region).
+    /// Records a reference to a resource as pending unless it is to a resource of this stack;
+    /// returns whether it must be rewritten (the resource is in another stack of this account
+    /// and region).
     fn resource(
         &mut self,
         target: &ResourceTarget,

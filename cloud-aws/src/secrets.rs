@@ -1,8 +1,9 @@
 //! Secrets in CloudFormation output: every string of a resource as it is written into its
 //! template, checked with [`girder_core::secrets`].
 //!
-//! Each resource is read back from the text its part wrote (after aspects, with its references
-//! resolved), with `serde_json`'s parser and no tree built. A string is checked against its
+//! Each resource is read from the text synthesis wrote for it (after aspects, with its
+//! references resolved), with `serde_json`'s parser and no tree built; what is found comes out
+//! as [`Synthesis::secrets`](crate::Synthesis::secrets). A string is checked against its
 //! property's name, and a `Value` against its sibling `Name` or `Key` (an SSM parameter, a
 //! tag, a container's environment). A literal hidden in an intrinsic is put back together
 //! first: the parts of an `Fn::Join` are joined (what is not a literal stands as `${…}`, a
@@ -44,8 +45,8 @@ const SETTINGS: &[(&str, &str)] = &[
 /// Keys whose strings are logical IDs or attribute names.
 const NAMES: &[&str] = &["Ref", "Fn::GetAtt", "DependsOn", "Condition", "Type"];
 
-/// Checks one resource written as `text` (`"Id": {"Type": …, "Properties": …}` as
-/// [`crate::part`] writes it), of type `type_name` and logical ID `id`.
+/// Checks one resource written as `text` (`"Id": {"Type": …, "Properties": …}` as synthesis
+/// writes it), of type `type_name` and logical ID `id`.
 pub fn scan(type_name: &'static str, id: &str, text: &[u8]) -> Vec<Finding> {
     let Some(start) = text.iter().position(|&b| b == b'{') else {
         return Vec::new();
@@ -64,40 +65,6 @@ pub fn scan(type_name: &'static str, id: &str, text: &[u8]) -> Vec<Finding> {
     }
     .deserialize(&mut reader);
     walker.found
-}
-
-impl crate::part::PreparedPart {
-    /// Takes what looks like a secret in the part's resources, with their logical IDs, for
-    /// synthesis to report with the constructs that made them (their stack is
-    /// [`PreparedPart::stack`](crate::part::PreparedPart::stack)).
-    pub fn take_secrets(&mut self) -> Vec<(crate::LogicalId, Finding)> {
-        std::mem::take(&mut self.secrets)
-    }
-}
-
-/// Takes what looks like a secret in the resources of `parts`, each with the index of the
-/// construct that emitted its resource: `origins` lists, for each resource emitted, its stack,
-/// its logical ID and that index.
-pub fn take(
-    parts: &mut [(usize, crate::part::PreparedPart)],
-    origins: &[(std::sync::Arc<crate::StackAddress>, crate::LogicalId, usize)],
-) -> Vec<(usize, Finding)> {
-    let mut found = Vec::new();
-    for (_, part) in parts {
-        for (id, finding) in part.take_secrets() {
-            let stack = part.stack();
-            let mut of_stack = origins.iter().filter(|(s, ..)| **s == *stack);
-            // Every resource of a part was emitted by a construct, so its stack has one.
-            let origin = of_stack
-                .clone()
-                .find(|(_, i, _)| *i == id)
-                .or_else(|| of_stack.next());
-            if let Some((.., construct)) = origin {
-                found.push((*construct, finding));
-            }
-        }
-    }
-    found
 }
 
 struct Walker<'a, 'de> {

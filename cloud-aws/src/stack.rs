@@ -21,10 +21,9 @@
 //!   Write the value to an SSM parameter (`AWS::SSM::Parameter`) in the producer's region and read
 //!   it where you need it.
 //!
-//! The rewriting needs no other stack: a part of a stack's resources ([`crate::part`]) can be
-//! rewritten and written before the rest of the program exists. Whether each target exists,
-//! which exports the producers declare and the order of the stacks are settled once every stack
-//! is known.
+//! The rewriting needs no other stack: each stack's resources are rewritten and written on their
+//! own. Whether each target exists, which exports the producers declare and the order of the
+//! stacks are settled once every stack is known.
 //!
 //! A `DependsOn` on a resource of another stack becomes a dependency between the stacks.
 //! Parameters, conditions and mappings belong to the stack that declares them; using them in
@@ -94,7 +93,7 @@ use crate::intrinsic::{ResourceTarget, TemplateName};
 use crate::json::Json;
 use crate::ledger::ExportLedger;
 use crate::parameter::{Parameter, ParameterRef};
-use crate::part::{Part, PreparedPart, first_of_each_id};
+use crate::part::Part;
 use crate::resource::{LogicalId, Resource, ResourceRef};
 use crate::synth::Synthesis;
 use crate::template::{Mapping, MappingRef, Output, Template};
@@ -159,46 +158,25 @@ impl Stack {
         TemplateName::new(self.address.clone(), name)
     }
 
+    /// Reports a second declaration of `name`, a `what` (`resource`, `output`, …).
     fn duplicate(&mut self, what: &str, name: &str) {
-        let problem = self.duplicate_problem(what, name);
-        self.problems.push(problem);
-    }
-
-    /// The error about a second declaration of `name`, a `what` (`resource`, `output`, …).
-    pub(crate) fn duplicate_problem(&self, what: &str, name: &str) -> Diagnostic {
-        Diagnostic::error(
+        let problem = Diagnostic::error(
             self.path(),
             format!("stack `{}` declares the {what} `{name}` twice", self.name()),
         )
         .hint(format!(
             "give each {what} its own name; the second declaration was ignored"
-        ))
+        ));
+        self.problems.push(problem);
     }
 
-    /// Takes the resources added so far as a [`Part`] to prepare on its own (see
-    /// [`crate::part`]). Resources added later form another part; a logical ID in two parts is
-    /// reported at synthesis as a duplicate.
-    pub fn take_part(&mut self) -> Part {
+    /// Takes the resources added so far, to be prepared on their own.
+    pub(crate) fn take_part(&mut self) -> Part {
         Part::new(
             self.address.clone(),
             self.path(),
             self.template.take_resources().into_iter().collect(),
         )
-    }
-
-    /// Makes a [`Part`] of `resources` as if they were added with [`Stack::add_entry`] and
-    /// taken at once, without the stack ever holding them: default policies are applied, and
-    /// of two resources with one logical ID the first is kept and the second reported.
-    pub fn part_of(&mut self, resources: Vec<(LogicalId, ResourceEntry)>) -> Part {
-        let mut unique = first_of_each_id(
-            resources,
-            |(id, _)| id,
-            |id| self.duplicate("resource", id.as_str()),
-        );
-        for (_, entry) in &mut unique {
-            entry.apply_default_policies();
-        }
-        Part::new(self.address.clone(), self.path(), unique)
     }
 
     /// Adds a resource under `id` and returns a typed reference to it. Stateful types get their
@@ -365,36 +343,6 @@ impl CloudAssembly {
         self,
         previous: &ExportLedger,
     ) -> Result<Synthesis, girder_core::Diagnostics> {
-        crate::synth::synthesize(self.stacks, previous, None)
-    }
-
-    /// Synthesizes as [`CloudAssembly::synthesize`] does, but hands each template to `emit`
-    /// (with its stack's address) as soon as it is written, on the thread that wrote it, and
-    /// keeps only its size: the templates of a large program are never all in memory at once.
-    /// The returned stacks' [`body`](crate::SynthesizedStack::body) is empty. The text handed
-    /// out is UTF-8.
-    pub fn synthesize_each(
-        self,
-        previous: &ExportLedger,
-        emit: crate::synth::Emit<'_>,
-    ) -> Result<Synthesis, girder_core::Diagnostics> {
-        crate::synth::synthesize(self.stacks, previous, Some(emit))
-    }
-
-    /// Synthesizes as [`CloudAssembly::synthesize_each`] does, from `parts` prepared ahead
-    /// (see [`crate::part`]), in the order they were taken, with whatever the stacks still
-    /// hold: how a program renders, prepares and writes at once.
-    ///
-    /// A part whose text was handed out ahead ([`PreparedPart::write_text`]) is not written
-    /// again when it is all its stack has; otherwise `read_back` must return that text, which
-    /// is read back to put the template together.
-    pub fn synthesize_parts(
-        self,
-        parts: Vec<PreparedPart>,
-        previous: &ExportLedger,
-        emit: Option<crate::synth::Emit<'_>>,
-        read_back: Option<crate::synth::ReadBack<'_>>,
-    ) -> Result<Synthesis, girder_core::Diagnostics> {
-        crate::synth::synthesize_prepared(self.stacks, parts, previous, emit, read_back)
+        crate::synth::synthesize(self.stacks, previous)
     }
 }

@@ -1,7 +1,7 @@
 //! Synthesis: resolves references between stacks, keeps exports for one more deployment, orders
 //! stacks, checks limits and writes each template. The strategy is documented in
-//! [`crate::stack`]; each stack's resources are resolved and written in parts (see
-//! [`crate::part`]), and what a part cannot check alone is settled here.
+//! [`crate::stack`]; each stack's resources are resolved and written on their own, and what
+//! they cannot check alone is settled here.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use crate::intrinsic::{Intrinsic, RefTarget, ResourceTarget, TemplateName};
 use crate::json::Json;
 use crate::ledger::{ExportLedger, LedgerExport};
 use crate::logical_id::{LogicalId, pascal_case_into};
-use crate::part::{Part, PartText, Prepared, PreparedPart, first_of_each_id};
+use crate::part::{Part, Prepared, PreparedPart};
 use crate::resolve::{Findings, Pending, PendingKind, Resolver, Subject};
 use crate::resource::Walk;
 use crate::stack::{Stack, StackAddress};
@@ -100,9 +100,7 @@ pub struct SynthesizedStack {
     address: StackAddress,
     /// Type and logical ID of each resource, in template order.
     resources: Vec<(&'static str, LogicalId)>,
-    /// Empty when the template was handed to a writer as it was written.
     body: String,
-    body_len: usize,
     dependencies: Vec<StackAddress>,
 }
 
@@ -119,16 +117,9 @@ impl SynthesizedStack {
         &self.resources
     }
 
-    /// The template as JSON, as deployed; empty when
-    /// [`CloudAssembly::synthesize_each`](crate::CloudAssembly::synthesize_each) handed it to its
-    /// writer.
+    /// The template as JSON, as deployed.
     pub fn body(&self) -> &str {
         &self.body
-    }
-
-    /// The size of the template in bytes, whether it is kept here or was handed to a writer.
-    pub fn body_len(&self) -> usize {
-        self.body_len
     }
 
     /// The stacks that must deploy before this one, sorted.
@@ -342,27 +333,20 @@ fn export_output_id(id: &LogicalId, attribute: Option<&str>, name: &str) -> Stri
     LogicalId::with_hash(readable, name).as_str().to_owned()
 }
 
-/// Hands each template to its writer as soon as it is written, on the thread that wrote it: the
-/// template's text, which is UTF-8 (bytes, as a file takes them, so that nothing validates them
-/// on the way).
-pub type Emit<'a> = &'a (dyn Fn(&StackAddress, &[u8]) + Sync);
-
-/// Reads back the template a writer was handed for a stack: the text of a part written ahead
-/// ([`PreparedPart::write_text`]) when its stack needs more than that part.
-pub type ReadBack<'a> = &'a (dyn Fn(&StackAddress) -> Option<Vec<u8>> + Sync);
-
-/// Synthesizes whole stacks: each stack's resources are one part, the parts of the two halves
-/// of a large program prepared at once.
+/// Synthesizes whole stacks: prepares each stack's resources on their own (the two halves of a
+/// large program at once), settles the references they could not check alone, declares the
+/// exports, orders the stacks, checks their limits and writes each template.
 pub(crate) fn synthesize(
     mut stacks: Vec<Stack>,
     previous: &ExportLedger,
-    emit: Option<Emit<'_>>,
 ) -> Result<Synthesis, Diagnostics> {
+    // What a panicked thread is reported against.
+    let first_path = stacks.first().map(Stack::path);
     let mut parts: Vec<Option<Part>> = stacks.iter_mut().map(|s| Some(s.take_part())).collect();
     let parallel = parts.len() >= 2
         && parts.iter().flatten().map(Part::len).sum::<usize>() >= PARALLEL_RESOURCES;
     // Each half drops its typed resources as soon as they are written.
-    let (mut prepared, rest) = in_halves(&mut parts, parallel, |_, half| {
+    let (mut prepared, rest) = in_halves(&mut parts, parallel, |half| {
         half.iter_mut()
             .filter_map(Option::take)
             .map(|mut part| part.prepare())
@@ -370,29 +354,7 @@ pub(crate) fn synthesize(
     });
     match rest {
         Ok(rest) => prepared.extend(rest),
-        Err(_) => {
-            let first_path = stacks.first().map(Stack::path);
-            return Err(panicked(first_path.as_ref(), Diagnostics::new()));
-        }
-    }
-    synthesize_prepared(stacks, prepared, previous, emit, None)
-}
-
-/// Synthesizes `stacks` from their prepared `parts` (in the order they were taken) and what the
-/// stacks still hold: settles the references the parts could not check, declares the exports,
-/// orders the stacks, checks their limits and writes each template.
-pub(crate) fn synthesize_prepared(
-    mut stacks: Vec<Stack>,
-    mut parts: Vec<PreparedPart>,
-    previous: &ExportLedger,
-    emit: Option<Emit<'_>>,
-    read_back: Option<ReadBack<'_>>,
-) -> Result<Synthesis, Diagnostics> {
-    // Resources the stacks still hold are their last parts.
-    for stack in &mut stacks {
-        if !stack.template().resources().is_empty() {
-            parts.push(stack.take_part().prepare());
-        }
+        Err(_) => return Err(panicked(first_path.as_ref(), Diagnostics::new())),
     }
     let mut diags = Diagnostics::new();
     for stack in &mut stacks {
@@ -400,9 +362,31 @@ pub(crate) fn synthesize_prepared(
             diags.push(problem);
         }
     }
-    // What a panicked thread is reported against.
-    let first_path = stacks.first().map(Stack::path);
-    let mut index = Index {
+    // Each stack's resources' text, and what they found.
+    let mut texts = Vec::with_capacity(stacks.len());
+    let mut resources = Vec::with_capacity(stacks.len());
+    let mut pending = Vec::with_capacity(2 * stacks.len());
+    let mut secrets = Vec::new();
+    let mut total = 0;
+    for (here, (part, stack)) in prepared.into_iter().zip(&stacks).enumerate() {
+        let PreparedPart {
+            text,
+            resources: placed,
+            findings,
+            secrets: found,
+        } = part;
+        secrets.extend(found.into_iter().map(|(id, finding)| Secret {
+            stack: stack.address().clone(),
+            id,
+            finding,
+        }));
+        diags.extend(findings.diags);
+        pending.push((here, findings.pending));
+        total += text.len();
+        texts.push(text);
+        resources.push(placed);
+    }
+    let index = Index {
         addresses: stacks.iter().map(|s| s.address_arc().clone()).collect(),
         paths: stacks.iter().map(Stack::path).collect(),
         by_address: stacks
@@ -410,66 +394,8 @@ pub(crate) fn synthesize_prepared(
             .enumerate()
             .map(|(i, s)| (s.address().clone(), i))
             .collect(),
-        resources: (0..stacks.len()).map(|_| Vec::new()).collect(),
+        resources,
     };
-    // Each stack's parts' text, in the order the parts were taken.
-    let mut texts: Vec<Vec<PartText>> = (0..stacks.len()).map(|_| Vec::new()).collect();
-    let mut total = 0;
-    let mut pending = Vec::with_capacity(parts.len());
-    let mut secrets = Vec::new();
-    for part in parts {
-        let PreparedPart {
-            stack,
-            text,
-            mut resources,
-            findings,
-            secrets: found,
-        } = part;
-        secrets.extend(found.into_iter().map(|(id, finding)| Secret {
-            stack: stack.as_ref().clone(),
-            id,
-            finding,
-        }));
-        diags.extend(findings.diags);
-        let Some(&here) = index.by_address.get(&*stack) else {
-            diags.push(
-                Diagnostic::error(
-                    stack.to_string(),
-                    format!(
-                        "a part of stack `{}` was prepared, but the stack is not part of this app",
-                        stack.name()
-                    ),
-                )
-                .hint("prepare parts taken from the stacks of the same CloudAssembly"),
-            );
-            continue;
-        };
-        pending.push((here, findings.pending));
-        let number = texts[here].len();
-        if let PartText::Kept(text) = &text {
-            total += text.len();
-        }
-        texts[here].push(text);
-        for resource in &mut resources {
-            resource.part = number;
-        }
-        // A stack's first part brings its list along: it is not copied.
-        if index.resources[here].is_empty() {
-            index.resources[here] = resources;
-        } else {
-            index.resources[here].extend(resources);
-        }
-    }
-    // A stack filled in several parts: its resources merge, the first of two with one ID kept.
-    for ((stack, placed), texts) in stacks.iter().zip(&mut index.resources).zip(&texts) {
-        if texts.len() > 1 {
-            *placed = first_of_each_id(
-                std::mem::take(placed),
-                |p| &p.id,
-                |id| diags.push(stack.duplicate_problem("resource", id.as_str())),
-            );
-        }
-    }
 
     // The sections the stacks still hold refer to any of their resources.
     for (here, stack) in stacks.iter_mut().enumerate() {
@@ -515,7 +441,7 @@ pub(crate) fn synthesize_prepared(
         .zip(index.resources)
         .zip(texts)
         .zip(&dependencies)
-        .map(|((((stack, path), resources), texts), deps)| {
+        .map(|((((stack, path), resources), text), deps)| {
             let dependencies = deps
                 .iter()
                 .map(|&j| index.addresses[j].as_ref().clone())
@@ -524,17 +450,17 @@ pub(crate) fn synthesize_prepared(
                 stack,
                 path,
                 resources,
-                texts,
+                text,
                 dependencies,
             })
         })
         .collect();
-    let (mine, rest) = in_halves(&mut jobs, parallel, |_, part| {
+    let (mine, rest) = in_halves(&mut jobs, parallel, |half| {
         let mut diags = Diagnostics::new();
-        let stacks: Vec<SynthesizedStack> = part
+        let stacks: Vec<SynthesizedStack> = half
             .iter_mut()
             .filter_map(Option::take)
-            .map(|job| write_stack(job, emit, read_back, &mut diags))
+            .map(|job| write_stack(job, &mut diags))
             .collect();
         (stacks, diags)
     });
@@ -578,23 +504,20 @@ const PARALLEL_RESOURCES: usize = 400;
 const PARALLEL_BYTES: usize = 512 * 1024;
 
 /// Runs `work` on the first half of `items` on this thread and, when `parallel`, on the second
-/// half on another thread at once; otherwise on all of `items` here and then on nothing. `work`
-/// is given the offset of its part in `items`. The second result is an error when its thread
-/// panicked.
+/// half on another thread at once; otherwise on all of `items` here and then on nothing. The
+/// second result is an error when its thread panicked.
 fn in_halves<T: Send, R: Send>(
     items: &mut [T],
     parallel: bool,
-    work: impl Fn(usize, &mut [T]) -> R + Sync,
+    work: impl Fn(&mut [T]) -> R + Sync,
 ) -> (R, std::thread::Result<R>) {
     if !parallel {
-        let len = items.len();
-        return (work(0, items), Ok(work(len, &mut [])));
+        return (work(items), Ok(work(&mut [])));
     }
-    let middle = items.len() / 2;
-    let (first, second) = items.split_at_mut(middle);
+    let (first, second) = items.split_at_mut(items.len() / 2);
     std::thread::scope(|scope| {
-        let other = scope.spawn(|| work(middle, second));
-        (work(0, first), other.join())
+        let other = scope.spawn(|| work(second));
+        (work(first), other.join())
     })
 }
 
@@ -610,48 +533,32 @@ fn panicked(path: Option<&String>, mut diags: Diagnostics) -> Diagnostics {
     diags
 }
 
-/// A stack to write: what it still holds, its resources and its parts' text.
+/// A stack to write: what it still holds, its resources and their text.
 struct WriteJob {
     stack: Stack,
     path: String,
     resources: Vec<Prepared>,
-    texts: Vec<PartText>,
+    text: Vec<u8>,
     dependencies: Vec<StackAddress>,
 }
 
 /// Checks one stack's limits, puts its template together and keeps what the output needs of it.
-fn write_stack(
-    job: WriteJob,
-    emit: Option<Emit<'_>>,
-    read_back: Option<ReadBack<'_>>,
-    diags: &mut Diagnostics,
-) -> SynthesizedStack {
+fn write_stack(job: WriteJob, diags: &mut Diagnostics) -> SynthesizedStack {
     let WriteJob {
         stack,
         path,
         resources,
-        mut texts,
+        text,
         dependencies,
     } = job;
     crate::limits::check_stack(&stack, resources.len(), &path, diags);
     let address = stack.address().clone();
     let template = stack.into_template();
-    let text = match texts.pop() {
-        // One part and nothing else: its text is the template, perhaps written already.
-        Some(whole) if texts.is_empty() && template.is_bare() => Ok(whole),
-        last => {
-            texts.extend(last);
-            let read_back = || read_back.and_then(|read| read(&address));
-            assemble(&template, &resources, texts, read_back).map(PartText::Kept)
-        }
-    };
-    let (text, body_len) = match text {
-        Ok(PartText::Written(len)) => (Vec::new(), len),
-        Ok(PartText::Kept(text)) => {
-            let len = text.len();
-            (text, len)
-        }
-        Err(cause) => {
+    // The resources' text is a template of them alone: that of a stack with nothing else.
+    let text = if template.is_bare() {
+        text
+    } else {
+        assemble(&template, &resources, &text).unwrap_or_else(|cause| {
             diags.push(
                 Diagnostic::error(
                     path.as_str(),
@@ -659,53 +566,28 @@ fn write_stack(
                 )
                 .cause(cause),
             );
-            (Vec::new(), 0)
-        }
+            Vec::new()
+        })
     };
-    crate::limits::check_body(&address, &path, body_len, diags);
-    // Emitted as written; kept as text only when nothing takes it.
-    let body = match emit {
-        Some(emit) if !text.is_empty() => {
-            emit(&address, &text);
-            String::new()
-        }
-        _ => into_string(text),
-    };
+    crate::limits::check_body(&address, &path, text.len(), diags);
     let resources = resources.into_iter().map(|p| (p.type_name, p.id)).collect();
     SynthesizedStack {
         dependencies,
         address,
         resources,
-        body,
-        body_len,
+        body: into_string(text),
     }
 }
 
-/// Puts a stack's template together from what the stack holds and its parts' text, reading
-/// back the text of a part written ahead; the error says why it could not.
-fn assemble(
-    template: &Template,
-    resources: &[Prepared],
-    texts: Vec<PartText>,
-    read_back: impl Fn() -> Option<Vec<u8>>,
-) -> Result<Vec<u8>, String> {
-    let mut loaded = Vec::with_capacity(texts.len());
-    for text in texts {
-        loaded.push(match text {
-            PartText::Kept(text) => text,
-            PartText::Written(len) => read_back()
-                .filter(|text| text.len() == len)
-                .ok_or("the text of a part written ahead could not be read back")?,
-        });
-    }
-    let size: usize = loaded.iter().map(Vec::len).sum();
-    let mut out = Vec::with_capacity(1024 + size);
+/// Puts a stack's template together from what the stack holds and its resources' `text`; the
+/// error says why it could not.
+fn assemble(template: &Template, resources: &[Prepared], text: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(1024 + text.len());
     template
         .write_around(&mut out, |section| {
             for placed in resources {
-                let text = &loaded[placed.part][placed.start..placed.end];
                 let Ok(()) = section.raw_entry(|out| {
-                    out.extend_from_slice(text);
+                    out.extend_from_slice(&text[placed.start..placed.end]);
                     Ok::<(), std::convert::Infallible>(())
                 });
             }

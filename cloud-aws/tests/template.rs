@@ -16,7 +16,5 @@ mod limits;
 mod logical_ids;
 #[path = "template/model.rs"]
 mod model;
-#[path = "template/parts.rs"]
-mod parts;
 #[path = "template/stacks.rs"]
 mod stacks;

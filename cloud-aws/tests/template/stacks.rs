@@ -516,3 +516,97 @@ fn large_assemblies_resolve_across_both_halves_like_small_ones() {
         assert!(error.message.contains("not part of this app"), "{error}");
     }
 }
+
+#[test]
+fn a_reference_made_before_its_target_exists_resolves() {
+    let mut app = CloudAssembly::new();
+    let bucket = app
+        .stack(&eu(), "data")
+        .add(id("Assets"), TestBucket::default());
+    let api = app.stack(&eu(), "api");
+    // To an equal but separate address.
+    let later = ResourceRef::<TestTopic>::new(intrinsic::ResourceTarget::new(
+        std::sync::Arc::new(api.address().clone()),
+        id("Later"),
+    ));
+    api.add(
+        id("Uploads"),
+        TestQueue {
+            queue_name: Some(bucket.reference().into()),
+            ..Default::default()
+        },
+    );
+    api.add(
+        id("Alerts"),
+        TestTopic {
+            display_name: Some(later.get_att::<String>("TopicArn").into()),
+            ..Default::default()
+        },
+    );
+    app.stack(&eu(), "api")
+        .add(id("Later"), TestTopic::default());
+    let synthesis = synth(app, &ExportLedger::default());
+    let api = body(&synthesis, "api");
+    assert_eq!(
+        api["Resources"]["Uploads"]["Properties"]["QueueName"],
+        json!({"Fn::ImportValue": "data:Assets:Ref"})
+    );
+    assert_eq!(
+        api["Resources"]["Alerts"]["Properties"]["DisplayName"],
+        json!({"Fn::GetAtt": ["Later", "TopicArn"]})
+    );
+    let outputs = body(&synthesis, "data")["Outputs"]
+        .as_object()
+        .unwrap()
+        .len();
+    assert_eq!(outputs, 1);
+    let ids: Vec<&str> = synthesis
+        .stack_named("api")
+        .unwrap()
+        .resources()
+        .iter()
+        .map(|(_, id)| id.as_str())
+        .collect();
+    assert_eq!(ids, ["Alerts", "Later", "Uploads"]);
+}
+
+#[test]
+fn missing_targets_and_duplicates_are_all_reported() {
+    let mut app = CloudAssembly::new();
+    let api = app.stack(&eu(), "api");
+    let missing = ResourceRef::<TestTopic>::new(intrinsic::ResourceTarget::new(
+        std::sync::Arc::new(api.address().clone()),
+        id("Missing"),
+    ));
+    let elsewhere = ResourceRef::<TestTopic>::new(intrinsic::ResourceTarget::new(
+        std::sync::Arc::new(StackAddress::new(&eu(), "nowhere")),
+        id("Topic"),
+    ));
+    api.add(
+        id("First"),
+        TestTopic {
+            display_name: Some(missing.get_att::<String>("TopicName").into()),
+            ..Default::default()
+        },
+    );
+    api.add(
+        id("Second"),
+        TestTopic {
+            display_name: Some(elsewhere.get_att::<String>("TopicName").into()),
+            ..Default::default()
+        },
+    );
+    // The same logical ID again, added later.
+    app.stack(&eu(), "api")
+        .add(id("First"), TestTopic::default());
+    let diags = synth_errors(app);
+    assert_eq!(
+        error_messages(&diags),
+        [
+            "stack `api` declares the resource `First` twice",
+            "refers to `Missing`, which stack `api` does not have",
+            "refers to `Topic` in stack `123456789012/eu-west-1/nowhere`, which is not part of this app",
+        ],
+        "{diags}"
+    );
+}
