@@ -239,3 +239,66 @@ fn stacks_prepared_while_rendering_match_the_stacks_alone() {
         );
     }
 }
+
+#[test]
+fn an_aspect_of_cloudformation_resources_visits_each_one_and_can_fail_synth() {
+    let app = App::new("shop");
+    let data = app
+        .environment(Prod)
+        .aws("123456789012", "eu-west-1")
+        .stack("data");
+    Bucket::new(&data, "uploads").build();
+    Queue::new(&data, "jobs").build();
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let log = seen.clone();
+    app.aspect(
+        move |resource: &mut girder::aws::CfnResource, visit: &mut Visit<'_>| {
+            let type_name = resource.entry.type_name();
+            log.borrow_mut().push(type_name);
+            if type_name == "AWS::SQS::Queue" {
+                visit.error("every queue needs an owner", "tag it with `owner`");
+            }
+        },
+    );
+    let errors = synth_errors(&app);
+    // The queue and its dead-letter queue, each named.
+    let found: Vec<&str> = errors
+        .split("error: every queue needs an owner\n  --> ")
+        .skip(1)
+        .collect();
+    assert_eq!(found.len(), 2, "{errors}");
+    for at in found {
+        assert!(
+            at.starts_with("prod/aws/data/jobs (AWS::SQS::Queue shop-prod-data/Jobs"),
+            "{errors}"
+        );
+    }
+    let seen = seen.borrow();
+    assert!(seen.contains(&"AWS::S3::Bucket"), "{seen:?}");
+    assert_eq!(seen.iter().filter(|t| **t == "AWS::SQS::Queue").count(), 2);
+}
+
+#[test]
+fn the_assembly_carries_the_index_that_manifest_json_holds() {
+    let app = App::new("shop");
+    let data = app
+        .environment(Prod)
+        .aws("123456789012", "eu-west-1")
+        .stack("data");
+    Bucket::new(&data, "uploads").build();
+    let assembly = girder::synth::synthesize(&app).unwrap_or_else(|d| panic!("{d}"));
+    let written = assembly.files[girder::synth::MANIFEST].to_string();
+    let read = girder::synth::output::Manifest::parse(&written).expect("Girder's manifest");
+    assert_eq!(read, assembly.manifest);
+    assert_eq!(assembly.manifest.environments(), ["prod"]);
+    let step = assembly.manifest.stacks_of("prod").next().expect("a stack");
+    assert_eq!(step.stack, "shop-prod-data");
+    let file = &assembly.manifest.files[0];
+    assert!(file.objects.iter().any(|o| matches!(
+        o.id(),
+        girder::synth::output::ObjectId::CloudFormation {
+            type_name: "AWS::S3::Bucket",
+            ..
+        }
+    )));
+}
