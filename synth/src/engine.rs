@@ -7,7 +7,6 @@
 //! `girder_aws` synthesizes once every construct has rendered.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::mpsc::{self, SyncSender};
 
 use girder_aws::{CfnResource, ExportLedger};
 use girder_core::{App, Context, Diagnostic, Diagnostics, Emitted, NodeId, Visit};
@@ -16,7 +15,7 @@ use girder_k8s::aspects::DefaultResources;
 use girder_k8s::rules::Checker;
 
 use crate::cloudformation::{Stacks, Synthesized, template_path};
-use crate::kubernetes::{Emission, Files, KubernetesOutput, Problem};
+use crate::kubernetes::{Emission, KubernetesOutput, Panicked, Problem, Writer};
 use crate::output::{DeployStep, FORMAT, Manifest as Index, ManifestFile, ObjectRef};
 use crate::text::Text;
 use crate::write::{Staging, WriteError};
@@ -73,14 +72,12 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
     app.apply_aspects(&mut diags);
     app.for_each_construct(|cx, c| c.validate(cx, &mut diags));
 
-    // The one parallel part of synthesis: once checked, the Kubernetes objects are written and
-    // scanned for secrets on a second thread while this one renders the next constructs (the
-    // construct tree is not `Send`; the objects are). Everything else runs here, in order.
+    // The Kubernetes objects, once checked, are written and scanned for secrets on other
+    // threads while this one renders the next constructs (`kubernetes::Writer`, the one
+    // parallel part of synthesis; the construct tree is not `Send`, the objects are).
     let installed = girder_k8s::InstalledKinds::of(app);
     let (targets, kubernetes) = std::thread::scope(|scope| {
-        let (objects, received) = mpsc::sync_channel(EMISSIONS_WAITING);
-        let writer = scope.spawn(move || Files::write_all(received));
-        let mut targets = Targets::new(objects, &installed);
+        let mut targets = Targets::new(Writer::new(scope), &installed);
         let mut out = Emitted::new();
         app.for_each_construct(|cx, c| {
             if !broken.contains(cx.path.as_str()) {
@@ -88,14 +85,13 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
                 targets.take(app, cx, &mut out, &mut diags);
             }
         });
-        let targets = targets.rendered();
-        (targets, writer.join())
+        targets.rendered()
     });
     let Ok(kubernetes) = kubernetes else {
         diags.push(
             Diagnostic::error(
                 app.name(),
-                "the thread writing the Kubernetes objects panicked",
+                "a thread writing the Kubernetes objects panicked",
             )
             .hint("this is a bug in Girder: please report it"),
         );
@@ -103,9 +99,6 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
     };
     targets.finish(app, kubernetes, options, diags)
 }
-
-/// How many constructs' Kubernetes objects may wait for the thread that writes them.
-const EMISSIONS_WAITING: usize = 64;
 
 /// Why [`synthesize_to`] wrote nothing that will show.
 #[derive(Debug, thiserror::Error)]
@@ -153,9 +146,11 @@ pub fn synthesize_to(
 }
 
 /// What the targets make of the constructs' artifacts, as each construct renders.
-struct Targets {
-    /// To the thread that checks and writes the Kubernetes objects.
-    kubernetes: SyncSender<Emission>,
+struct Targets<'scope, 'env> {
+    /// Writes the Kubernetes objects.
+    kubernetes: Writer<'scope, 'env>,
+    /// Where each Kubernetes object is written as YAML first.
+    yaml: String,
     /// Girder's checks of the final Kubernetes objects.
     checker: Checker,
     cloudformation: Stacks,
@@ -170,16 +165,17 @@ struct Rendered {
     emitters: Vec<NodeId>,
 }
 
-impl Targets {
+impl<'scope, 'env> Targets<'scope, 'env> {
     /// Targets whose clusters serve `installed` (environment, API version, kind) without the
     /// program emitting their CRDs.
-    fn new(kubernetes: SyncSender<Emission>, installed: &[(String, String, String)]) -> Self {
+    fn new(kubernetes: Writer<'scope, 'env>, installed: &[(String, String, String)]) -> Self {
         let mut checker = Checker::default();
         for (env, api_version, kind) in installed {
             checker.installed(env, api_version, kind);
         }
         Targets {
             kubernetes,
+            yaml: String::new(),
             checker,
             cloudformation: Stacks::default(),
             emitters: Vec::new(),
@@ -187,12 +183,13 @@ impl Targets {
     }
 
     /// Every construct has rendered: the Kubernetes writer gets nothing more.
-    fn rendered(self) -> Rendered {
-        Rendered {
+    fn rendered(self) -> (Rendered, Result<KubernetesOutput, Panicked>) {
+        let rendered = Rendered {
             checker: self.checker,
             cloudformation: self.cloudformation,
             emitters: self.emitters,
-        }
+        };
+        (rendered, self.kubernetes.finish())
     }
 
     /// Takes what the construct at `cx` emitted into `out`: diagnostics, and objects, which the
@@ -236,14 +233,8 @@ impl Targets {
                 builtin.fill(manifest);
                 self.checker.observe(manifest, cx.env, construct);
             }
-            let emission = Emission {
-                manifests,
-                env: cx.env.to_owned(),
-                construct,
-            };
-            // The writer stops only when this sender is dropped, or when it panicked, which
-            // its join reports.
-            let _ = self.kubernetes.send(emission);
+            let emission = Emission::write(manifests, cx.env, construct, &mut self.yaml);
+            self.kubernetes.add(emission);
         }
         if !resources.is_empty() {
             let aspects = app.aspects::<CfnResource>(cx.node);

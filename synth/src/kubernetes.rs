@@ -50,17 +50,149 @@ struct File {
 /// version may differ between two objects that the API server stores as one).
 type Identity = (String, String, String, Option<String>, String);
 
-/// The Kubernetes objects one construct emitted, after the program's aspects.
+/// The Kubernetes objects one construct emitted, written as YAML by the thread that rendered
+/// them (which drops the typed objects where it made them).
 pub(crate) struct Emission {
-    pub(crate) manifests: Vec<Manifest>,
-    pub(crate) env: String,
+    objects: Vec<WrittenObject>,
+    env: String,
     /// The construct's index (the caller keeps its path).
-    pub(crate) construct: usize,
+    construct: usize,
+}
+
+/// One object as written: its identity and its YAML document (without `---`), or why it could
+/// not be written.
+struct WrittenObject {
+    api_version: String,
+    kind: String,
+    namespace: Option<String>,
+    name: Option<String>,
+    yaml: Result<String, String>,
+}
+
+impl WrittenObject {
+    /// `Kind namespace/name`, as `Manifest::describe` says it.
+    fn describe(&self) -> String {
+        let name = self.name.as_deref().unwrap_or("<unnamed>");
+        match &self.namespace {
+            Some(ns) => format!("{} {ns}/{name}", self.kind),
+            None => format!("{} {name}", self.kind),
+        }
+    }
+}
+
+impl Emission {
+    /// The objects construct `construct` emitted in `env`, written. Each is written into
+    /// `buffer` first, so that its text is allocated once, at its size.
+    pub(crate) fn write(
+        manifests: Vec<Manifest>,
+        env: &str,
+        construct: usize,
+        buffer: &mut String,
+    ) -> Self {
+        let objects = manifests
+            .into_iter()
+            .map(|manifest| {
+                let object = manifest.object();
+                let meta = object.meta();
+                buffer.clear();
+                WrittenObject {
+                    api_version: object.api_version().to_owned(),
+                    kind: object.kind().to_owned(),
+                    namespace: meta.namespace.clone(),
+                    name: meta.name.clone(),
+                    yaml: match manifest.write_yaml(buffer) {
+                        Ok(()) => Ok(buffer.as_str().to_owned()),
+                        Err(error) => Err(error.to_string()),
+                    },
+                }
+            })
+            .collect();
+        Emission {
+            objects,
+            env: env.to_owned(),
+            construct,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.objects.len()
+    }
 }
 
 /// The files, each with its documents in apply order and how `manifest.json` lists it; and
 /// every problem found, with the construct it is about.
 pub(crate) type KubernetesOutput = (Vec<(String, Text, ManifestFile)>, Vec<(usize, Problem)>);
+
+/// How many Kubernetes objects a [`Writer`] thread writes at once.
+const BATCH: usize = 256;
+
+/// Writes the Kubernetes objects in batches, each on a new scoped thread that runs while the
+/// caller renders the next constructs: the one parallel part of synthesis.
+///
+/// A thread per batch rather than one long-lived thread fed through a channel: on the virtual
+/// machines Girder is measured on, a woken thread is placed on the CPU of the thread that woke
+/// it, and the two then share one CPU; a new thread goes to the idle one.
+pub(crate) struct Writer<'scope, 'env> {
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    state: State<'scope>,
+    batch: Vec<Emission>,
+    objects: usize,
+}
+
+/// Where the files are between batches.
+enum State<'scope> {
+    Here(Files),
+    Writing(std::thread::ScopedJoinHandle<'scope, Files>),
+    /// A thread panicked: what it held is lost, and the synthesis fails.
+    Lost,
+}
+
+/// A thread writing the Kubernetes objects panicked.
+pub(crate) struct Panicked;
+
+impl<'scope, 'env> Writer<'scope, 'env> {
+    pub(crate) fn new(scope: &'scope std::thread::Scope<'scope, 'env>) -> Self {
+        Writer {
+            scope,
+            state: State::Here(Files::default()),
+            batch: Vec::new(),
+            objects: 0,
+        }
+    }
+
+    /// Adds the objects one construct emitted; a full batch goes to a thread.
+    pub(crate) fn add(&mut self, emission: Emission) {
+        self.objects += emission.len();
+        self.batch.push(emission);
+        if self.objects >= BATCH {
+            let batch = std::mem::take(&mut self.batch);
+            self.objects = 0;
+            if let Some(mut files) = self.files() {
+                self.state = State::Writing(self.scope.spawn(move || {
+                    files.add_all(batch);
+                    files
+                }));
+            }
+        }
+    }
+
+    /// The files, once the thread writing the last batch is done.
+    fn files(&mut self) -> Option<Files> {
+        match std::mem::replace(&mut self.state, State::Lost) {
+            State::Here(files) => Some(files),
+            State::Writing(thread) => thread.join().ok(),
+            State::Lost => None,
+        }
+    }
+
+    /// Writes what is left, here, and puts the files together.
+    pub(crate) fn finish(mut self) -> Result<KubernetesOutput, Panicked> {
+        let mut files = self.files().ok_or(Panicked)?;
+        files.add_all(std::mem::take(&mut self.batch));
+        let problems = std::mem::take(&mut files.problems);
+        Ok((files.finish(), problems))
+    }
+}
 
 /// The Kubernetes files being written.
 #[derive(Default)]
@@ -73,35 +205,35 @@ pub(crate) struct Files {
 }
 
 impl Files {
-    /// Checks and writes every object `emissions` brings, until it closes.
-    pub(crate) fn write_all(emissions: std::sync::mpsc::Receiver<Emission>) -> KubernetesOutput {
-        let mut files = Files::default();
-        for emission in emissions {
-            for manifest in emission.manifests {
-                files.add(manifest, &emission.env, emission.construct);
+    fn add_all(&mut self, batch: Vec<Emission>) {
+        for emission in batch {
+            for object in emission.objects {
+                self.add(object, &emission.env, emission.construct);
             }
         }
-        let problems = std::mem::take(&mut files.problems);
-        (files.finish(), problems)
     }
 
-    /// Checks, writes and drops `manifest`, emitted by construct `construct` in `env`.
-    pub(crate) fn add(&mut self, manifest: Manifest, env: &str, construct: usize) {
-        let object = manifest.object();
-        let (api_version, kind) = (object.api_version(), object.kind());
-        let meta = object.meta();
-        let name = meta.name.clone().unwrap_or_default();
+    /// Files `object`, emitted by construct `construct` in `env`, and scans it for secrets.
+    fn add(&mut self, object: WrittenObject, env: &str, construct: usize) {
+        let WrittenObject {
+            api_version,
+            kind,
+            namespace,
+            name,
+            yaml,
+        } = &object;
+        let name = name.clone().unwrap_or_default();
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
         let identity = (
             env.to_owned(),
             group.to_owned(),
-            kind.to_owned(),
-            meta.namespace.clone(),
+            kind.clone(),
+            namespace.clone(),
             name.clone(),
         );
         match self.seen.entry(identity) {
             Entry::Occupied(first) => {
-                let (first, object) = (*first.get(), manifest.describe());
+                let (first, object) = (*first.get(), object.describe());
                 self.problems
                     .push((construct, Problem::Collision { first, object }));
                 return;
@@ -110,7 +242,22 @@ impl Files {
                 slot.insert(construct);
             }
         }
-        let path = match (&meta.namespace, kind, api_version) {
+        let yaml = match yaml {
+            Ok(yaml) => yaml,
+            Err(error) => {
+                let (object, error) = (object.describe(), error.clone());
+                self.problems
+                    .push((construct, Problem::Serialize { object, error }));
+                return;
+            }
+        };
+        let found = girder_k8s::secrets::scan(api_version, kind, yaml, || object.describe());
+        self.problems.extend(
+            found
+                .into_iter()
+                .map(|finding| (construct, Problem::Secret(finding))),
+        );
+        let path = match (namespace, kind.as_str(), api_version.as_str()) {
             (_, "Namespace", "v1") => format!("{env}/k8s/{name}.yaml"),
             (Some(namespace), ..) => format!("{env}/k8s/{namespace}.yaml"),
             (None, ..) => format!("{env}/k8s/{CLUSTER_FILE}"),
@@ -121,29 +268,16 @@ impl Files {
         };
         let start = file.text.len();
         file.text.push_str("---\n");
-        if let Err(error) = manifest.write_yaml(&mut file.text) {
-            file.text.truncate(start);
-            let (object, error) = (manifest.describe(), error.to_string());
-            self.problems
-                .push((construct, Problem::Serialize { object, error }));
-            return;
-        }
-        let written = &file.text[start + 4..];
-        let found = girder_k8s::secrets::scan(api_version, kind, written, || manifest.describe());
-        self.problems.extend(
-            found
-                .into_iter()
-                .map(|finding| (construct, Problem::Secret(finding))),
-        );
+        file.text.push_str(yaml);
         file.docs.push(Doc {
             order: (
                 yaml::kind_rank(kind),
-                kind.to_owned(),
-                meta.namespace.is_some(),
+                kind.clone(),
+                namespace.is_some(),
                 name.clone(),
-                api_version.to_owned(),
+                api_version.clone(),
             ),
-            object: ObjectRef::kubernetes(api_version, kind, meta.namespace.as_deref(), &name),
+            object: ObjectRef::kubernetes(api_version, kind, namespace.as_deref(), &name),
             span: start..file.text.len(),
         });
     }

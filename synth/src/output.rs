@@ -358,57 +358,79 @@ impl Manifest {
     /// Parses `text` as Girder's `manifest.json` and checks that Girder wrote it in a format this
     /// version knows, with file paths that stay inside the output directory.
     pub fn parse(text: &str) -> Result<Manifest, NotOurs> {
-        #[derive(Deserialize)]
-        struct Generator {
-            generator: Option<serde_json::Value>,
-        }
-        // The generator is checked first: another tool's manifest is named as such, not as a
-        // broken Girder manifest.
-        let generator = serde_json::from_str::<Generator>(text)
-            .map_err(|e| NotOurs::ForeignManifest {
-                detail: format!("it is not a JSON object ({e})"),
-            })?
-            .generator;
-        match &generator {
-            Some(serde_json::Value::String(g))
-                if g == GENERATOR
-                    || g.strip_prefix(GENERATOR)
-                        .is_some_and(|v| v.starts_with(' ')) => {}
-            Some(other) => {
-                return Err(NotOurs::ForeignManifest {
-                    detail: format!("its generator is {other}"),
-                });
-            }
-            None => {
-                return Err(NotOurs::ForeignManifest {
-                    detail: "it has no `generator`".to_owned(),
-                });
-            }
-        }
-        #[derive(Deserialize)]
-        struct Format {
-            #[serde(default = "first_format")]
-            format: u32,
-        }
-        if let Ok(Format { format }) = serde_json::from_str::<Format>(text)
-            && format != FORMAT
-        {
-            return Err(NotOurs::UnknownFormat { found: format });
-        }
+        check_header(text)?;
         let manifest: Manifest =
             serde_json::from_str(text).map_err(|e| NotOurs::ForeignManifest {
                 detail: format!("it does not have the shape of Girder's ({e})"),
             })?;
-        if let Some(bad) = manifest.files.iter().find(|f| !is_inside(&f.path)) {
-            return Err(NotOurs::ForeignManifest {
-                detail: format!("it lists `{}`, a path outside the directory", bad.path),
-            });
-        }
+        check_paths(manifest.files.iter().map(|f| f.path.as_str()))?;
         Ok(manifest)
     }
 
     /// Reads and checks `dir/manifest.json`; `Ok(None)` when there is none.
     pub fn read(dir: &Path) -> Result<Option<Manifest>, OutputError> {
+        read_manifest(dir, Manifest::parse)
+    }
+}
+
+/// Checks that a manifest's text was written by Girder in a format this version knows.
+fn check_header(text: &str) -> Result<(), NotOurs> {
+    #[derive(Deserialize)]
+    struct Generator {
+        generator: Option<serde_json::Value>,
+    }
+    // The generator is checked first: another tool's manifest is named as such, not as a
+    // broken Girder manifest.
+    let generator = serde_json::from_str::<Generator>(text)
+        .map_err(|e| NotOurs::ForeignManifest {
+            detail: format!("it is not a JSON object ({e})"),
+        })?
+        .generator;
+    match &generator {
+        Some(serde_json::Value::String(g))
+            if g == GENERATOR
+                || g.strip_prefix(GENERATOR)
+                    .is_some_and(|v| v.starts_with(' ')) => {}
+        Some(other) => {
+            return Err(NotOurs::ForeignManifest {
+                detail: format!("its generator is {other}"),
+            });
+        }
+        None => {
+            return Err(NotOurs::ForeignManifest {
+                detail: "it has no `generator`".to_owned(),
+            });
+        }
+    }
+    #[derive(Deserialize)]
+    struct Format {
+        #[serde(default = "first_format")]
+        format: u32,
+    }
+    if let Ok(Format { format }) = serde_json::from_str::<Format>(text)
+        && format != FORMAT
+    {
+        return Err(NotOurs::UnknownFormat { found: format });
+    }
+    Ok(())
+}
+
+/// Checks that every listed path stays inside the output directory.
+fn check_paths<'a>(mut paths: impl Iterator<Item = &'a str>) -> Result<(), NotOurs> {
+    match paths.find(|path| !is_inside(path)) {
+        Some(bad) => Err(NotOurs::ForeignManifest {
+            detail: format!("it lists `{bad}`, a path outside the directory"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Reads `dir/manifest.json` with `parse`; `Ok(None)` when there is none.
+fn read_manifest<T>(
+    dir: &Path,
+    parse: impl FnOnce(&str) -> Result<T, NotOurs>,
+) -> Result<Option<T>, OutputError> {
+    {
         let path = dir.join(MANIFEST);
         match fs::symlink_metadata(&path) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -432,10 +454,21 @@ impl Manifest {
                 },
             )
         })?;
-        Manifest::parse(&text)
+        parse(&text)
             .map(Some)
             .map_err(|reason| not_ours(dir, reason))
     }
+}
+
+/// The paths a manifest lists, read without its objects: what [`check_ownership`] needs.
+#[derive(Deserialize)]
+struct Listing {
+    files: Vec<ListedPath>,
+}
+
+#[derive(Deserialize)]
+struct ListedPath {
+    path: String,
 }
 
 /// Whether `path` is relative and stays inside the directory it is relative to.
@@ -449,6 +482,36 @@ fn is_inside(path: &str) -> bool {
 /// Checks that Girder may replace `dir` (see the [module](self) docs); returns the manifest of
 /// the Girder output it holds, or `None` when it is missing or empty.
 pub fn ownership(dir: &Path) -> Result<Option<Manifest>, OutputError> {
+    owned(dir, Manifest::parse, |manifest: &Manifest| {
+        manifest.files.iter().map(|f| f.path.as_str()).collect()
+    })
+}
+
+/// [`ownership`], reading only what it checks of the manifest (not its objects): the check
+/// made again right before a synthesis replaces `dir`.
+pub(crate) fn check_ownership(dir: &Path) -> Result<(), OutputError> {
+    let parse = |text: &str| {
+        check_header(text)?;
+        let listing: Listing =
+            serde_json::from_str(text).map_err(|e| NotOurs::ForeignManifest {
+                detail: format!("it does not have the shape of Girder's ({e})"),
+            })?;
+        check_paths(listing.files.iter().map(|f| f.path.as_str()))?;
+        Ok(listing)
+    };
+    owned(dir, parse, |listing: &Listing| {
+        listing.files.iter().map(|f| f.path.as_str()).collect()
+    })
+    .map(drop)
+}
+
+/// Checks that Girder may replace `dir`, reading its manifest with `parse`, which lists the
+/// paths it holds with `paths`.
+fn owned<T>(
+    dir: &Path,
+    parse: impl FnOnce(&str) -> Result<T, NotOurs>,
+    paths: impl Fn(&T) -> Vec<&str>,
+) -> Result<Option<T>, OutputError> {
     let meta = match fs::symlink_metadata(dir) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(read_err(dir)(e)),
@@ -460,18 +523,13 @@ pub fn ownership(dir: &Path) -> Result<Option<Manifest>, OutputError> {
     if !meta.is_dir() {
         return Err(not_ours(dir, NotOurs::NotADirectory));
     }
-    let Some(manifest) = Manifest::read(dir)? else {
+    let Some(manifest) = read_manifest(dir, parse)? else {
         if fs::read_dir(dir).map_err(read_err(dir))?.next().is_some() {
             return Err(not_ours(dir, NotOurs::NoManifest));
         }
         return Ok(None);
     };
-    let listed: BTreeSet<&str> = manifest
-        .files
-        .iter()
-        .map(|f| f.path.as_str())
-        .chain([MANIFEST])
-        .collect();
+    let listed: BTreeSet<&str> = paths(&manifest).into_iter().chain([MANIFEST]).collect();
     let mut unlisted = Vec::new();
     unlisted_below(dir, "", &listed, &mut unlisted)?;
     if !unlisted.is_empty() {

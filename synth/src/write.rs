@@ -231,7 +231,7 @@ impl Staging {
     /// The output directory is checked once more to be Girder's, right before it is moved aside:
     /// a file added to it while this synthesis ran is not lost.
     pub fn commit(mut self) -> Result<(), WriteError> {
-        output::ownership(&self.out)?;
+        output::check_ownership(&self.out)?;
         // The previous output is locked before it moves aside, so that another synthesis does
         // not take it for the remains of a killed one while it is being removed.
         let previous = lock(&self.out);
