@@ -295,7 +295,7 @@ impl Stack {
 pub struct CloudAssembly {
     stacks: Vec<Stack>,
     /// Looked up once per resource added: FNV hashes the short address faster than SipHash.
-    index: HashMap<StackAddress, usize, girder_core::hash::FnvBuildHasher>,
+    index: HashMap<StackAddress, usize>,
 }
 
 impl CloudAssembly {

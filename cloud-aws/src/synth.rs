@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use girder_core::hash::FnvBuildHasher;
 use girder_core::{Diagnostic, Diagnostics, Severity};
 
 use crate::intrinsic::{Intrinsic, RefTarget, ResourceTarget, TemplateName};
@@ -156,7 +155,7 @@ struct ExportState {
 struct Index {
     addresses: Vec<Arc<StackAddress>>,
     paths: Vec<String>,
-    by_address: HashMap<StackAddress, usize, FnvBuildHasher>,
+    by_address: HashMap<StackAddress, usize>,
     /// Each stack's resources, sorted by logical ID.
     resources: Vec<Vec<Prepared>>,
 }

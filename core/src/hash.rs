@@ -1,12 +1,6 @@
 //! A fast hasher for Girder's internal maps, whose keys are short and never chosen by an
 //! adversary (construct ids, object names, logical IDs): FNV-1a, as in [`crate::name::fnv1a`].
-//!
-//! ```
-//! use std::collections::HashMap;
-//! let mut ids: HashMap<&str, u32, girder_core::hash::FnvBuildHasher> = HashMap::default();
-//! ids.insert("api", 1);
-//! assert_eq!(ids["api"], 1);
-//! ```
+//! Private to this crate: the tree's id table and the secret detector's verdict cache use it.
 
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -14,7 +8,7 @@ use crate::name::{FNV1A_START, fnv1a_continue};
 
 /// FNV-1a as a [`Hasher`].
 #[derive(Debug, Clone, Copy)]
-pub struct Fnv(u64);
+pub(crate) struct Fnv(u64);
 
 impl Default for Fnv {
     fn default() -> Self {
@@ -46,4 +40,4 @@ impl Hasher for Fnv {
 }
 
 /// Builds [`Fnv`] hashers: `HashMap<K, V, FnvBuildHasher>`.
-pub type FnvBuildHasher = BuildHasherDefault<Fnv>;
+pub(crate) type FnvBuildHasher = BuildHasherDefault<Fnv>;

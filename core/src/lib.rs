@@ -30,7 +30,7 @@ mod artifact;
 mod aspect;
 pub mod cidr;
 mod diag;
-pub mod hash;
+mod hash;
 pub mod name;
 pub mod secrets;
 mod tree;

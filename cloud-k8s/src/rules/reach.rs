@@ -9,7 +9,6 @@
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap};
 
-use girder_core::hash::FnvBuildHasher;
 use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -26,7 +25,7 @@ type Labels = Box<[(Sym, Sym)]>;
 
 #[derive(Debug, Default)]
 struct Interner {
-    ids: HashMap<String, Sym, FnvBuildHasher>,
+    ids: HashMap<String, Sym>,
     names: Vec<String>,
 }
 
@@ -104,7 +103,7 @@ struct Workload {
 pub(crate) struct Reach {
     strings: Interner,
     /// (environment, namespace, name) → the Service's selector.
-    services: HashMap<(Sym, Sym, Sym), Labels, FnvBuildHasher>,
+    services: HashMap<(Sym, Sym, Sym), Labels>,
     policies: Vec<Policy>,
     workloads: Vec<Workload>,
 }
