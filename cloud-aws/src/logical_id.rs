@@ -37,49 +37,10 @@ pub const MAX_LOGICAL_ID: usize = 255;
 
 /// A resource's logical ID in its template: ASCII letters and digits, 1 to 255 characters.
 ///
-/// IDs compare as their text does. Two IDs that share their text's memory (clones) are equal
-/// at once, and most others differ in their first eight bytes, compared as one number: logical
-/// IDs are compared on every reference a template holds.
-#[derive(Clone, Debug, Deserialize)]
+/// IDs compare and hash as their text does.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(try_from = "String")]
 pub struct LogicalId(Arc<str>);
-
-impl PartialEq for LogicalId {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
-    }
-}
-
-impl Eq for LogicalId {}
-
-impl Ord for LogicalId {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        if Arc::ptr_eq(&self.0, &other.0) {
-            return std::cmp::Ordering::Equal;
-        }
-        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
-        if let (Some(x), Some(y)) = (a.first_chunk::<8>(), b.first_chunk::<8>()) {
-            // Big-endian: the numbers compare as the bytes do.
-            let (x, y) = (u64::from_be_bytes(*x), u64::from_be_bytes(*y));
-            if x != y {
-                return x.cmp(&y);
-            }
-        }
-        a.cmp(b)
-    }
-}
-
-impl PartialOrd for LogicalId {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl std::hash::Hash for LogicalId {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.0.hash(state);
-    }
-}
 
 /// Written as the plain string (without the copy `#[serde(into = "String")]` would make: every
 /// `Ref`, `Fn::GetAtt` and resource key writes one).

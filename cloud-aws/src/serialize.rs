@@ -14,49 +14,16 @@ use serde::ser::{self, Error as _};
 /// a string. Writing into a buffer cannot fail.
 pub(crate) type Error = serde_json::Error;
 
-/// A comma, a line break and 64 levels of indentation: every line start is one slice of it.
-const BREAKS: &[u8; 66] = b",\n                                                                ";
-
 /// Starts a line `depth` spaces deep, after a comma unless `first`.
-#[inline(always)]
 pub(crate) fn line(out: &mut Vec<u8>, first: bool, depth: usize) {
-    let start = usize::from(first);
-    // Most lines are at most 14 levels deep: 16 bytes are copied (a copy of a fixed size, made
-    // in place) and the surplus cut.
-    let len = 2 - start + depth;
-    if len <= 16 {
-        let mut chunk = [b' '; 16];
-        chunk.copy_from_slice(&BREAKS[start..start + 16]);
-        out.extend_from_slice(&chunk);
-        out.truncate(out.len() - (16 - len));
-        return;
+    if !first {
+        out.push(b',');
     }
-    match BREAKS.get(start..2 + depth) {
-        Some(slice) => out.extend_from_slice(slice),
-        None => {
-            out.extend_from_slice(&BREAKS[start..2]);
-            out.resize(out.len() + depth, b' ');
-        }
-    }
+    out.push(b'\n');
+    out.resize(out.len() + depth, b' ');
 }
 
-/// Eight copies of `byte`.
-const fn splat(byte: u8) -> u64 {
-    u64::from_ne_bytes([byte; 8])
-}
-
-/// Whether any of the eight bytes in `word` is a control character, `"` or `\`: what JSON
-/// escapes. (Bytes of multi-byte characters are at least 0x80 and never match.)
-fn needs_escape(word: u64) -> bool {
-    const HIGH: u64 = splat(0x80);
-    let below_space = word.wrapping_sub(splat(0x20)) & !word;
-    let quote = word ^ splat(b'"');
-    let backslash = word ^ splat(b'\\');
-    let zero_byte = |x: u64| x.wrapping_sub(splat(1)) & !x;
-    (below_space | zero_byte(quote) | zero_byte(backslash)) & HIGH != 0
-}
-
-/// Appends the escape of `byte`, which [`needs_escape`] flags.
+/// Appends the escape of `byte`, which [`is_escaped`] flags.
 fn escape(out: &mut Vec<u8>, byte: u8) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     match byte {
@@ -83,44 +50,12 @@ fn is_escaped(byte: u8) -> bool {
     byte < 0x20 || byte == b'"' || byte == b'\\'
 }
 
-/// The eight bytes of `bytes` at `at` as one word.
-fn word(bytes: &[u8], at: usize) -> u64 {
-    let mut word = [0; 8];
-    if let Some(chunk) = bytes.get(at..at + 8) {
-        word.copy_from_slice(chunk);
-    }
-    u64::from_ne_bytes(word)
-}
-
-/// Whether any byte of `bytes` needs escaping, eight at a time.
-fn any_escaped(bytes: &[u8]) -> bool {
-    let len = bytes.len();
-    if len < 8 {
-        // Many keys (`Type`, `Effect`, `Action`) have four to seven bytes: their first and last
-        // four, which may overlap, make one word.
-        if let (Some(head), Some(tail)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
-            let (head, tail) = (u32::from_ne_bytes(*head), u32::from_ne_bytes(*tail));
-            return needs_escape(u64::from(head) | u64::from(tail) << 32);
-        }
-        return bytes.iter().any(|&b| is_escaped(b));
-    }
-    let mut at = 0;
-    while at + 8 < len {
-        if needs_escape(word(bytes, at)) {
-            return true;
-        }
-        at += 8;
-    }
-    // The last eight bytes, which may overlap the word before.
-    needs_escape(word(bytes, len - 8))
-}
-
 /// Appends `text` as a JSON string, escaped as serde_json escapes it.
 pub(crate) fn write_str(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    if any_escaped(bytes) {
+    if bytes.iter().any(|&b| is_escaped(b)) {
         // Bytes before `start` are written; runs without escapes are copied whole.
         let mut start = 0;
         for (i, &byte) in bytes.iter().enumerate() {

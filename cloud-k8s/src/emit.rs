@@ -216,25 +216,12 @@ impl Slot<'_> {
     }
 }
 
-/// Appends the decimal digits of `v`, without the formatting machinery (integers are common:
-/// ports, replicas, user IDs).
-fn write_int(out: &mut String, negative: bool, mut v: u64) {
-    let mut digits = [0u8; 40];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
+/// Appends the decimal digits of `v`.
+fn write_int(out: &mut String, negative: bool, v: u64) {
     if negative {
         out.push('-');
     }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
-    }
+    out.push_str(itoa::Buffer::new().format(v));
 }
 
 macro_rules! display_scalars {

@@ -64,7 +64,7 @@ pub enum ObjectError {
     message = "`{Self}` is not a Kubernetes object Girder can emit",
     note = "implement `k8s_openapi::Resource` and `k8s_openapi::Metadata<Ty = ObjectMeta>` and derive `Serialize` for it"
 )]
-pub trait Object: Any + Send + Sync {
+pub trait Object: Any {
     /// `apiVersion`, e.g. `apps/v1`.
     fn api_version(&self) -> &str;
     /// `kind`, e.g. `Deployment`.
@@ -205,7 +205,7 @@ pub fn pod_template_of_mut(any: &mut dyn Any) -> Option<PodTemplateMut<'_>> {
 
 impl<T> Object for T
 where
-    T: Resource + Metadata<Ty = ObjectMeta> + Serialize + Any + Send + Sync,
+    T: Resource + Metadata<Ty = ObjectMeta> + Serialize + Any,
 {
     fn api_version(&self) -> &str {
         T::API_VERSION

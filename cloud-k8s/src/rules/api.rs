@@ -40,7 +40,7 @@ impl KnownKind {
     fn of<T>() -> Self
     where
         T: Resource + Metadata<Ty = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
-        T: Serialize + DeserializeOwned + Send + Sync + 'static,
+        T: Serialize + DeserializeOwned + 'static,
     {
         KnownKind {
             api_version: T::API_VERSION,
