@@ -460,13 +460,20 @@ fn read_manifest<T>(
     }
 }
 
-/// The paths a manifest lists, read without its objects: what [`check_ownership`] needs.
-#[derive(Deserialize)]
-struct Listing {
+/// What a synthesis needs of the output it replaces, read from its manifest without the
+/// objects listed there: the app, the exports between its stacks, and its files' paths.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct Previous {
+    /// The app's name.
+    pub app: String,
+    /// The exports between stacks that the next synthesis keeps (see `girder_aws::ExportLedger`).
+    #[serde(default)]
+    pub exports: ExportLedger,
     files: Vec<ListedPath>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 struct ListedPath {
     path: String,
 }
@@ -487,22 +494,20 @@ pub fn ownership(dir: &Path) -> Result<Option<Manifest>, OutputError> {
     })
 }
 
-/// [`ownership`], reading only what it checks of the manifest (not its objects): the check
-/// made again right before a synthesis replaces `dir`.
-pub(crate) fn check_ownership(dir: &Path) -> Result<(), OutputError> {
+/// [`ownership`], reading of the manifest only what a synthesis that replaces `dir` needs.
+pub(crate) fn previous_output(dir: &Path) -> Result<Option<Previous>, OutputError> {
     let parse = |text: &str| {
         check_header(text)?;
-        let listing: Listing =
+        let previous: Previous =
             serde_json::from_str(text).map_err(|e| NotOurs::ForeignManifest {
                 detail: format!("it does not have the shape of Girder's ({e})"),
             })?;
-        check_paths(listing.files.iter().map(|f| f.path.as_str()))?;
-        Ok(listing)
+        check_paths(previous.files.iter().map(|f| f.path.as_str()))?;
+        Ok(previous)
     };
-    owned(dir, parse, |listing: &Listing| {
-        listing.files.iter().map(|f| f.path.as_str()).collect()
+    owned(dir, parse, |previous: &Previous| {
+        previous.files.iter().map(|f| f.path.as_str()).collect()
     })
-    .map(drop)
 }
 
 /// Checks that Girder may replace `dir`, reading its manifest with `parse`, which lists the

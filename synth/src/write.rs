@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::engine::Assembly;
-use crate::output::{self, Manifest, NotOurs, OutputError};
+use crate::output::{self, NotOurs, OutputError, Previous};
 use crate::text::Text;
 
 /// Why output could not be written.
@@ -103,7 +103,7 @@ pub struct Staging {
     /// The staging directory, open and locked while this value lives: a later synthesis that
     /// can lock it knows that its writer is gone. `None` where directories cannot be locked.
     _lock: Option<File>,
-    previous: Option<Manifest>,
+    previous: Option<Previous>,
     committed: bool,
 }
 
@@ -127,7 +127,7 @@ impl Staging {
             .file_name()
             .map_or_else(|| "dist".into(), |n| n.to_string_lossy().into_owned());
         recover(&parent, &base, out)?;
-        let previous = output::ownership(out)?;
+        let previous = output::previous_output(out)?;
         fs::create_dir_all(&parent).map_err(io_err("create", &parent))?;
         let id = format!(
             "{}-{}",
@@ -148,8 +148,9 @@ impl Staging {
         })
     }
 
-    /// The manifest of the output this one replaces; `None` when there is none.
-    pub fn previous(&self) -> Option<&Manifest> {
+    /// What this output replaces (its app, the exports between its stacks); `None` when there
+    /// is none.
+    pub fn previous(&self) -> Option<&Previous> {
         self.previous.as_ref()
     }
 
@@ -231,7 +232,7 @@ impl Staging {
     /// The output directory is checked once more to be Girder's, right before it is moved aside:
     /// a file added to it while this synthesis ran is not lost.
     pub fn commit(mut self) -> Result<(), WriteError> {
-        output::check_ownership(&self.out)?;
+        output::previous_output(&self.out)?;
         // The previous output is locked before it moves aside, so that another synthesis does
         // not take it for the remains of a killed one while it is being removed.
         let previous = lock(&self.out);
