@@ -358,13 +358,7 @@ impl Manifest {
     /// Parses `text` as Girder's `manifest.json` and checks that Girder wrote it in a format this
     /// version knows, with file paths that stay inside the output directory.
     pub fn parse(text: &str) -> Result<Manifest, NotOurs> {
-        check_header(text)?;
-        let manifest: Manifest =
-            serde_json::from_str(text).map_err(|e| NotOurs::ForeignManifest {
-                detail: format!("it does not have the shape of Girder's ({e})"),
-            })?;
-        check_paths(manifest.files.iter().map(|f| f.path.as_str()))?;
-        Ok(manifest)
+        parse_as(text)
     }
 
     /// Reads and checks `dir/manifest.json`; `Ok(None)` when there is none.
@@ -489,34 +483,44 @@ fn is_inside(path: &str) -> bool {
 /// Checks that Girder may replace `dir` (see the [module](self) docs); returns the manifest of
 /// the Girder output it holds, or `None` when it is missing or empty.
 pub fn ownership(dir: &Path) -> Result<Option<Manifest>, OutputError> {
-    owned(dir, Manifest::parse, |manifest: &Manifest| {
-        manifest.files.iter().map(|f| f.path.as_str()).collect()
-    })
+    owned(dir)
 }
 
 /// [`ownership`], reading of the manifest only what a synthesis that replaces `dir` needs.
 pub(crate) fn previous_output(dir: &Path) -> Result<Option<Previous>, OutputError> {
-    let parse = |text: &str| {
-        check_header(text)?;
-        let previous: Previous =
-            serde_json::from_str(text).map_err(|e| NotOurs::ForeignManifest {
-                detail: format!("it does not have the shape of Girder's ({e})"),
-            })?;
-        check_paths(previous.files.iter().map(|f| f.path.as_str()))?;
-        Ok(previous)
-    };
-    owned(dir, parse, |previous: &Previous| {
-        previous.files.iter().map(|f| f.path.as_str()).collect()
-    })
+    owned(dir)
 }
 
-/// Checks that Girder may replace `dir`, reading its manifest with `parse`, which lists the
-/// paths it holds with `paths`.
-fn owned<T>(
-    dir: &Path,
-    parse: impl FnOnce(&str) -> Result<T, NotOurs>,
-    paths: impl Fn(&T) -> Vec<&str>,
-) -> Result<Option<T>, OutputError> {
+/// A manifest as read back, whole or in part: the paths of the files it lists.
+trait Listing: serde::de::DeserializeOwned {
+    fn paths(&self) -> Vec<&str>;
+}
+
+impl Listing for Manifest {
+    fn paths(&self) -> Vec<&str> {
+        self.files.iter().map(|f| f.path.as_str()).collect()
+    }
+}
+
+impl Listing for Previous {
+    fn paths(&self) -> Vec<&str> {
+        self.files.iter().map(|f| f.path.as_str()).collect()
+    }
+}
+
+/// Parses `text` as a Girder manifest read into `T`, checking that Girder wrote it in a format
+/// this version knows, with file paths that stay inside the output directory.
+fn parse_as<T: Listing>(text: &str) -> Result<T, NotOurs> {
+    check_header(text)?;
+    let manifest: T = serde_json::from_str(text).map_err(|e| NotOurs::ForeignManifest {
+        detail: format!("it does not have the shape of Girder's ({e})"),
+    })?;
+    check_paths(manifest.paths().into_iter())?;
+    Ok(manifest)
+}
+
+/// Checks that Girder may replace `dir`, reading its manifest as a `T`.
+fn owned<T: Listing>(dir: &Path) -> Result<Option<T>, OutputError> {
     let meta = match fs::symlink_metadata(dir) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(read_err(dir)(e)),
@@ -528,13 +532,13 @@ fn owned<T>(
     if !meta.is_dir() {
         return Err(not_ours(dir, NotOurs::NotADirectory));
     }
-    let Some(manifest) = read_manifest(dir, parse)? else {
+    let Some(manifest) = read_manifest(dir, parse_as::<T>)? else {
         if fs::read_dir(dir).map_err(read_err(dir))?.next().is_some() {
             return Err(not_ours(dir, NotOurs::NoManifest));
         }
         return Ok(None);
     };
-    let listed: BTreeSet<&str> = paths(&manifest).into_iter().chain([MANIFEST]).collect();
+    let listed: BTreeSet<&str> = manifest.paths().into_iter().chain([MANIFEST]).collect();
     let mut unlisted = Vec::new();
     unlisted_below(dir, "", &listed, &mut unlisted)?;
     if !unlisted.is_empty() {

@@ -240,13 +240,19 @@ fn stacks_prepared_while_rendering_match_the_stacks_alone() {
     }
 }
 
-#[test]
-fn an_aspect_of_cloudformation_resources_visits_each_one_and_can_fail_synth() {
+/// The app `shop` with its `prod` stack `data`.
+fn shop_data() -> (App, girder::aws::AwsStack<Prod>) {
     let app = App::new("shop");
     let data = app
         .environment(Prod)
         .aws("123456789012", "eu-west-1")
         .stack("data");
+    (app, data)
+}
+
+#[test]
+fn an_aspect_of_cloudformation_resources_visits_each_one_and_can_fail_synth() {
+    let (app, data) = shop_data();
     Bucket::new(&data, "uploads").build();
     Queue::new(&data, "jobs").build();
     let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
@@ -280,11 +286,7 @@ fn an_aspect_of_cloudformation_resources_visits_each_one_and_can_fail_synth() {
 
 #[test]
 fn the_assembly_carries_the_index_that_manifest_json_holds() {
-    let app = App::new("shop");
-    let data = app
-        .environment(Prod)
-        .aws("123456789012", "eu-west-1")
-        .stack("data");
+    let (app, data) = shop_data();
     Bucket::new(&data, "uploads").build();
     let assembly = girder::synth::synthesize(&app).unwrap_or_else(|d| panic!("{d}"));
     let written = assembly.files[girder::synth::MANIFEST].to_string();
