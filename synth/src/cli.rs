@@ -79,16 +79,12 @@ enum Command {
 /// }
 /// ```
 pub fn run(app: App) -> ExitCode {
-    let code = run_with(
+    run_with(
         &app,
         std::env::args_os(),
         &mut std::io::stdout(),
         &mut std::io::stderr(),
-    );
-    // The process ends next: freeing every construct one by one would only delay the exit
-    // (milliseconds for thousands of constructs); the operating system takes the memory back.
-    std::mem::forget(app);
-    code
+    )
 }
 
 /// Runs the command line `args` (the first is the program name) against `app`, printing to
