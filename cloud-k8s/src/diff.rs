@@ -111,6 +111,14 @@ pub enum Risk {
         /// What is lost.
         loss: Loss,
     },
+    /// The API server refused the update in a dry run (an immutable field Girder's own rules do
+    /// not know of, a failed validation): applying it fails.
+    Refused {
+        /// The object's kind.
+        kind: String,
+        /// What the API server said.
+        message: String,
+    },
 }
 
 impl Risk {
@@ -143,6 +151,10 @@ impl fmt::Display for Risk {
                  can only grow"
             ),
             Risk::DataRemoved { loss, .. } => write!(f, "{loss}"),
+            Risk::Refused { kind, message } => write!(
+                f,
+                "the API server refuses this update of the {kind}: {message}"
+            ),
         }
     }
 }

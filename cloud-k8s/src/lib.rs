@@ -39,8 +39,8 @@ pub mod yaml;
 pub use object::{Manifest, Object, RawObject};
 pub use overrides::Overrides;
 pub use scope::{
-    DEFAULT_DENY, InstalledKinds, Kubernetes, KubernetesExt, Namespace, NamespaceName,
-    NamespaceScope, NamespaceSpec,
+    DEFAULT_DENY, InstalledKinds, KubeContexts, Kubernetes, KubernetesExt, Namespace,
+    NamespaceName, NamespaceScope, NamespaceSpec,
 };
 
 /// The k8s-openapi crate Girder's objects come from, for typed edits (`deployment_mut`).

@@ -141,6 +141,36 @@ impl<E: EnvironmentName> Kubernetes<E> {
         self.env.node()
     }
 
+    /// Names the kube context (in the kubeconfig) of this environment's cluster, which `deploy`
+    /// and `diff --live` use unless `--context` says otherwise; without it, they use the
+    /// kubeconfig's current context, as kubectl does.
+    ///
+    /// ```
+    /// # use girder_core::App;
+    /// # use girder_k8s::KubernetesExt;
+    /// girder_core::environment!(pub Prod = "prod");
+    /// let app = App::new("shop");
+    /// app.environment(Prod).kubernetes().context("prod-eks");
+    /// assert_eq!(girder_k8s::KubeContexts::of(&app).unwrap()["prod"], "prod-eks");
+    /// ```
+    pub fn context(&self, name: impl Into<String>) -> &Self {
+        let app = self.env.app();
+        let contexts = app
+            .attachment::<KubeContexts>(NodeId::ROOT)
+            .unwrap_or_else(|| {
+                let contexts = KubeContexts::default();
+                app.attach(NodeId::ROOT, contexts.clone());
+                contexts
+            });
+        contexts
+            .0
+            .borrow_mut()
+            .entry(self.env.name().to_owned())
+            .or_default()
+            .insert(name.into());
+        self
+    }
+
     /// Declares that this environment's cluster serves the custom resource `K` although the
     /// program does not emit its CustomResourceDefinition (an operator installed another way):
     /// objects of `K` then pass the check of API versions and kinds
@@ -173,6 +203,37 @@ impl<E: EnvironmentName> Kubernetes<E> {
             K::KIND.to_owned(),
         ));
         self
+    }
+}
+
+/// The kube context of each environment that names one ([`Kubernetes::context`]): every name
+/// given, by environment.
+#[derive(Debug, Clone, Default)]
+pub struct KubeContexts(
+    std::rc::Rc<std::cell::RefCell<BTreeMap<String, std::collections::BTreeSet<String>>>>,
+);
+
+impl KubeContexts {
+    /// The kube context of each environment of `app` that names one; or, when an environment
+    /// names more than one, every such environment with its names (an error of the program).
+    #[allow(clippy::type_complexity)]
+    pub fn of(app: &App) -> Result<BTreeMap<String, String>, Vec<(String, Vec<String>)>> {
+        let Some(contexts) = app.attachment::<KubeContexts>(NodeId::ROOT) else {
+            return Ok(BTreeMap::new());
+        };
+        let contexts = contexts.0.borrow();
+        let conflicts: Vec<(String, Vec<String>)> = contexts
+            .iter()
+            .filter(|(_, names)| names.len() > 1)
+            .map(|(env, names)| (env.clone(), names.iter().cloned().collect()))
+            .collect();
+        if !conflicts.is_empty() {
+            return Err(conflicts);
+        }
+        Ok(contexts
+            .iter()
+            .filter_map(|(env, names)| Some((env.clone(), names.first()?.clone())))
+            .collect())
     }
 }
 

@@ -44,6 +44,7 @@
 //! | `k8s` | the Kubernetes constructs ([`constructs`]: workloads, Ingress, monitoring, mesh, typed Secrets and ConfigMaps, wiring) and their part of the [`prelude`] | yes |
 //! | `aws` | the AWS constructs ([`constructs::aws`]: `Cluster`, `Postgres`, `Bucket`, `Queue`, ...), the AWS services of [`aws`] they use, [`aws::AwsExt`] in the prelude; implies `k8s`, since AWS constructs are wired to Kubernetes workloads | yes |
 //! | `s3`, `rds`, `sns`, ... (one per AWS service), `aws-full` (all of them) | the typed resources of [`aws`]`::<service>` for a program's own CloudFormation resources, without the AWS constructs | no |
+//! | `deploy` | `deploy`, `diff --live`, `destroy` and `bootstrap` in [`run`]: server-side apply to Kubernetes (kube) and change sets to CloudFormation (the AWS SDK) | no |
 //! | `v1_33` … `v1_37` | the Kubernetes version whose API types the program uses (choose exactly one in a binary; Girder's examples use `v1_33`) | no |
 //!
 //! A Kubernetes-only program depends on
@@ -59,7 +60,22 @@ pub use girder_constructs as constructs;
 pub use girder_core as core;
 pub use girder_k8s as k8s;
 pub use girder_synth as synth;
+#[cfg(not(feature = "deploy"))]
 pub use girder_synth::run;
+
+/// Runs the command line of the current process against `app`: `synth`, `list`, `diff`, and
+/// with the deployers of Kubernetes and CloudFormation `deploy`, `diff --live`, `destroy` and
+/// `bootstrap`; returns the exit code.
+#[cfg(feature = "deploy")]
+pub fn run(app: core::App) -> std::process::ExitCode {
+    girder_synth::run_deployers(
+        app,
+        &[
+            &girder_deploy_aws::CloudFormation::default(),
+            &girder_deploy_k8s::Kubernetes::default(),
+        ],
+    )
+}
 
 #[cfg(feature = "k8s")]
 pub use girder_constructs::{config, config_map, secret};

@@ -1,14 +1,20 @@
-//! The command line an infra program embeds: `synth`, `list`, `diff`.
+//! The command line an infra program embeds: `synth`, `list`, `diff`, and with deployers
+//! (the facade's `deploy` feature) `deploy`, `diff --live`, `destroy` and `bootstrap`.
 
+use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use girder_core::{App, Diagnostics};
 
-use crate::engine::{Assembly, MANIFEST, Options, SynthError, synthesize_to, synthesize_with};
+use crate::engine::{Assembly, MANIFEST, Options, synthesize_with};
 use crate::output::OutputError;
+use crate::remote::{
+    Console, DeployOptions, Deployer, Endpoints, Failed, LiveDiffOptions, Selection, Target,
+};
 use crate::write::{Staging, WriteError};
 
 /// Exit code: success; for `diff`, no changes.
@@ -22,6 +28,15 @@ pub const EXIT_CHANGES: u8 = 3;
 /// Exit code: `diff` found a change that replaces or deletes stateful data or breaks an immutable
 /// field (marked `! destructive` in its report).
 pub const EXIT_DESTRUCTIVE: u8 = 4;
+/// Exit code: `deploy` or `destroy` failed part-way: a resource or a rollout failed, or the
+/// timeout passed; what was done and why it failed are printed, and the next `deploy` completes
+/// it.
+pub const EXIT_DEPLOY_FAILED: u8 = 5;
+/// Exit code: `deploy` or `destroy` changed nothing: a preflight check failed, a destructive
+/// change was not allowed (`--allow-destroy`), or it was not confirmed (`--yes`).
+pub const EXIT_NOT_DEPLOYED: u8 = 6;
+/// Exit code: a cluster or a cloud endpoint could not be reached, or refused the credentials.
+pub const EXIT_UNAVAILABLE: u8 = 69;
 /// Exit code: the program panicked (in Girder or in a closure of the program); the message says
 /// where.
 pub const EXIT_INTERNAL: u8 = 70;
@@ -38,12 +53,19 @@ Exit codes:
   2   the command line is invalid
   3   diff: the synthesized output differs from --against
   4   diff: a change replaces or deletes stateful data or breaks an immutable field
+  5   deploy/destroy failed part-way (a resource, a rollout, the timeout): the next deploy completes it
+  6   deploy/destroy changed nothing: preflight failed, a destructive change needs --allow-destroy,
+      or it was not confirmed (--yes)
+  69  a cluster or cloud endpoint is unreachable or refused the credentials
   70  the program panicked (a bug in Girder or in the program): the message says where
   73  the output path holds files Girder did not write; nothing was changed
   74  reading or writing files failed";
 
 #[derive(Parser, Debug)]
-#[command(about = "Synthesize this Girder app into Kubernetes YAML", after_help = EXIT_CODES)]
+#[command(
+    about = "Synthesize this Girder app into Kubernetes YAML and CloudFormation, and deploy it",
+    after_help = EXIT_CODES
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -60,13 +82,134 @@ enum Command {
     },
     /// Print the construct tree with paths and kinds.
     List,
-    /// Compare a fresh synth with a previous output directory, object by object.
+    /// Compare a fresh synth with a previous output directory (`--against`) or with what is
+    /// running (`--live`), object by object.
     #[command(after_help = EXIT_CODES)]
     Diff {
         /// The previous output directory.
+        #[arg(long, required_unless_present = "live", conflicts_with = "live")]
+        against: Option<PathBuf>,
+        /// Compare with the clusters and stacks (server-side dry run, change sets).
         #[arg(long)]
-        against: PathBuf,
+        live: bool,
+        /// With `--live`, also detect drift of the CloudFormation stacks.
+        #[arg(long, requires = "live")]
+        drift: bool,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[command(flatten)]
+        endpoints: EndpointArgs,
     },
+    /// Synthesize into `--out`, then deploy: CloudFormation stacks by change sets, then
+    /// Kubernetes objects by server-side apply, pruning what the program no longer has.
+    #[command(after_help = EXIT_CODES)]
+    Deploy {
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[command(flatten)]
+        deploy: DeployArgs,
+        /// The output directory, replaced whole, as `synth` does.
+        #[arg(long, default_value = "dist")]
+        out: PathBuf,
+        #[command(flatten)]
+        endpoints: EndpointArgs,
+    },
+    /// Delete what this program deployed to an environment.
+    #[command(after_help = EXIT_CODES)]
+    Destroy {
+        /// The environment to destroy.
+        #[arg(long)]
+        env: String,
+        /// Only this target.
+        #[arg(long, value_enum)]
+        target: Option<Target>,
+        #[command(flatten)]
+        deploy: DeployArgs,
+        #[command(flatten)]
+        endpoints: EndpointArgs,
+    },
+    /// Create what deploying needs once per account and region: the CloudFormation asset bucket
+    /// that holds templates over CloudFormation's inline size limit.
+    #[command(after_help = EXIT_CODES)]
+    Bootstrap {
+        #[command(flatten)]
+        scope: ScopeArgs,
+        #[command(flatten)]
+        endpoints: EndpointArgs,
+    },
+}
+
+/// Which environments and targets a command acts on.
+#[derive(Args, Debug)]
+struct ScopeArgs {
+    /// Only this environment (default: every environment).
+    #[arg(long)]
+    env: Option<String>,
+    /// Only this target (default: every target).
+    #[arg(long, value_enum)]
+    target: Option<Target>,
+}
+
+/// How `deploy` and `destroy` behave.
+#[derive(Args, Debug)]
+struct DeployArgs {
+    /// Do not ask for confirmation (CI). Without a terminal and without it, nothing is changed.
+    #[arg(long)]
+    yes: bool,
+    /// Allow deleting or replacing stateful resources (volumes, StatefulSets, Namespaces,
+    /// databases, buckets).
+    #[arg(long)]
+    allow_destroy: bool,
+    /// Take ownership of fields another field manager owns (Kubernetes).
+    #[arg(long)]
+    force_conflicts: bool,
+    /// How long to wait for rollouts and stacks, e.g. `90s`, `10m`.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    timeout: Duration,
+    /// Do not wait for rollouts to finish.
+    #[arg(long)]
+    no_wait: bool,
+}
+
+/// Where the clusters and cloud endpoints are, when not where the program says.
+#[derive(Args, Debug)]
+struct EndpointArgs {
+    /// The kubeconfig file (default: `$KUBECONFIG`, then `~/.kube/config`).
+    #[arg(long)]
+    kubeconfig: Option<PathBuf>,
+    /// The kube context, instead of the environment's or the kubeconfig's current one.
+    #[arg(long)]
+    context: Option<String>,
+    /// The AWS endpoint (tests; default: AWS's, or `AWS_ENDPOINT_URL`).
+    #[arg(long)]
+    endpoint_url: Option<String>,
+}
+
+impl EndpointArgs {
+    fn endpoints(self) -> Endpoints {
+        let mut endpoints = Endpoints::default();
+        endpoints.kubeconfig = self.kubeconfig;
+        endpoints.context = self.context;
+        endpoints.aws_endpoint_url = self.endpoint_url;
+        endpoints
+    }
+}
+
+/// `90s`, `10m`, `1h`, or seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let (digits, unit) = text
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((text, ""), |at| text.split_at(at));
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration: write e.g. `90s`, `10m` or `1h`"))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("`{text}`: the unit is `s`, `m` or `h`")),
+    };
+    Ok(Duration::from_secs(seconds))
 }
 
 /// Runs the command line of the current process against `app`; returns the exit code.
@@ -79,12 +222,62 @@ enum Command {
 /// }
 /// ```
 pub fn run(app: App) -> ExitCode {
-    run_with(
+    run_deployers(app, &[])
+}
+
+/// Runs the command line of the current process against `app`, with `deployers` for `deploy`,
+/// `diff --live`, `destroy` and `bootstrap` (the facade's `girder::run` passes Girder's when
+/// its `deploy` feature is on). Questions are asked on the terminal, when there is one.
+pub fn run_deployers(app: App, deployers: &[&dyn Deployer]) -> ExitCode {
+    use std::io::IsTerminal;
+    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let mut ask = |question: &str| {
+        eprint!("{question} [y/N] ");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).is_ok()
+            && matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes")
+    };
+    let session = Session {
+        deployers,
+        terminal,
+        ask: terminal.then_some(&mut ask as &mut dyn FnMut(&str) -> bool),
+    };
+    run_session(
         &app,
         std::env::args_os(),
         &mut std::io::stdout(),
         &mut std::io::stderr(),
+        session,
     )
+}
+
+/// Runs the command line `args` with `deployers`, printing to `out` and `err`, with no one to
+/// answer questions (as in CI: `deploy` changes something only with `--yes`); returns the exit
+/// code. See [`run_with`].
+pub fn run_with_deployers<I, T>(
+    app: &App,
+    args: I,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    deployers: &[&dyn Deployer],
+) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let session = Session {
+        deployers,
+        terminal: false,
+        ask: None,
+    };
+    run_session(app, args, out, err, session)
+}
+
+/// The deployers of a run, and how it talks to a person.
+struct Session<'a> {
+    deployers: &'a [&'a dyn Deployer],
+    terminal: bool,
+    ask: Option<&'a mut dyn FnMut(&str) -> bool>,
 }
 
 /// Runs the command line `args` (the first is the program name) against `app`, printing to
@@ -97,7 +290,22 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    match crate::panic::catch(|| run_command(app, args, &mut *out, &mut *err)) {
+    run_with_deployers(app, args, out, err, &[])
+}
+
+fn run_session<I, T>(
+    app: &App,
+    args: I,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    session: Session<'_>,
+) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let (to_out, to_err) = (&mut *out, &mut *err);
+    match crate::panic::catch(move || run_command(app, args, to_out, to_err, session)) {
         Ok(code) => code,
         Err(panic) => {
             let _ = writeln!(err, "{panic}");
@@ -106,7 +314,13 @@ where
     }
 }
 
-fn run_command<I, T>(app: &App, args: I, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode
+fn run_command<I, T>(
+    app: &App,
+    args: I,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    session: Session<'_>,
+) -> ExitCode
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
@@ -124,11 +338,71 @@ where
             return ExitCode::from(code);
         }
     };
+    let mut console = Console {
+        out,
+        err,
+        terminal: session.terminal,
+        confirm: session.ask.map(|ask| ask as &mut dyn FnMut(&str) -> bool),
+    };
+    let deployers = session.deployers;
     ExitCode::from(match cli.command {
-        Command::Synth { out: dir } => synth(app, &dir, out, err),
-        Command::List => list(app, out),
-        Command::Diff { against } => diff(app, &against, out, err),
+        Command::Synth { out: dir } => synth(app, &dir, console.out, console.err),
+        Command::List => list(app, console.out),
+        Command::Diff {
+            against: Some(against),
+            ..
+        } => diff(app, &against, console.out, console.err),
+        Command::Diff {
+            against: None,
+            drift,
+            scope,
+            endpoints,
+            ..
+        } => {
+            let mut options = LiveDiffOptions::new(Selection { env: scope.env });
+            options.endpoints = endpoints.endpoints();
+            options.drift = drift;
+            diff_live(app, deployers, scope.target, &options, &mut console)
+        }
+        Command::Deploy {
+            scope,
+            deploy: args,
+            out: dir,
+            endpoints,
+        } => {
+            let options = deploy_options(Selection { env: scope.env }, args, endpoints);
+            deploy(app, deployers, scope.target, &dir, &options, &mut console)
+        }
+        Command::Destroy {
+            env,
+            target,
+            deploy: args,
+            endpoints,
+        } => {
+            let options = deploy_options(Selection { env: Some(env) }, args, endpoints);
+            destroy(app, deployers, target, &options, &mut console)
+        }
+        Command::Bootstrap { scope, endpoints } => {
+            let mut options = DeployOptions::new(Selection { env: scope.env });
+            options.endpoints = endpoints.endpoints();
+            bootstrap(app, deployers, scope.target, &options, &mut console)
+        }
     })
+}
+
+fn deploy_options(
+    selection: Selection,
+    args: DeployArgs,
+    endpoints: EndpointArgs,
+) -> DeployOptions {
+    let mut options = DeployOptions::new(selection);
+    options.endpoints = endpoints.endpoints();
+    options.yes = args.yes;
+    options.allow_destroy = args.allow_destroy;
+    options.force_conflicts = args.force_conflicts;
+    options.timeout = args.timeout;
+    options.wait = !args.no_wait;
+    options
 }
 
 fn report(diags: &Diagnostics, err: &mut dyn Write) {
@@ -188,15 +462,28 @@ fn report_write_error(e: &WriteError, err: &mut dyn Write) -> u8 {
     }
 }
 
-fn synth(app: &App, dir: &std::path::Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+fn synth(app: &App, dir: &Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    match write_output(app, dir, false, out, err) {
+        Ok(_) => EXIT_OK,
+        Err(code) => code,
+    }
+}
+
+/// Synthesizes `app` into `dir` (replaced whole, all files or none); with `keep_objects`, the
+/// assembly keeps its Kubernetes objects for deployers.
+fn write_output(
+    app: &App,
+    dir: &Path,
+    keep_objects: bool,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<Assembly, u8> {
     let staging = match Staging::new(dir) {
         Ok(staging) => staging,
         Err(e) => {
             // An invalid program is reported as such first: nothing could be written anyway.
-            if let Err(code) = synthesize_with_or_report(app, &Options::default(), err) {
-                return code;
-            }
-            return report_write_error(&e, err);
+            synthesize_with_or_report(app, &Options::default(), err)?;
+            return Err(report_write_error(&e, err));
         }
     };
     // The previous output is taken as the last deployed one: its exports between stacks are kept
@@ -206,25 +493,236 @@ fn synth(app: &App, dir: &std::path::Path, out: &mut dyn Write, err: &mut dyn Wr
             .previous()
             .map(|m| m.exports.clone())
             .unwrap_or_default(),
+        keep_objects,
     };
-    let written = match synthesize_to(app, &options, &staging) {
-        Ok(written) => written,
-        Err(SynthError::Invalid(diags)) => return report_invalid(app, &diags, err),
-        Err(SynthError::Write(e)) => return report_write_error(&e, err),
+    let assembly = match synthesize_with(app, &options) {
+        Ok(assembly) => assembly,
+        Err(diags) => return Err(report_invalid(app, &diags, err)),
     };
-    report(&written.warnings, err);
-    if let Err(e) = staging.commit() {
-        return report_write_error(&e, err);
+    report(&assembly.warnings, err);
+    if let Err(e) = staging
+        .put_assembly(&assembly)
+        .and_then(|()| staging.commit())
+    {
+        return Err(report_write_error(&e, err));
     }
-    let files = written.files.len() - 1;
+    let files = assembly.files.len() - 1;
     let _ = writeln!(
         out,
         "wrote {} objects in {files} file{} to {} (index: {MANIFEST})",
-        written.objects,
+        assembly.objects,
         if files == 1 { "" } else { "s" },
         dir.display()
     );
+    Ok(assembly)
+}
+
+/// The deployers of the targets `target` selects (every target when `None`) that have work in
+/// `selection`, in deploy order: CloudFormation (clusters, databases, queues) before the
+/// Kubernetes objects that use them. `Err` with the exit code when none can act, or the
+/// environment is not the program's.
+fn select<'a>(
+    assembly: &Assembly,
+    deployers: &[&'a dyn Deployer],
+    target: Option<Target>,
+    selection: &Selection,
+    err: &mut dyn Write,
+) -> Result<Vec<&'a dyn Deployer>, u8> {
+    if let Some(env) = &selection.env {
+        let envs: BTreeSet<&str> = assembly
+            .manifest
+            .files
+            .iter()
+            .filter_map(|file| file.path.split('/').next())
+            .collect();
+        if !envs.contains(env.as_str()) {
+            let known: Vec<&str> = envs.into_iter().collect();
+            let _ = writeln!(
+                err,
+                "error: `{}` has no environment `{env}` with output\n  hint: its environments are: {}",
+                assembly.manifest.app,
+                if known.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            );
+            return Err(EXIT_USAGE);
+        }
+    }
+    let mut selected: Vec<&dyn Deployer> = deployers
+        .iter()
+        .copied()
+        .filter(|d| target.is_none_or(|t| t == d.target()))
+        .filter(|d| d.has_work(assembly, selection))
+        .collect();
+    selected.sort_by_key(|d| d.target() != Target::CloudFormation);
+    Ok(selected)
+}
+
+fn deploy(
+    app: &App,
+    deployers: &[&dyn Deployer],
+    target: Option<Target>,
+    dir: &Path,
+    options: &DeployOptions,
+    console: &mut Console<'_>,
+) -> u8 {
+    if deployers.is_empty() {
+        return no_deployers(console.err);
+    }
+    let assembly = match write_output(app, dir, true, console.out, console.err) {
+        Ok(assembly) => assembly,
+        Err(code) => return code,
+    };
+    let selected = match select(
+        &assembly,
+        deployers,
+        target,
+        &options.selection,
+        console.err,
+    ) {
+        Ok(selected) => selected,
+        Err(code) => return code,
+    };
+    if selected.is_empty() {
+        let _ = writeln!(console.out, "nothing to deploy");
+    }
+    for deployer in selected {
+        if let Err(Failed(code)) = deployer.deploy(&assembly, options, console) {
+            return code;
+        }
+    }
     EXIT_OK
+}
+
+fn destroy(
+    app: &App,
+    deployers: &[&dyn Deployer],
+    target: Option<Target>,
+    options: &DeployOptions,
+    console: &mut Console<'_>,
+) -> u8 {
+    let assembly = match synthesize_for(app, deployers, console.err) {
+        Ok(assembly) => assembly,
+        Err(code) => return code,
+    };
+    let mut selected = match select(
+        &assembly,
+        deployers,
+        target,
+        &options.selection,
+        console.err,
+    ) {
+        Ok(selected) => selected,
+        Err(code) => return code,
+    };
+    // The Kubernetes objects go before the clusters and databases they use.
+    selected.reverse();
+    for deployer in selected {
+        if let Err(Failed(code)) = deployer.destroy(&assembly, options, console) {
+            return code;
+        }
+    }
+    EXIT_OK
+}
+
+fn bootstrap(
+    app: &App,
+    deployers: &[&dyn Deployer],
+    target: Option<Target>,
+    options: &DeployOptions,
+    console: &mut Console<'_>,
+) -> u8 {
+    let assembly = match synthesize_for(app, deployers, console.err) {
+        Ok(assembly) => assembly,
+        Err(code) => return code,
+    };
+    let selected = match select(
+        &assembly,
+        deployers,
+        target,
+        &options.selection,
+        console.err,
+    ) {
+        Ok(selected) => selected,
+        Err(code) => return code,
+    };
+    for deployer in selected {
+        if let Err(Failed(code)) = deployer.bootstrap(&assembly, options, console) {
+            return code;
+        }
+    }
+    EXIT_OK
+}
+
+fn diff_live(
+    app: &App,
+    deployers: &[&dyn Deployer],
+    target: Option<Target>,
+    options: &LiveDiffOptions,
+    console: &mut Console<'_>,
+) -> u8 {
+    let assembly = match synthesize_for(app, deployers, console.err) {
+        Ok(assembly) => assembly,
+        Err(code) => return code,
+    };
+    let selected = match select(
+        &assembly,
+        deployers,
+        target,
+        &options.selection,
+        console.err,
+    ) {
+        Ok(selected) => selected,
+        Err(code) => return code,
+    };
+    let mut report = crate::diff::Report::default();
+    for deployer in selected {
+        match deployer.diff_live(&assembly, options, console) {
+            Ok(live) => report.merge(live.report),
+            Err(Failed(code)) => return code,
+        }
+    }
+    print_report(&report, console.out)
+}
+
+/// Synthesizes `app` in memory for a deployer, keeping its objects; `Err` with the exit code
+/// when the program is invalid or there is no deployer.
+fn synthesize_for(
+    app: &App,
+    deployers: &[&dyn Deployer],
+    err: &mut dyn Write,
+) -> Result<Assembly, u8> {
+    if deployers.is_empty() {
+        return Err(no_deployers(err));
+    }
+    let options = Options {
+        keep_objects: true,
+        ..Options::default()
+    };
+    synthesize_with_or_report(app, &options, err)
+}
+
+/// Reports that the program has no deployers; returns the exit code.
+fn no_deployers(err: &mut dyn Write) -> u8 {
+    let _ = writeln!(
+        err,
+        "error: this program was built without Girder's deployers\n  hint: enable the `deploy` feature of the `girder` dependency (`girder = {{ version = \"0.1\", features = [\"deploy\"] }}`) and end `main` with `girder::run(app)`"
+    );
+    EXIT_USAGE
+}
+
+/// Prints a diff report; returns `diff`'s exit code for it.
+fn print_report(report: &crate::diff::Report, out: &mut dyn Write) -> u8 {
+    let _ = writeln!(out, "{report}");
+    if report.destructive() > 0 {
+        EXIT_DESTRUCTIVE
+    } else if report.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_CHANGES
+    }
 }
 
 fn list(app: &App, out: &mut dyn Write) -> u8 {
@@ -234,7 +732,7 @@ fn list(app: &App, out: &mut dyn Write) -> u8 {
     EXIT_OK
 }
 
-fn diff(app: &App, against: &std::path::Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+fn diff(app: &App, against: &Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let (previous, old) = match crate::output::read(against) {
         Ok(read) => read,
         Err(e) => {
@@ -256,6 +754,7 @@ fn diff(app: &App, against: &std::path::Path, out: &mut dyn Write, err: &mut dyn
     // that an export kept one more deployment is not reported as a change.
     let options = Options {
         previous_exports: previous.exports,
+        ..Options::default()
     };
     let assembly = match synthesize_with_or_report(app, &options, err) {
         Ok(a) => a,
@@ -264,16 +763,7 @@ fn diff(app: &App, against: &std::path::Path, out: &mut dyn Write, err: &mut dyn
     let mut new = assembly.contents();
     new.remove(MANIFEST);
     match crate::diff::diff(&old, &new) {
-        Ok(report) => {
-            let _ = writeln!(out, "{report}");
-            if report.destructive() > 0 {
-                EXIT_DESTRUCTIVE
-            } else if report.is_empty() {
-                EXIT_OK
-            } else {
-                EXIT_CHANGES
-            }
-        }
+        Ok(report) => print_report(&report, out),
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             if let Some(cause) = std::error::Error::source(&e) {

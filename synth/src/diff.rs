@@ -242,6 +242,37 @@ impl Report {
             .flat_map(|(change, risks)| risks.iter().map(move |risk| (change, risk)))
     }
 
+    /// Adds `risk` to the change of the object `key`, or reports the object as changed with
+    /// that risk when nothing else changed in it (a deployer learns of a refused update from
+    /// the server, which shows no difference of fields).
+    pub fn add_risk(&mut self, key: &ObjectKey, risk: Risk) {
+        let at = self.changes.iter().position(|change| match change {
+            Change::Added(k) | Change::Removed(k) | Change::Changed(k, _) => k == key,
+        });
+        match at {
+            Some(at) => self.risks[at].push(risk),
+            None => self.insert(Change::Changed(key.clone(), Vec::new()), vec![risk]),
+        }
+    }
+
+    /// Adds the changes of `other` (about other objects: another target, another environment).
+    pub fn merge(&mut self, other: Report) {
+        for (change, risks) in other.changes.into_iter().zip(other.risks) {
+            self.insert(change, risks);
+        }
+    }
+
+    /// Inserts a change at its place in key order.
+    fn insert(&mut self, change: Change, risks: Vec<Risk>) {
+        let key = |change: &Change| match change {
+            Change::Added(k) | Change::Removed(k) | Change::Changed(k, _) => k.clone(),
+        };
+        let new_key = key(&change);
+        let at = self.changes.partition_point(|c| key(c) < new_key);
+        self.changes.insert(at, change);
+        self.risks.insert(at, risks);
+    }
+
     fn count(&self, pred: impl Fn(&Change) -> bool) -> usize {
         self.changes.iter().filter(|c| pred(c)).count()
     }
@@ -290,12 +321,26 @@ pub fn diff(
 ) -> Result<Report, DiffError> {
     let old = objects(old, Side::Old)?;
     let new = objects(new, Side::New)?;
+    Ok(compare_by(&old, &new, |(_, value)| value))
+}
+
+/// Compares two sets of objects by key, as [`diff`] compares files: the same report, the same
+/// risks, secret values redacted. Deployers compare live objects with the program's this way.
+pub fn compare(old: &BTreeMap<ObjectKey, Value>, new: &BTreeMap<ObjectKey, Value>) -> Report {
+    compare_by(old, new, |value| value)
+}
+
+fn compare_by<T>(
+    old: &BTreeMap<ObjectKey, T>,
+    new: &BTreeMap<ObjectKey, T>,
+    value: impl Fn(&T) -> &Value,
+) -> Report {
     let added: Vec<&ObjectKey> = new.keys().filter(|k| !old.contains_key(*k)).collect();
     let keys: BTreeSet<&ObjectKey> = old.keys().chain(new.keys()).collect();
     let mut report = Report::default();
     for key in keys {
-        let (change, risks) = match (old.get(key), new.get(key)) {
-            (Some((_, a)), Some((_, b))) => {
+        let (change, risks) = match (old.get(key).map(&value), new.get(key).map(&value)) {
+            (Some(a), Some(b)) => {
                 if a == b {
                     continue;
                 }
@@ -311,7 +356,7 @@ pub fn diff(
                     update_risks(key, a, b),
                 )
             }
-            (Some((_, a)), None) => {
+            (Some(a), None) => {
                 let risk = removal_risk(key, a, &added);
                 (Change::Removed(key.clone()), risk.into_iter().collect())
             }
@@ -320,7 +365,7 @@ pub fn diff(
         report.changes.push(change);
         report.risks.push(risks);
     }
-    Ok(report)
+    report
 }
 
 /// A copy of the object `key`, `value`, with every secret value redacted by its target's rules.

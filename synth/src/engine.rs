@@ -23,8 +23,9 @@ use crate::write::{Staging, WriteError};
 pub use crate::kubernetes::CLUSTER_FILE;
 pub use crate::output::MANIFEST;
 
-/// The output of one synthesis: every file, and its index.
-#[derive(Debug, Clone)]
+/// The output of one synthesis: every file, and its index; with
+/// [`Options::keep_objects`], the Kubernetes objects themselves, for deployers.
+#[derive(Debug)]
 pub struct Assembly {
     /// File contents by relative path (`prod/k8s/hello.yaml`), including `manifest.json`.
     pub files: BTreeMap<String, Text>,
@@ -35,6 +36,20 @@ pub struct Assembly {
     pub warnings: Diagnostics,
     /// The number of objects emitted.
     pub objects: usize,
+    /// The final Kubernetes objects (after aspects and Girder's defaults), in the order they
+    /// were rendered; empty unless [`Options::keep_objects`] was set.
+    pub kubernetes: Vec<KubernetesObject>,
+    /// The kube context of each environment that names one (`Kubernetes::context`).
+    pub kube_contexts: BTreeMap<String, String>,
+}
+
+/// A final Kubernetes object of an [`Assembly`], as it was written.
+#[derive(Debug)]
+pub struct KubernetesObject {
+    /// The environment whose cluster it goes to.
+    pub env: String,
+    /// The object.
+    pub manifest: Manifest,
 }
 
 impl Assembly {
@@ -54,6 +69,9 @@ pub struct Options {
     /// `manifest.json`): an export that was imported then and no longer is stays one more
     /// deployment (see `girder_aws::stack`).
     pub previous_exports: ExportLedger,
+    /// Keep the final Kubernetes objects in [`Assembly::kubernetes`] (for deployers) instead of
+    /// dropping each once written.
+    pub keep_objects: bool,
 }
 
 /// Synthesizes `app` as a first synthesis (no previous exports): runs aspects, validates every
@@ -76,8 +94,29 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
     // threads while this one renders the next constructs (`kubernetes::Writer`, the one
     // parallel part of synthesis; the construct tree is not `Send`, the objects are).
     let installed = girder_k8s::InstalledKinds::of(app);
+    let kube_contexts = match girder_k8s::KubeContexts::of(app) {
+        Ok(contexts) => contexts,
+        Err(conflicts) => {
+            for (env, contexts) in conflicts {
+                diags.push(
+                    Diagnostic::error(
+                        env.as_str(),
+                        format!(
+                            "the environment names {} kube contexts: {}",
+                            contexts.len(),
+                            contexts.join(", ")
+                        ),
+                    )
+                    .hint(
+                        "an environment's cluster is one kube context: call `.context(...)` once",
+                    ),
+                );
+            }
+            BTreeMap::new()
+        }
+    };
     let (targets, kubernetes) = std::thread::scope(|scope| {
-        let mut targets = Targets::new(Writer::new(scope), &installed);
+        let mut targets = Targets::new(Writer::new(scope), &installed, options.keep_objects);
         let mut out = Emitted::new();
         app.for_each_construct(|cx, c| {
             if !broken.contains(cx.path.as_str()) {
@@ -97,7 +136,9 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
         );
         return Err(diags);
     };
-    targets.finish(app, kubernetes, options, diags)
+    let mut assembly = targets.finish(app, kubernetes, options, diags)?;
+    assembly.kube_contexts = kube_contexts;
+    Ok(assembly)
 }
 
 /// Why [`synthesize_to`] wrote nothing that will show.
@@ -156,6 +197,8 @@ struct Targets<'scope, 'env> {
     cloudformation: Stacks,
     /// The node of each construct that emitted an object, by the index the targets know it by.
     emitters: Vec<NodeId>,
+    /// The final Kubernetes objects, when the synthesis keeps them.
+    kept: Option<Vec<KubernetesObject>>,
 }
 
 /// What the targets hold once every construct has rendered.
@@ -163,12 +206,18 @@ struct Rendered {
     checker: Checker,
     cloudformation: Stacks,
     emitters: Vec<NodeId>,
+    kept: Option<Vec<KubernetesObject>>,
 }
 
 impl<'scope, 'env> Targets<'scope, 'env> {
     /// Targets whose clusters serve `installed` (environment, API version, kind) without the
     /// program emitting their CRDs.
-    fn new(kubernetes: Writer<'scope, 'env>, installed: &[(String, String, String)]) -> Self {
+    /// With `keep`, the final Kubernetes objects are kept for the assembly.
+    fn new(
+        kubernetes: Writer<'scope, 'env>,
+        installed: &[(String, String, String)],
+        keep: bool,
+    ) -> Self {
         let mut checker = Checker::default();
         for (env, api_version, kind) in installed {
             checker.installed(env, api_version, kind);
@@ -179,6 +228,7 @@ impl<'scope, 'env> Targets<'scope, 'env> {
             checker,
             cloudformation: Stacks::default(),
             emitters: Vec::new(),
+            kept: keep.then(Vec::new),
         }
     }
 
@@ -188,6 +238,7 @@ impl<'scope, 'env> Targets<'scope, 'env> {
             checker: self.checker,
             cloudformation: self.cloudformation,
             emitters: self.emitters,
+            kept: self.kept,
         };
         (rendered, self.kubernetes.finish())
     }
@@ -233,8 +284,14 @@ impl<'scope, 'env> Targets<'scope, 'env> {
                 builtin.fill(manifest);
                 self.checker.observe(manifest, cx.env, construct);
             }
-            let emission = Emission::write(manifests, cx.env, construct, &mut self.yaml);
+            let emission = Emission::write(&manifests, cx.env, construct, &mut self.yaml);
             self.kubernetes.add(emission);
+            if let Some(kept) = &mut self.kept {
+                kept.extend(manifests.into_iter().map(|manifest| KubernetesObject {
+                    env: cx.env.to_owned(),
+                    manifest,
+                }));
+            }
         }
         if !resources.is_empty() {
             let aspects = app.aspects::<CfnResource>(cx.node);
@@ -376,6 +433,8 @@ impl Rendered {
             manifest: index,
             warnings: diags,
             objects,
+            kubernetes: self.kept.unwrap_or_default(),
+            kube_contexts: BTreeMap::new(),
         })
     }
 }

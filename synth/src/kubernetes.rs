@@ -51,7 +51,7 @@ struct File {
 type Identity = (String, String, String, Option<String>, String);
 
 /// The Kubernetes objects one construct emitted, written as YAML by the thread that rendered
-/// them (which drops the typed objects where it made them).
+/// them (which drops the typed objects where it made them, unless the synthesis keeps them).
 pub(crate) struct Emission {
     objects: Vec<WrittenObject>,
     env: String,
@@ -84,13 +84,13 @@ impl Emission {
     /// The objects construct `construct` emitted in `env`, written. Each is written into
     /// `buffer` first, so that its text is allocated once, at its size.
     pub(crate) fn write(
-        manifests: Vec<Manifest>,
+        manifests: &[Manifest],
         env: &str,
         construct: usize,
         buffer: &mut String,
     ) -> Self {
         let objects = manifests
-            .into_iter()
+            .iter()
             .map(|manifest| {
                 let object = manifest.object();
                 let meta = object.meta();

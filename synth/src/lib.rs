@@ -18,7 +18,9 @@
 //! Output layout: `<env>/k8s/<namespace>.yaml` per namespace, `<env>/k8s/_cluster.yaml` for
 //! cluster-scoped objects, and `manifest.json`, the index of every file and object.
 //!
-//! This crate has no cargo features yet; `deploy` will gate the Kubernetes and AWS clients.
+//! `deploy`, `diff --live` and `destroy` hand the assembly to a [`remote::Deployer`] per target;
+//! the deployers live in `girder-deploy-k8s` and `girder-deploy-aws` (the facade's `deploy`
+//! feature), so this crate compiles no cloud client.
 
 mod cli;
 mod cloudformation;
@@ -27,15 +29,17 @@ mod engine;
 mod kubernetes;
 pub mod output;
 mod panic;
+pub mod remote;
 pub mod text;
 pub mod write;
 
 pub use cli::{
-    EXIT_CHANGES, EXIT_DESTRUCTIVE, EXIT_FOREIGN_OUTPUT, EXIT_INTERNAL, EXIT_INVALID, EXIT_IO,
-    EXIT_OK, EXIT_USAGE, run, run_with,
+    EXIT_CHANGES, EXIT_DEPLOY_FAILED, EXIT_DESTRUCTIVE, EXIT_FOREIGN_OUTPUT, EXIT_INTERNAL,
+    EXIT_INVALID, EXIT_IO, EXIT_NOT_DEPLOYED, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, run,
+    run_deployers, run_with, run_with_deployers,
 };
 pub use engine::{
-    Assembly, CLUSTER_FILE, MANIFEST, Options, SynthError, Written, synthesize, synthesize_to,
-    synthesize_with,
+    Assembly, CLUSTER_FILE, KubernetesObject, MANIFEST, Options, SynthError, Written, synthesize,
+    synthesize_to, synthesize_with,
 };
 pub use text::Text;

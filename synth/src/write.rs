@@ -340,6 +340,8 @@ mod tests {
             manifest: crate::output::Manifest::parse(manifest).unwrap(),
             warnings: Default::default(),
             objects: 0,
+            kubernetes: Vec::new(),
+            kube_contexts: BTreeMap::new(),
         };
         a.files.insert(MANIFEST.into(), manifest.into());
         a.files.insert("prod/k8s/web.yaml".into(), text.into());
