@@ -82,6 +82,14 @@ pub use girder_constructs::{config, config_map, secret};
 pub use girder_core::environment;
 pub use girder_k8s::namespace;
 
+/// The deployers [`run`] uses with the `deploy` feature, for a program that drives them itself
+/// (see [`synth::remote::Deployer`]).
+#[cfg(feature = "deploy")]
+pub mod deploy {
+    pub use girder_deploy_aws::CloudFormation;
+    pub use girder_deploy_k8s::Kubernetes;
+}
+
 /// RFC 6902 JSON patches, for the `patch` escape hatch.
 pub use json_patch;
 /// The k8s-openapi types Girder emits, for typed edits such as `deployment_mut`.

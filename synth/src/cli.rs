@@ -187,11 +187,11 @@ struct EndpointArgs {
 
 impl EndpointArgs {
     fn endpoints(self) -> Endpoints {
-        let mut endpoints = Endpoints::default();
-        endpoints.kubeconfig = self.kubeconfig;
-        endpoints.context = self.context;
-        endpoints.aws_endpoint_url = self.endpoint_url;
-        endpoints
+        Endpoints {
+            kubeconfig: self.kubeconfig,
+            context: self.context,
+            aws_endpoint_url: self.endpoint_url,
+        }
     }
 }
 

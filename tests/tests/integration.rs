@@ -12,6 +12,8 @@ mod cli;
 mod cluster;
 #[path = "integration/data.rs"]
 mod data;
+#[path = "integration/deploy_cli.rs"]
+mod deploy_cli;
 #[path = "integration/escape_hatches.rs"]
 mod escape_hatches;
 #[path = "integration/examples.rs"]
