@@ -141,6 +141,78 @@ pub enum Risk {
         /// The old resource's `DeletionPolicy` (`Retain`, `Snapshot`), if it has one.
         deletion_policy: Option<String>,
     },
+    /// CloudFormation's change set says it replaces the resource (`diff --live`, `deploy`): its
+    /// own answer, which knows what the registry's create-only properties do not (values only
+    /// known at deploy). Destructive when something is at stake.
+    ChangeSetReplacement {
+        /// `true` when CloudFormation replaces it for certain, `false` when it may
+        /// (`Conditional`: it depends on a value known only at deploy).
+        certain: bool,
+        /// The properties that cause it, as CloudFormation names them (`BucketName`).
+        causes: Vec<String>,
+        /// What replacing the resource loses, `None` when nothing is at stake.
+        stake: Option<Stake>,
+    },
+    /// The live resource no longer matches its template (drift detection): deploying sets
+    /// the template's values again, undoing changes made outside CloudFormation. A warning.
+    Drifted {
+        /// CloudFormation's drift status: `MODIFIED`, or `DELETED` when the resource is gone.
+        status: String,
+        /// The properties that differ.
+        differences: Vec<PropertyDrift>,
+    },
+}
+
+/// One property of a drifted resource: what the template says and what the resource has, each
+/// shown redacted when it is secret (see [`PropertyDrift::new`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PropertyDrift {
+    /// The property's path as CloudFormation gives it (`/VisibilityTimeout`, `/Tags/0/Value`).
+    pub path: String,
+    /// The template's value (JSON), `None` when the property is not in the template.
+    pub expected: Option<String>,
+    /// The resource's value (JSON), `None` when the resource does not have it.
+    pub actual: Option<String>,
+}
+
+impl PropertyDrift {
+    /// A difference at `path` between `expected` and `actual`, where a value under a
+    /// secret-looking name (any segment of the path) or one that carries a credential itself is
+    /// replaced with `"<redacted>"`: a drift report never shows a secret.
+    pub fn new(path: &str, expected: Option<&str>, actual: Option<&str>) -> Self {
+        let named = path
+            .split('/')
+            .any(|seg| !seg.is_empty() && hides_value_of(seg));
+        let shown = |value: Option<&str>| {
+            value.map(|v| {
+                if named || check_text(v).is_some() {
+                    format!("\"{REDACTED}\"")
+                } else {
+                    v.to_owned()
+                }
+            })
+        };
+        PropertyDrift {
+            path: path.to_owned(),
+            expected: shown(expected),
+            actual: shown(actual),
+        }
+    }
+}
+
+impl fmt::Display for PropertyDrift {
+    /// `VisibilityTimeout: expected 30, actual 60`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = pointer_path(&self.path);
+        let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(absent)".to_owned());
+        write!(
+            f,
+            "{path}: expected {}, actual {}",
+            show(&self.expected),
+            show(&self.actual)
+        )
+    }
 }
 
 /// What replaces a removed stateful resource in the new template.
@@ -159,7 +231,12 @@ pub enum Successor {
 impl Risk {
     /// Whether the change deletes or replaces stateful data, or cannot be applied.
     pub fn is_destructive(&self) -> bool {
-        !matches!(self, Risk::Replacement { stake: None, .. })
+        !matches!(
+            self,
+            Risk::Replacement { stake: None, .. }
+                | Risk::ChangeSetReplacement { stake: None, .. }
+                | Risk::Drifted { .. }
+        )
     }
 }
 
@@ -215,6 +292,36 @@ impl fmt::Display for Risk {
                     }
                     _ => write!(f, "CloudFormation deletes {old} and its data"),
                 }
+            }
+            Risk::ChangeSetReplacement {
+                certain,
+                causes,
+                stake,
+            } => {
+                let verb = if *certain { "replaces" } else { "may replace" };
+                match stake {
+                    Some(stake) => write!(f, "CloudFormation {verb} the {stake}")?,
+                    None => write!(f, "CloudFormation {verb} the resource")?,
+                }
+                match causes.as_slice() {
+                    [] => Ok(()),
+                    [one] => write!(f, " (property {one})"),
+                    many => write!(f, " (properties {})", many.join(", ")),
+                }
+            }
+            Risk::Drifted {
+                status,
+                differences,
+            } => {
+                if status == "DELETED" {
+                    return f.write_str("drifted: the resource was deleted outside CloudFormation");
+                }
+                f.write_str("drifted: changed outside CloudFormation")?;
+                for (i, difference) in differences.iter().enumerate() {
+                    f.write_str(if i == 0 { ": " } else { "; " })?;
+                    write!(f, "{difference}")?;
+                }
+                Ok(())
             }
         }
     }
@@ -463,5 +570,67 @@ mod tests {
         assert_eq!(app["Command"], json!(["--password", REDACTED, "-v"]));
         assert_eq!(app["Environment"][0]["Value"], REDACTED);
         assert_eq!(app["Environment"][1]["Value"], "info");
+    }
+}
+
+#[cfg(test)]
+mod live_tests {
+    use super::*;
+
+    #[test]
+    fn a_change_set_replacement_is_destructive_only_with_something_at_stake() {
+        let bucket = Risk::ChangeSetReplacement {
+            certain: true,
+            causes: vec!["BucketName".to_owned()],
+            stake: stake("AWS::S3::Bucket"),
+        };
+        assert!(bucket.is_destructive());
+        assert_eq!(
+            bucket.to_string(),
+            "CloudFormation replaces the bucket (property BucketName)"
+        );
+        let topic = Risk::ChangeSetReplacement {
+            certain: false,
+            causes: vec!["A".to_owned(), "B".to_owned()],
+            stake: None,
+        };
+        assert!(!topic.is_destructive());
+        assert_eq!(
+            topic.to_string(),
+            "CloudFormation may replace the resource (properties A, B)"
+        );
+    }
+
+    #[test]
+    fn drift_is_a_warning_that_never_shows_a_secret() {
+        let drift = Risk::Drifted {
+            status: "MODIFIED".to_owned(),
+            differences: vec![
+                PropertyDrift::new("/VisibilityTimeout", Some("30"), Some("60")),
+                PropertyDrift::new(
+                    "/MasterUserPassword",
+                    Some("\"a\""),
+                    Some("\"hunter2hunter2\""),
+                ),
+                PropertyDrift::new("/Tags/0/Value", None, Some("\"x\"")),
+            ],
+        };
+        assert!(!drift.is_destructive());
+        let shown = drift.to_string();
+        assert_eq!(
+            shown,
+            "drifted: changed outside CloudFormation: VisibilityTimeout: expected 30, actual 60; \
+             MasterUserPassword: expected \"<redacted>\", actual \"<redacted>\"; \
+             Tags.0.Value: expected (absent), actual \"x\""
+        );
+        assert!(!shown.contains("hunter2"));
+        let gone = Risk::Drifted {
+            status: "DELETED".to_owned(),
+            differences: Vec::new(),
+        };
+        assert_eq!(
+            gone.to_string(),
+            "drifted: the resource was deleted outside CloudFormation"
+        );
     }
 }

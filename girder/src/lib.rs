@@ -1,8 +1,10 @@
 //! Girder: infrastructure as typed Rust.
 //!
 //! An infra program composes constructs into an [`App`](prelude::App) and hands it to [`run`],
-//! which gives it a command line: `synth` writes validated Kubernetes YAML, `list` prints the
-//! construct tree, `diff` compares with a previous output.
+//! which gives it a command line: `synth` writes validated Kubernetes YAML and CloudFormation,
+//! `list` prints the construct tree, `diff` compares with a previous output; with the `deploy`
+//! feature, `deploy` applies the output to the clusters and stacks, `diff --live` compares with
+//! what is running, `destroy` takes an environment down.
 //!
 //! ```no_run
 //! use girder::prelude::*;

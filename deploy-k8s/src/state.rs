@@ -1,0 +1,385 @@
+//! What is on the cluster before anything changes: what it serves, the program's objects as they
+//! are, the namespaces they go to, and the ApplySets a previous deploy left (their parents and
+//! members).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::{StreamExt, TryStreamExt, stream};
+use girder_k8s::diff::ObjectKey;
+use kube::api::{Api, DynamicObject, ListParams};
+use kube::core::ApiResource;
+use serde_json::Value;
+
+use crate::applyset::{
+    self, CONTAINS_ANNOTATION, GroupKind, ID_LABEL, PART_OF_LABEL, Parent, TOOLING_ANNOTATION,
+};
+use crate::catalog::{Catalog, Resolution, Resolved};
+use crate::cluster::{Cluster, ClusterError};
+use crate::objects::{Desired, Identity};
+
+/// How many requests are in flight at once.
+pub(crate) const CONCURRENCY: usize = 16;
+
+/// A parent found on the cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LiveParent {
+    /// The parent.
+    pub(crate) parent: Parent,
+    /// Its tooling annotation.
+    pub(crate) tooling: Option<String>,
+    /// The group-kinds it records.
+    pub(crate) contains: BTreeSet<GroupKind>,
+}
+
+/// An object labelled as a member of one of the program's ApplySets.
+#[derive(Debug, Clone)]
+pub(crate) struct Member {
+    /// Its identity.
+    pub(crate) identity: Identity,
+    /// Its key (in the version it was listed in).
+    pub(crate) key: ObjectKey,
+    /// Its resource.
+    pub(crate) resolved: Resolved,
+}
+
+/// A namespace the program uses, as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NamespaceState {
+    /// It does not exist.
+    Missing,
+    /// It exists.
+    Active,
+    /// It is being deleted.
+    Terminating,
+}
+
+/// What is on the cluster.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    /// What the cluster serves, and what the program's CRDs define.
+    pub(crate) catalog: Catalog,
+    /// Each of the program's objects as it is (by index), `None` when absent.
+    pub(crate) live: Vec<Option<Value>>,
+    /// The namespaces the program uses.
+    pub(crate) namespaces: BTreeMap<String, NamespaceState>,
+    /// The parents of the program's ApplySets in this environment found on the cluster.
+    pub(crate) parents: Vec<LiveParent>,
+    /// The members of those ApplySets, and of the ones the program has now.
+    pub(crate) members: Vec<Member>,
+    /// Group-kinds a parent records that the cluster no longer serves (their members cannot be
+    /// listed).
+    pub(crate) unserved: BTreeSet<GroupKind>,
+}
+
+/// What to read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Read<'a> {
+    /// The app.
+    pub(crate) app: &'a str,
+    /// The environment.
+    pub(crate) env: &'a str,
+    /// Whether to read the program's objects as they are (not for `destroy`).
+    pub(crate) objects: bool,
+}
+
+impl State {
+    /// Reads the cluster for the program's `desired` objects.
+    pub(crate) async fn read(
+        cluster: &Cluster,
+        read: Read<'_>,
+        desired: &[Desired],
+    ) -> Result<State, ClusterError> {
+        let mut catalog = Catalog::discover(cluster).await?;
+        for d in desired {
+            if d.key.kind == "CustomResourceDefinition" {
+                catalog.define(&d.value);
+            }
+        }
+        let live = if read.objects {
+            read_objects(cluster, &catalog, desired).await?
+        } else {
+            vec![None; desired.len()]
+        };
+        let namespaces = read_namespaces(cluster, desired).await?;
+        let parents = read_parents(cluster, read, desired).await?;
+        let mut state = State {
+            catalog,
+            live,
+            namespaces,
+            parents,
+            members: Vec::new(),
+            unserved: BTreeSet::new(),
+        };
+        state.members = state.read_members(cluster, desired).await?;
+        Ok(state)
+    }
+
+    /// Every parent: the program's and those found, each once, with the group-kinds to list
+    /// (recorded on the cluster, and the program's).
+    pub(crate) fn parents(&self, desired: &[Desired]) -> BTreeMap<Parent, BTreeSet<GroupKind>> {
+        let mut parents: BTreeMap<Parent, BTreeSet<GroupKind>> = BTreeMap::new();
+        for live in &self.parents {
+            parents
+                .entry(live.parent.clone())
+                .or_default()
+                .extend(live.contains.iter().cloned());
+        }
+        for d in desired {
+            parents.entry(d.parent.clone()).or_default().insert(d.gk());
+        }
+        parents
+    }
+
+    async fn read_members(
+        &mut self,
+        cluster: &Cluster,
+        desired: &[Desired],
+    ) -> Result<Vec<Member>, ClusterError> {
+        let mut lists: Vec<(Parent, Resolved)> = Vec::new();
+        for (parent, kinds) in self.parents(desired) {
+            for gk in kinds {
+                match self.catalog.preferred(&gk) {
+                    // A namespace's parent has the namespaced members, the cluster's the others.
+                    Some(resolved) if resolved.namespaced != parent.cluster => {
+                        lists.push((parent.clone(), resolved.clone()));
+                    }
+                    Some(_) => {}
+                    // The program's own kinds are checked by the preflight.
+                    None if self.parents.iter().any(|l| l.contains.contains(&gk)) => {
+                        self.unserved.insert(gk);
+                    }
+                    None => {}
+                }
+            }
+        }
+        let found: Vec<Vec<Member>> = stream::iter(lists)
+            .map(|(parent, resolved)| list_members(cluster, parent, resolved))
+            .buffer_unordered(CONCURRENCY)
+            .try_collect()
+            .await?;
+        let mut members: Vec<Member> = found.into_iter().flatten().collect();
+        members.sort_by(|a, b| a.identity.cmp(&b.identity));
+        members.dedup_by(|a, b| a.identity == b.identity);
+        Ok(members)
+    }
+}
+
+/// The API of `resolved` objects in `namespace` (ignored for cluster-scoped ones).
+pub(crate) fn api(cluster: &Cluster, resolved: &Resolved, namespace: &str) -> Api<DynamicObject> {
+    if resolved.namespaced {
+        Api::namespaced_with(cluster.client.clone(), namespace, &resolved.resource)
+    } else {
+        Api::all_with(cluster.client.clone(), &resolved.resource)
+    }
+}
+
+/// The resource of `v1` `kind` objects.
+pub(crate) fn core(kind: &str, plural: &str, namespaced: bool) -> Resolved {
+    Resolved {
+        resource: ApiResource {
+            group: String::new(),
+            version: "v1".into(),
+            api_version: "v1".into(),
+            kind: kind.into(),
+            plural: plural.into(),
+        },
+        namespaced,
+    }
+}
+
+async fn read_objects(
+    cluster: &Cluster,
+    catalog: &Catalog,
+    desired: &[Desired],
+) -> Result<Vec<Option<Value>>, ClusterError> {
+    let gets = desired.iter().map(|d| {
+        let resolution = catalog.resolve(&d.key.api_version, &d.key.kind);
+        async move {
+            let Resolution::Served(resolved) = resolution else {
+                return Ok(None);
+            };
+            let api = api(cluster, &resolved, &d.key.namespace);
+            match api.get_opt(&d.key.name).await {
+                Ok(found) => Ok(found.and_then(|o| serde_json::to_value(o).ok())),
+                Err(e) => Err(cluster.fault(&format!("reading {}", d.key), e)),
+            }
+        }
+    });
+    stream::iter(gets).buffered(CONCURRENCY).try_collect().await
+}
+
+async fn read_namespaces(
+    cluster: &Cluster,
+    desired: &[Desired],
+) -> Result<BTreeMap<String, NamespaceState>, ClusterError> {
+    let names: BTreeSet<String> = desired
+        .iter()
+        .filter(|d| !d.key.namespace.is_empty())
+        .map(|d| d.key.namespace.clone())
+        .chain(
+            desired
+                .iter()
+                .filter(|d| d.key.api_version == "v1" && d.key.kind == "Namespace")
+                .map(|d| d.key.name.clone()),
+        )
+        .collect();
+    let namespaces = api(cluster, &core("Namespace", "namespaces", false), "");
+    let gets = names.into_iter().map(|name| {
+        let namespaces = namespaces.clone();
+        async move {
+            let found = namespaces
+                .get_opt(&name)
+                .await
+                .map_err(|e| cluster.fault(&format!("reading namespace {name}"), e))?;
+            let state = match found {
+                None => NamespaceState::Missing,
+                Some(ns)
+                    if ns.metadata.deletion_timestamp.is_some()
+                        || ns.data["status"]["phase"] == "Terminating" =>
+                {
+                    NamespaceState::Terminating
+                }
+                Some(_) => NamespaceState::Active,
+            };
+            Ok::<_, ClusterError>((name, state))
+        }
+    });
+    stream::iter(gets)
+        .buffer_unordered(CONCURRENCY)
+        .try_collect()
+        .await
+}
+
+/// The parents of the app's ApplySets in environment `env` on the cluster: every namespace's
+/// (found by name across namespaces, so that a namespace the program dropped is still pruned)
+/// and the cluster-scoped objects'.
+async fn read_parents(
+    cluster: &Cluster,
+    read: Read<'_>,
+    desired: &[Desired],
+) -> Result<Vec<LiveParent>, ClusterError> {
+    let secrets = core("Secret", "secrets", true);
+    let name = applyset::namespaced_parent_name(read.app, read.env);
+    let all = Api::<DynamicObject>::all_with(cluster.client.clone(), &secrets.resource);
+    let params = ListParams::default().fields(&format!("metadata.name={name}"));
+    let mut found: Vec<(String, kube::api::ObjectMeta)> = match all.list_metadata(&params).await {
+        Ok(list) => list
+            .items
+            .into_iter()
+            .map(|item| {
+                (
+                    item.metadata.namespace.clone().unwrap_or_default(),
+                    item.metadata,
+                )
+            })
+            .collect(),
+        // Credentials limited to some namespaces: look in the program's own.
+        Err(kube::Error::Api(status)) if status.code == 403 => {
+            let namespaces: BTreeSet<&str> = desired
+                .iter()
+                .filter(|d| !d.key.namespace.is_empty())
+                .map(|d| d.key.namespace.as_str())
+                .collect();
+            let mut found = Vec::new();
+            for namespace in namespaces {
+                let api = api(cluster, &secrets, namespace);
+                let item = api.get_metadata_opt(&name).await.map_err(|e| {
+                    cluster.fault(&format!("reading the ApplySet parent in {namespace}"), e)
+                })?;
+                if let Some(item) = item {
+                    found.push((namespace.to_owned(), item.metadata));
+                }
+            }
+            found
+        }
+        Err(e) => return Err(cluster.fault("listing the ApplySet parents", e)),
+    };
+    let cluster_parent = Parent::cluster(read.app, read.env);
+    let item = api(cluster, &secrets, &cluster_parent.namespace)
+        .get_metadata_opt(&cluster_parent.name)
+        .await
+        .map_err(|e| cluster.fault("reading the ApplySet parent of cluster-scoped objects", e))?;
+    if let Some(item) = item {
+        found.push((cluster_parent.namespace.clone(), item.metadata));
+    }
+    Ok(found
+        .into_iter()
+        .map(|(namespace, meta)| {
+            let parent = if meta.name.as_deref() == Some(cluster_parent.name.as_str()) {
+                cluster_parent.clone()
+            } else {
+                Parent::namespaced(read.app, read.env, &namespace)
+            };
+            let annotations = meta.annotations.unwrap_or_default();
+            let id = meta.labels.unwrap_or_default().get(ID_LABEL).cloned();
+            LiveParent {
+                tooling: annotations.get(TOOLING_ANNOTATION).cloned(),
+                // A parent whose id is not the one Girder computes records nothing of ours.
+                contains: if id.as_deref() == Some(parent.id.as_str()) {
+                    annotations
+                        .get(CONTAINS_ANNOTATION)
+                        .map(|text| applyset::parse_contains(text))
+                        .unwrap_or_default()
+                } else {
+                    BTreeSet::new()
+                },
+                parent,
+            }
+        })
+        .collect())
+}
+
+async fn list_members(
+    cluster: &Cluster,
+    parent: Parent,
+    resolved: Resolved,
+) -> Result<Vec<Member>, ClusterError> {
+    let api = api(cluster, &resolved, &parent.namespace);
+    let params = ListParams::default().labels(&format!("{PART_OF_LABEL}={}", parent.id));
+    let list = api.list_metadata(&params).await.map_err(|e| {
+        cluster.fault(
+            &format!(
+                "listing the {} of ApplySet {}",
+                resolved.resource.plural, parent
+            ),
+            e,
+        )
+    })?;
+    Ok(list
+        .items
+        .into_iter()
+        .filter_map(|item| {
+            let name = item.metadata.name?;
+            let namespace = if resolved.namespaced {
+                item.metadata.namespace.unwrap_or_default()
+            } else {
+                String::new()
+            };
+            let key = key_of(&resolved.resource, &namespace, &name)?;
+            Some(Member {
+                identity: Identity {
+                    gk: GroupKind {
+                        group: resolved.resource.group.clone(),
+                        kind: resolved.resource.kind.clone(),
+                    },
+                    namespace,
+                    name,
+                },
+                key,
+                resolved: resolved.clone(),
+            })
+        })
+        .collect())
+}
+
+/// The report key of the object `name` in `namespace` of `resource` (`None` only if the
+/// resource has no kind).
+pub(crate) fn key_of(resource: &ApiResource, namespace: &str, name: &str) -> Option<ObjectKey> {
+    let mut key = ObjectKey::of(&serde_json::json!({
+        "apiVersion": resource.api_version,
+        "kind": resource.kind,
+        "metadata": {"name": name},
+    }))?;
+    key.namespace = namespace.to_owned();
+    Some(key)
+}
