@@ -33,9 +33,13 @@
 //!    reported with the reason the cluster gives (conditions, pods' waiting reasons, Warning
 //!    events) and exits with 5.
 //!
-//! A second deploy of the same program changes nothing and says so: an object whose
-//! `resourceVersion` the apply left as it was is unchanged. Without `--yes`, `deploy` shows the
-//! changes (as `diff --live`) and asks; with no one to ask, nothing is applied.
+//! A second deploy of the same program changes nothing and says so, and sends no request per
+//! object: the program's objects are read by listing each kind once per namespace, and an
+//! object that holds everything the program sets, stamped with the hash of what the program
+//! made ([`HASH_ANNOTATION`]), is left alone (see `unchanged.rs`); any other existing object is
+//! dry-run first and left alone when the API server would store it as it is. Without `--yes`,
+//! `deploy` shows the changes (as `diff --live`) and asks; with no one to ask, nothing is
+//! applied.
 //!
 //! `diff --live` dry-runs the apply of every object and compares the result with the live
 //! object, both stripped as `kubectl diff` strips them ([`strip`]); members to be pruned are
@@ -54,6 +58,7 @@ pub mod phase;
 mod preflight;
 mod run;
 mod state;
+mod unchanged;
 mod wait;
 
 use std::collections::BTreeMap;
@@ -65,6 +70,7 @@ use girder_synth::{Assembly, EXIT_NOT_DEPLOYED};
 
 pub use apply::FIELD_MANAGER;
 pub use live::strip;
+pub use unchanged::HASH_ANNOTATION;
 
 use objects::Desired;
 use run::{Env, error};

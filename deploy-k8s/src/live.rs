@@ -28,7 +28,10 @@ const SERVER_METADATA: &[&str] = &[
 ];
 
 /// Annotations tools write that a comparison ignores (besides the ApplySet's).
-const TOOL_ANNOTATIONS: &[&str] = &["kubectl.kubernetes.io/last-applied-configuration"];
+const TOOL_ANNOTATIONS: &[&str] = &[
+    "kubectl.kubernetes.io/last-applied-configuration",
+    crate::unchanged::HASH_ANNOTATION,
+];
 
 /// Strips `object` of what the API server or the deployer add, as `kubectl diff` does: the
 /// server's metadata (managed fields, resource version, uid, generation, creation time, self
@@ -93,8 +96,16 @@ pub(crate) async fn compare_live(
     state: &State,
     err: &mut dyn Write,
 ) -> Result<Report, ClusterError> {
-    let runs = desired.iter().map(|d| async move {
+    let runs = desired.iter().zip(&state.live).map(|(d, live)| async move {
         let found = match state.catalog.resolve(&d.key.api_version, &d.key.kind) {
+            // Applying it would change nothing: no dry run needed.
+            Resolution::Served(_)
+                if live
+                    .as_ref()
+                    .is_some_and(|live| crate::unchanged::unchanged(live, &d.value)) =>
+            {
+                Found::Would(live.clone().unwrap_or_default())
+            }
             Resolution::Served(resolved) => {
                 let dry = |force| Mode {
                     force,

@@ -109,6 +109,7 @@ pub(crate) fn environments(
             Parent::namespaced(app, &object.env, &namespace)
         };
         label_member(&mut value, &parent.id);
+        crate::unchanged::stamp(&mut value);
         let gk = GroupKind::of(&key.api_version, &key.kind);
         let desired = Desired {
             phase: phase_of(&gk.group, &gk.kind),

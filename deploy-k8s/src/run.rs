@@ -477,10 +477,14 @@ async fn apply_all(
                     return (i, Err(ApplyError::NotServedYet { key: d.key.clone() }));
                 }
             };
-            // An object that exists is dry-run first: when the API server would store it as it
-            // is, it is left alone (some API servers write no-op applies, which would make a
-            // redeploy look like a change).
+            // An object that exists and holds everything the program sets is left alone
+            // ([`crate::unchanged`]); otherwise it is dry-run first: when the API server would
+            // store it as it is, it is left alone too (some API servers write no-op applies,
+            // which would make a redeploy look like a change).
             if let Some(live) = &state.live[i] {
+                if crate::unchanged::unchanged(live, &d.value) {
+                    return (i, Ok(Outcome::Unchanged));
+                }
                 let dry = Mode {
                     dry_run: true,
                     ..mode

@@ -187,25 +187,109 @@ pub(crate) fn core(kind: &str, plural: &str, namespaced: bool) -> Resolved {
     }
 }
 
+/// The program's objects as they are on the cluster (`None` where absent or not served), in
+/// the order of `desired`. Where the program has several objects of one kind in one namespace,
+/// the kind is listed there once (in pages) instead of reading each object: a redeploy of a
+/// large program reads the cluster in a few requests.
 async fn read_objects(
     cluster: &Cluster,
     catalog: &Catalog,
     desired: &[Desired],
 ) -> Result<Vec<Option<Value>>, ClusterError> {
-    let gets = desired.iter().map(|d| {
-        let resolution = catalog.resolve(&d.key.api_version, &d.key.kind);
-        async move {
-            let Resolution::Served(resolved) = resolution else {
-                return Ok(None);
-            };
-            let api = api(cluster, &resolved, &d.key.namespace);
-            match api.get_opt(&d.key.name).await {
-                Ok(found) => Ok(found.and_then(|o| serde_json::to_value(o).ok())),
-                Err(e) => Err(cluster.fault(&format!("reading {}", d.key), e)),
-            }
+    let mut groups: BTreeMap<(String, String, String), (Resolved, Vec<usize>)> = BTreeMap::new();
+    for (i, d) in desired.iter().enumerate() {
+        if let Resolution::Served(resolved) = catalog.resolve(&d.key.api_version, &d.key.kind) {
+            let group = (
+                resolved.resource.api_version.clone(),
+                resolved.resource.plural.clone(),
+                d.key.namespace.clone(),
+            );
+            groups
+                .entry(group)
+                .or_insert_with(|| (resolved, Vec::new()))
+                .1
+                .push(i);
         }
-    });
-    stream::iter(gets).buffered(CONCURRENCY).try_collect().await
+    }
+    let reads = groups
+        .into_iter()
+        .map(|((_, _, namespace), (resolved, items))| async move {
+            let api = api(cluster, &resolved, &namespace);
+            let found = if items.len() >= LIST_FROM {
+                list_named(cluster, &api, &resolved, desired, &items).await?
+            } else {
+                let mut found = Vec::new();
+                for i in items {
+                    let d = &desired[i];
+                    match api.get_opt(&d.key.name).await {
+                        Ok(object) => {
+                            found.push((i, object.and_then(|o| serde_json::to_value(o).ok())));
+                        }
+                        Err(e) => return Err(cluster.fault(&format!("reading {}", d.key), e)),
+                    }
+                }
+                found
+            };
+            Ok::<_, ClusterError>(found)
+        });
+    let found: Vec<Vec<(usize, Option<Value>)>> = stream::iter(reads)
+        .buffer_unordered(CONCURRENCY)
+        .try_collect()
+        .await?;
+    let mut live = vec![None; desired.len()];
+    for (i, object) in found.into_iter().flatten() {
+        live[i] = object;
+    }
+    Ok(live)
+}
+
+/// From how many objects of one kind in one namespace the kind is listed rather than each
+/// object read.
+const LIST_FROM: usize = 8;
+
+/// How many objects one page of a list holds.
+const PAGE: u32 = 500;
+
+/// The objects `items` of `desired` (all of `resolved`'s kind, in `api`'s namespace), read by
+/// listing the kind.
+async fn list_named(
+    cluster: &Cluster,
+    api: &Api<DynamicObject>,
+    resolved: &Resolved,
+    desired: &[Desired],
+    items: &[usize],
+) -> Result<Vec<(usize, Option<Value>)>, ClusterError> {
+    let mut by_name: BTreeMap<String, Value> = BTreeMap::new();
+    let mut params = ListParams::default().limit(PAGE);
+    loop {
+        let page = api.list(&params).await.map_err(|e| {
+            let what = format!(
+                "listing {} {}",
+                resolved.resource.api_version, resolved.resource.plural
+            );
+            cluster.fault(&what, e)
+        })?;
+        for object in page.items {
+            let Some(name) = object.metadata.name.clone() else {
+                continue;
+            };
+            let Ok(mut value) = serde_json::to_value(object) else {
+                continue;
+            };
+            // Items of a list carry no type: they are what a read of each would give.
+            value["apiVersion"] = Value::String(resolved.resource.api_version.clone());
+            value["kind"] = Value::String(resolved.resource.kind.clone());
+            by_name.insert(name, value);
+        }
+        match page.metadata.continue_ {
+            Some(token) if !token.is_empty() => params = params.continue_token(&token),
+            _ => break,
+        }
+    }
+    Ok(items
+        .iter()
+        .map(|&i| (i, by_name.remove(&desired[i].key.name)))
+        .collect())
 }
 
 async fn read_namespaces(
