@@ -76,7 +76,7 @@ pub(crate) async fn deployed_template(
     }
 }
 
-/// The change sets of stack `name` whose names start with `prefix`: `(id, name)`.
+/// The change sets of stack `name` not yet executed: `(id, name)`.
 pub(crate) async fn change_sets(
     conn: &Connection,
     name: &str,
@@ -99,6 +99,13 @@ pub(crate) async fn change_sets(
         for summary in out.summaries() {
             // Some servers list every stack's change sets: keep this stack's.
             if summary.stack_name().is_some_and(|s| s != name) {
+                continue;
+            }
+            // An executed change set is history, not a leftover (AWS removes them; some
+            // servers keep them).
+            if summary.execution_status()
+                == Some(&aws_sdk_cloudformation::types::ExecutionStatus::ExecuteComplete)
+            {
                 continue;
             }
             if let (Some(id), Some(cs)) = (summary.change_set_id(), summary.change_set_name()) {

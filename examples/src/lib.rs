@@ -1,7 +1,9 @@
 //! The seed systems as Girder programs. Each binary in `src/bin` runs one of these apps; the
 //! snapshot tests synthesize them in-process.
 //!
-//! The examples on AWS (`city_graph`, `scraper`, `scale_aws`) need the `aws` feature (default);
+//! `tour` is the README's deploy walkthrough, made to run on the test endpoints.
+//!
+//! The examples on AWS (`city_graph`, `scraper`, `scale_aws`, `tour`) need the `aws` feature (default);
 //! the others are Kubernetes-only and build without it, and so without any AWS service.
 
 pub mod bench;
@@ -15,6 +17,8 @@ mod scale_aws;
 #[cfg(feature = "aws")]
 mod scraper;
 mod screener;
+#[cfg(feature = "aws")]
+mod tour;
 
 #[cfg(feature = "aws")]
 pub use city_graph::city_graph;
@@ -26,3 +30,5 @@ pub use scale_aws::scale_aws;
 #[cfg(feature = "aws")]
 pub use scraper::scraper;
 pub use screener::screener;
+#[cfg(feature = "aws")]
+pub use tour::{TOUR_ACCOUNT, TOUR_REGION, tour};

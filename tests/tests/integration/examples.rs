@@ -13,6 +13,16 @@ fn screener_passes_the_validators() {
 }
 
 #[test]
+fn tour_snapshot() {
+    insta::assert_snapshot!(synth_text(&girder_examples::tour()));
+}
+
+#[test]
+fn tour_passes_the_validators() {
+    crate::validate(&girder_examples::tour(), "tour");
+}
+
+#[test]
 fn exchange_snapshot() {
     insta::assert_snapshot!(synth_text(&girder_examples::exchange()));
 }
