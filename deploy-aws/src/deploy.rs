@@ -30,6 +30,17 @@ pub(crate) struct Policy {
     pub(crate) timeout: Duration,
 }
 
+impl Policy {
+    /// The policy the command line's `options` set.
+    pub(crate) fn of(options: &girder_synth::remote::DeployOptions) -> Self {
+        Policy {
+            yes: options.yes,
+            allow_destroy: options.allow_destroy,
+            timeout: options.timeout,
+        }
+    }
+}
+
 /// What deploying one stack did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Done {

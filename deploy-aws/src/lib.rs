@@ -174,11 +174,7 @@ impl Deployer for CloudFormation {
         console: &mut Console<'_>,
     ) -> Result<(), Failed> {
         let settings = self.settings(options.endpoints.aws_endpoint_url.as_ref());
-        let policy = Policy {
-            yes: options.yes,
-            allow_destroy: options.allow_destroy,
-            timeout: options.timeout,
-        };
+        let policy = Policy::of(options);
         let result = run(deploy::deploy(
             assembly,
             &options.selection,
@@ -231,11 +227,7 @@ impl Deployer for CloudFormation {
         console: &mut Console<'_>,
     ) -> Result<(), Failed> {
         let settings = self.settings(options.endpoints.aws_endpoint_url.as_ref());
-        let policy = Policy {
-            yes: options.yes,
-            allow_destroy: options.allow_destroy,
-            timeout: options.timeout,
-        };
+        let policy = Policy::of(options);
         let result = run(destroy::destroy(
             assembly,
             &options.selection,

@@ -111,6 +111,16 @@ fn runtime(console: &mut Console<'_>) -> Result<tokio::runtime::Runtime, Failed>
         })
 }
 
+/// Environment `name` of `assembly`, with its objects `desired`.
+fn env<'a>(assembly: &'a Assembly, name: &'a str, desired: Vec<Desired>) -> Env<'a> {
+    Env {
+        app: &assembly.manifest.app,
+        context: assembly.kube_contexts.get(name).map(String::as_str),
+        name,
+        desired,
+    }
+}
+
 impl Deployer for Kubernetes {
     fn target(&self) -> Target {
         Target::Kubernetes
@@ -132,12 +142,7 @@ impl Deployer for Kubernetes {
         let envs = environments(assembly, &options.selection, console)?;
         runtime(console)?.block_on(async {
             for (name, desired) in envs {
-                let env = Env {
-                    app: &assembly.manifest.app,
-                    context: assembly.kube_contexts.get(&name).map(String::as_str),
-                    name: &name,
-                    desired,
-                };
+                let env = env(assembly, &name, desired);
                 run::deploy(&env, options, console).await?;
             }
             Ok(())
@@ -154,12 +159,7 @@ impl Deployer for Kubernetes {
         runtime(console)?.block_on(async {
             let mut live = LiveDiff::default();
             for (name, desired) in envs {
-                let env = Env {
-                    app: &assembly.manifest.app,
-                    context: assembly.kube_contexts.get(&name).map(String::as_str),
-                    name: &name,
-                    desired,
-                };
+                let env = env(assembly, &name, desired);
                 live.report
                     .merge(run::diff_live(&env, &options.endpoints, console).await?);
             }
@@ -181,12 +181,7 @@ impl Deployer for Kubernetes {
         }
         runtime(console)?.block_on(async {
             for (name, desired) in envs {
-                let env = Env {
-                    app: &assembly.manifest.app,
-                    context: assembly.kube_contexts.get(&name).map(String::as_str),
-                    name: &name,
-                    desired,
-                };
+                let env = env(assembly, &name, desired);
                 run::destroy(&env, options, console).await?;
             }
             Ok(())

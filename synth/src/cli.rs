@@ -603,20 +603,11 @@ fn destroy(
     options: &DeployOptions,
     console: &mut Console<'_>,
 ) -> u8 {
-    let assembly = match synthesize_for(app, deployers, console.err) {
-        Ok(assembly) => assembly,
-        Err(code) => return code,
-    };
-    let mut selected = match select(
-        &assembly,
-        deployers,
-        target,
-        &options.selection,
-        console.err,
-    ) {
-        Ok(selected) => selected,
-        Err(code) => return code,
-    };
+    let (assembly, mut selected) =
+        match prepare(app, deployers, target, &options.selection, console.err) {
+            Ok(prepared) => prepared,
+            Err(code) => return code,
+        };
     // The Kubernetes objects go before the clusters and databases they use.
     selected.reverse();
     for deployer in selected {
@@ -634,20 +625,11 @@ fn bootstrap(
     options: &DeployOptions,
     console: &mut Console<'_>,
 ) -> u8 {
-    let assembly = match synthesize_for(app, deployers, console.err) {
-        Ok(assembly) => assembly,
-        Err(code) => return code,
-    };
-    let selected = match select(
-        &assembly,
-        deployers,
-        target,
-        &options.selection,
-        console.err,
-    ) {
-        Ok(selected) => selected,
-        Err(code) => return code,
-    };
+    let (assembly, selected) =
+        match prepare(app, deployers, target, &options.selection, console.err) {
+            Ok(prepared) => prepared,
+            Err(code) => return code,
+        };
     for deployer in selected {
         if let Err(Failed(code)) = deployer.bootstrap(&assembly, options, console) {
             return code;
@@ -663,20 +645,11 @@ fn diff_live(
     options: &LiveDiffOptions,
     console: &mut Console<'_>,
 ) -> u8 {
-    let assembly = match synthesize_for(app, deployers, console.err) {
-        Ok(assembly) => assembly,
-        Err(code) => return code,
-    };
-    let selected = match select(
-        &assembly,
-        deployers,
-        target,
-        &options.selection,
-        console.err,
-    ) {
-        Ok(selected) => selected,
-        Err(code) => return code,
-    };
+    let (assembly, selected) =
+        match prepare(app, deployers, target, &options.selection, console.err) {
+            Ok(prepared) => prepared,
+            Err(code) => return code,
+        };
     let mut report = crate::diff::Report::default();
     for deployer in selected {
         match deployer.diff_live(&assembly, options, console) {
@@ -685,6 +658,20 @@ fn diff_live(
         }
     }
     print_report(&report, console.out)
+}
+
+/// Synthesizes `app` in memory (see [`synthesize_for`]) and selects the deployers that act on
+/// it (see [`select`]); `Err` with the exit code.
+fn prepare<'a>(
+    app: &App,
+    deployers: &[&'a dyn Deployer],
+    target: Option<Target>,
+    selection: &Selection,
+    err: &mut dyn Write,
+) -> Result<(Assembly, Vec<&'a dyn Deployer>), u8> {
+    let assembly = synthesize_for(app, deployers, err)?;
+    let selected = select(&assembly, deployers, target, selection, err)?;
+    Ok((assembly, selected))
 }
 
 /// Synthesizes `app` in memory for a deployer, keeping its objects; `Err` with the exit code

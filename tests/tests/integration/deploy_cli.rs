@@ -25,6 +25,18 @@ struct Recorder<'a> {
     live: fn() -> Report,
 }
 
+impl<'a> Recorder<'a> {
+    /// A recorder of `target` that succeeds and finds no live changes.
+    fn new(target: Target, calls: &'a RefCell<Vec<String>>) -> Self {
+        Recorder {
+            target,
+            calls,
+            fail: None,
+            live: no_changes,
+        }
+    }
+}
+
 impl Deployer for Recorder<'_> {
     fn target(&self) -> Target {
         self.target
@@ -210,18 +222,8 @@ fn deploy_writes_the_output_then_deploys_stacks_before_kubernetes_objects() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("dist");
     let calls = RefCell::new(Vec::new());
-    let k8s = Recorder {
-        target: Target::Kubernetes,
-        calls: &calls,
-        fail: None,
-        live: no_changes,
-    };
-    let cfn = Recorder {
-        target: Target::CloudFormation,
-        calls: &calls,
-        fail: None,
-        live: no_changes,
-    };
+    let k8s = Recorder::new(Target::Kubernetes, &calls);
+    let cfn = Recorder::new(Target::CloudFormation, &calls);
     let app = both_targets();
     let args = [
         "deploy",
@@ -257,17 +259,10 @@ fn deploy_writes_the_output_then_deploys_stacks_before_kubernetes_objects() {
 fn a_failing_deployer_stops_the_deploy_with_its_exit_code() {
     let dir = tempfile::tempdir().expect("tempdir");
     let calls = RefCell::new(Vec::new());
-    let k8s = Recorder {
-        target: Target::Kubernetes,
-        calls: &calls,
-        fail: None,
-        live: no_changes,
-    };
+    let k8s = Recorder::new(Target::Kubernetes, &calls);
     let cfn = Recorder {
-        target: Target::CloudFormation,
-        calls: &calls,
         fail: Some(girder::synth::EXIT_DEPLOY_FAILED),
-        live: no_changes,
+        ..Recorder::new(Target::CloudFormation, &calls)
     };
     let out = dir.path().join("dist");
     let args = ["deploy", "--yes", "--out", out.to_str().expect("utf-8")];
@@ -283,18 +278,8 @@ fn a_failing_deployer_stops_the_deploy_with_its_exit_code() {
 #[test]
 fn target_and_env_select_the_deployers() {
     let calls = RefCell::new(Vec::new());
-    let k8s = Recorder {
-        target: Target::Kubernetes,
-        calls: &calls,
-        fail: None,
-        live: no_changes,
-    };
-    let cfn = Recorder {
-        target: Target::CloudFormation,
-        calls: &calls,
-        fail: None,
-        live: no_changes,
-    };
+    let k8s = Recorder::new(Target::Kubernetes, &calls);
+    let cfn = Recorder::new(Target::CloudFormation, &calls);
     let app = both_targets();
     let (code, _, err) = run(&app, &["diff", "--live", "--target", "k8s"], &[&k8s, &cfn]);
     assert_eq!(code, ExitCode::from(0), "{err}");
@@ -326,17 +311,10 @@ fn diff_live_merges_the_targets_reports_with_diffs_exit_codes() {
     let calls = RefCell::new(Vec::new());
     let app = both_targets();
     let k8s = Recorder {
-        target: Target::Kubernetes,
-        calls: &calls,
-        fail: None,
         live: one_added,
+        ..Recorder::new(Target::Kubernetes, &calls)
     };
-    let cfn = Recorder {
-        target: Target::CloudFormation,
-        calls: &calls,
-        fail: None,
-        live: no_changes,
-    };
+    let cfn = Recorder::new(Target::CloudFormation, &calls);
     let (code, stdout, _) = run(&app, &["diff", "--live", "--drift"], &[&k8s, &cfn]);
     assert_eq!(
         code,
@@ -355,10 +333,8 @@ fn diff_live_merges_the_targets_reports_with_diffs_exit_codes() {
     );
 
     let refused = Recorder {
-        target: Target::Kubernetes,
-        calls: &calls,
-        fail: None,
         live: one_refused,
+        ..Recorder::new(Target::Kubernetes, &calls)
     };
     let (code, stdout, _) = run(&app, &["diff", "--live"], &[&refused, &cfn]);
     assert_eq!(
@@ -375,18 +351,8 @@ fn diff_live_merges_the_targets_reports_with_diffs_exit_codes() {
 #[test]
 fn destroy_takes_kubernetes_down_before_the_stacks() {
     let calls = RefCell::new(Vec::new());
-    let k8s = Recorder {
-        target: Target::Kubernetes,
-        calls: &calls,
-        fail: None,
-        live: no_changes,
-    };
-    let cfn = Recorder {
-        target: Target::CloudFormation,
-        calls: &calls,
-        fail: None,
-        live: no_changes,
-    };
+    let k8s = Recorder::new(Target::Kubernetes, &calls);
+    let cfn = Recorder::new(Target::CloudFormation, &calls);
     let (code, _, err) = run(
         &both_targets(),
         &["destroy", "--env", "prod"],
