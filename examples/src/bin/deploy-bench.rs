@@ -24,7 +24,7 @@ const NOT_SERVED: &[(&str, &str)] = &[
 ];
 
 /// How long a kubectl command may run before it is stopped.
-const KUBECTL_LIMIT: Duration = Duration::from_secs(120);
+const KUBECTL_LIMIT: Duration = Duration::from_secs(60);
 
 /// The namespace kubectl's copy goes to.
 const KUBECTL_NAMESPACE: &str = "services-kubectl";
