@@ -95,10 +95,10 @@ impl State {
                 catalog.define(&d.value);
             }
         }
-        let live = if read.objects {
+        let (live, listed) = if read.objects {
             read_objects(cluster, &catalog, desired).await?
         } else {
-            vec![None; desired.len()]
+            (vec![None; desired.len()], Listed::new())
         };
         let namespaces = read_namespaces(cluster, desired).await?;
         let parents = read_parents(cluster, read, desired).await?;
@@ -110,7 +110,7 @@ impl State {
             members: Vec::new(),
             unserved: BTreeSet::new(),
         };
-        state.members = state.read_members(cluster, desired).await?;
+        state.members = state.read_members(cluster, desired, &listed).await?;
         Ok(state)
     }
 
@@ -130,10 +130,13 @@ impl State {
         parents
     }
 
+    /// The members of every parent: from `listed` where a kind was listed whole in the parent's
+    /// namespace, else listed by the parent's `part-of` label.
     async fn read_members(
         &mut self,
         cluster: &Cluster,
         desired: &[Desired],
+        listed: &Listed,
     ) -> Result<Vec<Member>, ClusterError> {
         let mut lists: Vec<(Parent, Resolved)> = Vec::new();
         for (parent, kinds) in self.parents(desired) {
@@ -152,11 +155,36 @@ impl State {
                 }
             }
         }
-        let found: Vec<Vec<Member>> = stream::iter(lists)
+        let mut found: Vec<Vec<Member>> = Vec::new();
+        lists.retain(|(parent, resolved)| {
+            let namespace = if resolved.namespaced {
+                parent.namespace.as_str()
+            } else {
+                ""
+            };
+            let key = (
+                resolved.resource.api_version.clone(),
+                resolved.resource.plural.clone(),
+                namespace.to_owned(),
+            );
+            let Some(items) = listed.get(&key) else {
+                return true;
+            };
+            found.push(
+                items
+                    .iter()
+                    .filter(|(_, part_of)| part_of.as_deref() == Some(parent.id.as_str()))
+                    .filter_map(|(name, _)| member(resolved, namespace.to_owned(), name.clone()))
+                    .collect(),
+            );
+            false
+        });
+        let listed_now: Vec<Vec<Member>> = stream::iter(lists)
             .map(|(parent, resolved)| list_members(cluster, parent, resolved))
             .buffer_unordered(CONCURRENCY)
             .try_collect()
             .await?;
+        found.extend(listed_now);
         let mut members: Vec<Member> = found.into_iter().flatten().collect();
         members.sort_by(|a, b| a.identity.cmp(&b.identity));
         members.dedup_by(|a, b| a.identity == b.identity);
@@ -195,7 +223,7 @@ async fn read_objects(
     cluster: &Cluster,
     catalog: &Catalog,
     desired: &[Desired],
-) -> Result<Vec<Option<Value>>, ClusterError> {
+) -> Result<(Vec<Option<Value>>, Listed), ClusterError> {
     let mut groups: BTreeMap<(String, String, String), (Resolved, Vec<usize>)> = BTreeMap::new();
     for (i, d) in desired.iter().enumerate() {
         if let Resolution::Served(resolved) = catalog.resolve(&d.key.api_version, &d.key.kind) {
@@ -213,11 +241,13 @@ async fn read_objects(
     }
     let reads = groups
         .into_iter()
-        .map(|((_, _, namespace), (resolved, items))| async move {
-            let api = api(cluster, &resolved, &namespace);
-            let found = if items.len() >= LIST_FROM {
-                list_named(cluster, &api, &resolved, desired, &items).await?
-            } else {
+        .map(|(group, (resolved, items))| async move {
+            let api = api(cluster, &resolved, &group.2);
+            if items.len() >= LIST_FROM {
+                let (found, all) = list_named(cluster, &api, &resolved, desired, &items).await?;
+                return Ok((found, Some((group, all))));
+            }
+            let found = {
                 let mut found = Vec::new();
                 for i in items {
                     let d = &desired[i];
@@ -230,18 +260,26 @@ async fn read_objects(
                 }
                 found
             };
-            Ok::<_, ClusterError>(found)
+            Ok::<_, ClusterError>((found, None))
         });
-    let found: Vec<Vec<(usize, Option<Value>)>> = stream::iter(reads)
+    let found: Vec<_> = stream::iter(reads)
         .buffer_unordered(CONCURRENCY)
         .try_collect()
         .await?;
     let mut live = vec![None; desired.len()];
-    for (i, object) in found.into_iter().flatten() {
-        live[i] = object;
+    let mut listed = Listed::new();
+    for (objects, all) in found {
+        for (i, object) in objects {
+            live[i] = object;
+        }
+        listed.extend(all);
     }
-    Ok(live)
+    Ok((live, listed))
 }
+
+/// The kinds listed whole in a namespace (`""` for cluster-scoped ones), by (API version,
+/// plural, namespace): each object's name and `part-of` label.
+type Listed = BTreeMap<(String, String, String), Vec<(String, Option<String>)>>;
 
 /// From how many objects of one kind in one namespace the kind is listed rather than each
 /// object read.
@@ -251,15 +289,18 @@ const LIST_FROM: usize = 8;
 const PAGE: u32 = 500;
 
 /// The objects `items` of `desired` (all of `resolved`'s kind, in `api`'s namespace), read by
-/// listing the kind.
+/// listing the kind; and every object listed, by name with its `part-of` label (the
+/// ApplySet members among them need no second list).
+#[allow(clippy::type_complexity)]
 async fn list_named(
     cluster: &Cluster,
     api: &Api<DynamicObject>,
     resolved: &Resolved,
     desired: &[Desired],
     items: &[usize],
-) -> Result<Vec<(usize, Option<Value>)>, ClusterError> {
+) -> Result<(Vec<(usize, Option<Value>)>, Vec<(String, Option<String>)>), ClusterError> {
     let mut by_name: BTreeMap<String, Value> = BTreeMap::new();
+    let mut all = Vec::new();
     let mut params = ListParams::default().limit(PAGE);
     loop {
         let page = api.list(&params).await.map_err(|e| {
@@ -273,6 +314,13 @@ async fn list_named(
             let Some(name) = object.metadata.name.clone() else {
                 continue;
             };
+            let part_of = object
+                .metadata
+                .labels
+                .as_ref()
+                .and_then(|labels| labels.get(PART_OF_LABEL))
+                .cloned();
+            all.push((name.clone(), part_of));
             let Ok(mut value) = serde_json::to_value(object) else {
                 continue;
             };
@@ -286,10 +334,11 @@ async fn list_named(
             _ => break,
         }
     }
-    Ok(items
+    let found = items
         .iter()
         .map(|&i| (i, by_name.remove(&desired[i].key.name)))
-        .collect())
+        .collect();
+    Ok((found, all))
 }
 
 async fn read_namespaces(
@@ -439,21 +488,26 @@ async fn list_members(
             } else {
                 String::new()
             };
-            let key = key_of(&resolved.resource, &namespace, &name)?;
-            Some(Member {
-                identity: Identity {
-                    gk: GroupKind {
-                        group: resolved.resource.group.clone(),
-                        kind: resolved.resource.kind.clone(),
-                    },
-                    namespace,
-                    name,
-                },
-                key,
-                resolved: resolved.clone(),
-            })
+            member(&resolved, namespace, name)
         })
         .collect())
+}
+
+/// The member `name` in `namespace` (empty for cluster-scoped ones) of `resolved`'s kind.
+fn member(resolved: &Resolved, namespace: String, name: String) -> Option<Member> {
+    let key = key_of(&resolved.resource, &namespace, &name)?;
+    Some(Member {
+        identity: Identity {
+            gk: GroupKind {
+                group: resolved.resource.group.clone(),
+                kind: resolved.resource.kind.clone(),
+            },
+            namespace,
+            name,
+        },
+        key,
+        resolved: resolved.clone(),
+    })
 }
 
 /// The report key of the object `name` in `namespace` of `resource` (`None` only if the
