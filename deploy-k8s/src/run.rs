@@ -137,29 +137,43 @@ fn refuse_stateful(
     Err(Failed(EXIT_NOT_DEPLOYED))
 }
 
+/// Connects to `env`'s cluster and reads it ([`State::read`]); the program's objects too when
+/// `doing` says what the command does with them, printed with the cluster: a verb and a
+/// preposition (`("deploying", "to")`: `prod: deploying 8 objects to context ...`).
+async fn open(
+    env: &Env<'_>,
+    endpoints: &Endpoints,
+    doing: Option<(&str, &str)>,
+    console: &mut Console<'_>,
+) -> Result<(Cluster, State), Failed> {
+    let cluster = connect(env, endpoints, console.err).await?;
+    if let Some((verb, preposition)) = doing {
+        let (name, count, cluster) = (env.name, env.desired.len(), cluster.describe());
+        let _ = writeln!(
+            console.err,
+            "{name}: {verb} {count} objects {preposition} {cluster}"
+        );
+    }
+    let read = Read {
+        app: env.app,
+        env: env.name,
+        objects: doing.is_some(),
+    };
+    let state = State::read(&cluster, read, &env.desired)
+        .await
+        .map_err(|e| cluster_failed(console.err, &e))?;
+    warn_unserved(&state, console.err);
+    Ok((cluster, state))
+}
+
 /// Deploys `env`.
 pub(crate) async fn deploy(
     env: &Env<'_>,
     options: &DeployOptions,
     console: &mut Console<'_>,
 ) -> Result<(), Failed> {
-    let cluster = connect(env, &options.endpoints, console.err).await?;
-    let _ = writeln!(
-        console.err,
-        "{}: deploying {} objects to {}",
-        env.name,
-        env.desired.len(),
-        cluster.describe()
-    );
-    let read = Read {
-        app: env.app,
-        env: env.name,
-        objects: true,
-    };
-    let mut state = State::read(&cluster, read, &env.desired)
-        .await
-        .map_err(|e| cluster_failed(console.err, &e))?;
-    warn_unserved(&state, console.err);
+    let (cluster, mut state) =
+        open(env, &options.endpoints, Some(("deploying", "to")), console).await?;
     let problems = preflight::check(&env.desired, &state, &cluster.version);
     if !problems.is_empty() {
         for p in &problems {
@@ -682,23 +696,7 @@ pub(crate) async fn diff_live(
     endpoints: &Endpoints,
     console: &mut Console<'_>,
 ) -> Result<Report, Failed> {
-    let cluster = connect(env, endpoints, console.err).await?;
-    let _ = writeln!(
-        console.err,
-        "{}: comparing {} objects with {}",
-        env.name,
-        env.desired.len(),
-        cluster.describe()
-    );
-    let read = Read {
-        app: env.app,
-        env: env.name,
-        objects: true,
-    };
-    let state = State::read(&cluster, read, &env.desired)
-        .await
-        .map_err(|e| cluster_failed(console.err, &e))?;
-    warn_unserved(&state, console.err);
+    let (cluster, state) = open(env, endpoints, Some(("comparing", "with")), console).await?;
     for p in preflight::check(&env.desired, &state, &cluster.version) {
         // Kinds the cluster does not serve are refusals in the report; the rest are told here.
         if !matches!(
@@ -721,16 +719,7 @@ pub(crate) async fn destroy(
     options: &DeployOptions,
     console: &mut Console<'_>,
 ) -> Result<(), Failed> {
-    let cluster = connect(env, &options.endpoints, console.err).await?;
-    let read = Read {
-        app: env.app,
-        env: env.name,
-        objects: false,
-    };
-    let state = State::read(&cluster, read, &env.desired)
-        .await
-        .map_err(|e| cluster_failed(console.err, &e))?;
-    warn_unserved(&state, console.err);
+    let (cluster, state) = open(env, &options.endpoints, None, console).await?;
     let foreign: Vec<&Parent> = state
         .parents
         .iter()
