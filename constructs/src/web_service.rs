@@ -538,6 +538,18 @@ impl Construct for WebServiceSpec {
         self.pod.validate(path, diags);
         self.wiring.validate_ingress(path, &self.pod.ports, diags);
         self.replicas.validate(path, 1, diags);
+        if let ReplicaCount::Autoscaled(Autoscaling {
+            cpu: None,
+            memory: None,
+            ..
+        }) = self.replicas
+        {
+            diags.push(
+                Diagnostic::error(path, "the replica range has no CPU or memory target")
+                    .cause("an aspect cleared them: the HorizontalPodAutoscaler would scale on nothing the program chose")
+                    .hint("set a target, e.g. `Autoscaling { cpu: Some(70), .. }`, or use a fixed count"),
+            );
+        }
         if let Some(exposure) = &self.exposure {
             exposure.validate(path, diags);
             const EXTERNAL: girder_core::name::Suffix = girder_core::name::Suffix {

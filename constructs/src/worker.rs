@@ -197,7 +197,8 @@ fn keda_operator() -> Client {
 pub struct Worker<E, N, S = Fixed> {
     handle: Handle<WorkerSpec<E, N>>,
     name: String,
-    _scope: PhantomData<fn() -> (E, N, S)>,
+    _scope: PhantomData<fn() -> (E, N)>,
+    _shape: PhantomData<fn() -> S>,
 }
 
 impl<E, N, S> Clone for Worker<E, N, S> {
@@ -206,6 +207,7 @@ impl<E, N, S> Clone for Worker<E, N, S> {
             handle: self.handle.clone(),
             name: self.name.clone(),
             _scope: PhantomData,
+            _shape: PhantomData,
         }
     }
 }
@@ -287,6 +289,7 @@ impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
             handle,
             name,
             _scope: PhantomData,
+            _shape: PhantomData,
         }
     }
 }

@@ -248,3 +248,25 @@ fn allow_from_on_a_workload_without_ports_is_reported() {
         "{errors}"
     );
 }
+
+#[test]
+fn an_aspect_that_clears_the_autoscaling_targets_is_reported() {
+    let (app, ns) = shop();
+    app.aspect(
+        |web: &mut girder::constructs::WebServiceSpec, _: &mut Visit<'_>| {
+            if let girder::constructs::ReplicaCount::Autoscaled(a) = &mut web.replicas {
+                a.cpu = None;
+            }
+        },
+    );
+    WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .build();
+    let errors = synth_errors(&app);
+    assert!(
+        errors
+            .contains("error: the replica range has no CPU or memory target\n  --> prod/web/api\n"),
+        "{errors}"
+    );
+}

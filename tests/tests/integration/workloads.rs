@@ -96,8 +96,7 @@ fn batch_and_worker_mistakes_are_all_reported() {
 }
 
 /// A digest-pinned image: a program that sets only the required props gets no warning either.
-const PINNED: &str =
-    "ghcr.io/acme/app:1.0.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+const PINNED: &str = "ghcr.io/acme/app:1.0.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 #[test]
 fn constructs_with_only_their_required_props_synthesize_clean() {
@@ -115,8 +114,7 @@ fn constructs_with_only_their_required_props_synthesize_clean() {
         .image(PINNED)
         .schedule("0 6 * * *")
         .build();
-    let assembly =
-        girder::synth::synthesize(&app).unwrap_or_else(|d| panic!("synth failed:\n{d}"));
+    let assembly = girder::synth::synthesize(&app).unwrap_or_else(|d| panic!("synth failed:\n{d}"));
     assert!(
         assembly.warnings.is_empty(),
         "warnings:\n{}",
@@ -148,10 +146,7 @@ fn settings_that_would_have_no_effect_are_errors() {
         .image("ghcr.io/acme/worker:1.0.0")
         .replicas(Replicas::between(0, 5).cpu(80))
         .build();
-    let tagged = Worker::new(&ns, "tagged")
-        .image(PINNED)
-        .replicas(1)
-        .build();
+    let tagged = Worker::new(&ns, "tagged").image(PINNED).replicas(1).build();
     tagged
         .accept_image_tag("promoted by tag")
         .node_selector("pool", "a")
@@ -185,7 +180,10 @@ fn settings_that_would_have_no_effect_are_errors() {
         ("prod/web/tagged", "node selector `pool` is set twice"),
         ("prod/web/tagged", "pod annotation `team` is set twice"),
         ("prod/web/tagged", "`-bad-` is not a valid annotation key"),
-        ("prod/web/tagged", "container name `Main` is not a DNS-1123 label"),
+        (
+            "prod/web/tagged",
+            "container name `Main` is not a DNS-1123 label",
+        ),
         (
             "prod/web/tagged",
             "admits traffic, and declares no port to admit it on",
@@ -246,7 +244,10 @@ fn probe_port_and_exposure_mistakes_are_reported() {
         "the external Service admits no address range",
         "10.0.0.1/8",
     ] {
-        assert!(errors.contains(message), "missing `{message}` in:\n{errors}");
+        assert!(
+            errors.contains(message),
+            "missing `{message}` in:\n{errors}"
+        );
     }
 }
 
