@@ -303,6 +303,17 @@ fn fidelity() -> App {
     worker
         .termination_grace_seconds(120)
         .pod_annotation("prometheus.io/scrape", "false");
+    let migrate = Job::new(&ns, "migrate")
+        .image("ghcr.io/acme/accounting:1.0.0")
+        .command(["migrate"])
+        .build();
+    migrate
+        .container_name("migrate")
+        .pod_annotation("cluster-autoscaler.kubernetes.io/safe-to-evict", "false")
+        .job_mut(|job| {
+            job.spec.get_or_insert_default().completions = Some(1);
+            job.main_container().args = Some(vec!["--to".into(), "latest".into()]);
+        });
     app
 }
 
