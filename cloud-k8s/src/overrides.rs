@@ -1,11 +1,15 @@
 //! Escape hatches: typed edits and JSON patches of the objects a construct emits.
 
+use std::cell::RefCell;
+
 use girder_core::{Diagnostic, Diagnostics};
 use k8s_openapi::Resource;
 
 use crate::object::{Manifest, Object};
 
-type Edit = Box<dyn Fn(&mut Manifest) -> bool>;
+/// A typed edit: `FnMut`, so that an edit may keep state (a counter, a value it moves in);
+/// applying it needs `&mut`, while constructs render through `&self`.
+type Edit = RefCell<Box<dyn FnMut(&mut Manifest) -> bool>>;
 
 /// Changes a program asked for on the objects of one construct, applied when it is synthesized.
 ///
@@ -29,20 +33,22 @@ impl std::fmt::Debug for Overrides {
 
 impl Overrides {
     /// Registers a typed edit of every emitted object of type `K`.
-    pub fn edit<K: Object>(&mut self, f: impl Fn(&mut K) + 'static) {
+    pub fn edit<K: Object>(&mut self, mut f: impl FnMut(&mut K) + 'static) {
         let kind = std::any::type_name::<K>()
             .rsplit("::")
             .next()
             .unwrap_or("object");
         self.edits.push((
             kind,
-            Box::new(move |m: &mut Manifest| match m.downcast_mut::<K>() {
-                Some(k) => {
-                    f(k);
-                    true
+            RefCell::new(Box::new(move |m: &mut Manifest| {
+                match m.downcast_mut::<K>() {
+                    Some(k) => {
+                        f(k);
+                        true
+                    }
+                    None => false,
                 }
-                None => false,
-            }),
+            })),
         ));
     }
 
@@ -67,8 +73,17 @@ impl Overrides {
         }
         for (kind, edit) in &self.edits {
             let mut matched = false;
+            // Only an edit that renders this construct again from inside itself finds it
+            // borrowed; it is reported rather than run twice at once.
+            let Ok(mut edit) = edit.try_borrow_mut() else {
+                diags.push(
+                    Diagnostic::error(path, format!("typed edit of a {kind} ran inside itself"))
+                        .hint("do not synthesize the app from inside an edit"),
+                );
+                continue;
+            };
             for m in manifests.iter_mut() {
-                matched |= edit(m);
+                matched |= (*edit)(m);
             }
             if !matched {
                 diags.push(

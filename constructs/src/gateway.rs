@@ -235,7 +235,7 @@ impl<E: EnvironmentName, N: NamespaceName> HttpRoute<E, N> {
             s.routes.push(Route {
                 path,
                 service: service.name().to_owned(),
-                port: service.port().number(),
+                port: service.port().service_number(),
             });
             Peer::NamespacePods {
                 namespace: s.gateway.namespace.clone(),

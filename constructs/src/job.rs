@@ -26,8 +26,9 @@ use girder_k8s::labels::Labels;
 use girder_k8s::quantity::{Memory, Resources};
 use girder_k8s::{Manifest, NamespaceName, NamespaceScope, Overrides};
 
+use crate::edit::{PodEdit, pod_edit};
 use crate::pod::{
-    DEFAULT_UID, ImageTagPolicy, Mount, PodModel, Wiring, emit_workload, object_meta,
+    DEFAULT_UID, ImageTagPolicy, Mount, PodModel, Wiring, emit_workload, object_meta, pod_methods,
     workload_methods,
 };
 
@@ -41,6 +42,8 @@ pub struct Batch {
     deadline_seconds: u32,
     /// A PersistentVolumeClaim the pods mount (`claim name`, size, storage class).
     claim: Option<(String, Memory, Option<String>)>,
+    /// How many times `volume` was called: a job has one claim, a second call would replace it.
+    volume_calls: u32,
     wiring: Wiring,
     overrides: Overrides,
 }
@@ -52,6 +55,17 @@ impl Batch {
 
     fn validate(&self, path: &str, diags: &mut Diagnostics) {
         self.pod.validate(path, diags);
+        self.wiring.validate_ingress(path, &self.pod.ports, diags);
+        if self.volume_calls > 1 {
+            diags.push(
+                Diagnostic::error(
+                    path,
+                    format!("`.volume(..)` is called {} times", self.volume_calls),
+                )
+                .cause("a job mounts one claim: the earlier calls would have no effect")
+                .hint("call `.volume(path, size)` once"),
+            );
+        }
         if self.deadline_seconds == 0 {
             diags.push(
                 Diagnostic::error(path, "the deadline is 0 seconds")
@@ -69,10 +83,7 @@ impl Batch {
             active_deadline_seconds: Some(i64::from(self.deadline_seconds)),
             ttl_seconds_after_finished: Some(86_400),
             template: PodTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(labels.all()),
-                    ..Default::default()
-                }),
+                metadata: Some(self.pod.template_meta(labels.all())),
                 spec: Some(pod),
             },
             ..Default::default()
@@ -191,6 +202,7 @@ fn new_batch(
         backoff_limit: 3,
         deadline_seconds,
         claim: None,
+        volume_calls: 0,
         wiring: Wiring::default(),
         overrides: Overrides::default(),
     }
@@ -357,8 +369,11 @@ macro_rules! batch_methods {
             pub fn volume(&self, path: &str, size: Memory) -> &Self {
                 let claim = format!("{}-data", self.name);
                 self.handle.update(|s| {
-                    s.claim = Some((claim.clone(), size, None));
-                    s.pod.mounts.push(Mount::pvc("data", path, &claim));
+                    s.volume_calls += 1;
+                    if s.claim.is_none() {
+                        s.claim = Some((claim.clone(), size, None));
+                        s.pod.mounts.push(Mount::pvc("data", path, &claim));
+                    }
                 });
                 self
             }
@@ -367,6 +382,22 @@ macro_rules! batch_methods {
 }
 batch_methods!(Job);
 batch_methods!(CronJob);
+
+impl<E: EnvironmentName, N: NamespaceName> Job<E, N> {
+    /// Changes the emitted Job before it is written, through a [`PodEdit`].
+    pub fn job_mut(&self, f: impl FnMut(&mut PodEdit<'_, JobObject>) + 'static) -> &Self {
+        self.handle.update(|s| pod_edit(&mut s.overrides, f));
+        self
+    }
+}
+
+impl<E: EnvironmentName, N: NamespaceName> CronJob<E, N> {
+    /// Changes the emitted CronJob before it is written, through a [`PodEdit`].
+    pub fn cron_job_mut(&self, f: impl FnMut(&mut PodEdit<'_, CronJobObject>) + 'static) -> &Self {
+        self.handle.update(|s| pod_edit(&mut s.overrides, f));
+        self
+    }
+}
 
 /// `workload_methods!` reaches `s.pod`, `s.wiring` and `s.overrides`; the batch models expose
 /// them through `Deref` to their `Batch`.
@@ -395,6 +426,8 @@ impl std::ops::DerefMut for CronJobModel {
 
 workload_methods!(Job);
 workload_methods!(CronJob);
+pod_methods!(Job);
+pod_methods!(CronJob);
 
 impl Construct for JobModel {
     fn kind(&self) -> &'static str {

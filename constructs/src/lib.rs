@@ -35,6 +35,8 @@ mod config;
 #[cfg(feature = "k8s")]
 mod databases;
 #[cfg(feature = "k8s")]
+mod edit;
+#[cfg(feature = "k8s")]
 pub mod gateway;
 #[cfg(feature = "k8s")]
 mod ingress;
@@ -46,6 +48,8 @@ pub mod mesh;
 pub mod monitoring;
 #[cfg(feature = "k8s")]
 mod pod;
+#[cfg(feature = "k8s")]
+mod replicas;
 #[cfg(feature = "k8s")]
 pub mod secret;
 #[cfg(feature = "k8s")]
@@ -81,6 +85,7 @@ mod kubernetes {
         DatabaseCredentials, PgConnection, PgDump, PgVersion, PostgresBuilder, PostgresInCluster,
         RedisConnection, RedisInCluster, RedisPassword,
     };
+    pub use crate::edit::{PodEdit, PodObject};
     pub use crate::gateway::{HttpBackend, HttpRoute};
     pub use crate::ingress::{
         Ingress, IngressController, IngressSpecModel, Issuer, LETS_ENCRYPT_PRODUCTION,
@@ -89,10 +94,13 @@ mod kubernetes {
     pub use crate::job::{CronJob, CronJobModel, Job, JobModel};
     pub use crate::mesh::TrafficSplit;
     pub use crate::pod::{AcceptImageTags, DEFAULT_UID};
+    pub use crate::replicas::{
+        Autoscaled, Autoscaling, Fixed, ReplicaCount, Replicas, Scalable, Shape,
+    };
     pub use crate::secret::{Key, KeySource, SecretKey};
     pub use crate::stateful::{DataVolume, StatefulService, StatefulSpec};
-    pub use crate::web_service::{Replicas, WebService, WebServiceSpec};
+    pub use crate::web_service::{Exposure, WebService, WebServiceSpec};
     pub use crate::wiring::{Address, Connection, EnvValue, InEnvironment, IntoEnv, Server};
     pub use crate::worker::{Scaler, Worker, WorkerSpec};
-    pub use crate::workload::{Peer, Port, Probe, Protocol};
+    pub use crate::workload::{HttpGet, OwnPort, Peer, Port, PortOf, Probe, Protocol};
 }

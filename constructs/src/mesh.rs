@@ -329,7 +329,7 @@ impl<E: EnvironmentName, N: NamespaceName, S> TrafficSplitBuilder<E, N, S> {
                     selector: Labels::selector_of(&path, v.name()),
                     path: path.to_string(),
                     name: v.name().to_owned(),
-                    port: v.port().clone(),
+                    port: v.port().as_port().clone(),
                 }
             })
             .collect();
@@ -392,7 +392,7 @@ impl<E: EnvironmentName, N: NamespaceName> TrafficSplit<E, N> {
 
     /// The port clients connect to: the versions' port.
     pub fn port(&self) -> &Port {
-        self.versions[0].port()
+        self.versions[0].port().as_port()
     }
 
     /// The label the split's Service selects, which the split puts on the pods of its versions.

@@ -37,7 +37,7 @@ use girder_k8s::labels::Labels;
 use girder_k8s::{Manifest, NamespaceName, NamespaceScope};
 
 use crate::WebService;
-use crate::workload::{Peer, Port};
+use crate::workload::{Peer, Port, PortOf};
 
 /// A PromQL duration: whole seconds, written in the largest exact unit (`5m`, `90s`, `1h`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -501,17 +501,16 @@ impl Construct for AlertRuleSpec {
 ///
 /// let app = App::new("shop");
 /// let ns = app.environment(Prod).kubernetes().namespace(Web);
-/// let metrics = Port::tcp("metrics", 9090);
 /// let api = WebService::new(&ns, "api")
 ///     .image("ghcr.io/acme/api:1.0.0")
 ///     .port(8080)
-///     .extra_ports([metrics.clone()])
 ///     .build();
+/// let metrics = api.add_port(Port::tcp("metrics", 9090));
 /// ServiceMonitor::new(&api, &metrics).build();
 /// ```
 ///
-/// The port is a [`Port`] the service declares (its main port, `api.port()`, or one of its
-/// `extra_ports`), not a name: a port name is not accepted.
+/// The port is a handle the service handed out (its main port, `api.port()`, or one from
+/// `api.add_port(..)`), not a name: a port name is not accepted.
 ///
 /// ```compile_fail
 /// # use girder_constructs::monitoring::ServiceMonitor;
@@ -559,7 +558,7 @@ impl<E: EnvironmentName, N: NamespaceName> ServiceMonitor<E, N> {
     #[builder(start_fn = new, finish_fn = build)]
     pub fn create(
         #[builder(start_fn)] service: &WebService<E, N>,
-        #[builder(start_fn)] port: &Port,
+        #[builder(start_fn)] port: &PortOf<WebService<E, N>>,
         /// The metrics path (default `/metrics`).
         #[builder(into, default = "/metrics".to_owned())]
         path: String,
@@ -582,7 +581,7 @@ impl<E: EnvironmentName, N: NamespaceName> ServiceMonitor<E, N> {
             name: service.name().to_owned(),
             namespace: N::NAME.into(),
             selector: Labels::selector_of(&handle.path(), service.name()),
-            port: port.clone(),
+            port: port.as_port().clone(),
             service: handle.path().to_string(),
             declared,
             path,
@@ -614,7 +613,7 @@ impl Construct for ServiceMonitorSpecModel {
                     ),
                 )
                 .hint(format!(
-                    "pass the port the service was built with: its main port (`service.port()`) or the same `Port` given to `.extra_ports([..])`, e.g. `.extra_ports([Port::{}(\"{}\", {})])`",
+                    "pass a port handle of the service: its main port (`service.port()`) or the one `service.add_port(Port::{}(\"{}\", {}))` returned",
                     port.protocol().as_str().to_ascii_lowercase(),
                     port.name(),
                     port.number()

@@ -86,8 +86,14 @@ pub(crate) struct PodModel {
     /// The IAM role the pods assume (IRSA): its ARN, and the namespace and service account
     /// its trust policy names.
     pub(crate) aws_role: Option<(String, String, String)>,
-    /// Node labels the pods must run on.
-    pub(crate) node_selector: BTreeMap<String, String>,
+    /// Node labels the pods must run on, in the order given (a key given twice is reported).
+    pub(crate) node_selector: Vec<(String, String)>,
+    /// The container's name (default: the workload's object name).
+    pub(crate) container: String,
+    /// Annotations of the pods (their template's metadata).
+    pub(crate) annotations: Vec<(String, String)>,
+    /// Seconds the pods get to stop after SIGTERM (default: Kubernetes', 30).
+    pub(crate) termination_grace_seconds: Option<u32>,
     /// Taints the pods tolerate: key, value, effect.
     pub(crate) tolerations: Vec<(String, String, String)>,
     /// Why this workload's image pinned by tag only is accepted (`.accept_image_tag`), if it is.
@@ -104,6 +110,9 @@ impl PodModel {
         image_tag_policy: ImageTagPolicy,
     ) -> PodModel {
         PodModel {
+            container: name.clone(),
+            annotations: Vec::new(),
+            termination_grace_seconds: None,
             name,
             image,
             command: Vec::new(),
@@ -116,7 +125,7 @@ impl PodModel {
             readiness: None,
             mounts: vec![Mount::scratch("tmp", "/tmp", "64Mi")],
             aws_role: None,
-            node_selector: BTreeMap::new(),
+            node_selector: Vec::new(),
             tolerations: Vec::new(),
             image_tag_accepted: None,
             image_tag_policy,
@@ -136,6 +145,16 @@ impl PodModel {
         ServiceAccount {
             metadata: meta,
             automount_service_account_token: Some(false),
+            ..Default::default()
+        }
+    }
+
+    /// The metadata of the pod template: the workload's labels and the pods' annotations.
+    pub(crate) fn template_meta(&self, labels: BTreeMap<String, String>) -> ObjectMeta {
+        ObjectMeta {
+            labels: Some(labels),
+            annotations: (!self.annotations.is_empty())
+                .then(|| self.annotations.iter().cloned().collect()),
             ..Default::default()
         }
     }
@@ -162,7 +181,9 @@ impl PodModel {
         };
         let main_port = self.ports.first();
         PodSpec {
-            node_selector: (!self.node_selector.is_empty()).then(|| self.node_selector.clone()),
+            node_selector: (!self.node_selector.is_empty())
+                .then(|| self.node_selector.iter().cloned().collect()),
+            termination_grace_period_seconds: self.termination_grace_seconds.map(i64::from),
             tolerations: (!self.tolerations.is_empty()).then(|| {
                 self.tolerations
                     .iter()
@@ -191,7 +212,7 @@ impl PodModel {
                 ..Default::default()
             }),
             containers: vec![Container {
-                name: self.name.clone(),
+                name: self.container.clone(),
                 image: Some(self.image.clone()),
                 image_pull_policy: Some(pull.into()),
                 command: (!self.command.is_empty()).then(|| self.command.clone()),
@@ -337,10 +358,11 @@ impl PodModel {
             port.validate(path, diags);
         }
         for (i, port) in self.ports.iter().enumerate() {
-            if self.ports[..i]
-                .iter()
-                .any(|p| p.name() == port.name() || p.number() == port.number())
-            {
+            if self.ports[..i].iter().any(|p| {
+                p.name() == port.name()
+                    || p.number() == port.number()
+                    || p.service_number() == port.service_number()
+            }) {
                 diags.push(
                     Diagnostic::error(
                         path,
@@ -374,11 +396,12 @@ impl PodModel {
             }
         }
         if let Some(p) = &self.liveness {
-            p.validate(path, "liveness", diags);
+            p.validate(path, "liveness", self.ports.first(), diags);
         }
         if let Some(p) = &self.readiness {
-            p.validate(path, "readiness", diags);
+            p.validate(path, "readiness", self.ports.first(), diags);
         }
+        self.validate_pod_settings(path, diags);
         validate_env(path, &self.env, diags);
         for (key, _, effect) in &self.tolerations {
             if !matches!(
@@ -395,6 +418,88 @@ impl PodModel {
             }
         }
     }
+}
+
+impl PodModel {
+    /// Checks the settings of `pod_methods!`: container name, annotations, node selector,
+    /// grace period, and a per-workload tag acceptance that has nothing to accept.
+    fn validate_pod_settings(&self, path: &str, diags: &mut Diagnostics) {
+        if !girder_core::name::is_dns1123_label(&self.container) {
+            diags.push(
+                Diagnostic::error(
+                    path,
+                    format!(
+                        "container name `{}` is not a DNS-1123 label",
+                        self.container
+                    ),
+                )
+                .hint("use at most 63 lowercase letters, digits and '-', e.g. `server`"),
+            );
+        }
+        for (i, (key, _)) in self.annotations.iter().enumerate() {
+            if self.annotations[..i].iter().any(|(k, _)| k == key) {
+                diags.push(
+                    Diagnostic::error(path, format!("pod annotation `{key}` is set twice"))
+                        .hint("set each annotation once; the first value would have no effect"),
+                );
+            }
+            if !valid_annotation_key(key) {
+                diags.push(
+                    Diagnostic::error(path, format!("`{key}` is not a valid annotation key"))
+                        .hint("write `[prefix/]name`: a DNS subdomain prefix and a name of at most 63 letters, digits, '-', '_' and '.'"),
+                );
+            }
+        }
+        for (i, (key, _)) in self.node_selector.iter().enumerate() {
+            if self.node_selector[..i].iter().any(|(k, _)| k == key) {
+                diags.push(
+                    Diagnostic::error(path, format!("node selector `{key}` is set twice"))
+                        .hint("a node has one value per label: select each label once; the first value would have no effect"),
+                );
+            }
+        }
+        if self.image_tag_accepted.is_some()
+            && ImageRef::parse(&self.image).is_ok_and(|i| i.pinning() == Pinning::Digest)
+        {
+            diags.push(
+                Diagnostic::error(
+                    path,
+                    format!(
+                        "accepts a tag for image `{}`, which is pinned by digest",
+                        self.image
+                    ),
+                )
+                .cause("`.accept_image_tag(..)` would have no effect")
+                .hint("remove `.accept_image_tag(..)`"),
+            );
+        }
+    }
+}
+
+/// Whether `key` is a Kubernetes annotation key: an optional DNS subdomain prefix and `/`, and
+/// a name of at most 63 alphanumerics, `-`, `_` and `.`, starting and ending alphanumeric.
+fn valid_annotation_key(key: &str) -> bool {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    let name_ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c))
+        && name
+            .bytes()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .bytes()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
+    let prefix_ok = prefix.is_none_or(|p| {
+        !p.is_empty() && p.len() <= 253 && p.split('.').all(girder_core::name::is_dns1123_label)
+    });
+    name_ok && prefix_ok
 }
 
 /// Checks an image reference: well formed ([`ImageRef`]) and pinned. No tag or `latest` is an
@@ -632,6 +737,31 @@ impl Wiring {
         }
     }
 
+    /// Checks that every peer admitted with `allow_from`/`allow_from_on` has a port to come in
+    /// on, one the workload declares among `ports`.
+    pub(crate) fn validate_ingress(&self, path: &str, ports: &[Port], diags: &mut Diagnostics) {
+        for (_, port) in &self.ingress_from {
+            match port {
+                None if ports.is_empty() => diags.push(
+                    Diagnostic::error(path, "admits traffic, and declares no port to admit it on")
+                        .cause("the NetworkPolicy rule would have no effect: nothing listens")
+                        .hint("remove `.allow_from(..)`; a workload without a port is reached by nothing"),
+                ),
+                Some(port) if !ports.contains(port) => diags.push(
+                    Diagnostic::error(
+                        path,
+                        format!(
+                            "admits traffic on port {}, which it does not declare",
+                            port.describe()
+                        ),
+                    )
+                    .hint("pass one of its ports to `allow_from_on`: its main port (`.port()`) or a handle from `.add_port(..)`"),
+                ),
+                _ => {}
+            }
+        }
+    }
+
     /// Checks peers, ports and that every connection's address is used in `env`.
     pub(crate) fn validate(&self, path: &str, env: &[(String, EnvValue)], diags: &mut Diagnostics) {
         for edge in &self.connections {
@@ -717,8 +847,8 @@ pub(crate) fn emit_workload(
 /// Implements the methods every workload construct shares, on `$ty<E, N>` whose handle's model
 /// has fields `pod: PodModel`, `wiring: Wiring` and `overrides: Overrides`.
 macro_rules! workload_methods {
-    ($ty:ident) => {
-        impl<E: girder_core::EnvironmentName, N: girder_k8s::NamespaceName> $ty<E, N> {
+    ($ty:ident $(, $extra:ident)*) => {
+        impl<E: girder_core::EnvironmentName, N: girder_k8s::NamespaceName $(, $extra)*> $ty<E, N $(, $extra)*> {
             /// Accepts this workload's image pinned by tag only, because of `reason`: no
             /// warning at synth, and a `checkov.io/skip` of `CKV_K8S_43` with this reason (see
             /// [`AcceptImageTags`]($crate::AcceptImageTags) for a whole environment).
@@ -812,7 +942,7 @@ macro_rules! workload_methods {
 
             /// Changes the emitted object of type `K` (e.g. its `Deployment`) before it is
             /// written.
-            pub fn edit<K: girder_k8s::Object>(&self, f: impl Fn(&mut K) + 'static) -> &Self {
+            pub fn edit<K: girder_k8s::Object>(&self, f: impl FnMut(&mut K) + 'static) -> &Self {
                 self.handle.update(|s| s.overrides.edit(f));
                 self
             }
@@ -844,9 +974,7 @@ macro_rules! workload_methods {
             /// Runs the pods only on nodes labelled `key=value` (e.g. a node group's label).
             pub fn node_selector(&self, key: &str, value: &str) -> &Self {
                 let (key, value) = (key.to_owned(), value.to_owned());
-                self.handle.update(|s| {
-                    s.pod.node_selector.insert(key, value);
-                });
+                self.handle.update(|s| s.pod.node_selector.push((key, value)));
                 self
             }
 
@@ -869,8 +997,43 @@ macro_rules! workload_methods {
             }
         }
 
-        impl<E, N> $crate::wiring::InEnvironment<E> for $ty<E, N> {}
+        impl<E, N $(, $extra)*> $crate::wiring::InEnvironment<E> for $ty<E, N $(, $extra)*> {}
     };
 }
 
 pub(crate) use workload_methods;
+
+/// Implements the pod settings every workload construct shares (container name, pod
+/// annotations, grace period) on `$ty<E, N, ..>`, whose handle's model has a field
+/// `pod: PodModel`.
+macro_rules! pod_methods {
+    ($ty:ident $(, $extra:ident)*) => {
+        impl<E: girder_core::EnvironmentName, N: girder_k8s::NamespaceName $(, $extra)*> $ty<E, N $(, $extra)*> {
+            /// Names the container `name` (default: the workload's object name), e.g. for
+            /// `kubectl logs -c` or a log pipeline that keys on it.
+            pub fn container_name(&self, name: impl Into<String>) -> &Self {
+                let name = name.into();
+                self.handle.update(|s| s.pod.container = name);
+                self
+            }
+
+            /// Annotates the pods (their template) with `key: value`, e.g. for an agent that
+            /// reads pod annotations. A key set twice fails synth.
+            pub fn pod_annotation(&self, key: impl Into<String>, value: impl Into<String>) -> &Self {
+                let entry = (key.into(), value.into());
+                self.handle.update(|s| s.pod.annotations.push(entry));
+                self
+            }
+
+            /// Gives the pods `seconds` to shut down after SIGTERM before they are killed
+            /// (`terminationGracePeriodSeconds`; default: Kubernetes' 30).
+            pub fn termination_grace_seconds(&self, seconds: u32) -> &Self {
+                self.handle
+                    .update(|s| s.pod.termination_grace_seconds = Some(seconds));
+                self
+            }
+        }
+    };
+}
+
+pub(crate) use pod_methods;

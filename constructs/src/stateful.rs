@@ -20,9 +20,12 @@ use girder_k8s::labels::Labels;
 use girder_k8s::quantity::{Memory, Resources};
 use girder_k8s::{Manifest, NamespaceName, NamespaceScope, Overrides};
 
-use crate::pod::{Mount, PodModel, Wiring, emit_workload, object_meta, workload_methods};
+use crate::edit::{PodEdit, pod_edit};
+use crate::pod::{
+    Mount, PodModel, Wiring, emit_workload, object_meta, pod_methods, workload_methods,
+};
 use crate::wiring::{Client, Connection, Endpoint, Server};
-use crate::workload::{Port, Probe};
+use crate::workload::{OwnPort, Peer, Port, PortOf, Probe};
 
 /// A persistent volume of a [`StatefulService`]: one claim per pod, kept when pods move.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,7 +104,7 @@ impl DataVolume {
 pub struct StatefulService<E, N> {
     handle: Handle<StatefulSpec>,
     name: String,
-    port: Port,
+    port: PortOf<StatefulService<E, N>>,
     _scope: PhantomData<fn() -> (E, N)>,
 }
 
@@ -243,6 +246,7 @@ impl<E: EnvironmentName, N: NamespaceName> StatefulService<E, N> {
             overrides: Overrides::default(),
         };
         let handle = namespace.app().add(namespace.node(), id, spec);
+        let port = PortOf::new(port, handle.node(), handle.path().to_string());
         StatefulService {
             handle,
             name,
@@ -252,8 +256,52 @@ impl<E: EnvironmentName, N: NamespaceName> StatefulService<E, N> {
     }
 
     /// The port clients connect to.
-    pub fn port(&self) -> &Port {
+    pub fn port(&self) -> &PortOf<Self> {
         &self.port
+    }
+
+    /// Declares another port (e.g. a cluster's peer port or a metrics port), on the container
+    /// and the headless Service, and returns its handle for [`allow_from_on`](Self::allow_from_on).
+    pub fn add_port(&self, port: impl Into<Port>) -> PortOf<Self> {
+        let port = port.into();
+        let declared = port.clone();
+        self.handle.update(|s| s.pod.ports.push(declared));
+        PortOf::new(port, self.handle.node(), self.handle.path().to_string())
+    }
+
+    /// Admits traffic from `peer` (outside this program) on `port`, a port this service handed
+    /// out; another stateful service's handle fails synth, naming both.
+    pub fn allow_from_on(&self, peer: Peer, port: &impl OwnPort<Self>) -> &Self {
+        let port = port.handle();
+        if port.owner() != self.handle.node() {
+            let path = self.handle.path();
+            self.handle.app().report(
+                Diagnostic::error(
+                    path.as_str(),
+                    format!(
+                        "admits traffic on port {} of `{}`, another workload",
+                        port.as_port().describe(),
+                        port.owner_path()
+                    ),
+                )
+                .cause(format!("`{path}` does not listen on it: the rule would open nothing, or a port of the same number that is not the one meant"))
+                .hint(format!("pass a port of `{path}`: its `.port()` or a handle its `.add_port(..)` returned")),
+            );
+            return self;
+        }
+        let port = port.as_port().clone();
+        self.handle
+            .update(|s| s.wiring.ingress_from.push((peer, Some(port))));
+        self
+    }
+
+    /// Changes the emitted StatefulSet before it is written, through a [`PodEdit`].
+    pub fn stateful_set_mut(
+        &self,
+        f: impl FnMut(&mut PodEdit<'_, StatefulSet>) + 'static,
+    ) -> &Self {
+        self.handle.update(|s| pod_edit(&mut s.overrides, f));
+        self
     }
 
     /// The DNS name of its Service.
@@ -263,6 +311,7 @@ impl<E: EnvironmentName, N: NamespaceName> StatefulService<E, N> {
 }
 
 workload_methods!(StatefulService);
+pod_methods!(StatefulService);
 
 impl<E: EnvironmentName, N: NamespaceName> Server for StatefulService<E, N> {
     type Connection<C, M> = Connection<C>;
@@ -275,14 +324,14 @@ impl<E: EnvironmentName, N: NamespaceName> Server for StatefulService<E, N> {
             namespace: N::NAME,
             selector: Labels::selector_of(&path, &self.name),
             host: self.host(),
-            port: self.port.clone(),
+            port: self.port.as_port().clone(),
             scheme: None,
             cidrs: Vec::new(),
         }
     }
 
     fn admit(&self, client: Client) {
-        let port = self.port.clone();
+        let port = self.port.as_port().clone();
         self.handle
             .update(|s| s.wiring.clients.push((client, port)));
     }
@@ -306,6 +355,7 @@ impl Construct for StatefulSpec {
     fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
         let path = cx.path.as_str();
         self.pod.validate(path, diags);
+        self.wiring.validate_ingress(path, &self.pod.ports, diags);
         // The StatefulSet controller labels each pod `controller-revision-hash: <name>-<hash>`.
         const REVISION: girder_core::name::Suffix = girder_core::name::Suffix {
             shape: "-<10-character revision hash>",
@@ -365,7 +415,7 @@ impl Construct for StatefulSpec {
                         .iter()
                         .map(|port| ServicePort {
                             name: Some(port.name().to_owned()),
-                            port: port.number().into(),
+                            port: port.service_number().into(),
                             target_port: Some(IntOrString::String(port.name().to_owned())),
                             protocol: Some(port.protocol().as_str().into()),
                             ..Default::default()
@@ -389,10 +439,7 @@ impl Construct for StatefulSpec {
                 pod_management_policy: Some("OrderedReady".into()),
                 revision_history_limit: Some(5),
                 template: PodTemplateSpec {
-                    metadata: Some(ObjectMeta {
-                        labels: Some(labels.all()),
-                        ..Default::default()
-                    }),
+                    metadata: Some(self.pod.template_meta(labels.all())),
                     spec: Some(self.pod.spec(Some(&self.name))),
                 },
                 volume_claim_templates: Some(

@@ -5,6 +5,7 @@ use std::marker::PhantomData;
 use std::ops::RangeInclusive;
 
 use bon::bon;
+use girder_core::cidr::{Cidr, CidrError};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 use girder_k8s::k8s_openapi::Resource;
 use girder_k8s::k8s_openapi::api::apps::v1::{
@@ -24,38 +25,121 @@ use girder_k8s::labels::Labels;
 use girder_k8s::quantity::Resources;
 use girder_k8s::{Manifest, NamespaceName, NamespaceScope, Overrides};
 
-use crate::pod::{DEFAULT_UID, PodModel, Wiring, emit_workload, object_meta, workload_methods};
+use crate::edit::{PodEdit, pod_edit};
+use crate::pod::{
+    DEFAULT_UID, PodModel, Wiring, emit_workload, object_meta, pod_methods, workload_methods,
+};
+use crate::replicas::{Autoscaling, ReplicaCount};
 use crate::wiring::{Client, Connection, Endpoint, Server};
-use crate::workload::{Peer, Port, Probe};
+use crate::workload::{OwnPort, Peer, Port, PortOf, Probe};
 
-/// How many pods run: a fixed number, or a range the HorizontalPodAutoscaler scales within.
+/// How clients outside the cluster reach a [`WebService`] besides an Ingress: a `LoadBalancer`
+/// or `NodePort` Service (`<name>-external`) in front of its main port only, open only to the
+/// address ranges given (the NetworkPolicy admits them on that port, a load balancer gets them
+/// as `loadBalancerSourceRanges`). `externalTrafficPolicy: Local` keeps the clients' addresses,
+/// so that the NetworkPolicy sees them.
+///
+/// ```
+/// use girder_constructs::{Exposure, WebService};
+/// use girder_core::App;
+/// use girder_k8s::KubernetesExt;
+///
+/// girder_core::environment!(pub Prod = "prod");
+/// girder_k8s::namespace!(pub Edge = "edge");
+///
+/// let app = App::new("shop");
+/// let ns = app.environment(Prod).kubernetes().namespace(Edge);
+/// WebService::new(&ns, "proxy")
+///     .image("ghcr.io/acme/proxy:1.0.0")
+///     .port(girder_constructs::Port::http(8080).service_port(80))
+///     .expose(
+///         Exposure::load_balancer(["203.0.113.0/24"])
+///             .annotation("service.beta.kubernetes.io/aws-load-balancer-scheme", "internet-facing"),
+///     )
+///     .build();
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exposure {
+    kind: ExposureKind,
+    from: Vec<Peer>,
+    annotations: Vec<(String, String)>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Replicas {
-    min: u32,
-    max: u32,
+enum ExposureKind {
+    LoadBalancer,
+    NodePort(u16),
 }
 
-impl Replicas {
-    /// Exactly `n` pods, no autoscaler.
-    pub fn fixed(n: u32) -> Replicas {
-        Replicas { min: n, max: n }
+/// The node ports a cluster allocates by default (`--service-node-port-range`).
+const NODE_PORTS: RangeInclusive<u16> = 30000..=32767;
+
+impl Exposure {
+    /// A `LoadBalancer` Service, reachable from the address ranges `from` (e.g.
+    /// `["203.0.113.0/24"]`; `["0.0.0.0/0"]` for the whole internet, said explicitly).
+    pub fn load_balancer<C>(from: impl IntoIterator<Item = C>) -> Exposure
+    where
+        C: TryInto<Cidr, Error: Into<CidrError>>,
+    {
+        Exposure::new(ExposureKind::LoadBalancer, from)
     }
 
-    /// From `min` to `max` pods, scaled by a HorizontalPodAutoscaler.
-    pub fn autoscaled(min: u32, max: u32) -> Replicas {
-        Replicas { min, max }
+    /// A `NodePort` Service on node port `node_port` (30000 to 32767, checked at synth),
+    /// reachable from the address ranges `from`.
+    pub fn node_port<C>(node_port: u16, from: impl IntoIterator<Item = C>) -> Exposure
+    where
+        C: TryInto<Cidr, Error: Into<CidrError>>,
+    {
+        Exposure::new(ExposureKind::NodePort(node_port), from)
     }
-}
 
-impl From<u32> for Replicas {
-    fn from(n: u32) -> Replicas {
-        Replicas::fixed(n)
+    fn new<C>(kind: ExposureKind, from: impl IntoIterator<Item = C>) -> Exposure
+    where
+        C: TryInto<Cidr, Error: Into<CidrError>>,
+    {
+        Exposure {
+            kind,
+            from: from.into_iter().map(Peer::cidr).collect(),
+            annotations: Vec::new(),
+        }
     }
-}
 
-impl From<RangeInclusive<u32>> for Replicas {
-    fn from(r: RangeInclusive<u32>) -> Replicas {
-        Replicas::autoscaled(*r.start(), *r.end())
+    /// Annotates the external Service, e.g. a cloud load balancer's settings
+    /// (`service.beta.kubernetes.io/aws-load-balancer-scheme`).
+    #[must_use]
+    pub fn annotation(mut self, key: impl Into<String>, value: impl Into<String>) -> Exposure {
+        self.annotations.push((key.into(), value.into()));
+        self
+    }
+
+    fn validate(&self, path: &str, diags: &mut Diagnostics) {
+        if self.from.is_empty() {
+            diags.push(
+                Diagnostic::error(path, "the external Service admits no address range")
+                    .cause("a Service nobody may reach would have no effect")
+                    .hint("name who may connect, e.g. `Exposure::load_balancer([\"203.0.113.0/24\"])`, or remove `.expose(..)`"),
+            );
+        }
+        if let ExposureKind::NodePort(port) = self.kind
+            && !NODE_PORTS.contains(&port)
+        {
+            diags.push(
+                Diagnostic::error(path, format!("node port {port} is outside {}..={}", NODE_PORTS.start(), NODE_PORTS.end()))
+                    .cause("the API server allocates node ports from its `--service-node-port-range`, 30000-32767 by default")
+                    .hint("pick a node port from 30000 to 32767"),
+            );
+        }
+        for (i, (key, _)) in self.annotations.iter().enumerate() {
+            if self.annotations[..i].iter().any(|(k, _)| k == key) {
+                diags.push(
+                    Diagnostic::error(
+                        path,
+                        format!("external Service annotation `{key}` is set twice"),
+                    )
+                    .hint("set each annotation once; the first value would have no effect"),
+                );
+            }
+        }
     }
 }
 
@@ -63,7 +147,8 @@ impl From<RangeInclusive<u32>> for Replicas {
 /// ServiceAccount and NetworkPolicy, secure by default.
 ///
 /// Defaults, each the safe choice:
-/// * 2 to 10 replicas, scaled at 70 % CPU; a PodDisruptionBudget of at most one pod unavailable;
+/// * 2 to 10 replicas, scaled at 70 % CPU (see [`Replicas`](crate::Replicas)); a
+///   PodDisruptionBudget of at most one pod unavailable;
 ///   rolling updates that never take a ready pod away before its replacement is ready.
 /// * Pods run as UID/GID 10001, non-root, read-only root filesystem (an `emptyDir` at `/tmp`),
 ///   all capabilities dropped, no privilege escalation, seccomp `RuntimeDefault`, no service
@@ -72,6 +157,8 @@ impl From<RangeInclusive<u32>> for Replicas {
 /// * TCP readiness and liveness probes on the port unless set.
 /// * A NetworkPolicy that admits only the peers given to [`WebService::allow_from`] on the port,
 ///   and lets the pods reach only cluster DNS and the peers given to [`WebService::allow_to`].
+/// * A `ClusterIP` Service only: outside the cluster, it is reached through an Ingress or an
+///   [`Exposure`] open to the address ranges it names.
 ///
 /// ```
 /// use girder_constructs::{WebService, Probe};
@@ -118,7 +205,7 @@ impl From<RangeInclusive<u32>> for Replicas {
 pub struct WebService<E, N> {
     handle: Handle<WebServiceSpec>,
     name: String,
-    port: Port,
+    port: PortOf<WebService<E, N>>,
     _scope: PhantomData<fn() -> (E, N)>,
 }
 
@@ -144,12 +231,9 @@ pub struct WebServiceSpec {
     name: String,
     namespace: String,
     pod: PodModel,
-    /// Replica count or autoscaling range.
-    pub replicas: Replicas,
-    /// Target average CPU utilization in percent of the request, for the autoscaler.
-    pub cpu_target: u8,
-    /// Target average memory utilization in percent of the request, if memory should scale too.
-    pub memory_target: Option<u8>,
+    /// Replica count or autoscaling range and targets.
+    pub replicas: ReplicaCount,
+    exposure: Option<Exposure>,
     wiring: Wiring,
     overrides: Overrides,
 }
@@ -178,20 +262,18 @@ impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
         /// The container image, e.g. `ghcr.io/acme/api:1.4.2` (pin a tag or a digest).
         #[builder(into)]
         image: String,
-        /// The port the container listens on; `8080` means `Port::http(8080)`.
+        /// The port the container listens on; `8080` means `Port::http(8080)`. More ports are
+        /// added after build, with [`WebService::add_port`].
         #[builder(into)]
         port: Port,
-        /// More ports, e.g. `Port::tcp("metrics", 9090)` (default: none).
-        #[builder(default, with = |ports: impl IntoIterator<Item = Port>| ports.into_iter().collect())]
-        extra_ports: Vec<Port>,
-        /// A fixed count (`3`) or an autoscaling range (`2..=10`, the default).
-        #[builder(into, default = Replicas::autoscaled(2, 10))]
-        replicas: Replicas,
-        /// Target average CPU utilization for the autoscaler, in percent (default 70).
-        #[builder(default = 70)]
-        cpu_target: u8,
-        /// Target average memory utilization for the autoscaler, in percent (default: not scaled on memory).
-        memory_target: Option<u8>,
+        /// A fixed count (`3`, [`Replicas::fixed`](crate::Replicas::fixed)) or an autoscaling
+        /// range with its targets (`2..=10`,
+        /// [`Replicas::between(2, 10).cpu(70)`](crate::Replicas::between)); default `2..=10`.
+        /// A range without targets scales at 70 % CPU.
+        #[builder(into, default = ReplicaCount::from(2..=10))]
+        replicas: ReplicaCount,
+        /// A `LoadBalancer` or `NodePort` Service for clients outside the cluster (default: none).
+        expose: Option<Exposure>,
         /// Requests and limits (default: the `DefaultResources` aspect's).
         #[builder(default)]
         resources: Resources,
@@ -220,20 +302,40 @@ impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
         pod.command = command;
         pod.args = args;
         pod.resources = resources;
-        pod.ports = std::iter::once(port.clone()).chain(extra_ports).collect();
+        pod.ports = vec![port.clone()];
         pod.liveness = Some(liveness.unwrap_or_else(Probe::tcp));
         pod.readiness = Some(readiness.unwrap_or_else(Probe::tcp));
+        let mut replicas = replicas;
+        if let ReplicaCount::Autoscaled(
+            a @ Autoscaling {
+                cpu: None,
+                memory: None,
+                ..
+            },
+        ) = &mut replicas
+        {
+            a.cpu = Some(70);
+        }
+        let mut wiring = Wiring::default();
+        if let Some(exposure) = &expose {
+            wiring.ingress_from.extend(
+                exposure
+                    .from
+                    .iter()
+                    .map(|peer| (peer.clone(), Some(port.clone()))),
+            );
+        }
         let spec = WebServiceSpec {
             name: name.clone(),
             namespace: namespace.name().to_owned(),
             pod,
             replicas,
-            cpu_target,
-            memory_target,
-            wiring: Wiring::default(),
+            exposure: expose,
+            wiring,
             overrides: Overrides::default(),
         };
         let handle = namespace.app().add(namespace.node(), id, spec);
+        let port = PortOf::new(port, handle.node(), handle.path().to_string());
         WebService {
             handle,
             name,
@@ -244,11 +346,22 @@ impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
 }
 
 workload_methods!(WebService);
+pod_methods!(WebService);
 
 impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
-    /// The port it listens on.
-    pub fn port(&self) -> &Port {
+    /// Its main port: the one clients connect to, probes check and an Ingress routes to.
+    pub fn port(&self) -> &PortOf<Self> {
         &self.port
+    }
+
+    /// Declares another port (e.g. `Port::tcp("metrics", 9090)`), on the container and the
+    /// Service, and returns its handle for the rules that open it (`allow_from_on`, a
+    /// `ServiceMonitor`). Nothing is admitted on it until such a rule says so.
+    pub fn add_port(&self, port: impl Into<Port>) -> PortOf<Self> {
+        let port = port.into();
+        let declared = port.clone();
+        self.handle.update(|s| s.pod.ports.push(declared));
+        PortOf::new(port, self.handle.node(), self.handle.path().to_string())
     }
 
     /// The handle to its model in the tree.
@@ -256,32 +369,66 @@ impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
         &self.handle
     }
 
-    /// Admits traffic from `peer` to `port`, one of its declared ports (e.g. a metrics port of
-    /// its `extra_ports`, for Prometheus). A port it does not declare is reported at synth.
-    pub fn allow_from_on(&self, peer: Peer, port: &Port) -> &Self {
-        let port = port.clone();
+    /// Admits traffic from `peer` (outside this program: a monitoring namespace, an address
+    /// range) on `port`, a port this service handed out: `.port()` or a handle from
+    /// [`add_port`](Self::add_port). A handle of another web service fails synth, naming both;
+    /// a `Port` value or a port of another kind of workload does not compile:
+    ///
+    /// ```compile_fail
+    /// # use girder_constructs::{Peer, Port, WebService};
+    /// # use girder_k8s::KubernetesExt;
+    /// # girder_core::environment!(pub Prod = "prod");
+    /// # girder_k8s::namespace!(pub Web = "web");
+    /// # let app = girder_core::App::new("shop");
+    /// # let ns = app.environment(Prod).kubernetes().namespace(Web);
+    /// let api = WebService::new(&ns, "api").image("ghcr.io/acme/api:1.4.2").port(8080).build();
+    /// api.allow_from_on(Peer::namespace("monitoring"), &Port::tcp("admin", 9000));
+    /// ```
+    pub fn allow_from_on(&self, peer: Peer, port: &impl OwnPort<Self>) -> &Self {
+        let port = port.handle();
+        if port.owner() != self.handle.node() {
+            let path = self.handle.path();
+            self.handle.app().report(
+                Diagnostic::error(
+                    path.as_str(),
+                    format!(
+                        "admits traffic on port {} of `{}`, another workload",
+                        port.as_port().describe(),
+                        port.owner_path()
+                    ),
+                )
+                .cause(format!("`{path}` does not listen on it: the rule would open nothing, or a port of the same number that is not the one meant"))
+                .hint(format!("pass a port of `{path}`: its `.port()` or a handle its `.add_port(..)` returned")),
+            );
+            return self;
+        }
+        let port = port.as_port().clone();
         self.handle
             .update(|s| s.wiring.ingress_from.push((peer, Some(port))));
         self
     }
 
-    /// Whether `port` is one of its ports: its main port or one of its `extra_ports`.
-    pub fn declares(&self, port: &Port) -> bool {
-        self.handle.read(|s| s.pod.ports.contains(port))
+    /// Whether `port` is one of its ports: its main port or one it added.
+    pub fn declares(&self, port: &PortOf<Self>) -> bool {
+        port.owner() == self.handle.node()
+            && self.handle.read(|s| s.pod.ports.contains(port.as_port()))
     }
 
-    /// Changes the emitted Deployment before it is written.
-    pub fn deployment_mut(&self, f: impl Fn(&mut Deployment) + 'static) -> &Self {
-        self.edit(f)
+    /// Changes the emitted Deployment before it is written, through a [`PodEdit`] that reaches
+    /// its pod spec and main container without an `unwrap`.
+    pub fn deployment_mut(&self, f: impl FnMut(&mut PodEdit<'_, Deployment>) + 'static) -> &Self {
+        self.handle.update(|s| pod_edit(&mut s.overrides, f));
+        self
     }
 
-    /// Changes the emitted Service before it is written.
-    pub fn service_mut(&self, f: impl Fn(&mut Service) + 'static) -> &Self {
+    /// Changes the emitted Services (its own, and the external one of an [`Exposure`]) before
+    /// they are written.
+    pub fn service_mut(&self, f: impl FnMut(&mut Service) + 'static) -> &Self {
         self.edit(f)
     }
 
     /// Changes the emitted HorizontalPodAutoscaler before it is written.
-    pub fn autoscaler_mut(&self, f: impl Fn(&mut HorizontalPodAutoscaler) + 'static) -> &Self {
+    pub fn autoscaler_mut(&self, f: impl FnMut(&mut HorizontalPodAutoscaler) + 'static) -> &Self {
         self.edit(f)
     }
 }
@@ -297,14 +444,14 @@ impl<E: EnvironmentName, N: NamespaceName> Server for WebService<E, N> {
             namespace: N::NAME,
             selector: Labels::selector_of(&path, &self.name),
             host: format!("{}.{}.svc.cluster.local", self.name, N::NAME),
-            port: self.port.clone(),
+            port: self.port.as_port().clone(),
             scheme: (self.port.name() == "http").then_some("http"),
             cidrs: Vec::new(),
         }
     }
 
     fn admit(&self, client: Client) {
-        let port = self.port.clone();
+        let port = self.port.as_port().clone();
         self.handle
             .update(|s| s.wiring.clients.push((client, port)));
     }
@@ -327,6 +474,60 @@ impl WebServiceSpec {
     }
 }
 
+/// The Service port of `port`: its service number, to the container's port by name.
+fn service_port(port: &Port) -> ServicePort {
+    ServicePort {
+        name: Some(port.name().to_owned()),
+        port: port.service_number().into(),
+        target_port: Some(IntOrString::String(port.name().to_owned())),
+        protocol: Some(port.protocol().as_str().into()),
+        ..Default::default()
+    }
+}
+
+impl WebServiceSpec {
+    /// The `LoadBalancer` or `NodePort` Service of `exposure`, in front of the main port only.
+    fn external_service(&self, exposure: &Exposure, labels: &Labels) -> Service {
+        let mut meta = self.meta(labels);
+        meta.name = Some(format!("{}-external", self.name));
+        if !exposure.annotations.is_empty() {
+            meta.annotations = Some(exposure.annotations.iter().cloned().collect());
+        }
+        let mut port = self.pod.ports.first().map(service_port);
+        let (type_, source_ranges) = match exposure.kind {
+            ExposureKind::LoadBalancer => {
+                let ranges = exposure
+                    .from
+                    .iter()
+                    .filter_map(|peer| match peer {
+                        Peer::Cidr(Ok(cidr)) => Some(cidr.to_string()),
+                        _ => None,
+                    })
+                    .collect();
+                ("LoadBalancer", Some(ranges))
+            }
+            ExposureKind::NodePort(node_port) => {
+                if let Some(port) = &mut port {
+                    port.node_port = Some(node_port.into());
+                }
+                ("NodePort", None)
+            }
+        };
+        Service {
+            metadata: meta,
+            spec: Some(ServiceSpec {
+                type_: Some(type_.into()),
+                selector: Some(labels.selector()),
+                external_traffic_policy: Some("Local".into()),
+                load_balancer_source_ranges: source_ranges,
+                ports: Some(port.into_iter().collect()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+}
+
 impl Construct for WebServiceSpec {
     fn kind(&self) -> &'static str {
         "WebService"
@@ -335,52 +536,30 @@ impl Construct for WebServiceSpec {
     fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
         let path = cx.path.as_str();
         self.pod.validate(path, diags);
-        for port in self
-            .wiring
-            .ingress_from
-            .iter()
-            .filter_map(|(_, p)| p.as_ref())
+        self.wiring.validate_ingress(path, &self.pod.ports, diags);
+        self.replicas.validate(path, 1, diags);
+        if let ReplicaCount::Autoscaled(Autoscaling {
+            cpu: None,
+            memory: None,
+            ..
+        }) = self.replicas
         {
-            if !self.pod.ports.contains(port) {
-                diags.push(
-                    Diagnostic::error(
-                        path,
-                        format!(
-                            "admits traffic on port {}, which it does not declare",
-                            port.describe()
-                        ),
-                    )
-                    .hint("pass one of its ports to `allow_from_on`: its main port (`.port()`) or a `Port` given to `.extra_ports([..])`"),
-                );
-            }
-        }
-        let Replicas { min, max } = self.replicas;
-        if min == 0 {
             diags.push(
-                Diagnostic::error(path, "replicas must be at least 1")
-                    .hint("a web service with no pods serves nothing; use `.replicas(1)` or more"),
+                Diagnostic::error(path, "the replica range has no CPU or memory target")
+                    .cause("an aspect cleared them: the HorizontalPodAutoscaler would scale on nothing the program chose")
+                    .hint("set a target, e.g. `Autoscaling { cpu: Some(70), .. }`, or use a fixed count"),
             );
         }
-        if min > max {
-            diags.push(
-                Diagnostic::error(
-                    path,
-                    format!("replicas {min}..={max}: the minimum is above the maximum"),
-                )
-                .hint(format!(
-                    "write the range low to high, e.g. `.replicas({max}..={min})`"
-                )),
-            );
-        }
-        for (what, target) in [
-            ("cpu_target", Some(self.cpu_target)),
-            ("memory_target", self.memory_target),
-        ] {
-            if target.is_some_and(|t| t == 0 || t > 100) {
-                diags.push(
-                    Diagnostic::error(path, format!("{what} is {}%", target.unwrap_or_default()))
-                        .hint("an autoscaling target is a utilization between 1 and 100 percent of the request"),
-                );
+        if let Some(exposure) = &self.exposure {
+            exposure.validate(path, diags);
+            const EXTERNAL: girder_core::name::Suffix = girder_core::name::Suffix {
+                shape: "-external",
+                len: 9,
+                by: "Girder, naming the external Service of `.expose(..)`,",
+                limit: girder_core::name::MAX_LABEL,
+            };
+            if let Some(error) = EXTERNAL.check(path, "Service", &self.name) {
+                diags.push(error);
             }
         }
         self.wiring.validate(path, &self.pod.env, diags);
@@ -389,8 +568,10 @@ impl Construct for WebServiceSpec {
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
         let labels = Labels::new(cx, &self.name, "web-service");
-        let Replicas { min, max } = self.replicas;
-        let autoscaled = min < max;
+        let autoscaling = match self.replicas {
+            ReplicaCount::Autoscaled(a) => Some(a),
+            _ => None,
+        };
         let mut manifests = Vec::with_capacity(6);
         manifests.push(Manifest::new(self.pod.service_account(self.meta(&labels))));
         let checkov = self.pod.checkov_annotations();
@@ -400,7 +581,7 @@ impl Construct for WebServiceSpec {
                 ..self.meta(&labels)
             },
             spec: Some(DeploymentSpec {
-                replicas: (!autoscaled).then_some(min as i32),
+                replicas: autoscaling.is_none().then_some(self.replicas.min() as i32),
                 revision_history_limit: Some(5),
                 selector: Self::selector(&labels),
                 strategy: Some(DeploymentStrategy {
@@ -411,10 +592,7 @@ impl Construct for WebServiceSpec {
                     }),
                 }),
                 template: PodTemplateSpec {
-                    metadata: Some(ObjectMeta {
-                        labels: Some(labels.all()),
-                        ..Default::default()
-                    }),
+                    metadata: Some(self.pod.template_meta(labels.all())),
                     spec: Some(PodSpec {
                         topology_spread_constraints: Some(vec![TopologySpreadConstraint {
                             max_skew: 1,
@@ -435,24 +613,15 @@ impl Construct for WebServiceSpec {
             spec: Some(ServiceSpec {
                 type_: Some("ClusterIP".into()),
                 selector: Some(labels.selector()),
-                ports: Some(
-                    self.pod
-                        .ports
-                        .iter()
-                        .map(|port| ServicePort {
-                            name: Some(port.name().to_owned()),
-                            port: port.number().into(),
-                            target_port: Some(IntOrString::String(port.name().to_owned())),
-                            protocol: Some(port.protocol().as_str().into()),
-                            ..Default::default()
-                        })
-                        .collect(),
-                ),
+                ports: Some(self.pod.ports.iter().map(service_port).collect()),
                 ..Default::default()
             }),
             ..Default::default()
         }));
-        if autoscaled {
+        if let Some(exposure) = &self.exposure {
+            manifests.push(Manifest::new(self.external_service(exposure, &labels)));
+        }
+        if let Some(a) = autoscaling {
             let metric = |name: &str, target: u8| MetricSpec {
                 type_: "Resource".into(),
                 resource: Some(ResourceMetricSource {
@@ -465,8 +634,10 @@ impl Construct for WebServiceSpec {
                 }),
                 ..Default::default()
             };
-            let mut metrics = vec![metric("cpu", self.cpu_target)];
-            metrics.extend(self.memory_target.map(|t| metric("memory", t)));
+            let metrics = [("cpu", a.cpu), ("memory", a.memory)]
+                .into_iter()
+                .filter_map(|(name, target)| Some(metric(name, target?)))
+                .collect();
             manifests.push(Manifest::new(HorizontalPodAutoscaler {
                 metadata: self.meta(&labels),
                 spec: Some(HorizontalPodAutoscalerSpec {
@@ -475,8 +646,8 @@ impl Construct for WebServiceSpec {
                         kind: Deployment::KIND.into(),
                         name: self.name.clone(),
                     },
-                    min_replicas: Some(min as i32),
-                    max_replicas: max as i32,
+                    min_replicas: Some(a.min as i32),
+                    max_replicas: a.max as i32,
                     metrics: Some(metrics),
                     ..Default::default()
                 }),

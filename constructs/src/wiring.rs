@@ -237,7 +237,7 @@ impl<E> fmt::Debug for Connection<E> {
             f,
             "Connection({}:{})",
             self.endpoint.host,
-            self.endpoint.port.number()
+            self.endpoint.port.service_number()
         )
     }
 }
@@ -284,9 +284,9 @@ impl<E> Connection<E> {
         self.address(self.endpoint.host.clone())
     }
 
-    /// The server's port number.
+    /// The server's port number, as its Service exposes it.
     pub fn port(&self) -> Address<E> {
-        self.address(self.endpoint.port.number().to_string())
+        self.address(self.endpoint.port.service_number().to_string())
     }
 
     /// `host:port`.
@@ -294,7 +294,7 @@ impl<E> Connection<E> {
         self.address(format!(
             "{}:{}",
             self.endpoint.host,
-            self.endpoint.port.number()
+            self.endpoint.port.service_number()
         ))
     }
 
@@ -304,7 +304,7 @@ impl<E> Connection<E> {
         self.address(format!(
             "{scheme}://{}:{}",
             self.endpoint.host,
-            self.endpoint.port.number()
+            self.endpoint.port.service_number()
         ))
     }
 

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::RangeInclusive;
 
 use bon::bon;
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
@@ -25,13 +24,17 @@ use girder_k8s::{Manifest, NamespaceName, NamespaceScope, Overrides};
 use crate::aws::queue::ScaledQueue;
 #[cfg(feature = "aws")]
 use crate::aws::{Published, Queue};
-use crate::pod::{DEFAULT_UID, PodModel, Wiring, emit_workload, object_meta, workload_methods};
+use crate::edit::{PodEdit, pod_edit};
+use crate::pod::{
+    DEFAULT_UID, PodModel, Wiring, emit_workload, object_meta, pod_methods, workload_methods,
+};
+use crate::replicas::{Fixed, ReplicaCount, Replicas, Scalable, Shape};
 use crate::secret::Key;
 use crate::wiring::{Client, Connection};
 use crate::workload::Probe;
 
-/// What a [`Worker`] scales on. KEDA reads queue lengths; CPU and memory go through the
-/// HorizontalPodAutoscaler KEDA manages.
+/// What a [`Worker`] scales on, besides the CPU and memory targets of its replica range
+/// ([`Replicas::between(0, 30).cpu(80)`](crate::Replicas::cpu)): KEDA reads queue lengths.
 pub struct Scaler<E, N> {
     trigger: Trigger,
     /// A Secret key KEDA passes to the trigger as `parameter`.
@@ -71,13 +74,6 @@ impl<E, N> Scaler<E, N> {
         }
     }
 
-    /// Average CPU utilization, in percent of the request.
-    pub fn cpu(percent: u8) -> Self {
-        let mut s = Scaler::new(TriggerType::Cpu, [("value", percent.to_string())]);
-        s.trigger.metric_type = Some(MetricType::Utilization);
-        s
-    }
-
     /// The length of the Redis list `list` behind `connection` (a Celery or RQ queue): one pod
     /// per `per_pod` items. KEDA's operator is admitted by the Redis server's NetworkPolicy.
     pub fn redis_list(connection: &Connection<E>, list: &str, per_pod: u32) -> Self {
@@ -89,7 +85,7 @@ impl<E, N> Scaler<E, N> {
             [
                 (
                     "address",
-                    format!("{}:{}", endpoint.host, endpoint.port.number()),
+                    format!("{}:{}", endpoint.host, endpoint.port.service_number()),
                 ),
                 ("listName", list.to_owned()),
                 ("listLength", per_pod.to_string()),
@@ -162,6 +158,11 @@ fn keda_operator() -> Client {
 /// capabilities, a NetworkPolicy that admits nothing and lets it reach only DNS and what it
 /// connects to.
 ///
+/// Its replica shape `S` is part of its type: `.replicas(1)` makes a `Worker<E, N, Fixed>`
+/// (the default of `S`), `.replicas(1..=20)` or `.replicas(Replicas::between(1, 20).cpu(80))`
+/// a `Worker<E, N, Autoscaled>`. Only the latter has [`scale_on`](Worker::scale_on): a scaler of
+/// a worker that cannot scale does not compile.
+///
 /// ```
 /// use girder_constructs::{Scaler, WebService, Worker};
 /// use girder_core::App;
@@ -178,23 +179,40 @@ fn keda_operator() -> Client {
 /// celery.env("CELERY_BROKER_URL", broker.url());
 /// celery.scale_on(Scaler::redis_list(&broker, "celery", 10));
 /// ```
-pub struct Worker<E, N> {
+///
+/// A fixed count has nothing to scale:
+///
+/// ```compile_fail
+/// # use girder_constructs::{Scaler, WebService, Worker};
+/// # use girder_k8s::KubernetesExt;
+/// # girder_core::environment!(pub Prod = "prod");
+/// # girder_k8s::namespace!(pub Jobs = "jobs");
+/// # let app = girder_core::App::new("shop");
+/// # let ns = app.environment(Prod).kubernetes().namespace(Jobs);
+/// # let redis = WebService::new(&ns, "redis").image("redis:7.4").port(girder_constructs::Port::tcp("redis", 6379)).replicas(1).build();
+/// let celery = Worker::new(&ns, "celery").image("ghcr.io/acme/worker:1.0.0").replicas(1).build();
+/// let broker = celery.connect(&redis);
+/// celery.scale_on(Scaler::redis_list(&broker, "celery", 10));
+/// ```
+pub struct Worker<E, N, S = Fixed> {
     handle: Handle<WorkerSpec<E, N>>,
     name: String,
     _scope: PhantomData<fn() -> (E, N)>,
+    _shape: PhantomData<fn() -> S>,
 }
 
-impl<E, N> Clone for Worker<E, N> {
+impl<E, N, S> Clone for Worker<E, N, S> {
     fn clone(&self) -> Self {
         Worker {
             handle: self.handle.clone(),
             name: self.name.clone(),
             _scope: PhantomData,
+            _shape: PhantomData,
         }
     }
 }
 
-impl<E: EnvironmentName, N: NamespaceName> fmt::Debug for Worker<E, N> {
+impl<E: EnvironmentName, N: NamespaceName, S> fmt::Debug for Worker<E, N, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Worker({})", self.handle.path())
     }
@@ -205,8 +223,8 @@ pub struct WorkerSpec<E, N> {
     name: String,
     namespace: String,
     pod: PodModel,
-    /// The replica range: KEDA scales within it (a fixed count when min = max).
-    pub replicas: RangeInclusive<u32>,
+    /// The replica count, or the range KEDA scales within and its CPU and memory targets.
+    pub replicas: ReplicaCount,
     scalers: Vec<Scaler<E, N>>,
     wiring: Wiring,
     overrides: Overrides,
@@ -216,17 +234,19 @@ pub struct WorkerSpec<E, N> {
 #[allow(clippy::new_ret_no_self)]
 #[bon]
 impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
-    /// Starts a worker with id `id` in `namespace`; `image` is required.
+    /// Starts a worker with id `id` in `namespace`; `image` and `replicas` are required.
     #[builder(start_fn = new, finish_fn = build)]
-    pub fn create(
+    pub fn create<S: Shape>(
         #[builder(start_fn)] scope: &impl NamespaceScope<Env = E, Ns = N>,
         #[builder(start_fn, into)] id: String,
         /// The container image (pin a tag or a digest).
         #[builder(into)]
         image: String,
-        /// The replica range (default `1..=10`); `n..=n` is a fixed count.
-        #[builder(default = 1..=10)]
-        replicas: RangeInclusive<u32>,
+        /// A fixed count (`1`, [`Replicas::fixed`]) or a range KEDA scales within (`0..=30`,
+        /// [`Replicas::between`], with CPU and memory targets if it should scale on them too);
+        /// it makes the worker's type, and only a range has [`Worker::scale_on`].
+        #[builder(into)]
+        replicas: Replicas<S>,
         /// Requests and limits (default: the `DefaultResources` aspect's).
         #[builder(default)]
         resources: Resources,
@@ -242,7 +262,7 @@ impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
         /// The liveness probe, a `Probe::exec` (default: none; the kubelet restarts the
         /// container when its process exits).
         liveness: Option<Probe>,
-    ) -> Worker<E, N> {
+    ) -> Worker<E, N, S> {
         let namespace = scope.namespace();
         let name = namespace.object_name(&id);
         let mut pod = PodModel::new(
@@ -259,7 +279,7 @@ impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
             name: name.clone(),
             namespace: namespace.name().to_owned(),
             pod,
-            replicas,
+            replicas: replicas.count(),
             scalers: Vec::new(),
             wiring: Wiring::default(),
             overrides: Overrides::default(),
@@ -269,20 +289,32 @@ impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
             handle,
             name,
             _scope: PhantomData,
+            _shape: PhantomData,
         }
     }
 }
 
-workload_methods!(Worker);
+workload_methods!(Worker, R);
+pod_methods!(Worker, R);
 
-impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
-    /// Scales on `scaler` too (KEDA takes the largest replica count any scaler asks for).
-    pub fn scale_on(&self, scaler: Scaler<E, N>) -> &Self {
+impl<E: EnvironmentName, N: NamespaceName, S> Worker<E, N, S> {
+    /// Scales on `scaler` too (KEDA takes the largest replica count any scaler asks for). Only
+    /// a worker with a replica range has it.
+    pub fn scale_on(&self, scaler: Scaler<E, N>) -> &Self
+    where
+        S: Scalable,
+    {
         #[cfg(feature = "aws")]
         if let Some(queue) = &scaler.queue {
             queue.register();
         }
         self.handle.update(|s| s.scalers.push(scaler));
+        self
+    }
+
+    /// Changes the emitted Deployment before it is written, through a [`PodEdit`].
+    pub fn deployment_mut(&self, f: impl FnMut(&mut PodEdit<'_, Deployment>) + 'static) -> &Self {
+        self.handle.update(|s| pod_edit(&mut s.overrides, f));
         self
     }
 }
@@ -347,27 +379,24 @@ impl<E: 'static, N: 'static> Construct for WorkerSpec<E, N> {
     fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
         let path = cx.path.as_str();
         self.pod.validate(path, diags);
-        let (min, max) = (*self.replicas.start(), *self.replicas.end());
-        if min > max {
-            diags.push(
-                Diagnostic::error(
-                    path,
-                    format!("replicas {min}..={max}: the minimum is above the maximum"),
-                )
-                .hint(format!("write the range low to high, e.g. `{max}..={min}`")),
-            );
-        }
-        if max == 0 {
-            diags.push(
-                Diagnostic::error(path, "the maximum replica count is 0")
-                    .hint("allow at least one pod; KEDA scales to the minimum (0 is allowed) when the queue is empty"),
-            );
-        }
-        if min < max && self.scalers.is_empty() {
-            diags.push(
-                Diagnostic::error(path, format!("replicas {min}..={max} but nothing to scale on"))
-                    .hint("add `.scale_on(Scaler::redis_list(..))`, `Scaler::sqs(..)` or `Scaler::cpu(..)`, or use a fixed count"),
-            );
+        self.wiring.validate_ingress(path, &self.pod.ports, diags);
+        self.replicas.validate(path, 0, diags);
+        if let ReplicaCount::Autoscaled(a) = self.replicas {
+            let (min, max) = (a.min, a.max);
+            let resources = a.cpu.is_some() || a.memory.is_some();
+            if self.scalers.is_empty() && !resources {
+                diags.push(
+                    Diagnostic::error(path, format!("replicas {min}..={max} but nothing to scale on"))
+                        .cause("KEDA would keep the minimum: the range would have no effect")
+                        .hint("add `.scale_on(Scaler::redis_list(..))` or `Scaler::sqs(..)`, a target on the range (`Replicas::between(1, 10).cpu(80)`), or use a fixed count"),
+                );
+            } else if min == 0 && self.scalers.is_empty() {
+                diags.push(
+                    Diagnostic::error(path, format!("replicas {min}..={max} scale on CPU or memory alone, from 0 pods"))
+                        .cause("KEDA cannot scale from zero on CPU or memory: no pod, no utilization to measure")
+                        .hint("start the range at 1, or scale on a queue too (`.scale_on(Scaler::sqs(..))`)"),
+                );
+            }
         }
         #[cfg(feature = "aws")]
         self.validate_queues(path, diags);
@@ -381,8 +410,12 @@ impl<E: 'static, N: 'static> Construct for WorkerSpec<E, N> {
             match_labels: Some(labels.selector()),
             ..Default::default()
         };
-        let (min, max) = (*self.replicas.start(), *self.replicas.end());
-        let scaled = !self.scalers.is_empty();
+        let (min, max) = (self.replicas.min(), self.replicas.max());
+        let autoscaling = match self.replicas {
+            ReplicaCount::Autoscaled(a) => Some(a),
+            _ => None,
+        };
+        let scaled = autoscaling.is_some();
         let mut manifests = Vec::with_capacity(6);
         manifests.push(Manifest::new(self.pod.service_account(self.meta(&labels))));
         let pod_spec = self.pod.spec(Some(&self.name));
@@ -397,10 +430,7 @@ impl<E: 'static, N: 'static> Construct for WorkerSpec<E, N> {
                 revision_history_limit: Some(5),
                 selector: selector.clone(),
                 template: PodTemplateSpec {
-                    metadata: Some(ObjectMeta {
-                        labels: Some(labels.all()),
-                        ..Default::default()
-                    }),
+                    metadata: Some(self.pod.template_meta(labels.all())),
                     spec: Some(pod_spec),
                 },
                 ..Default::default()
@@ -418,7 +448,7 @@ impl<E: 'static, N: 'static> Construct for WorkerSpec<E, N> {
                 ..Default::default()
             }));
         }
-        if scaled {
+        if let Some(autoscaling) = autoscaling {
             let secrets: Vec<SecretTargetRef> = self
                 .scalers
                 .iter()
@@ -451,6 +481,16 @@ impl<E: 'static, N: 'static> Construct for WorkerSpec<E, N> {
                     },
                 }));
             }
+            let resource = |name: TriggerType, target: Option<u8>| {
+                let mut trigger =
+                    Scaler::<E, N>::new(name, [("value", target?.to_string())]).trigger;
+                trigger.metric_type = Some(MetricType::Utilization);
+                Some(trigger)
+            };
+            let resources = [
+                resource(TriggerType::Cpu, autoscaling.cpu),
+                resource(TriggerType::Memory, autoscaling.memory),
+            ];
             let triggers = self
                 .scalers
                 .iter()
@@ -467,6 +507,7 @@ impl<E: 'static, N: 'static> Construct for WorkerSpec<E, N> {
                     }
                     t
                 })
+                .chain(resources.into_iter().flatten())
                 .collect();
             manifests.push(Manifest::new(ScaledObject {
                 metadata: self.meta(&labels),

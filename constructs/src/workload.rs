@@ -1,28 +1,34 @@
 //! What workloads share: ports, probes, resources, environment values and network peers.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
 
 use girder_core::cidr::{Cidr, CidrError};
-use girder_core::{Diagnostic, Diagnostics};
+use girder_core::{Diagnostic, Diagnostics, NodeId};
 
 use crate::secret::KeySource;
 use crate::wiring::EnvValue;
 use girder_k8s::k8s_openapi::api::core::v1::{
-    ConfigMapKeySelector, EnvVar, EnvVarSource, ExecAction, HTTPGetAction, Probe as ProbeObject,
-    SecretKeySelector, TCPSocketAction,
+    ConfigMapKeySelector, EnvVar, EnvVarSource, ExecAction, GRPCAction, HTTPGetAction, HTTPHeader,
+    Probe as ProbeObject, SecretKeySelector, TCPSocketAction,
 };
 use girder_k8s::k8s_openapi::api::networking::v1::{IPBlock, NetworkPolicyPeer};
 use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use girder_k8s::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-/// A port a workload listens on. Its name is what probes, Services and policies refer to.
+/// A port a workload listens on, as it is declared. Its name is what probes, Services and
+/// policies refer to. Once declared, the workload hands out a [`PortOf`] handle for it, which
+/// is what rules that open the port take.
 ///
-/// `Port::from(8080)` is `Port::http(8080)`.
+/// `Port::from(8080)` is `Port::http(8080)`. The Service exposes the port under its own number
+/// unless [`Port::service_port`] gives another (e.g. 80 in front of a container's 8080).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Port {
     name: String,
     number: u16,
     protocol: Protocol,
+    service: Option<u16>,
 }
 
 /// The transport protocol of a [`Port`].
@@ -56,6 +62,7 @@ impl Port {
             name: name.into(),
             number,
             protocol: Protocol::Tcp,
+            service: None,
         }
     }
 
@@ -65,6 +72,7 @@ impl Port {
             name: name.into(),
             number,
             protocol: Protocol::Udp,
+            service: None,
         }
     }
 
@@ -73,9 +81,24 @@ impl Port {
         &self.name
     }
 
-    /// The port's number.
+    /// Exposes the port on the workload's Service as `number` (the container keeps listening
+    /// on its own): clients' addresses from `connect` use `number`, NetworkPolicies the
+    /// container's port, which is what they see.
+    #[must_use]
+    pub fn service_port(mut self, number: u16) -> Port {
+        self.service = Some(number);
+        self
+    }
+
+    /// The port's number: the one the container listens on.
     pub fn number(&self) -> u16 {
         self.number
+    }
+
+    /// The number the Service exposes the port on: [`Port::service_port`]'s, else the
+    /// container's.
+    pub fn service_number(&self) -> u16 {
+        self.service.unwrap_or(self.number)
     }
 
     /// The port's protocol.
@@ -94,6 +117,12 @@ impl Port {
     }
 
     pub(crate) fn validate(&self, path: &str, diags: &mut Diagnostics) {
+        if self.service == Some(0) {
+            diags.push(
+                Diagnostic::error(path, format!("port `{}` is exposed on service port 0", self.name))
+                    .hint("use a service port from 1 to 65535, or leave `.service_port(..)` out to expose the container's"),
+            );
+        }
         if self.number == 0 {
             diags.push(
                 Diagnostic::error(path, format!("port `{}` is 0", self.name))
@@ -130,7 +159,102 @@ impl From<u16> for Port {
     }
 }
 
-/// A liveness or readiness probe, always against the workload's own port.
+/// A port that workload `W` declared, handed out by it: its main port (`api.port()`) or one it
+/// added (`api.add_port(Port::tcp("metrics", 9090))`). Rules that open a port
+/// (`allow_from_on`, a `ServiceMonitor`) take only these, so they cannot open a port the
+/// workload does not listen on: a port of a workload of another kind, namespace or
+/// environment does not compile, one of a sibling of the same type fails synth naming both.
+pub struct PortOf<W> {
+    port: Port,
+    owner: NodeId,
+    owner_path: String,
+    _owner: PhantomData<fn() -> W>,
+}
+
+impl<W> PortOf<W> {
+    pub(crate) fn new(port: Port, owner: NodeId, owner_path: String) -> PortOf<W> {
+        PortOf {
+            port,
+            owner,
+            owner_path,
+            _owner: PhantomData,
+        }
+    }
+
+    /// The port as declared.
+    pub fn as_port(&self) -> &Port {
+        &self.port
+    }
+
+    /// The port's name.
+    pub fn name(&self) -> &str {
+        self.port.name()
+    }
+
+    /// The number the container listens on.
+    pub fn number(&self) -> u16 {
+        self.port.number()
+    }
+
+    /// The number the Service exposes it on.
+    pub fn service_number(&self) -> u16 {
+        self.port.service_number()
+    }
+
+    /// The port's protocol.
+    pub fn protocol(&self) -> Protocol {
+        self.port.protocol()
+    }
+
+    /// The workload that declared it.
+    pub(crate) fn owner(&self) -> NodeId {
+        self.owner
+    }
+
+    /// The path of the workload that declared it, for messages.
+    pub(crate) fn owner_path(&self) -> &str {
+        &self.owner_path
+    }
+}
+
+impl<W> Clone for PortOf<W> {
+    fn clone(&self) -> Self {
+        PortOf::new(self.port.clone(), self.owner, self.owner_path.clone())
+    }
+}
+
+impl<W> PartialEq for PortOf<W> {
+    fn eq(&self, other: &Self) -> bool {
+        self.owner == other.owner && self.port == other.port
+    }
+}
+
+impl<W> fmt::Debug for PortOf<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PortOf({}, {})", self.owner_path, self.port.describe())
+    }
+}
+
+/// A port handle of workload `W`: what rules that open one of `W`'s ports accept.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a port handed out by `{W}`",
+    label = "not one of this workload's ports",
+    note = "a rule opens only a port the workload declares: pass its main port (`.port()`) or the handle `.add_port(Port::tcp(..))` returned",
+    note = "a `Port` value is only a declaration, and another workload's handle names another workload's port"
+)]
+pub trait OwnPort<W> {
+    /// The handle.
+    fn handle(&self) -> &PortOf<W>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<W> OwnPort<W> for PortOf<W> {
+    fn handle(&self) -> &PortOf<W> {
+        self
+    }
+}
+
+/// A liveness or readiness probe, always against the workload's own (main) port.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Probe {
     check: ProbeCheck,
@@ -142,20 +266,77 @@ pub struct Probe {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum ProbeCheck {
-    Http(String),
+    Http(HttpGet),
     Tcp,
+    Grpc(Option<String>),
     Exec(Vec<String>),
 }
 
+/// The request of an HTTP probe: a path and, if the server needs them, headers (e.g. a `Host`
+/// for a virtual host). `"/ready"` converts into one.
+///
+/// ```
+/// use girder_constructs::{HttpGet, Probe};
+///
+/// let probe = Probe::http(HttpGet::path("/ready").header("Host", "api.shop.example"));
+/// # let _ = probe;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpGet {
+    path: String,
+    headers: Vec<(String, String)>,
+}
+
+impl HttpGet {
+    /// A GET of `path` (an absolute URL path, checked at synth).
+    pub fn path(path: impl Into<String>) -> HttpGet {
+        HttpGet {
+            path: path.into(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// Sends header `name: value` with the request.
+    #[must_use]
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> HttpGet {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+impl From<&str> for HttpGet {
+    fn from(path: &str) -> HttpGet {
+        HttpGet::path(path)
+    }
+}
+
+impl From<String> for HttpGet {
+    fn from(path: String) -> HttpGet {
+        HttpGet::path(path)
+    }
+}
+
 impl Probe {
-    /// An HTTP GET of `path`; healthy on a 2xx or 3xx answer.
-    pub fn http(path: impl Into<String>) -> Probe {
-        Probe::new(ProbeCheck::Http(path.into()))
+    /// An HTTP GET of a path (`"/ready"`, or an [`HttpGet`] with headers); healthy on a 2xx or
+    /// 3xx answer.
+    pub fn http(request: impl Into<HttpGet>) -> Probe {
+        Probe::new(ProbeCheck::Http(request.into()))
     }
 
     /// A TCP connect to the port.
     pub fn tcp() -> Probe {
         Probe::new(ProbeCheck::Tcp)
+    }
+
+    /// Kubernetes' native gRPC probe: the standard gRPC health check
+    /// (`grpc.health.v1.Health/Check`) of the whole server, on the port.
+    pub fn grpc() -> Probe {
+        Probe::new(ProbeCheck::Grpc(None))
+    }
+
+    /// The gRPC health check of one service of the server (`service` in the health request).
+    pub fn grpc_service(service: impl Into<String>) -> Probe {
+        Probe::new(ProbeCheck::Grpc(Some(service.into())))
     }
 
     /// A command run in the container; healthy when it exits 0 (for workloads without a port,
@@ -209,16 +390,86 @@ impl Probe {
         self
     }
 
-    pub(crate) fn validate(&self, path: &str, which: &str, diags: &mut Diagnostics) {
-        if let ProbeCheck::Http(p) = &self.check
-            && (!p.starts_with('/') || p.chars().any(char::is_whitespace))
+    /// Checks the probe against the port it targets (`None`: the workload declares none).
+    pub(crate) fn validate(
+        &self,
+        path: &str,
+        which: &str,
+        port: Option<&Port>,
+        diags: &mut Diagnostics,
+    ) {
+        if let ProbeCheck::Http(get) = &self.check {
+            let p = &get.path;
+            if !p.starts_with('/') || p.chars().any(char::is_whitespace) {
+                diags.push(
+                    Diagnostic::error(
+                        path,
+                        format!("{which} probe path `{p}` is not an absolute URL path"),
+                    )
+                    .hint("start the path with '/' and leave out spaces, e.g. `/healthz`"),
+                );
+            }
+            for (i, (name, value)) in get.headers.iter().enumerate() {
+                let token = !name.is_empty()
+                    && name
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c));
+                if !token {
+                    diags.push(
+                        Diagnostic::error(
+                            path,
+                            format!(
+                                "{which} probe header name `{name}` is not an HTTP header name"
+                            ),
+                        )
+                        .hint("use letters, digits and '-', e.g. `Host` or `X-Probe`"),
+                    );
+                }
+                if value.chars().any(|c| c == '\r' || c == '\n') {
+                    diags.push(
+                        Diagnostic::error(
+                            path,
+                            format!("{which} probe header `{name}` has a line break in its value"),
+                        )
+                        .hint("a header value is one line"),
+                    );
+                }
+                if get.headers[..i]
+                    .iter()
+                    .any(|(n, _)| n.eq_ignore_ascii_case(name))
+                {
+                    diags.push(
+                        Diagnostic::error(
+                            path,
+                            format!("{which} probe header `{name}` is set twice"),
+                        )
+                        .hint("set each header once; the server would see both values"),
+                    );
+                }
+            }
+        }
+        if let ProbeCheck::Grpc(Some(service)) = &self.check
+            && service.trim().is_empty()
+        {
+            diags.push(
+                Diagnostic::error(path, format!("{which} probe checks the gRPC service ``"))
+                    .hint("name the service, or use `Probe::grpc()` to check the whole server"),
+            );
+        }
+        if let Some(port) = port
+            && self.needs_port()
+            && port.protocol() == Protocol::Udp
         {
             diags.push(
                 Diagnostic::error(
                     path,
-                    format!("{which} probe path `{p}` is not an absolute URL path"),
+                    format!(
+                        "the {which} probe connects over TCP to {}, a UDP port",
+                        port.describe()
+                    ),
                 )
-                .hint("start the path with '/' and leave out spaces, e.g. `/healthz`"),
+                .cause("the probe could never succeed")
+                .hint("use `Probe::exec([..])`, or declare a TCP port first"),
             );
         }
         if self.period_seconds == 0 || self.timeout_seconds == 0 || self.failure_threshold == 0 {
@@ -236,42 +487,50 @@ impl Probe {
 
     pub(crate) fn to_k8s(&self, port: Option<&Port>) -> ProbeObject {
         let target = || IntOrString::String(port.map(|p| p.name.clone()).unwrap_or_default());
-        let (http_get, tcp_socket, exec) = match &self.check {
-            ProbeCheck::Http(path) => (
-                Some(HTTPGetAction {
-                    path: Some(path.clone()),
-                    port: target(),
-                    ..Default::default()
-                }),
-                None,
-                None,
-            ),
-            ProbeCheck::Tcp => (
-                None,
-                Some(TCPSocketAction {
-                    port: target(),
-                    ..Default::default()
-                }),
-                None,
-            ),
-            ProbeCheck::Exec(command) => (
-                None,
-                None,
-                Some(ExecAction {
-                    command: Some(command.clone()),
-                }),
-            ),
-        };
-        ProbeObject {
-            http_get,
-            tcp_socket,
-            exec,
+        let mut probe = ProbeObject {
             initial_delay_seconds: Some(self.initial_delay_seconds.into()),
             period_seconds: Some(self.period_seconds.into()),
             timeout_seconds: Some(self.timeout_seconds.into()),
             failure_threshold: Some(self.failure_threshold.into()),
             ..Default::default()
+        };
+        match &self.check {
+            ProbeCheck::Http(get) => {
+                probe.http_get = Some(HTTPGetAction {
+                    path: Some(get.path.clone()),
+                    port: target(),
+                    http_headers: (!get.headers.is_empty()).then(|| {
+                        get.headers
+                            .iter()
+                            .map(|(name, value)| HTTPHeader {
+                                name: name.clone(),
+                                value: value.clone(),
+                            })
+                            .collect()
+                    }),
+                    ..Default::default()
+                });
+            }
+            ProbeCheck::Tcp => {
+                probe.tcp_socket = Some(TCPSocketAction {
+                    port: target(),
+                    ..Default::default()
+                });
+            }
+            // The gRPC probe takes a port number, not a name.
+            ProbeCheck::Grpc(service) => {
+                probe.grpc = Some(GRPCAction {
+                    port: port.map_or(0, |p| p.number.into()),
+                    service: service.clone(),
+                });
+            }
+            ProbeCheck::Exec(command) => {
+                probe.exec = Some(ExecAction {
+                    command: Some(command.clone()),
+                });
+            }
         }
+        probe
     }
 }
 

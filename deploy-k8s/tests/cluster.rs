@@ -125,7 +125,7 @@ fn program<N: NamespaceName>(app_name: &str, namespace: N, spec: &Spec) -> App {
     let ns = k8s.namespace(namespace);
     Worker::new(&ns, "worker")
         .image(spec.worker_image)
-        .replicas(1..=1)
+        .replicas(1)
         .build();
     if spec.job {
         Job::new(&ns, "migrate")

@@ -111,9 +111,7 @@ fn system<E: EnvironmentName + Default>(app: &App, env: E, account: &str, produc
         let api = WebService::new(&ns, format!("api-{version}"))
             .image(format!("{API}:{tag}"))
             .port(8080)
-            .replicas(3..=20)
-            .cpu_target(70)
-            .memory_target(80)
+            .replicas(Replicas::between(3, 20).cpu(70).memory(80))
             .resources(
                 Resources::new()
                     .cpu(Cpu::millis(250), Cpu::millis(500))
@@ -153,7 +151,7 @@ fn system<E: EnvironmentName + Default>(app: &App, env: E, account: &str, produc
     let matching = Worker::new(&ns, "matching")
         .image(format!("{API}:2.0.1"))
         .command(["/app/matching-worker"])
-        .replicas(2..=20)
+        .replicas(Replicas::between(2, 20).cpu(70))
         .resources(
             Resources::new()
                 .cpu(Cpu::cores(2), Cpu::cores(4))
@@ -171,7 +169,6 @@ fn system<E: EnvironmentName + Default>(app: &App, env: E, account: &str, produc
     matching
         .env("NEO4J_URI", graph.url())
         .env("NEO4J_AUTH", auth.auth());
-    matching.scale_on(girder::constructs::Scaler::cpu(70));
 
     let migrate = Job::new(&ns, "migrate")
         .image("migrate/migrate:v4.18.1")

@@ -104,8 +104,7 @@ pub fn exchange() -> App {
     let router = WebService::new(&ns, "router")
         .image("ghcr.io/example/exchange-router:4f2a9c1")
         .port(8080)
-        .replicas(2..=10)
-        .cpu_target(70)
+        .replicas(Replicas::between(2, 10).cpu(70))
         .resources(
             Resources::new()
                 .cpu(Cpu::millis(300), Cpu::cores(2))
@@ -145,7 +144,7 @@ pub fn exchange() -> App {
 
     let engine = Worker::new(&ns, "engine")
         .image("ghcr.io/example/exchange-engine:4f2a9c1")
-        .replicas(1..=1)
+        .replicas(1)
         .resources(
             Resources::new()
                 .cpu(Cpu::millis(500), Cpu::cores(2))
@@ -170,7 +169,7 @@ pub fn exchange() -> App {
 
     let processor = Worker::new(&ns, "db-processor")
         .image("ghcr.io/example/exchange-db-processor:4f2a9c1")
-        .replicas(1..=1)
+        .replicas(1)
         .build();
     processor.edit(one_at_a_time);
     let queue = processor.connect(&redis);

@@ -26,8 +26,7 @@ pub fn scale(n: usize) -> App {
         let svc = WebService::new(&ns, format!("svc-{i}"))
             .image(format!("registry.example.com/team/svc-{i}:1.0.{i}"))
             .port(8080)
-            .replicas(2..=10)
-            .cpu_target(70)
+            .replicas(Replicas::between(2, 10).cpu(70))
             .resources(
                 Resources::new()
                     .cpu(Cpu::millis(250), Cpu::cores(1))

@@ -96,7 +96,7 @@ pub fn scraper() -> App {
     // The dispatcher turns schedules into scrape jobs on the queue.
     let dispatcher = Worker::new(&ns, "dispatcher")
         .image(image("dispatcher"))
-        .replicas(1..=1)
+        .replicas(1)
         .build();
     let role = eks.service_account_role_in(&data, "scraper", "dispatcher", Default::default());
     jobs.grant_send(&role);
@@ -121,7 +121,7 @@ pub fn scraper() -> App {
             "--concurrency",
             "8",
         ])
-        .replicas(0..=30)
+        .replicas(Replicas::between(0, 30).cpu(80))
         .build();
     let role = eks.service_account_role_in(&data, "scraper", "scrapers", Default::default());
     jobs.grant_consume(&role);
@@ -135,9 +135,7 @@ pub fn scraper() -> App {
         .env("PAGES_BUCKET", scrapers.connect(&pages).value())
         .allow_to(Peer::cidr("0.0.0.0/0"), Port::tcp("https", 443))
         .allow_to(Peer::cidr("0.0.0.0/0"), Port::tcp("http", 80));
-    scrapers
-        .scale_on(Scaler::sqs(&to_jobs, 10))
-        .scale_on(Scaler::cpu(80));
+    scrapers.scale_on(Scaler::sqs(&to_jobs, 10));
 
     // The parser reads stored pages and writes results to the database.
     let parser = Worker::new(&ns, "parser")

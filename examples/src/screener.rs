@@ -55,9 +55,7 @@ pub fn screener() -> App {
     let backend = WebService::new(&ns, "backend")
         .image(BACKEND)
         .port(8000)
-        .replicas(3..=10)
-        .cpu_target(70)
-        .memory_target(80)
+        .replicas(Replicas::between(3, 10).cpu(70).memory(80))
         .resources(
             Resources::new()
                 .cpu(Cpu::millis(500), Cpu::cores(1))
@@ -88,7 +86,7 @@ pub fn screener() -> App {
     let celery = Worker::new(&ns, "celery")
         .image(BACKEND)
         .command(["celery", "-A", "app.worker", "worker", "--loglevel=info"])
-        .replicas(1..=12)
+        .replicas(Replicas::between(1, 12).cpu(75))
         .liveness(
             Probe::exec(["celery", "-A", "app.worker", "inspect", "ping"])
                 .period(60)
@@ -104,9 +102,9 @@ pub fn screener() -> App {
     celery
         .env("REDIS_HOST", broker.host())
         .env("REDIS_PASSWORD", broker.password());
-    celery
-        .scale_on(Scaler::redis_list(broker.connection(), "celery", 20).password(broker.password()))
-        .scale_on(Scaler::cpu(75));
+    celery.scale_on(
+        Scaler::redis_list(broker.connection(), "celery", 20).password(broker.password()),
+    );
 
     // Airflow keeps its metadata in the same PostgreSQL (database `airflow`); its connection
     // URL lives in a Secret, so the connection is kept without an address in the env.
@@ -122,7 +120,7 @@ pub fn screener() -> App {
     let scheduler = Worker::new(&ns, "airflow-scheduler")
         .image("apache/airflow:2.8.0-python3.11")
         .command(["airflow", "scheduler"])
-        .replicas(1..=1)
+        .replicas(1)
         .liveness(
             Probe::exec([
                 "airflow",

@@ -33,7 +33,7 @@ pub fn tour() -> App {
     let ns = k8s.namespace(Tour);
     Worker::new(&ns, "worker")
         .image("ghcr.io/example/tour-worker:1.0.0")
-        .replicas(1..=1)
+        .replicas(1)
         .build();
     Job::new(&ns, "migrate")
         .image("ghcr.io/example/tour-migrate:1.0.0")

@@ -101,8 +101,9 @@ pub use k8s_openapi;
 ///
 /// The rule: the prelude holds the app and its aspects, every construct (a type whose `new`
 /// adds a node to the app: `WebService`, `Job`, `ServiceMonitor`, `Role`, ...), the values
-/// several constructs take (`Port`, `Probe`, `Peer`, `Resources`, `Cidr`, ...), the typed scopes
-/// (`Environment`, `Namespace`) and the traits that open a target (`KubernetesExt`, `AwsExt`).
+/// several constructs take (`Port`, `Probe`, `HttpGet`, `Replicas`, `Peer`, `Resources`,
+/// `Cidr`, ...), the typed scopes (`Environment`, `Namespace`) and the traits that open a
+/// target (`KubernetesExt`, `AwsExt`).
 /// It never holds a Kubernetes API object or a custom resource: those share names with
 /// constructs (the construct `Job` renders a `batch/v1` `Job`, the construct `ServiceMonitor` a
 /// `monitoring.coreos.com/v1` `ServiceMonitor`, the scope `Namespace` a `v1` `Namespace`), so
@@ -135,9 +136,9 @@ pub mod prelude {
     pub use girder_constructs::monitoring::{AlertRule, Dashboard, ServiceMonitor};
     #[cfg(feature = "k8s")]
     pub use girder_constructs::{
-        AcceptImageTags, Connection, CronJob, DataVolume, HttpRoute, Ingress, IngressController,
-        Job, LetsEncrypt, Peer, Port, PostgresInCluster, Probe, RedisInCluster, Replicas, Scaler,
-        StatefulService, TrafficSplit, WebService, Worker,
+        AcceptImageTags, Connection, CronJob, DataVolume, HttpGet, HttpRoute, Ingress,
+        IngressController, Job, LetsEncrypt, Peer, Port, PostgresInCluster, Probe, RedisInCluster,
+        Replicas, Scaler, StatefulService, TrafficSplit, WebService, Worker,
     };
     #[cfg(feature = "k8s")]
     pub use girder_k8s::aspects::{

@@ -34,7 +34,7 @@ fn every_api_with(bad: &str) -> App {
         .allow_from(Peer::cidr(bad));
     Worker::new(&ns, "crawler")
         .image("ghcr.io/acme/crawler:1.0")
-        .replicas(1..=1)
+        .replicas(1)
         .build()
         .allow_to(Peer::cidr(bad), Port::tcp("https", 443));
     app

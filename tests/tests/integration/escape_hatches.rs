@@ -111,7 +111,7 @@ fn relabelled_pods_are_not_admitted_by_another_services_policy() {
     // The worker takes web's identity labels, which api's NetworkPolicy admits.
     let worker = Worker::new(&ns, "worker")
         .image("ghcr.io/acme/worker:1.0.0")
-        .replicas(1..=1)
+        .replicas(1)
         .build();
     worker.patch::<Deployment>(patch(json!([
         { "op": "replace", "path": "/spec/template/metadata/labels/app.kubernetes.io~1name", "value": "web" },
@@ -128,14 +128,12 @@ fn relabelled_pods_are_not_admitted_by_another_services_policy() {
 #[test]
 fn a_typed_edit_cannot_make_a_pod_privileged() {
     let (app, ns) = shop();
-    api(&ns).deployment_mut(|d: &mut Deployment| {
-        let Some(spec) = d.spec.as_mut().and_then(|s| s.template.spec.as_mut()) else {
-            return;
-        };
+    api(&ns).deployment_mut(|d| {
+        let spec = d.pod_spec();
         spec.host_network = Some(true);
         spec.host_pid = Some(true);
         spec.host_ipc = Some(true);
-        let sc = spec.containers[0].security_context.get_or_insert_default();
+        let sc = d.main_container().security_context.get_or_insert_default();
         sc.privileged = Some(true);
         sc.capabilities = Some(Capabilities {
             add: Some(vec!["SYS_ADMIN".into()]),

@@ -37,7 +37,7 @@ fn every_error_is_reported_at_once() {
     WebService::new(&ns, "hpa")
         .image("ghcr.io/acme/a:1")
         .port(8080)
-        .replicas(Replicas::autoscaled(10, 2))
+        .replicas(Replicas::between(10, 2))
         .build();
     WebService::new(&ns, "ports")
         .image("ghcr.io/acme/a:1")

@@ -3,21 +3,21 @@
 
 use girder::aws::AwsExt;
 use girder::constructs::aws::{Cluster, Network, NodeGroup};
-use girder::constructs::{Scaler, Worker};
+use girder::constructs::{Autoscaled, Scaler, Worker};
 use girder::prelude::*;
 
 use crate::{Prod, Web, synth_errors};
 
 /// A cluster in `base`, three queues in `data` and one in `more`, and two workers in `web`:
-/// `crawler` scales from 0 to 10 pods, `parser` runs one.
+/// `crawler` scales from 1 to 10 pods, `parser` from 1 to 4, both on CPU at least.
 struct Shop {
     app: App,
     jobs: Queue<Prod>,
     parsed: Queue<Prod>,
     unused: Queue<Prod>,
     elsewhere: Queue<Prod>,
-    crawler: Worker<Prod, Web>,
-    parser: Worker<Prod, Web>,
+    crawler: Worker<Prod, Web, Autoscaled>,
+    parser: Worker<Prod, Web, Autoscaled>,
 }
 
 fn shop() -> Shop {
@@ -35,15 +35,15 @@ fn shop() -> Shop {
     let unused = Queue::new(&data, "unused").build();
     let elsewhere = Queue::new(&aws.stack("more"), "elsewhere").build();
     let ns = eks.kubernetes().namespace(Web);
-    let worker = |name: &str, replicas| {
+    let worker = |name: &str, replicas: Replicas<Autoscaled>| {
         Worker::new(&ns, name)
             .image("ghcr.io/acme/worker:1.0")
             .replicas(replicas)
             .build()
     };
     Shop {
-        crawler: worker("crawler", 0..=10),
-        parser: worker("parser", 1..=1),
+        crawler: worker("crawler", Replicas::between(1, 10).cpu(80)),
+        parser: worker("parser", Replicas::between(1, 4).cpu(80)),
         app,
         jobs,
         parsed,
@@ -154,9 +154,7 @@ fn kedas_role_reads_exactly_the_queues_scalers_watch() {
 fn without_scalers_kedas_role_reads_no_queue() {
     let shop = shop();
     let jobs = shop.crawler.connect(&shop.jobs);
-    shop.crawler
-        .env("JOBS_QUEUE_URL", jobs.value())
-        .scale_on(Scaler::cpu(80));
+    shop.crawler.env("JOBS_QUEUE_URL", jobs.value());
     assert_eq!(keda_grants(&shop.app), []);
 }
 
@@ -176,9 +174,7 @@ fn the_scaler_reads_the_url_from_the_variable_set_from_its_connection() {
 fn a_scaler_on_a_queue_the_worker_is_not_connected_to_is_a_synth_error() {
     let shop = shop();
     let jobs = shop.crawler.connect(&shop.jobs);
-    shop.crawler
-        .env("JOBS_QUEUE_URL", jobs.value())
-        .scale_on(Scaler::cpu(80));
+    shop.crawler.env("JOBS_QUEUE_URL", jobs.value());
     // The parser scales on the crawler's connection: it never connected to `jobs`.
     shop.parser.scale_on(Scaler::sqs(&jobs, 10));
     let errors = synth_errors(&shop.app);

@@ -23,7 +23,7 @@ const CANARY: &str = "canary-hunter2-9f4e";
 fn worker(ns: &Namespace<Prod, Web>, id: &str) -> Worker<Prod, Web> {
     Worker::new(ns, id)
         .image("ghcr.io/acme/worker:1.0.0")
-        .replicas(1..=1)
+        .replicas(1)
         .build()
 }
 

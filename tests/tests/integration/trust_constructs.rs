@@ -144,7 +144,7 @@ fn tags_are_accepted_per_environment_or_workload_with_a_reason() {
     // Created before the acceptance: it still applies.
     Worker::new(&ns, "early")
         .image("ghcr.io/acme/worker:2.0.0")
-        .replicas(1..=1)
+        .replicas(1)
         .build();
     AcceptImageTags::because("staging follows release tags").apply_to(&staging);
     WebService::new(&ns, "api")

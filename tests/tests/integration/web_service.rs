@@ -21,8 +21,7 @@ fn web_service_snapshot() {
     let api = WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.4.2")
         .port(8080)
-        .replicas(3..=12)
-        .memory_target(80)
+        .replicas(Replicas::between(3, 12).cpu(70).memory(80))
         .readiness(Probe::http("/ready"))
         .liveness(Probe::http("/healthz").initial_delay(5))
         .build();
@@ -53,9 +52,8 @@ fn typed_edits_and_json_patches_reach_the_output() {
         .image("ghcr.io/acme/api:1.4.2")
         .port(8080)
         .build();
-    api.deployment_mut(|d: &mut Deployment| {
-        let spec = d.spec.as_mut().expect("a deployment has a spec");
-        spec.min_ready_seconds = Some(10);
+    api.deployment_mut(|d| {
+        d.spec.get_or_insert_default().min_ready_seconds = Some(10);
     });
     let patch: girder::json_patch::Patch = serde_json::from_value(serde_json::json!([
         { "op": "add", "path": "/spec/template/spec/priorityClassName", "value": "critical" }
@@ -137,7 +135,9 @@ fn aspects_can_change_construct_props() {
     let (app, ns) = shop();
     app.aspect(
         |web: &mut girder::constructs::WebServiceSpec, _: &mut Visit<'_>| {
-            web.cpu_target = 55;
+            if let girder::constructs::ReplicaCount::Autoscaled(a) = &mut web.replicas {
+                a.cpu = Some(55);
+            }
         },
     );
     WebService::new(&ns, "api")
@@ -175,14 +175,12 @@ fn default_resources_fill_only_what_is_unset() {
 #[test]
 fn a_service_monitor_scrapes_a_declared_port_and_admits_prometheus_on_it_only() {
     let (app, ns) = shop();
-    let metrics = Port::tcp("metrics", 9090);
     let api = WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.4.2")
         .port(8080)
-        .extra_ports([metrics.clone()])
         .build();
+    let metrics = api.add_port(Port::tcp("metrics", 9090));
     assert!(api.declares(&metrics) && api.declares(api.port()));
-    assert!(!api.declares(&Port::tcp("metrics", 9091)));
     ServiceMonitor::new(&api, &metrics).build();
     let text = synth_text(&app);
     let monitor = text
@@ -200,28 +198,75 @@ fn a_service_monitor_scrapes_a_declared_port_and_admits_prometheus_on_it_only() 
 }
 
 #[test]
-fn a_port_the_service_does_not_declare_is_reported() {
+fn a_port_handle_of_another_workload_is_reported_with_both_paths() {
     let (app, ns) = shop();
     let api = WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.4.2")
         .port(8080)
-        .extra_ports([Port::tcp("metrics", 9090)])
         .build();
-    // The same name on another number is another port.
-    ServiceMonitor::new(&api, &Port::tcp("metrics", 9100)).build();
-    api.allow_from_on(Peer::cidr("10.0.0.0/8"), &Port::tcp("admin", 9000));
+    let admin = WebService::new(&ns, "admin")
+        .image("ghcr.io/acme/admin:1.0.0")
+        .port(8080)
+        .build();
+    let metrics = admin.add_port(Port::tcp("metrics", 9090));
+    assert!(!api.declares(admin.port()) && !api.declares(&metrics));
+    // Same type, same namespace: the compiler cannot tell the handles apart, synth can. The
+    // main ports are equal as values (`http`, 8080), and still not the same port.
+    api.allow_from_on(Peer::cidr("10.0.0.0/8"), admin.port());
+    ServiceMonitor::new(&api, &metrics).build();
+    let errors = synth_errors(&app);
+    assert!(
+        errors.contains(
+            "error: admits traffic on port `http` (8080/TCP) of `prod/web/admin`, another workload\n  --> prod/web/api\n"
+        ),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("hint: pass a port of `prod/web/api`: its `.port()` or a handle its `.add_port(..)` returned"),
+        "{errors}"
+    );
+    assert!(
+        errors
+            .contains("monitors port `metrics` (9090/TCP), which `prod/web/api` does not declare"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn allow_from_on_a_workload_without_ports_is_reported() {
+    let (app, ns) = shop();
+    let worker = Worker::new(&ns, "worker")
+        .image("ghcr.io/acme/worker:1.0.0")
+        .replicas(1)
+        .build();
+    worker.allow_from(Peer::namespace("monitoring"));
+    let errors = synth_errors(&app);
+    assert!(
+        errors.contains(
+            "error: admits traffic, and declares no port to admit it on\n  --> prod/web/worker\n"
+        ),
+        "{errors}"
+    );
+}
+
+#[test]
+fn an_aspect_that_clears_the_autoscaling_targets_is_reported() {
+    let (app, ns) = shop();
+    app.aspect(
+        |web: &mut girder::constructs::WebServiceSpec, _: &mut Visit<'_>| {
+            if let girder::constructs::ReplicaCount::Autoscaled(a) = &mut web.replicas {
+                a.cpu = None;
+            }
+        },
+    );
+    WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .build();
     let errors = synth_errors(&app);
     assert!(
         errors
-            .contains("monitors port `metrics` (9100/TCP), which `prod/web/api` does not declare"),
-        "{errors}"
-    );
-    assert!(
-        errors.contains("`.extra_ports([Port::tcp(\"metrics\", 9100)])`"),
-        "{errors}"
-    );
-    assert!(
-        errors.contains("admits traffic on port `admin` (9000/TCP), which it does not declare"),
+            .contains("error: the replica range has no CPU or memory target\n  --> prod/web/api\n"),
         "{errors}"
     );
 }

@@ -9,8 +9,8 @@ fn main() {
     let api = WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.0.0")
         .port(8080)
-        .extra_ports([Port::tcp("metrics", 9090)])
         .build();
-    // A port is the `Port` the service was built with, not its name.
+    let _metrics = api.add_port(Port::tcp("metrics", 9090));
+    // A port is the handle the service handed out, not its name.
     ServiceMonitor::new(&api, "metrics").build();
 }
