@@ -5,12 +5,15 @@
 //! A query carries the environment `E` and namespace `N` of the workload whose metrics it reads,
 //! and selects that workload's series only (`namespace`, `service` and `endpoint`, the labels the
 //! Prometheus Operator gives every series it scrapes through a ServiceMonitor). An
-//! [`AlertRule`](crate::monitoring::AlertRule) or a [`Dashboard`](crate::monitoring::Dashboard)
-//! panel of `E` and `N` accepts nothing else.
+//! [`AlertRule`](crate::monitoring::AlertRule), a [`Dashboard`](crate::monitoring::Dashboard)
+//! panel or a [`Scaler::prometheus`](crate::Scaler::prometheus) of `E` and `N` accepts nothing
+//! else.
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::rc::Rc;
+
+use girder_core::{App, Diagnostic, NodeId};
 
 use crate::monitoring::Window;
 
@@ -244,6 +247,7 @@ fn valid_name(name: &str, colon: bool) -> bool {
 /// The series of one workload that one ServiceMonitor scrapes: what every query of a metrics
 /// shape selects. Only a [`Scraped`] construct gives one.
 pub struct Scrape<E, N> {
+    origin: Origin,
     namespace: Rc<str>,
     service: Rc<str>,
     endpoint: Rc<str>,
@@ -253,6 +257,7 @@ pub struct Scrape<E, N> {
 impl<E, N> Clone for Scrape<E, N> {
     fn clone(&self) -> Self {
         Scrape {
+            origin: self.origin.clone(),
             namespace: self.namespace.clone(),
             service: self.service.clone(),
             endpoint: self.endpoint.clone(),
@@ -272,14 +277,32 @@ impl<E, N> fmt::Debug for Scrape<E, N> {
 }
 
 impl<E, N> Scrape<E, N> {
-    pub(crate) fn new(namespace: &str, service: &str, endpoint: &str) -> Self {
+    pub(crate) fn new(
+        app: &App,
+        monitor: NodeId,
+        namespace: &str,
+        service: &str,
+        endpoint: &str,
+    ) -> Self {
         Scrape {
+            origin: Origin {
+                app: app.clone(),
+                monitor,
+            },
             namespace: namespace.into(),
             service: service.into(),
             endpoint: endpoint.into(),
             _scope: PhantomData,
         }
     }
+}
+
+/// The monitor whose metrics a query reads: where a problem of a query that no construct
+/// validates (a scaler's) is reported.
+#[derive(Clone)]
+struct Origin {
+    app: App,
+    monitor: NodeId,
 }
 
 /// A construct through which Prometheus scrapes a workload's metrics: the only source of a
@@ -516,6 +539,7 @@ impl<K, E, N, L> Metric<K, E, N, L> {
 
     fn range(&self, function: &str, suffix: &str, window: Window) -> Vector<E, N, L> {
         Vector::new(
+            &self.scrape.origin,
             format!("{function}({}[{window}])", self.selector(suffix)),
             window.problem(),
         )
@@ -553,7 +577,7 @@ impl<K, E, N, L: LabelSet> Metric<K, E, N, L> {
     where
         K: IsGauge,
     {
-        Vector::new(self.selector(""), None)
+        Vector::new(&self.scrape.origin, self.selector(""), None)
     }
 
     /// `delta(gauge[window])`: how much it changed over `window`.
@@ -621,6 +645,7 @@ impl<K, E, N, L: LabelSet> Metric<K, E, N, L> {
             ));
         }
         Promql::new(
+            buckets.origin,
             format!("histogram_quantile({q}, sum by ({by}) ({}))", buckets.expr),
             problems,
         )
@@ -648,6 +673,7 @@ impl<K, E, N, L: LabelSet> Metric<K, E, N, L> {
 /// what `rate` or `value` returns. Aggregate it ([`sum`](Vector::sum), [`sum_by`](Vector::sum_by),
 /// ...), compare it ([`gt`](Vector::gt), ...), or use it as it is, as a [`Query`].
 pub struct Vector<E, N, L> {
+    origin: Origin,
     expr: String,
     problems: Vec<String>,
     _scope: PhantomData<fn() -> (E, N)>,
@@ -657,6 +683,7 @@ pub struct Vector<E, N, L> {
 impl<E, N, L> Clone for Vector<E, N, L> {
     fn clone(&self) -> Self {
         Vector {
+            origin: self.origin.clone(),
             expr: self.expr.clone(),
             problems: self.problems.clone(),
             _scope: PhantomData,
@@ -672,8 +699,9 @@ impl<E, N, L> fmt::Debug for Vector<E, N, L> {
 }
 
 impl<E, N, L> Vector<E, N, L> {
-    fn new(expr: String, problem: Option<String>) -> Self {
+    fn new(origin: &Origin, expr: String, problem: Option<String>) -> Self {
         Vector {
+            origin: origin.clone(),
             expr,
             problems: problem.into_iter().collect(),
             _scope: PhantomData,
@@ -688,7 +716,7 @@ impl<E, N, L: LabelSet> Vector<E, N, L> {
             None => format!("{op}({})", self.expr),
             Some(by) => format!("{op} by ({}) ({})", by.join(", "), self.expr),
         };
-        Promql::new(expr, self.problems)
+        Promql::new(self.origin, expr, self.problems)
     }
 
     fn labels<I: IntoIterator<Item = Label<L>>>(by: impl FnOnce(&L) -> I) -> Vec<&'static str> {
@@ -756,6 +784,7 @@ impl<E, N, L: LabelSet> Vector<E, N, L> {
 impl<E, N, L> From<Vector<E, N, L>> for Promql<E, N> {
     fn from(v: Vector<E, N, L>) -> Self {
         Promql {
+            origin: v.origin,
             expr: v.expr,
             problems: v.problems,
             _scope: PhantomData,
@@ -768,6 +797,7 @@ impl<E, N, L> From<Vector<E, N, L>> for Promql<E, N> {
 /// no constructor from text: a string can name any metric of any workload, which is what the
 /// types exist to prevent.
 pub struct Promql<E, N> {
+    origin: Origin,
     expr: String,
     /// What synth reports about it (a quantile outside 0..1, an empty window).
     problems: Vec<String>,
@@ -777,6 +807,7 @@ pub struct Promql<E, N> {
 impl<E, N> Clone for Promql<E, N> {
     fn clone(&self) -> Self {
         Promql {
+            origin: self.origin.clone(),
             expr: self.expr.clone(),
             problems: self.problems.clone(),
             _scope: PhantomData,
@@ -797,8 +828,9 @@ impl<E, N> fmt::Display for Promql<E, N> {
 }
 
 impl<E, N> Promql<E, N> {
-    fn new(expr: String, problems: Vec<String>) -> Self {
+    fn new(origin: Origin, expr: String, problems: Vec<String>) -> Self {
         Promql {
+            origin,
             expr,
             problems,
             _scope: PhantomData,
@@ -808,7 +840,11 @@ impl<E, N> Promql<E, N> {
     fn binary(self, op: &str, other: Promql<E, N>) -> Promql<E, N> {
         let mut problems = self.problems;
         problems.extend(other.problems);
-        Promql::new(format!("({}) {op} ({})", self.expr, other.expr), problems)
+        Promql::new(
+            self.origin,
+            format!("({}) {op} ({})", self.expr, other.expr),
+            problems,
+        )
     }
 
     /// `(expr) / (other)`: e.g. failed requests over all requests. `other` reads metrics of the
@@ -852,6 +888,21 @@ impl<E, N> Promql<E, N> {
     pub(crate) fn problems(&self) -> &[String] {
         &self.problems
     }
+
+    /// Reports its problems, and `more`, at the path of the monitor whose metrics it reads, as
+    /// used by `what`: for a user no construct of its own validates (a scaler).
+    pub(crate) fn report(&self, what: &str, more: impl IntoIterator<Item = String>) {
+        let Origin { app, monitor } = &self.origin;
+        for problem in self.problems.iter().cloned().chain(more) {
+            app.report(
+                Diagnostic::error(
+                    app.path(*monitor).as_str(),
+                    format!("{what} `{}`: {problem}", self.expr),
+                )
+                .hint("a window is at least `Window::seconds(1)`, a quantile between 0 and 1, a threshold a finite number and above 0"),
+            );
+        }
+    }
 }
 
 /// A query over the metrics of workloads of namespace `N` in environment `E`: a [`Promql`]
@@ -860,7 +911,7 @@ impl<E, N> Promql<E, N> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a query of the metrics of namespace `{N}` in environment `{E}`",
     label = "not a query of this environment and namespace",
-    note = "an alert or a dashboard panel reads only the metrics of workloads in its own environment and namespace (a rule evaluated with another namespace's label, or another cluster's Prometheus, selects nothing)",
+    note = "an alert, a dashboard panel or a scaler reads only the metrics of workloads in its own environment and namespace (a rule evaluated with another namespace's label, or another cluster's Prometheus, selects nothing)",
     note = "build the query from the shape of a workload of this namespace: `ApiMetrics::of(&monitor).http_requests_total().rate(Window::minutes(5)).sum()`, with `monitor` the `ServiceMonitor` of that workload; a metric itself is not a query: take its `.rate(..)`, `.value()` or `.quantile(..)`"
 )]
 pub trait Query<E, N> {

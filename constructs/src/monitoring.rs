@@ -1,6 +1,6 @@
 //! Monitoring: [`ServiceMonitor`]s that scrape a workload's declared metrics port, the typed
 //! metrics they give ([`metrics!`](crate::metrics!), [`Metric`], [`Promql`]), and what reads
-//! them: [`AlertRule`]s and Grafana [`Dashboard`]s.
+//! them: [`AlertRule`]s, Grafana [`Dashboard`]s and [`Scaler::prometheus`](crate::Scaler::prometheus).
 //!
 //! A workload's metrics are a declared shape, reachable only through the monitor that scrapes
 //! them, and every query carries the environment and namespace of the workload it reads:
@@ -107,7 +107,6 @@ use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, 
 use girder_k8s::labels::Labels;
 use girder_k8s::{Manifest, NamespaceName, NamespaceScope};
 
-use crate::WebService;
 #[doc(hidden)]
 pub use crate::metrics::__label_name;
 pub use crate::metrics::{
@@ -115,6 +114,8 @@ pub use crate::metrics::{
     Matcher, Metric, MetricKind, Promql, Query, Scrape, Scraped, Vector,
 };
 use crate::workload::{Peer, Port};
+use crate::{Scaler, WebService};
+use girder_k8s::crd::keda::TriggerType;
 
 /// A PromQL duration: whole seconds, written in the largest exact unit (`5m`, `90s`, `1h`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -184,6 +185,47 @@ impl fmt::Display for Window {
         }
     }
 }
+
+impl<E: EnvironmentName, N: NamespaceName> Scaler<E, N> {
+    /// KEDA's Prometheus scaler: one pod per `per_pod` of `query`'s value, a query of the
+    /// metrics of workloads in the worker's own environment and namespace, built from their
+    /// shapes ([`metrics!`](crate::metrics!)). KEDA asks the Prometheus of kube-prometheus-stack
+    /// (`prometheus-operated` in `monitoring`). A query that is not PromQL (a window of 0s, a
+    /// quantile outside 0..1) or a `per_pod` of 0 is reported at synth.
+    ///
+    /// ```
+    /// # use girder_constructs::monitoring::{ServiceMonitor, Window};
+    /// # use girder_constructs::{Scaler, WebService, Worker};
+    /// # use girder_k8s::KubernetesExt;
+    /// # girder_core::environment!(pub Prod = "prod");
+    /// # girder_k8s::namespace!(pub Shop = "shop");
+    /// girder_constructs::metrics! { pub struct Orders { gauge orders_pending [] } }
+    /// # let app = girder_core::App::new("shop");
+    /// # let ns = app.environment(Prod).kubernetes().namespace(Shop);
+    /// let api = WebService::new(&ns, "api").image("ghcr.io/acme/api:1.0.0").port(8080).build();
+    /// let orders = Orders::of(&ServiceMonitor::new(&api, api.port()).build());
+    /// let worker = Worker::new(&ns, "fulfil").image("ghcr.io/acme/fulfil:1.0.0").replicas(1..=10).build();
+    /// worker.scale_on(Scaler::prometheus(orders.orders_pending().value().sum(), 50));
+    /// ```
+    pub fn prometheus(query: impl Query<E, N>, per_pod: u32) -> Self {
+        let query = query.into_promql();
+        query.report(
+            "the scaler's query",
+            (per_pod == 0).then(|| "one pod per 0 is no threshold".to_owned()),
+        );
+        Scaler::new(
+            TriggerType::Prometheus,
+            [
+                ("serverAddress", PROMETHEUS_SERVER.to_owned()),
+                ("query", query.as_str().to_owned()),
+                ("threshold", per_pod.to_string()),
+            ],
+        )
+    }
+}
+
+/// The Prometheus that kube-prometheus-stack runs, as its operator's Service names it.
+const PROMETHEUS_SERVER: &str = "http://prometheus-operated.monitoring.svc.cluster.local:9090";
 
 /// How urgent an alert is: its `severity` label, which Alertmanager routes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -512,6 +554,7 @@ impl<E: EnvironmentName, N: NamespaceName> ServiceMonitor<E, N> {
 
 impl<E: EnvironmentName, N: NamespaceName> Scraped<E, N> for ServiceMonitor<E, N> {
     fn scrape(&self, shape: &'static str, metrics: &'static [DeclaredMetric]) -> Scrape<E, N> {
+        let (app, node) = (self.handle.app(), self.handle.node());
         self.handle.update(|s| {
             if !s
                 .shapes
@@ -520,7 +563,7 @@ impl<E: EnvironmentName, N: NamespaceName> Scraped<E, N> for ServiceMonitor<E, N
             {
                 s.shapes.push((shape, metrics));
             }
-            Scrape::new(&s.namespace, &s.name, s.port.name())
+            Scrape::new(app, node, &s.namespace, &s.name, s.port.name())
         })
     }
 }

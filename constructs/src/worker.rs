@@ -51,7 +51,10 @@ impl<E, N> fmt::Debug for Scaler<E, N> {
 }
 
 impl<E, N> Scaler<E, N> {
-    fn new(type_: TriggerType, metadata: impl IntoIterator<Item = (&'static str, String)>) -> Self {
+    pub(crate) fn new(
+        type_: TriggerType,
+        metadata: impl IntoIterator<Item = (&'static str, String)>,
+    ) -> Self {
         Scaler {
             trigger: Trigger {
                 type_,

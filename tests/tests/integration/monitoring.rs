@@ -4,6 +4,7 @@
 use girder::constructs::monitoring::{
     AlertRule, Dashboard, HttpMetrics, Panel, ServiceMonitor, Severity, Unit, Window,
 };
+use girder::constructs::{Scaler, Worker};
 use girder::prelude::*;
 
 use crate::{Prod, Web, synth_errors, synth_text};
@@ -121,6 +122,71 @@ fn every_query_form(app: &App) {
             .expr(expr)
             .summary(format!("{id} is off"))
             .build();
+    }
+    Worker::new(&ns, "drain")
+        .image("ghcr.io/acme/drain:1.0.0")
+        .replicas(1..=10)
+        .build()
+        .scale_on(Scaler::prometheus(
+            m.queue_depth().max_over_time(five).sum(),
+            20,
+        ));
+}
+
+#[test]
+fn a_worker_scales_on_a_typed_query() {
+    let app = App::new("shop");
+    let (ns, m) = scraped(&app);
+    Worker::new(&ns, "drain")
+        .image("ghcr.io/acme/drain:1.0.0")
+        .replicas(1..=10)
+        .build()
+        .scale_on(Scaler::prometheus(
+            m.queue_depth()
+                .filter(|l| l.queue.equals("orders"))
+                .value()
+                .sum(),
+            20,
+        ));
+    let text = synth_text(&app);
+    let scaled = text
+        .split("\n---\n")
+        .find(|doc| doc.contains("kind: ScaledObject"))
+        .unwrap_or_else(|| panic!("no ScaledObject in:\n{text}"));
+    for expected in [
+        "type: prometheus",
+        "serverAddress: http://prometheus-operated.monitoring.svc.cluster.local:9090",
+        r#"query: "sum(queue_depth{namespace=\"web\", service=\"api\", endpoint=\"metrics\", queue=\"orders\"})""#,
+        "threshold: \"20\"",
+    ] {
+        assert!(
+            scaled.contains(expected),
+            "missing `{expected}` in:\n{scaled}"
+        );
+    }
+}
+
+#[test]
+fn a_scaler_query_that_is_not_promql_is_reported_at_the_monitor() {
+    let app = App::new("shop");
+    let (ns, m) = scraped(&app);
+    Worker::new(&ns, "drain")
+        .image("ghcr.io/acme/drain:1.0.0")
+        .replicas(1..=10)
+        .build()
+        .scale_on(Scaler::prometheus(
+            m.http_requests_total().rate(Window::seconds(0)).sum(),
+            0,
+        ));
+    let errors = synth_errors(&app);
+    for expected in [
+        "the scaler's query `sum(rate(http_requests_total{namespace=\"web\", service=\"api\", endpoint=\"metrics\"}[0s]))`: a range of 0s is not PromQL: a window is at least 1 second\n  --> prod/web/api-monitor",
+        "the scaler's query `sum(rate(http_requests_total{namespace=\"web\", service=\"api\", endpoint=\"metrics\"}[0s]))`: one pod per 0 is no threshold\n  --> prod/web/api-monitor",
+    ] {
+        assert!(
+            errors.contains(expected),
+            "missing `{expected}` in:\n{errors}"
+        );
     }
 }
 

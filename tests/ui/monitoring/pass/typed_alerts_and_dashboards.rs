@@ -3,6 +3,7 @@
 use girder::constructs::monitoring::{
     AlertRule, Dashboard, HttpMetrics, Panel, ServiceMonitor, Severity, Unit, Window,
 };
+use girder::constructs::{Scaler, Worker};
 use girder::prelude::*;
 
 girder::environment!(Prod = "prod");
@@ -61,6 +62,11 @@ fn system<E: girder::core::EnvironmentName>(env: &Environment<E>) {
             ),
         ])
         .build();
+    Worker::new(&shop, "fulfil")
+        .image("ghcr.io/acme/fulfil:1.0.0")
+        .replicas(1..=10)
+        .build()
+        .scale_on(Scaler::prometheus(orders_metrics.open_carts().value().sum(), 50));
 }
 
 fn main() {
