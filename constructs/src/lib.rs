@@ -21,7 +21,7 @@
 //!
 //! | feature | what it enables | default |
 //! |---|---|---|
-//! | `k8s` | the Kubernetes constructs: workloads, [`Ingress`], [`monitoring`], [`mesh`], typed Secrets and ConfigMaps ([`secret!`], [`config!`]), [`wiring`] | yes |
+//! | `k8s` | the Kubernetes constructs: workloads, [`Ingress`], [`monitoring`], [`mesh`], typed Secrets and ConfigMaps ([`secret!`], [`config!`]), typed metrics ([`metrics!`]), [`wiring`] | yes |
 //! | `aws` | the AWS constructs ([`aws`]: [`Cluster`], [`Postgres`], [`Bucket`], [`Queue`], ...) and the `girder-aws` services they use; implies `k8s`, since they are wired to Kubernetes workloads (IRSA, External Secrets, KEDA) | yes |
 //!
 //! Without `aws`, `girder-aws`'s generated services are not compiled: a Kubernetes-only
@@ -44,6 +44,8 @@ mod ingress;
 mod job;
 #[cfg(feature = "k8s")]
 pub mod mesh;
+#[cfg(feature = "k8s")]
+mod metrics;
 #[cfg(feature = "k8s")]
 pub mod monitoring;
 #[cfg(feature = "k8s")]
@@ -101,6 +103,6 @@ mod kubernetes {
     pub use crate::stateful::{DataVolume, StatefulService, StatefulSpec};
     pub use crate::web_service::{Exposure, WebService, WebServiceSpec};
     pub use crate::wiring::{Address, Connection, EnvValue, InEnvironment, IntoEnv, Server};
-    pub use crate::worker::{Scaler, Worker, WorkerSpec};
+    pub use crate::worker::{Scaler, ScalerOf, Worker, WorkerSpec};
     pub use crate::workload::{HttpGet, OwnPort, Peer, Port, PortOf, Probe, Protocol};
 }

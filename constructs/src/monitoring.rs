@@ -1,23 +1,93 @@
-//! Monitoring: [`AlertRule`]s from typed PromQL ([`Promql`]), [`ServiceMonitor`]s for a
-//! service's metrics port, and Grafana [`Dashboard`]s as ConfigMaps.
+//! Monitoring: [`ServiceMonitor`]s that scrape a workload's declared metrics port, the typed
+//! metrics they give ([`metrics!`](crate::metrics!), [`Metric`], [`Promql`]), and what reads
+//! them: [`AlertRule`]s, Grafana [`Dashboard`]s and [`Scaler::prometheus`](crate::Scaler::prometheus).
+//!
+//! A workload's metrics are a declared shape, reachable only through the monitor that scrapes
+//! them, and every query carries the environment and namespace of the workload it reads:
 //!
 //! ```
-//! use girder_constructs::monitoring::{AlertRule, Severity, Window};
-//! use girder_constructs::WebService;
+//! use girder_constructs::monitoring::{AlertRule, ServiceMonitor, Severity, Window};
+//! use girder_constructs::{Port, WebService};
 //! use girder_core::App;
 //! use girder_k8s::KubernetesExt;
 //!
 //! girder_core::environment!(pub Prod = "prod");
 //! girder_k8s::namespace!(pub Web = "web");
+//! girder_constructs::metrics! {
+//!     /// What the API exposes on `/metrics`.
+//!     pub struct ApiMetrics {
+//!         counter http_requests_total [method, status],
+//!         histogram http_request_duration_seconds [route],
+//!         gauge queue_depth [],
+//!     }
+//! }
 //!
 //! let app = App::new("shop");
 //! let ns = app.environment(Prod).kubernetes().namespace(Web);
-//! let api = WebService::new(&ns, "api").image("ghcr.io/acme/api:1.0.0").port(8080).build();
+//! let api = WebService::new(&ns, "api")
+//!     .image("ghcr.io/acme/api:1.0.0")
+//!     .port(8080)
+//!     .build();
+//! let metrics_port = api.add_port(Port::tcp("metrics", 9090));
+//! let api_metrics = ApiMetrics::of(&ServiceMonitor::new(&api, &metrics_port).build());
+//!
+//! let requests = api_metrics.http_requests_total();
+//! let errors = requests.clone().filter(|l| l.status.matches("5.."));
 //! AlertRule::new(&ns, "api-errors")
-//!     .expr(api.metrics().http_error_ratio(Window::minutes(5)).gt(0.05))
-//!     .for_(Window::minutes(5))
+//!     .expr(
+//!         errors.rate(Window::minutes(5)).sum()
+//!             .ratio(requests.rate(Window::minutes(5)).sum())
+//!             .gt(0.05),
+//!     )
 //!     .severity(Severity::Page)
 //!     .summary("More than 5% of API requests fail")
+//!     .runbook("https://runbooks.example.com/api-errors")
+//!     .build();
+//! AlertRule::new(&ns, "api-slow")
+//!     .expr(api_metrics.http_request_duration_seconds().quantile(0.95, Window::minutes(5)).gt(1.0))
+//!     .summary("API p95 latency above 1 s")
+//!     .build();
+//! ```
+//!
+//! The query selects exactly that workload's series:
+//! `rate(http_requests_total{namespace="web", service="api", endpoint="metrics", status=~"5.."}[5m])`.
+//!
+//! A label the shape does not declare does not compile, nor does an operation that does not fit
+//! the metric's type (`rate` of a gauge):
+//!
+//! ```compile_fail
+//! # use girder_constructs::monitoring::{ServiceMonitor, Window};
+//! # use girder_constructs::WebService;
+//! # use girder_k8s::KubernetesExt;
+//! # girder_core::environment!(pub Prod = "prod");
+//! # girder_k8s::namespace!(pub Web = "web");
+//! # girder_constructs::metrics! { pub struct ApiMetrics { gauge queue_depth [] } }
+//! # let app = girder_core::App::new("shop");
+//! # let ns = app.environment(Prod).kubernetes().namespace(Web);
+//! # let api = WebService::new(&ns, "api").image("ghcr.io/acme/api:1.0.0").port(8080).build();
+//! let api_metrics = ApiMetrics::of(&ServiceMonitor::new(&api, api.port()).build());
+//! api_metrics.queue_depth().rate(Window::minutes(5));
+//! ```
+//!
+//! Nor does an alert of one namespace on the metrics of another (or of another environment):
+//! Prometheus evaluates a namespace's rules with that namespace's label when the operator
+//! enforces it, and another environment's metrics are in another cluster's Prometheus.
+//!
+//! ```compile_fail
+//! # use girder_constructs::monitoring::{AlertRule, ServiceMonitor, Window};
+//! # use girder_constructs::WebService;
+//! # use girder_k8s::KubernetesExt;
+//! # girder_core::environment!(pub Prod = "prod");
+//! # girder_k8s::namespace!(pub Web = "web");
+//! # girder_k8s::namespace!(pub Billing = "billing");
+//! # girder_constructs::metrics! { pub struct ApiMetrics { gauge queue_depth [] } }
+//! # let app = girder_core::App::new("shop");
+//! # let k8s = app.environment(Prod).kubernetes();
+//! # let api = WebService::new(&k8s.namespace(Web), "api").image("ghcr.io/acme/api:1.0.0").port(8080).build();
+//! let api_metrics = ApiMetrics::of(&ServiceMonitor::new(&api, api.port()).build());
+//! AlertRule::new(&k8s.namespace(Billing), "queue")
+//!     .expr(api_metrics.queue_depth().value().gt(100.0))
+//!     .summary("The queue is long")
 //!     .build();
 //! ```
 
@@ -36,8 +106,15 @@ use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, 
 use girder_k8s::labels::Labels;
 use girder_k8s::{Manifest, NamespaceName, NamespaceScope};
 
-use crate::WebService;
+#[doc(hidden)]
+pub use crate::metrics::__label_name;
+pub use crate::metrics::{
+    Counter, DeclaredMetric, Gauge, Histogram, IsCounter, IsGauge, IsHistogram, Label, LabelSet,
+    Matcher, Metric, MetricKind, Promql, Query, Scrape, Scraped, Vector,
+};
 use crate::workload::{Peer, Port, PortOf};
+use crate::{Scaler, WebService};
+use girder_k8s::crd::keda::TriggerType;
 
 /// A PromQL duration: whole seconds, written in the largest exact unit (`5m`, `90s`, `1h`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -58,6 +135,43 @@ impl Window {
     pub const fn hours(n: u32) -> Window {
         Window(n * 3600)
     }
+
+    /// Why a range over this window is not PromQL, if it is not.
+    pub(crate) fn problem(self) -> Option<String> {
+        (self.0 == 0)
+            .then(|| "a range of 0s is not PromQL: a window is at least 1 second".to_owned())
+    }
+}
+
+crate::metrics! {
+    /// The request metrics most HTTP instrumentation exposes (Prometheus' client libraries'
+    /// conventions, `prometheus-fastapi-instrumentator`, ...): requests by handler, method and
+    /// status, and their duration in seconds. Take it from the [`ServiceMonitor`] of a service
+    /// that exposes them: `HttpMetrics::of(&monitor)`.
+    pub struct HttpMetrics {
+        /// Requests answered.
+        counter http_requests_total [handler, method, status],
+        /// How long requests took, in seconds.
+        histogram http_request_duration_seconds [handler, method],
+    }
+}
+
+impl<E, N> HttpMetrics<E, N> {
+    /// The share of requests answered with a 5xx status over `window`.
+    pub fn error_ratio(&self, window: Window) -> Promql<E, N> {
+        let requests = self.http_requests_total();
+        let errors = requests
+            .clone()
+            .filter(|l| l.status.matches("5.."))
+            .rate(window)
+            .sum();
+        errors.ratio(requests.rate(window).sum())
+    }
+
+    /// The `q` quantile (e.g. 0.95) of request latency in seconds over `window`.
+    pub fn latency_quantile(&self, q: f64, window: Window) -> Promql<E, N> {
+        self.http_request_duration_seconds().quantile(q, window)
+    }
 }
 
 impl fmt::Display for Window {
@@ -71,217 +185,46 @@ impl fmt::Display for Window {
     }
 }
 
-/// A PromQL expression, built from typed parts so that it is well-formed by construction.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Promql(String);
-
-/// A metric name with label matchers: `name{label="value", other=~"regex"}`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Metric {
-    name: String,
-    matchers: Vec<(String, &'static str, String)>,
-}
-
-fn quote(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-impl Metric {
-    /// The metric `name` (e.g. `http_requests_total`).
-    pub fn new(name: &str) -> Metric {
-        Metric {
-            name: name.into(),
-            matchers: Vec::new(),
-        }
-    }
-
-    /// Only series whose label `key` equals `value`.
-    #[must_use]
-    pub fn label(mut self, key: &str, value: &str) -> Metric {
-        self.matchers.push((key.into(), "=", value.into()));
-        self
-    }
-
-    /// Only series whose label `key` matches the regular expression `regex`.
-    #[must_use]
-    pub fn matching(mut self, key: &str, regex: &str) -> Metric {
-        self.matchers.push((key.into(), "=~", regex.into()));
-        self
-    }
-
-    fn selector(&self) -> String {
-        if self.matchers.is_empty() {
-            return self.name.clone();
-        }
-        let matchers: Vec<String> = self
-            .matchers
-            .iter()
-            .map(|(k, op, v)| format!("{k}{op}{}", quote(v)))
-            .collect();
-        format!("{}{{{}}}", self.name, matchers.join(", "))
-    }
-
-    /// `rate(metric[window])`: the per-second increase of a counter.
-    pub fn rate(&self, window: Window) -> Promql {
-        Promql(format!("rate({}[{window}])", self.selector()))
-    }
-
-    /// The instant value of a gauge.
-    pub fn value(&self) -> Promql {
-        Promql(self.selector())
-    }
-}
-
-impl Promql {
-    /// `sum(expr)`.
-    pub fn sum(self) -> Promql {
-        Promql(format!("sum({})", self.0))
-    }
-
-    /// `sum by (labels) (expr)`.
-    pub fn sum_by(self, labels: &[&str]) -> Promql {
-        Promql(format!("sum by ({}) ({})", labels.join(", "), self.0))
-    }
-
-    /// `expr / other`.
-    pub fn ratio(self, other: Promql) -> Promql {
-        Promql(format!("({}) / ({})", self.0, other.0))
-    }
-
-    /// `histogram_quantile(q, sum by (le) (rate(bucket[window])))` over a histogram's buckets.
-    pub fn histogram_quantile(q: f64, buckets: &Metric, window: Window) -> Promql {
-        Promql(format!(
-            "histogram_quantile({q}, sum by (le) ({}))",
-            buckets.rate(window).0
-        ))
-    }
-
-    /// `expr > threshold`: an alert condition.
-    pub fn gt(self, threshold: f64) -> Promql {
-        Promql(format!("{} > {threshold}", self.0))
-    }
-
-    /// `expr < threshold`.
-    pub fn lt(self, threshold: f64) -> Promql {
-        Promql(format!("{} < {threshold}", self.0))
-    }
-
-    /// An expression written by hand, checked at synth for balanced brackets and quotes (and by
-    /// `promtool` in CI).
-    pub fn raw(expr: &str) -> Promql {
-        Promql(expr.into())
-    }
-
-    /// The expression's text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Why the expression cannot be PromQL, if it obviously cannot.
-    fn problem(&self) -> Option<String> {
-        if self.0.trim().is_empty() {
-            return Some("the expression is empty".into());
-        }
-        let mut stack = Vec::new();
-        let mut in_string = false;
-        let mut escaped = false;
-        for c in self.0.chars() {
-            if in_string {
-                match (escaped, c) {
-                    (true, _) => escaped = false,
-                    (false, '\\') => escaped = true,
-                    (false, '"') => in_string = false,
-                    _ => {}
-                }
-                continue;
-            }
-            match c {
-                '"' => in_string = true,
-                '(' | '[' | '{' => stack.push(c),
-                ')' | ']' | '}' => {
-                    let open = match c {
-                        ')' => '(',
-                        ']' => '[',
-                        _ => '{',
-                    };
-                    if stack.pop() != Some(open) {
-                        return Some(format!("`{c}` has no matching `{open}`"));
-                    }
-                }
-                _ => {}
-            }
-        }
-        if in_string {
-            Some("a string is not closed".into())
-        } else {
-            stack.pop().map(|open| format!("`{open}` is not closed"))
-        }
-    }
-}
-
-impl fmt::Display for Promql {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// The metrics a [`WebService`] exposes by the common conventions
-/// (`http_requests_total{status}` and `http_request_duration_seconds_bucket`), selected by its
-/// namespace and Service.
-#[derive(Debug, Clone)]
-pub struct ServiceMetrics {
-    namespace: String,
-    service: String,
-}
-
-impl ServiceMetrics {
-    fn metric(&self, name: &str) -> Metric {
-        Metric::new(name)
-            .label("namespace", &self.namespace)
-            .label("service", &self.service)
-    }
-
-    /// The share of requests answered with a 5xx status over `window`.
-    pub fn http_error_ratio(&self, window: Window) -> Promql {
-        let errors = self
-            .metric("http_requests_total")
-            .matching("status", "5..")
-            .rate(window)
-            .sum();
-        let all = self.metric("http_requests_total").rate(window).sum();
-        errors.ratio(all)
-    }
-
-    /// The `q` quantile (e.g. 0.95) of request latency in seconds over `window`.
-    pub fn latency_quantile(&self, q: f64, window: Window) -> Promql {
-        Promql::histogram_quantile(
-            q,
-            &self.metric("http_request_duration_seconds_bucket"),
-            window,
+impl<E: EnvironmentName, N: NamespaceName> Scaler<E, N> {
+    /// KEDA's Prometheus scaler: one pod per `per_pod` of `query`'s value, a query of the
+    /// metrics of workloads in the worker's own environment and namespace, built from their
+    /// shapes ([`metrics!`](crate::metrics!)). KEDA asks the Prometheus of kube-prometheus-stack
+    /// (`prometheus-operated` in `monitoring`). A query that is not PromQL (a window of 0s, a
+    /// quantile outside 0..1) or a `per_pod` of 0 is reported at synth.
+    ///
+    /// ```
+    /// # use girder_constructs::monitoring::{ServiceMonitor, Window};
+    /// # use girder_constructs::{Scaler, WebService, Worker};
+    /// # use girder_k8s::KubernetesExt;
+    /// # girder_core::environment!(pub Prod = "prod");
+    /// # girder_k8s::namespace!(pub Shop = "shop");
+    /// girder_constructs::metrics! { pub struct Orders { gauge orders_pending [] } }
+    /// # let app = girder_core::App::new("shop");
+    /// # let ns = app.environment(Prod).kubernetes().namespace(Shop);
+    /// let api = WebService::new(&ns, "api").image("ghcr.io/acme/api:1.0.0").port(8080).build();
+    /// let orders = Orders::of(&ServiceMonitor::new(&api, api.port()).build());
+    /// let worker = Worker::new(&ns, "fulfil").image("ghcr.io/acme/fulfil:1.0.0").replicas(1..=10).build();
+    /// worker.scale_on(Scaler::prometheus(orders.orders_pending().value().sum(), 50));
+    /// ```
+    pub fn prometheus(query: impl Query<E, N>, per_pod: u32) -> Self {
+        let query = query.into_promql();
+        query.report(
+            "the scaler's query",
+            (per_pod == 0).then(|| "one pod per 0 is no threshold".to_owned()),
+        );
+        Scaler::new(
+            TriggerType::Prometheus,
+            [
+                ("serverAddress", PROMETHEUS_SERVER.to_owned()),
+                ("query", query.as_str().to_owned()),
+                ("threshold", per_pod.to_string()),
+            ],
         )
     }
 }
 
-impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
-    /// Its request metrics, for alerts and dashboards.
-    pub fn metrics(&self) -> ServiceMetrics {
-        ServiceMetrics {
-            namespace: N::NAME.into(),
-            service: self.name().to_owned(),
-        }
-    }
-}
+/// The Prometheus that kube-prometheus-stack runs, as its operator's Service names it.
+const PROMETHEUS_SERVER: &str = "http://prometheus-operated.monitoring.svc.cluster.local:9090";
 
 /// How urgent an alert is: its `severity` label, which Alertmanager routes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -355,7 +298,10 @@ pub struct AlertRuleSpec {
     name: String,
     namespace: String,
     alert: String,
-    expr: Promql,
+    /// The condition's text.
+    expr: String,
+    /// What is wrong with it, found while it was built.
+    expr_problems: Vec<String>,
     for_: Window,
     severity: Severity,
     summary: String,
@@ -385,8 +331,11 @@ impl<E: EnvironmentName, N: NamespaceName> AlertRule<E, N> {
     pub fn create(
         #[builder(start_fn)] scope: &impl NamespaceScope<Env = E, Ns = N>,
         #[builder(start_fn, into)] id: String,
-        /// The condition: the alert fires while it returns series.
-        expr: Promql,
+        /// The condition: the alert fires while it returns series. A query of the metrics of
+        /// workloads in the alert's own environment and namespace, built from their shapes
+        /// ([`metrics!`](crate::metrics!)).
+        #[builder(with = |expr: impl Query<E, N>| expr.into_promql())]
+        expr: Promql<E, N>,
         /// How long the condition must hold before the alert fires (default 5 minutes).
         #[builder(default = Window::minutes(5))]
         for_: Window,
@@ -408,7 +357,8 @@ impl<E: EnvironmentName, N: NamespaceName> AlertRule<E, N> {
             name: namespace.object_name(&id),
             namespace: N::NAME.into(),
             alert: alert_name(&id),
-            expr,
+            expr: expr.as_str().to_owned(),
+            expr_problems: expr.problems().to_vec(),
             for_,
             severity,
             summary,
@@ -429,10 +379,10 @@ impl Construct for AlertRuleSpec {
 
     fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
         let path = cx.path.as_str();
-        if let Some(problem) = self.expr.problem() {
+        for problem in &self.expr_problems {
             diags.push(
-                Diagnostic::error(path, format!("invalid PromQL `{}`: {problem}", self.expr))
-                    .hint("build the expression with `Metric` and `Promql`, or fix the brackets and quotes"),
+                Diagnostic::error(path, format!("in `{}`: {problem}", self.expr))
+                    .hint("a window is at least `Window::seconds(1)`, a quantile between 0 and 1, a threshold a finite number"),
             );
         }
         if self.summary.trim().is_empty() {
@@ -473,7 +423,7 @@ impl Construct for AlertRuleSpec {
                     interval: None,
                     rules: vec![Rule {
                         kind: RuleKind::Alert(self.alert.clone()),
-                        expr: self.expr.0.clone(),
+                        expr: self.expr.clone(),
                         for_: Some(self.for_.to_string()),
                         labels: BTreeMap::from([(
                             "severity".to_owned(),
@@ -506,7 +456,9 @@ impl Construct for AlertRuleSpec {
 ///     .port(8080)
 ///     .build();
 /// let metrics = api.add_port(Port::tcp("metrics", 9090));
-/// ServiceMonitor::new(&api, &metrics).build();
+/// let monitor = ServiceMonitor::new(&api, &metrics).build();
+/// // Its metrics, typed: the only way to query them (see the module docs).
+/// let http = girder_constructs::monitoring::HttpMetrics::of(&monitor);
 /// ```
 ///
 /// The port is a handle the service handed out (its main port, `api.port()`, or one from
@@ -547,14 +499,16 @@ pub struct ServiceMonitorSpecModel {
     path: String,
     interval: Window,
     prometheus: Prometheus,
+    /// The metrics shapes read from what it scrapes: their names, checked at synth.
+    shapes: Vec<(&'static str, &'static [DeclaredMetric])>,
 }
 
 // `new` starts a builder whose `build` returns the construct, as bon builders do.
 #[allow(clippy::new_ret_no_self)]
 #[bon]
 impl<E: EnvironmentName, N: NamespaceName> ServiceMonitor<E, N> {
-    /// Starts a monitor of `service`'s port `port`: its main port (`service.port()`) or one of
-    /// its `extra_ports`. A port the service does not declare is reported at synth.
+    /// Starts a monitor of `service`'s port `port`: its main port (`service.port()`) or one
+    /// `service.add_port(..)` returned. A port of another service is reported at synth.
     #[builder(start_fn = new, finish_fn = build)]
     pub fn create(
         #[builder(start_fn)] service: &WebService<E, N>,
@@ -587,11 +541,28 @@ impl<E: EnvironmentName, N: NamespaceName> ServiceMonitor<E, N> {
             path,
             interval,
             prometheus,
+            shapes: Vec::new(),
         };
         ServiceMonitor {
             handle: app.add(parent, id, spec),
             _scope: PhantomData,
         }
+    }
+}
+
+impl<E: EnvironmentName, N: NamespaceName> Scraped<E, N> for ServiceMonitor<E, N> {
+    fn scrape(&self, shape: &'static str, metrics: &'static [DeclaredMetric]) -> Scrape<E, N> {
+        let (app, node) = (self.handle.app(), self.handle.node());
+        self.handle.update(|s| {
+            if !s
+                .shapes
+                .iter()
+                .any(|(name, m)| *name == shape && *m == metrics)
+            {
+                s.shapes.push((shape, metrics));
+            }
+            Scrape::new(app, node, &s.namespace, &s.name, s.port.name())
+        })
     }
 }
 
@@ -619,6 +590,19 @@ impl Construct for ServiceMonitorSpecModel {
                     port.number()
                 )),
             );
+        }
+        for (shape, metrics) in &self.shapes {
+            for metric in *metrics {
+                for (problem, hint) in metric.problems() {
+                    diags.push(
+                        Diagnostic::error(
+                            cx.path.as_str(),
+                            format!("metrics shape `{shape}`: {problem}"),
+                        )
+                        .hint(hint),
+                    );
+                }
+            }
         }
         if !self.path.starts_with('/') {
             diags.push(
@@ -665,18 +649,68 @@ impl Construct for ServiceMonitorSpecModel {
     }
 }
 
-/// One panel of a [`Dashboard`]: a time series of PromQL expressions.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Panel {
-    title: String,
-    unit: &'static str,
-    queries: Vec<(String, Promql)>,
+/// What a [`Panel`]'s values measure: Grafana's unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unit {
+    /// A plain number (`short`).
+    Count,
+    /// A ratio shown as a percentage (`percentunit`: 0.05 is 5 %).
+    Ratio,
+    /// Seconds (`s`).
+    Seconds,
+    /// Requests per second (`reqps`).
+    RequestsPerSecond,
+    /// Operations per second (`ops`).
+    PerSecond,
+    /// Bytes (`bytes`).
+    Bytes,
 }
 
-impl Panel {
-    /// A time-series panel titled `title` in `unit` (Grafana's unit id: `percentunit`, `s`,
-    /// `reqps`, `short`...).
-    pub fn timeseries(title: &str, unit: &'static str) -> Panel {
+impl Unit {
+    fn grafana(self) -> &'static str {
+        match self {
+            Unit::Count => "short",
+            Unit::Ratio => "percentunit",
+            Unit::Seconds => "s",
+            Unit::RequestsPerSecond => "reqps",
+            Unit::PerSecond => "ops",
+            Unit::Bytes => "bytes",
+        }
+    }
+}
+
+/// One panel of a [`Dashboard`] of namespace `N` in environment `E`: a time series of queries
+/// of the metrics of workloads of that namespace.
+pub struct Panel<E, N> {
+    title: String,
+    unit: Unit,
+    queries: Vec<(String, Promql<E, N>)>,
+}
+
+impl<E, N> Clone for Panel<E, N> {
+    fn clone(&self) -> Self {
+        Panel {
+            title: self.title.clone(),
+            unit: self.unit,
+            queries: self.queries.clone(),
+        }
+    }
+}
+
+impl<E, N> fmt::Debug for Panel<E, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Panel")
+            .field("title", &self.title)
+            .field("unit", &self.unit)
+            .field("queries", &self.queries)
+            .finish()
+    }
+}
+
+impl<E, N> Panel<E, N> {
+    /// A time-series panel titled `title` whose values are in `unit`.
+    pub fn timeseries(title: &str, unit: Unit) -> Panel<E, N> {
         Panel {
             title: title.into(),
             unit,
@@ -684,11 +718,56 @@ impl Panel {
         }
     }
 
-    /// Plots `expr` with the legend `legend`.
+    /// Plots `query` with the legend `legend`.
     #[must_use]
-    pub fn query(mut self, legend: &str, expr: Promql) -> Panel {
-        self.queries.push((legend.into(), expr));
+    pub fn query(mut self, legend: &str, query: impl Query<E, N>) -> Panel<E, N> {
+        self.queries.push((legend.into(), query.into_promql()));
         self
+    }
+}
+
+/// A panel of a [`Dashboard`] of namespace `N` in environment `E`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a panel of the metrics of namespace `{N}` in environment `{E}`",
+    label = "a panel of another environment or namespace",
+    note = "a dashboard shows the metrics of workloads in its own environment and namespace: build its panels' queries from the shapes of those workloads (`ApiMetrics::of(&monitor)`), or create the dashboard in the namespace they read"
+)]
+pub trait PanelOf<E, N> {
+    /// The panel.
+    fn into_panel(self) -> Panel<E, N>;
+}
+
+impl<E, N> PanelOf<E, N> for Panel<E, N> {
+    fn into_panel(self) -> Panel<E, N> {
+        self
+    }
+}
+
+/// A panel as the model holds it: its queries' text, and their problems.
+#[derive(Debug, Clone, PartialEq)]
+struct PanelModel {
+    title: String,
+    unit: Unit,
+    queries: Vec<(String, String)>,
+    problems: Vec<String>,
+}
+
+impl<E, N> From<Panel<E, N>> for PanelModel {
+    fn from(p: Panel<E, N>) -> Self {
+        PanelModel {
+            problems: p
+                .queries
+                .iter()
+                .flat_map(|(_, q)| q.problems().iter().cloned())
+                .collect(),
+            queries: p
+                .queries
+                .into_iter()
+                .map(|(legend, q)| (legend, q.as_str().to_owned()))
+                .collect(),
+            title: p.title,
+            unit: p.unit,
+        }
     }
 }
 
@@ -710,7 +789,7 @@ pub struct DashboardSpec {
     name: String,
     namespace: String,
     title: String,
-    panels: Vec<Panel>,
+    panels: Vec<PanelModel>,
 }
 
 // `new` starts a builder whose `build` returns the construct, as bon builders do.
@@ -725,16 +804,17 @@ impl<E: EnvironmentName, N: NamespaceName> Dashboard<E, N> {
         /// The title Grafana shows.
         #[builder(into)]
         title: String,
-        /// The panels, two per row.
-        #[builder(default, with = |panels: impl IntoIterator<Item = Panel>| panels.into_iter().collect())]
-        panels: Vec<Panel>,
+        /// The panels, two per row: each a [`Panel`] of queries of the metrics of workloads
+        /// in the dashboard's environment and namespace.
+        #[builder(with = |panels: impl IntoIterator<Item = impl PanelOf<E, N>>| panels.into_iter().map(|p| p.into_panel()).collect())]
+        panels: Vec<Panel<E, N>>,
     ) -> Dashboard<E, N> {
         let namespace = scope.namespace();
         let spec = DashboardSpec {
             name: namespace.object_name(&format!("{id}-dashboard")),
             namespace: N::NAME.into(),
             title,
-            panels,
+            panels: panels.into_iter().map(PanelModel::from).collect(),
         };
         Dashboard {
             handle: namespace.app().add(namespace.node(), id, spec),
@@ -757,7 +837,7 @@ impl DashboardSpec {
                     .map(|(j, (legend, expr))| {
                         serde_json::json!({
                             "refId": ((b'A' + (j % 26) as u8) as char).to_string(),
-                            "expr": expr.as_str(),
+                            "expr": expr,
                             "legendFormat": legend,
                             "datasource": {"type": "prometheus", "uid": "${datasource}"},
                         })
@@ -768,7 +848,7 @@ impl DashboardSpec {
                     "type": "timeseries",
                     "title": p.title,
                     "gridPos": {"h": 8, "w": 12, "x": (i % 2) * 12, "y": (i / 2) * 8},
-                    "fieldConfig": {"defaults": {"unit": p.unit}, "overrides": []},
+                    "fieldConfig": {"defaults": {"unit": p.unit.grafana()}, "overrides": []},
                     "datasource": {"type": "prometheus", "uid": "${datasource}"},
                     "targets": targets,
                 })
@@ -802,16 +882,23 @@ impl Construct for DashboardSpec {
             );
         }
         for p in &self.panels {
-            for (_, expr) in &p.queries {
-                if let Some(problem) = expr.problem() {
-                    diags.push(
-                        Diagnostic::error(
-                            cx.path.as_str(),
-                            format!("panel `{}`: invalid PromQL `{expr}`: {problem}", p.title),
-                        )
-                        .hint("build the expression with `Metric` and `Promql`"),
-                    );
-                }
+            if p.queries.is_empty() {
+                diags.push(
+                    Diagnostic::error(
+                        cx.path.as_str(),
+                        format!("panel `{}` has no query: it would stay empty", p.title),
+                    )
+                    .hint("add `.query(\"legend\", metrics.<metric>()...)` to it, or remove it"),
+                );
+            }
+            for problem in &p.problems {
+                diags.push(
+                    Diagnostic::error(
+                        cx.path.as_str(),
+                        format!("panel `{}`: {problem}", p.title),
+                    )
+                    .hint("a window is at least `Window::seconds(1)`, a quantile between 0 and 1, a threshold a finite number"),
+                );
             }
         }
     }

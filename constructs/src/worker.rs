@@ -33,6 +33,25 @@ use crate::secret::Key;
 use crate::wiring::{Client, Connection};
 use crate::workload::Probe;
 
+/// A scaler a worker of namespace `N` in environment `E` can scale on: one built from its own
+/// connections and metrics.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot scale a worker in namespace `{N}` of environment `{E}`",
+    label = "built from another namespace's or environment's connection or metrics",
+    note = "a scaler reads a queue through the worker's own connection (`Scaler::sqs(&worker.connect(&queue), ..)`) or metrics of its own namespace: build it from those",
+    note = "to scale on another namespace's metrics, monitor and alert in that namespace instead"
+)]
+pub trait ScalerOf<E, N> {
+    /// The scaler.
+    fn into_scaler(self) -> Scaler<E, N>;
+}
+
+impl<E, N> ScalerOf<E, N> for Scaler<E, N> {
+    fn into_scaler(self) -> Scaler<E, N> {
+        self
+    }
+}
+
 /// What a [`Worker`] scales on, besides the CPU and memory targets of its replica range
 /// ([`Replicas::between(0, 30).cpu(80)`](crate::Replicas::cpu)): KEDA reads queue lengths.
 pub struct Scaler<E, N> {
@@ -54,7 +73,10 @@ impl<E, N> fmt::Debug for Scaler<E, N> {
 }
 
 impl<E, N> Scaler<E, N> {
-    fn new(type_: TriggerType, metadata: impl IntoIterator<Item = (&'static str, String)>) -> Self {
+    pub(crate) fn new(
+        type_: TriggerType,
+        metadata: impl IntoIterator<Item = (&'static str, String)>,
+    ) -> Self {
         Scaler {
             trigger: Trigger {
                 type_,
@@ -300,10 +322,11 @@ pod_methods!(Worker, R);
 impl<E: EnvironmentName, N: NamespaceName, S> Worker<E, N, S> {
     /// Scales on `scaler` too (KEDA takes the largest replica count any scaler asks for). Only
     /// a worker with a replica range has it.
-    pub fn scale_on(&self, scaler: Scaler<E, N>) -> &Self
+    pub fn scale_on(&self, scaler: impl ScalerOf<E, N>) -> &Self
     where
         S: Scalable,
     {
+        let scaler = scaler.into_scaler();
         #[cfg(feature = "aws")]
         if let Some(queue) = &scaler.queue {
             queue.register();

@@ -1,6 +1,7 @@
 //! Seed 001: the city resource graph — EKS with general and CPU-optimised node groups, RDS
 //! PostgreSQL with PostGIS, Neo4j, Redis, an API in two versions behind an Istio traffic split,
-//! a Next.js front end, the matching engine, a migration Job, alerts; in `prod` and `staging`.
+//! a Next.js front end, the matching engine, a migration Job, error-rate alerts; in `prod` and
+//! `staging`.
 //! See `examples/city-graph/README.md` for the choices made.
 
 use girder::aws::AwsExt;
@@ -8,7 +9,7 @@ use girder::constructs::aws::{
     Backups, Cluster, Network, NodeGroup, PgExtension, Postgres, PostgresVersion, RedisCluster,
 };
 use girder::constructs::mesh::TrafficSplit;
-use girder::constructs::monitoring::{AlertRule, Metric, Promql, Severity, Window};
+use girder::constructs::monitoring::{AlertRule, HttpMetrics, ServiceMonitor, Severity, Window};
 use girder::constructs::{DataVolume, Job, StatefulService, Worker};
 use girder::core::EnvironmentName;
 use girder::prelude::*;
@@ -187,34 +188,16 @@ fn system<E: EnvironmentName + Default>(app: &App, env: E, account: &str, produc
         .env("DB_USER", pg.username())
         .env("DB_PASSWORD", pg.password());
 
-    let api_requests = Metric::new("http_requests_total").label("namespace", "city-graph");
-    AlertRule::new(&ns, "high-error-rate")
-        .expr(
-            api_requests
-                .clone()
-                .matching("status", "5..")
-                .rate(Window::minutes(5))
-                .sum()
-                .ratio(api_requests.rate(Window::minutes(5)).sum())
-                .gt(0.05),
-        )
-        .for_(Window::minutes(5))
-        .severity(Severity::Ticket)
-        .summary("More than 5% of API requests fail")
-        .runbook("https://runbooks.example.com/city-graph/errors")
-        .build();
-    AlertRule::new(&ns, "matching-engine-slow")
-        .expr(
-            Promql::histogram_quantile(
-                0.95,
-                &Metric::new("matching_duration_seconds_bucket").label("namespace", "city-graph"),
-                Window::minutes(5),
-            )
-            .gt(2.0),
-        )
-        .for_(Window::minutes(5))
-        .severity(Severity::Ticket)
-        .summary("The matching engine's p95 is above 2 s")
-        .runbook("https://runbooks.example.com/city-graph/matching")
-        .build();
+    // Each API version serves its request metrics on its own port; an alert per version, so
+    // that a canary's errors are not averaged away by the stable version's traffic.
+    for (version, api) in [("v1", &v1), ("v2", &v2)] {
+        let metrics = HttpMetrics::of(&ServiceMonitor::new(api, api.port()).build());
+        AlertRule::new(&ns, format!("high-error-rate-{version}"))
+            .expr(metrics.error_ratio(Window::minutes(5)).gt(0.05))
+            .for_(Window::minutes(5))
+            .severity(Severity::Ticket)
+            .summary(format!("More than 5% of API {version} requests fail"))
+            .runbook("https://runbooks.example.com/city-graph/errors")
+            .build();
+    }
 }

@@ -3,7 +3,7 @@
 //! See `examples/screener/README.md` for the choices made.
 
 use girder::constructs::monitoring::{
-    AlertRule, Dashboard, Panel, Promql, ServiceMonitor, Severity, Window,
+    AlertRule, Dashboard, HttpMetrics, Panel, ServiceMonitor, Severity, Unit, Window,
 };
 use girder::constructs::{
     DatabaseCredentials, PgDump, PgVersion, PostgresInCluster, RedisInCluster, RedisPassword,
@@ -162,17 +162,19 @@ pub fn screener() -> App {
         .build()
         .route("/", &airflow_web);
 
-    ServiceMonitor::new(&backend, backend.port()).build();
-    let metrics = backend.metrics();
+    // FastAPI's instrumentator serves `/metrics` on the backend's own port; what it exposes is
+    // reachable only through the monitor that scrapes it.
+    let metrics = HttpMetrics::of(&ServiceMonitor::new(&backend, backend.port()).build());
+    let five = Window::minutes(5);
     AlertRule::new(&ns, "backend-error-rate")
-        .expr(metrics.http_error_ratio(Window::minutes(5)).gt(0.05))
+        .expr(metrics.error_ratio(five).gt(0.05))
         .for_(Window::minutes(5))
         .severity(Severity::Page)
         .summary("More than 5% of backend requests fail")
         .runbook("https://runbooks.example.com/screener/backend-errors")
         .build();
     AlertRule::new(&ns, "backend-latency")
-        .expr(metrics.latency_quantile(0.95, Window::minutes(5)).gt(1.0))
+        .expr(metrics.latency_quantile(0.95, five).gt(1.0))
         .for_(Window::minutes(10))
         .severity(Severity::Ticket)
         .summary("Backend p95 latency above 1 s")
@@ -181,14 +183,16 @@ pub fn screener() -> App {
     Dashboard::new(&ns, "overview")
         .title("Screener backend")
         .panels([
-            Panel::timeseries("Error ratio", "percentunit")
-                .query("5xx", metrics.http_error_ratio(Window::minutes(5))),
-            Panel::timeseries("Latency", "s")
-                .query("p50", metrics.latency_quantile(0.5, Window::minutes(5)))
-                .query("p95", metrics.latency_quantile(0.95, Window::minutes(5))),
-            Panel::timeseries("Celery queue", "short").query(
-                "waiting",
-                Promql::raw("sum(redis_key_size{key=\"celery\"})"),
+            Panel::timeseries("Error ratio", Unit::Ratio).query("5xx", metrics.error_ratio(five)),
+            Panel::timeseries("Latency", Unit::Seconds)
+                .query("p50", metrics.latency_quantile(0.5, five))
+                .query("p95", metrics.latency_quantile(0.95, five)),
+            Panel::timeseries("Requests", Unit::RequestsPerSecond).query(
+                "{{status}}",
+                metrics
+                    .http_requests_total()
+                    .rate(five)
+                    .sum_by(|l| [l.status]),
             ),
         ])
         .build();

@@ -35,9 +35,11 @@
 //! ```
 //!
 //! Environments and namespaces are declared once as types ([`environment!`], [`namespace!`]);
-//! Secrets and ConfigMaps declare their keys ([`secret!`], [`config_map!`]). With them the
-//! compiler rejects a key that does not exist, a secret used from another namespace and wiring
-//! across environments; see [`constructs::wiring`].
+//! Secrets and ConfigMaps declare their keys ([`secret!`], [`config_map!`]), a workload's metrics
+//! their names, types and labels ([`metrics!`]). With them the compiler rejects a key that does
+//! not exist, a secret used from another namespace, wiring across environments, and an alert or
+//! dashboard on metrics nobody scrapes or of another namespace; see [`constructs::wiring`] and
+//! [`constructs::monitoring`].
 //!
 //! # Features
 //!
@@ -80,7 +82,7 @@ pub fn run(app: core::App) -> std::process::ExitCode {
 }
 
 #[cfg(feature = "k8s")]
-pub use girder_constructs::{config, config_map, secret};
+pub use girder_constructs::{config, config_map, metrics, secret};
 pub use girder_core::environment;
 pub use girder_k8s::namespace;
 

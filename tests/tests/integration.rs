@@ -24,6 +24,8 @@ mod helloworld;
 mod invalid;
 #[path = "integration/mesh.rs"]
 mod mesh;
+#[path = "integration/monitoring.rs"]
+mod monitoring;
 #[path = "integration/output.rs"]
 mod output;
 #[path = "integration/scaler.rs"]

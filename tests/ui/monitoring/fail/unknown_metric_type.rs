@@ -1,0 +1,5 @@
+girder::metrics! {
+    struct ApiMetrics { summary http_request_duration_seconds [route] }
+}
+
+fn main() {}
