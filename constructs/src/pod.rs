@@ -344,6 +344,26 @@ impl PodModel {
             .collect()
     }
 
+    /// Checks that every writable directory is an absolute path mounted once.
+    fn validate_mounts(&self, path: &str, diags: &mut Diagnostics) {
+        for (i, mount) in self.mounts.iter().enumerate() {
+            if !mount.path.starts_with('/') {
+                diags.push(
+                    Diagnostic::error(
+                        path,
+                        format!("the directory `{}` is not an absolute path", mount.path),
+                    )
+                    .hint("give the path in the container from the root, e.g. `/opt/app/logs`"),
+                );
+            } else if self.mounts[..i].iter().any(|m| m.path == mount.path) {
+                diags.push(
+                    Diagnostic::error(path, format!("`{}` is mounted twice", mount.path))
+                        .hint("give each writable directory once (`/tmp` is always writable)"),
+                );
+            }
+        }
+    }
+
     /// Checks the image, ports, probes, user and environment.
     pub(crate) fn validate(&self, path: &str, diags: &mut Diagnostics) {
         let tag_reason = self.tag_reason();
@@ -402,6 +422,7 @@ impl PodModel {
             p.validate(path, "readiness", self.ports.first(), diags);
         }
         self.validate_pod_settings(path, diags);
+        self.validate_mounts(path, diags);
         validate_env(path, &self.env, diags);
         for (key, _, effect) in &self.tolerations {
             if !matches!(
@@ -1022,6 +1043,19 @@ macro_rules! pod_methods {
             pub fn pod_annotation(&self, key: impl Into<String>, value: impl Into<String>) -> &Self {
                 let entry = (key.into(), value.into());
                 self.handle.update(|s| s.pod.annotations.push(entry));
+                self
+            }
+
+            /// Gives the pods a writable scratch directory at `path` (an `emptyDir` of at most
+            /// 256Mi, emptied when the pod goes), besides `/tmp`: for software that writes logs
+            /// or caches under its install directory while the root filesystem stays
+            /// read-only. A path that is not absolute, or one mounted twice, fails synth.
+            pub fn scratch_dir(&self, path: impl Into<String>) -> &Self {
+                let path = path.into();
+                self.handle.update(|s| {
+                    let n = s.pod.mounts.iter().filter(|m| m.volume.starts_with("scratch-")).count();
+                    s.pod.mounts.push($crate::pod::Mount::scratch(&format!("scratch-{n}"), &path, "256Mi"));
+                });
                 self
             }
 

@@ -1,12 +1,14 @@
 //! The seed systems as Girder programs. Each binary in `src/bin` runs one of these apps; the
 //! snapshot tests synthesize them in-process.
 //!
+//! `bookinfo` re-expresses Istio's Bookinfo, a public reference system, with no escape hatch.
 //! `tour` is the README's deploy walkthrough, made to run on the test endpoints.
 //!
 //! The examples on AWS (`city_graph`, `scraper`, `scale_aws`, `tour`) need the `aws` feature (default);
 //! the others are Kubernetes-only and build without it, and so without any AWS service.
 
 pub mod bench;
+mod bookinfo;
 #[cfg(feature = "aws")]
 mod city_graph;
 mod exchange;
@@ -20,6 +22,7 @@ mod screener;
 #[cfg(feature = "aws")]
 mod tour;
 
+pub use bookinfo::bookinfo;
 #[cfg(feature = "aws")]
 pub use city_graph::city_graph;
 pub use exchange::exchange;

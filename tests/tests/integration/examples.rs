@@ -95,3 +95,36 @@ fn city_graph_snapshot() {
 fn city_graph_passes_the_validators() {
     crate::validate(&girder_examples::city_graph(), "city-graph");
 }
+
+#[test]
+fn bookinfo_snapshot() {
+    insta::assert_snapshot!(synth_text(&girder_examples::bookinfo()));
+}
+
+#[test]
+fn bookinfo_passes_the_validators() {
+    crate::validate(&girder_examples::bookinfo(), "bookinfo");
+}
+
+/// Bookinfo is the proof that a public reference system needs no escape hatch: its source
+/// calls none of them (typed edits, JSON patches, aspects), so every object is what the
+/// constructs emit.
+#[test]
+fn bookinfo_uses_no_escape_hatch() {
+    let source = include_str!("../../../examples/src/bookinfo.rs");
+    for hatch in [
+        ".edit",
+        "_mut(",
+        ".patch",
+        "Aspect",
+        ".aspect",
+        "json_patch",
+        "Manifest",
+        "RawObject",
+    ] {
+        assert!(
+            !source.contains(hatch),
+            "examples/src/bookinfo.rs uses `{hatch}`"
+        );
+    }
+}

@@ -332,3 +332,41 @@ fn fidelity_snapshot() {
 fn fidelity_passes_the_validators() {
     crate::validate(&fidelity(), "fidelity");
 }
+
+/// A scratch directory is an absolute path mounted once; `/tmp` is always one.
+#[test]
+fn scratch_directories_are_absolute_and_mounted_once() {
+    let app = App::new("shop");
+    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    crate::accept_test_tags(ns.environment());
+    let api = WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.0.0")
+        .port(8080)
+        .build();
+    api.scratch_dir("logs")
+        .scratch_dir("/opt/app/cache")
+        .scratch_dir("/opt/app/cache")
+        .scratch_dir("/tmp");
+    let errors = synth_errors(&app);
+    for message in [
+        "the directory `logs` is not an absolute path",
+        "`/opt/app/cache` is mounted twice",
+        "`/tmp` is mounted twice",
+    ] {
+        assert!(
+            errors.contains(&format!("error: {message}\n  --> prod/web/api")),
+            "missing `{message}` in:\n{errors}"
+        );
+    }
+
+    let app = App::new("shop");
+    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    crate::accept_test_tags(ns.environment());
+    WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.0.0")
+        .port(8080)
+        .build()
+        .scratch_dir("/opt/app/cache");
+    let text = crate::synth_text(&app);
+    assert!(text.contains("mountPath: /opt/app/cache"), "{text}");
+}
