@@ -47,6 +47,8 @@ pub mod monitoring;
 #[cfg(feature = "k8s")]
 mod pod;
 #[cfg(feature = "k8s")]
+mod policy;
+#[cfg(feature = "k8s")]
 pub mod secret;
 #[cfg(feature = "k8s")]
 mod stateful;
@@ -95,4 +97,5 @@ mod kubernetes {
     pub use crate::wiring::{Address, Connection, EnvValue, InEnvironment, IntoEnv, Server};
     pub use crate::worker::{Scaler, Worker, WorkerSpec};
     pub use crate::workload::{Peer, Port, Probe, Protocol};
+    pub use girder_k8s::rules::policy::Check;
 }

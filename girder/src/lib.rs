@@ -135,9 +135,9 @@ pub mod prelude {
     pub use girder_constructs::monitoring::{AlertRule, Dashboard, ServiceMonitor};
     #[cfg(feature = "k8s")]
     pub use girder_constructs::{
-        AcceptImageTags, Connection, CronJob, DataVolume, HttpRoute, Ingress, IngressController,
-        Job, LetsEncrypt, Peer, Port, PostgresInCluster, Probe, RedisInCluster, Replicas, Scaler,
-        StatefulService, TrafficSplit, WebService, Worker,
+        AcceptImageTags, Check, Connection, CronJob, DataVolume, HttpRoute, Ingress,
+        IngressController, Job, LetsEncrypt, Peer, Port, PostgresInCluster, Probe, RedisInCluster,
+        Replicas, Scaler, StatefulService, TrafficSplit, WebService, Worker,
     };
     #[cfg(feature = "k8s")]
     pub use girder_k8s::aspects::{
