@@ -26,6 +26,8 @@ mod invalid;
 mod mesh;
 #[path = "integration/output.rs"]
 mod output;
+#[path = "integration/policy.rs"]
+mod policy;
 #[path = "integration/scaler.rs"]
 mod scaler;
 #[path = "integration/secret_canary.rs"]
