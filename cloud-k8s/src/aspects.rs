@@ -11,7 +11,7 @@ use girder_core::{Aspect, Visit};
 use k8s_openapi::api::core::v1::ResourceRequirements;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
-use crate::object::Manifest;
+use crate::object::{Manifest, Object, RawObject, pod_template_path};
 use crate::quantity::{Cpu, Memory, Resources};
 
 /// Adds labels to every object (and to the pod templates of workloads).
@@ -132,20 +132,62 @@ impl Aspect<Manifest> for DefaultResources {
 impl DefaultResources {
     /// Fills the requests and limits the containers of `m` leave unset (as the aspect does).
     pub fn fill(&self, m: &mut Manifest) {
+        if let Some(raw) = m.downcast_mut::<RawObject>() {
+            self.fill_raw(raw);
+            return;
+        }
         let Some(spec) = m.object_mut().pod_spec_mut() else {
             return;
         };
-        let d = self.0;
         for c in spec
             .containers
             .iter_mut()
             .chain(spec.init_containers.iter_mut().flatten())
         {
-            let r = c
-                .resources
-                .get_or_insert_with(ResourceRequirements::default);
-            fill::<Cpu>(r, "cpu", d.cpu_request, d.cpu_limit);
-            fill::<Memory>(r, "memory", d.memory_request, d.memory_limit);
+            self.fill_one(
+                c.resources
+                    .get_or_insert_with(ResourceRequirements::default),
+            );
+        }
+    }
+
+    fn fill_one(&self, r: &mut ResourceRequirements) {
+        let d = self.0;
+        fill::<Cpu>(r, "cpu", d.cpu_request, d.cpu_limit);
+        fill::<Memory>(r, "memory", d.memory_request, d.memory_limit);
+    }
+
+    /// Fills a JSON-patched workload's containers as [`DefaultResources::fill`] does a typed one.
+    fn fill_raw(&self, raw: &mut RawObject) {
+        let Some(path) = pod_template_path(raw.api_version(), raw.kind()) else {
+            return;
+        };
+        let rest = raw.rest_mut();
+        let node = match path.split_first() {
+            // A Pod is its own template.
+            None => rest.get_mut("spec"),
+            Some((first, more)) => {
+                let mut node = rest.get_mut(*first);
+                for key in more {
+                    node = node.and_then(|n| n.get_mut(*key));
+                }
+                node.and_then(|n| n.get_mut("spec"))
+            }
+        };
+        let Some(spec) = node else { return };
+        for list in ["containers", "initContainers"] {
+            let containers = spec.get_mut(list).and_then(|c| c.as_array_mut());
+            for c in containers.into_iter().flatten() {
+                let Some(c) = c.as_object_mut() else { continue };
+                let mut r = c
+                    .get("resources")
+                    .and_then(|r| serde_json::from_value::<ResourceRequirements>(r.clone()).ok())
+                    .unwrap_or_default();
+                self.fill_one(&mut r);
+                if let Ok(value) = serde_json::to_value(&r) {
+                    c.insert("resources".into(), value);
+                }
+            }
         }
     }
 }

@@ -281,6 +281,11 @@ impl RawObject {
     pub fn rest(&self) -> &Map<String, Value> {
         &self.rest
     }
+
+    /// The object's fields other than `apiVersion`, `kind` and `metadata`, to change.
+    pub fn rest_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.rest
+    }
 }
 
 trait DeserializeFrom: Sized {

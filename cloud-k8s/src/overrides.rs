@@ -6,6 +6,7 @@ use girder_core::{Diagnostic, Diagnostics};
 use k8s_openapi::Resource;
 
 use crate::object::{Manifest, Object};
+use crate::rules::policy::{self, Check};
 
 /// A typed edit: `FnMut`, so that an edit may keep state (a counter, a value it moves in);
 /// applying it needs `&mut`, while constructs render through `&self`.
@@ -18,6 +19,9 @@ type Edit = RefCell<Box<dyn FnMut(&mut Manifest) -> bool>>;
 /// is a mistake, not a no-op.
 #[derive(Default)]
 pub struct Overrides {
+    /// checkov checks accepted, with their reasons: suppressions written first, on the
+    /// objects that carry a pod template.
+    accepted: Vec<(Check, String)>,
     edits: Vec<(&'static str, Edit)>,
     patches: Vec<(&'static str, &'static str, json_patch::Patch)>,
 }
@@ -25,6 +29,7 @@ pub struct Overrides {
 impl std::fmt::Debug for Overrides {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Overrides")
+            .field("accepted", &self.accepted)
             .field("edits", &self.edits.len())
             .field("patches", &self.patches.len())
             .finish()
@@ -32,6 +37,13 @@ impl std::fmt::Debug for Overrides {
 }
 
 impl Overrides {
+    /// Accepts checkov's `check` on the objects that carry a pod template, because of `reason`:
+    /// a `checkov.io/skipN: <id>=<reason>` annotation, written before the typed edits. The
+    /// final-object rules ([`crate::rules::policy`]) check that it has a reason and an effect.
+    pub fn accept(&mut self, check: Check, reason: String) {
+        self.accepted.push((check, reason));
+    }
+
     /// Registers a typed edit of every emitted object of type `K`.
     pub fn edit<K: Object>(&mut self, mut f: impl FnMut(&mut K) + 'static) {
         let kind = std::any::type_name::<K>()
@@ -59,12 +71,30 @@ impl Overrides {
 
     /// Whether there is nothing to apply.
     pub fn is_empty(&self) -> bool {
-        self.edits.is_empty() && self.patches.is_empty()
+        self.accepted.is_empty() && self.edits.is_empty() && self.patches.is_empty()
     }
 
     /// Applies every edit, then every patch, to `manifests`; reports what did not apply.
     pub fn apply(&self, path: &str, manifests: &mut [Manifest], diags: &mut Diagnostics) {
-        if self.is_empty() {
+        for (check, reason) in &self.accepted {
+            let mut matched = false;
+            for m in manifests.iter_mut() {
+                if m.object().pod_template().is_some() {
+                    policy::annotate(m.object_mut().meta_mut(), *check, reason);
+                    matched = true;
+                }
+            }
+            if !matched {
+                diags.push(
+                    Diagnostic::error(
+                        path,
+                        format!("accepts {check}, but this construct emits no workload"),
+                    )
+                    .hint("remove the `accept`: checkov runs it on workloads only"),
+                );
+            }
+        }
+        if self.edits.is_empty() && self.patches.is_empty() {
             return;
         }
         // The final-object rules compare what the edits leave with what the construct built.

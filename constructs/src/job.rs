@@ -443,7 +443,7 @@ impl Construct for JobModel {
         let labels = Labels::new(cx, &b.name, "job");
         let mut manifests = Vec::with_capacity(4);
         let policy = b.render_common(&labels, &mut manifests);
-        let mut annotations = b.pod.checkov_annotations();
+        let mut annotations = b.pod.batch_checkov_annotations();
         annotations.insert("argocd.argoproj.io/hook".into(), "PreSync".into());
         annotations.insert(
             "argocd.argoproj.io/hook-delete-policy".into(),
@@ -495,7 +495,7 @@ impl Construct for CronJobModel {
         let labels = Labels::new(cx, &b.name, "cron-job");
         let mut manifests = Vec::with_capacity(4);
         let policy = b.render_common(&labels, &mut manifests);
-        let checkov = b.pod.checkov_annotations();
+        let checkov = b.pod.batch_checkov_annotations();
         manifests.push(Manifest::new(CronJobObject {
             metadata: ObjectMeta {
                 annotations: (!checkov.is_empty()).then_some(checkov),

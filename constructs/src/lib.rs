@@ -51,6 +51,7 @@ pub mod monitoring;
 #[cfg(feature = "k8s")]
 mod pod;
 #[cfg(feature = "k8s")]
+mod policy;
 mod replicas;
 #[cfg(feature = "k8s")]
 pub mod secret;
@@ -105,4 +106,5 @@ mod kubernetes {
     pub use crate::wiring::{Address, Connection, EnvValue, InEnvironment, IntoEnv, Server};
     pub use crate::worker::{Scaler, ScalerOf, Worker, WorkerSpec};
     pub use crate::workload::{HttpGet, OwnPort, Peer, Port, PortOf, Probe, Protocol};
+    pub use girder_k8s::rules::policy::Check;
 }

@@ -303,6 +303,16 @@ impl PodModel {
     /// checkov findings this pod cannot fix by itself, with the reason a reviewer reads, as
     /// `checkov.io/skipN` annotations for the workload object.
     pub(crate) fn checkov_annotations(&self) -> BTreeMap<String, String> {
+        self.checkov_skips(true)
+    }
+
+    /// [`checkov_annotations`](Self::checkov_annotations) of a Job's or CronJob's pods:
+    /// checkov runs no probe check on those, so a skip of one would have no effect.
+    pub(crate) fn batch_checkov_annotations(&self) -> BTreeMap<String, String> {
+        self.checkov_skips(false)
+    }
+
+    fn checkov_skips(&self, probes: bool) -> BTreeMap<String, String> {
         let mut skips = Vec::new();
         // Only where the program accepted tags, with its own reason: otherwise checkov reports
         // the image, and synth has already warned (a tag) or failed (no tag, `latest`).
@@ -312,13 +322,13 @@ impl PodModel {
         {
             skips.push(format!("CKV_K8S_43={reason}"));
         }
-        if self.ports.is_empty() && self.liveness.is_none() {
+        if probes && self.ports.is_empty() && self.liveness.is_none() {
             skips.push(
                 "CKV_K8S_8=a worker serves no port: the kubelet restarts it when its process exits; set `.liveness(Probe::exec(..))` for a deeper check"
                     .to_owned(),
             );
         }
-        if self.ports.is_empty() && self.readiness.is_none() {
+        if probes && self.ports.is_empty() && self.readiness.is_none() {
             skips.push(
                 "CKV_K8S_9=a worker receives no traffic, so readiness gates nothing".to_owned(),
             );
@@ -367,7 +377,7 @@ impl PodModel {
     /// Checks the image, ports, probes, user and environment.
     pub(crate) fn validate(&self, path: &str, diags: &mut Diagnostics) {
         let tag_reason = self.tag_reason();
-        validate_image(path, &self.image, tag_reason.as_deref(), diags);
+        validate_image(path, &self.image, diags);
         if tag_reason.is_some_and(|reason| reason.trim().is_empty()) {
             diags.push(
                 Diagnostic::error(path, "the image tag is accepted with an empty reason")
@@ -523,61 +533,22 @@ fn valid_annotation_key(key: &str) -> bool {
     name_ok && prefix_ok
 }
 
-/// Checks an image reference: well formed ([`ImageRef`]) and pinned. No tag or `latest` is an
-/// error; a tag alone is a warning (the registry can move it) unless `tag_accepted` gives the
-/// program's reason for accepting it.
-pub(crate) fn validate_image(
-    path: &str,
-    image: &str,
-    tag_accepted: Option<&str>,
-    diags: &mut Diagnostics,
-) {
-    let parsed = match ImageRef::parse(image) {
-        Ok(parsed) => parsed,
+/// Checks an image reference is well formed ([`ImageRef`]). How firmly it is pinned (no tag or
+/// `latest`: an error; a tag alone: a warning unless accepted) is checked on the final objects,
+/// with checkov's ids CKV_K8S_14 and CKV_K8S_43 (`girder_k8s::rules::policy`).
+pub(crate) fn validate_image(path: &str, image: &str, diags: &mut Diagnostics) {
+    match ImageRef::parse(image) {
+        Ok(_) => {}
         Err(_) if image.trim().is_empty() => {
             diags.push(
                 Diagnostic::error(path, "the image is empty")
                     .hint("set `.image(\"registry.example.com/team/app:1.2.3@sha256:<digest>\")`"),
             );
-            return;
         }
         Err(err) => {
             diags.push(
                 Diagnostic::error(path, format!("invalid image reference `{image}`: {err}"))
                     .hint("write `[registry[:port]/]repository:tag@sha256:<digest>`, e.g. `ghcr.io/acme/api:1.4.2@sha256:<digest>`"),
-            );
-            return;
-        }
-    };
-    let digest_form = parsed.digest_form();
-    match parsed.pinning() {
-        Pinning::Digest => {}
-        Pinning::Latest => {
-            let what = if parsed.tag().is_some() {
-                "is `latest`"
-            } else {
-                "has no tag: it means `latest`"
-            };
-            diags.push(
-                Diagnostic::error(
-                    path,
-                    format!("image `{image}` {what}, whatever was pushed last"),
-                )
-                .hint(format!(
-                    "pin the image by digest, `{digest_form}`, or at least by a release tag"
-                )),
-            );
-        }
-        Pinning::Tag if tag_accepted.is_some_and(|reason| !reason.trim().is_empty()) => {}
-        Pinning::Tag => {
-            diags.push(
-                Diagnostic::warning(
-                    path,
-                    format!("image `{image}` is pinned by tag only: the registry can move the tag to other bytes"),
-                )
-                .hint(format!(
-                    "pin the digest too, `{digest_form}`, or accept tags with a reason: `AcceptImageTags::because(\"..\").apply_to(&env)` or `.accept_image_tag(\"..\")`"
-                )),
             );
         }
     }
@@ -1019,6 +990,7 @@ macro_rules! workload_methods {
         }
 
         impl<E, N $(, $extra)*> $crate::wiring::InEnvironment<E> for $ty<E, N $(, $extra)*> {}
+        $crate::policy::policy_methods!($ty $(, $extra)*);
     };
 }
 

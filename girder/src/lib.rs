@@ -138,7 +138,7 @@ pub mod prelude {
     pub use girder_constructs::monitoring::{AlertRule, Dashboard, ServiceMonitor};
     #[cfg(feature = "k8s")]
     pub use girder_constructs::{
-        AcceptImageTags, Connection, CronJob, DataVolume, HttpGet, HttpRoute, Ingress,
+        AcceptImageTags, Check, Connection, CronJob, DataVolume, HttpGet, HttpRoute, Ingress,
         IngressController, Job, LetsEncrypt, Peer, Port, PostgresInCluster, Probe, RedisInCluster,
         Replicas, Scaler, StatefulService, TrafficSplit, WebService, Worker,
     };

@@ -328,8 +328,13 @@ impl Rendered {
         let path_of = |construct: usize| app.path(self.emitters[construct]).to_string();
         let mut secrets = Vec::new();
         for (construct, finding) in self.checker.finish() {
+            let new = if finding.warning {
+                Diagnostic::warning
+            } else {
+                Diagnostic::error
+            };
             diags.push(
-                Diagnostic::error(path_of(construct), finding.message())
+                new(path_of(construct), finding.message())
                     .object(finding.object)
                     .hint(finding.hint),
             );

@@ -28,6 +28,8 @@ mod mesh;
 mod monitoring;
 #[path = "integration/output.rs"]
 mod output;
+#[path = "integration/policy.rs"]
+mod policy;
 #[path = "integration/scaler.rs"]
 mod scaler;
 #[path = "integration/secret_canary.rs"]

@@ -9,6 +9,7 @@
 //! | [`names`] | no name, a name invalid for its kind, a wrong scope, a namespace the program does not declare |
 //! | [`pod_security`] | a pod template that breaks the Pod Security Standards' `restricted` profile |
 //! | [`resources`] | a limit below its request, a request or limit that is not a quantity |
+//! | [`policy`] | what checkov's Kubernetes checks report (same ids), unless accepted with a reason |
 //! | [`network`] | an edit that widens a NetworkPolicy beyond its wiring |
 //! | [`Checker`] (cross-object) | a selector that matches nothing (Service, NetworkPolicy, PodDisruptionBudget, HPA or KEDA target, ServiceMonitor); pods relabelled so that a policy or Service of another construct selects them; an environment variable naming a Service the policies do not let its pods reach |
 //!
@@ -32,6 +33,7 @@ pub mod api;
 pub mod names;
 pub mod network;
 pub mod pod_security;
+pub mod policy;
 mod reach;
 pub mod resources;
 
@@ -61,6 +63,8 @@ pub struct Finding {
     pub message: String,
     /// What to do about it.
     pub hint: String,
+    /// Whether it is only a warning: synthesis goes on ([`policy`]'s probe and digest checks).
+    pub warning: bool,
 }
 
 impl Finding {
@@ -76,6 +80,16 @@ impl Finding {
             field: field.into(),
             message: message.into(),
             hint: hint.into(),
+            warning: false,
+        }
+    }
+
+    /// The same finding, as a warning.
+    #[must_use]
+    pub fn into_warning(self) -> Self {
+        Finding {
+            warning: true,
+            ..self
         }
     }
 
@@ -263,6 +277,7 @@ impl Checker {
         let namespace = meta.namespace.clone().unwrap_or_default();
         let name = meta.name.clone().unwrap_or_default();
         let object = origin.object.as_str();
+        policy::check(object, obj, out);
         if let Some(template) = obj.pod_template() {
             let field = pod_template_path(obj.api_version(), obj.kind())
                 .unwrap_or_default()
