@@ -825,7 +825,9 @@ impl<E: EnvironmentName> Cluster<E> {
     }
 
     /// The environment's Kubernetes side, which this cluster runs: namespaces and cluster-wide
-    /// objects come from it, and are written to `<env>/k8s/`.
+    /// objects come from it, and are written to `<env>/k8s/`. Its namespaces are on the cluster
+    /// (`Namespace<E, Eks<N>>`): only their workloads connect to the environment's RDS
+    /// databases, ElastiCache groups, buckets, queues and secrets.
     ///
     /// `E: Default` holds for every environment declared with `environment!`; it lets the
     /// cluster name its environment, which a stack only knows as a type.
