@@ -159,6 +159,19 @@ impl PodModel {
         }
     }
 
+    /// Runs the pods as the IAM role `binding`, unless they run as another already: returns that
+    /// other role's ARN then.
+    #[cfg(feature = "aws")]
+    fn bind_role(&mut self, binding: (String, String, String)) -> Option<String> {
+        match &self.aws_role {
+            Some((arn, _, _)) if *arn != binding.0 => Some(arn.clone()),
+            _ => {
+                self.aws_role = Some(binding);
+                None
+            }
+        }
+    }
+
     /// Reports an IAM role whose trust policy names another service account than this
     /// workload's (`namespace/name`).
     pub(crate) fn validate_role(&self, path: &str, namespace: &str, diags: &mut Diagnostics) {
@@ -836,6 +849,26 @@ pub(crate) fn emit_workload(
     }
 }
 
+/// Runs the pods of the workload at `handle` (whose model's pod is `pod`) as the IAM role
+/// `binding`; a second, different role is reported: a pod runs as one role.
+#[cfg(feature = "aws")]
+pub(crate) fn bind_role<T: girder_core::Construct>(
+    handle: &girder_core::Handle<T>,
+    binding: (String, String, String),
+    pod: impl FnOnce(&mut T) -> &mut PodModel,
+) {
+    let arn = binding.0.clone();
+    if let Some(other) = handle.update(|s| pod(s).bind_role(binding)) {
+        handle.app().report(
+            Diagnostic::error(
+                handle.path().as_str(),
+                format!("the pods would run as two IAM roles: `{other}` and `{arn}`"),
+            )
+            .hint("a pod runs as one role: its connections grant the role of its own service account, so give `aws_role` only the role `cluster.service_account_role(..)` made for this workload"),
+        );
+    }
+}
+
 /// Implements the methods every workload construct shares, on `$ty<E, N>` whose handle's model
 /// has fields `pod: PodModel`, `wiring: Wiring` and `overrides: Overrides`.
 macro_rules! workload_methods {
@@ -870,7 +903,11 @@ macro_rules! workload_methods {
             /// exactly that rule.
             pub fn connect<S>(&self, server: &S) -> S::Connection<E, N>
             where
-                S: $crate::wiring::Server + $crate::wiring::InEnvironment<E> + Clone + 'static,
+                S: $crate::wiring::Server
+                    + $crate::wiring::InEnvironment<E>
+                    + $crate::wiring::Reachable<N>
+                    + Clone
+                    + 'static,
             {
                 let endpoint = server.endpoint();
                 let kept = std::rc::Rc::new(std::cell::Cell::new(false));
@@ -907,7 +944,16 @@ macro_rules! workload_methods {
                     std::rc::Rc::new(move |client| server.admit(client))
                         as std::rc::Rc<dyn Fn($crate::wiring::Client)>
                 };
-                server.connection::<E, N>($crate::wiring::Connection::new(endpoint, kept, admitter))
+                let connection = $crate::wiring::Connection::new(endpoint, kept, admitter)
+                    .made_by(self.handle.app(), path.to_string());
+                #[cfg(feature = "aws")]
+                let connection = {
+                    let handle = self.handle.clone();
+                    connection.run_as(self.name.clone(), move |binding| {
+                        $crate::pod::bind_role(&handle, binding, |s| &mut s.pod)
+                    })
+                };
+                server.connection::<E, N>(connection)
             }
 
             /// Admits traffic from `peer` to the first port: for peers outside this program (an
@@ -949,9 +995,13 @@ macro_rules! workload_methods {
                 self
             }
 
-            /// Runs the pods with the IAM role `role` (IRSA): the service account is annotated
-            /// with its ARN, and EKS projects a web identity token for it. The role must trust
-            /// this workload's service account (checked at synth). With the `aws` feature.
+            /// Runs the pods with the IAM role `role` (IRSA), made deliberately with
+            /// `cluster.service_account_role(..)`: the service account is annotated with its
+            /// ARN, and EKS projects a web identity token for it. The role must trust this
+            /// workload's service account (checked at synth); the workload's connections
+            /// (`connect(&bucket).read()`) add their grants to it. Workloads that only connect
+            /// need no call: their first connection to an AWS resource makes their role. With
+            /// the `aws` feature.
             #[cfg(feature = "aws")]
             pub fn aws_role(&self, role: &$crate::aws::ServiceAccountRole<E>) -> &Self {
                 let binding = (
@@ -959,7 +1009,7 @@ macro_rules! workload_methods {
                     role.namespace().to_owned(),
                     role.service_account().to_owned(),
                 );
-                self.handle.update(|s| s.pod.aws_role = Some(binding));
+                $crate::pod::bind_role(&self.handle, binding, |s| &mut s.pod);
                 self
             }
 

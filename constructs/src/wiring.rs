@@ -198,6 +198,23 @@ pub trait Server {
     ) -> Self::Connection<E, N>;
 }
 
+/// A server that clients in namespace `N` have a network path to: every server in the cluster
+/// for every namespace, an AWS data store only for the namespaces on the environment's EKS
+/// cluster (`Namespace<E, Eks<N>>`, from `eks.kubernetes().namespace(..)`), whose security group
+/// it admits and whose IAM roles it trusts.
+#[diagnostic::on_unimplemented(
+    message = "clients in namespace `{N}` have no network path to `{Self}`",
+    label = "not reachable from `{N}`",
+    note = "a server of the program declares the namespaces that reach it by implementing `Reachable<N>`"
+)]
+pub trait Reachable<N> {}
+
+impl<E, N, M> Reachable<M> for crate::WebService<E, N> {}
+impl<E, N, M> Reachable<M> for crate::StatefulService<E, N> {}
+impl<E, N, M> Reachable<M> for crate::PostgresInCluster<E, N> {}
+impl<E, N, M> Reachable<M> for crate::RedisInCluster<E, N> {}
+impl<E, N, M> Reachable<M> for crate::mesh::TrafficSplit<E, N> {}
+
 /// Marks the constructs of environment `E`: only those can be wired to each other.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` belongs to another environment than `{E}`",
@@ -217,7 +234,18 @@ pub struct Connection<E> {
     endpoint: Endpoint,
     kept: Rc<Cell<bool>>,
     admit: Rc<dyn Fn(Client)>,
+    /// The workload that connected, if a workload did.
+    client: Option<Rc<ClientEnd>>,
     _env: PhantomData<fn() -> E>,
+}
+
+/// The workload at the client end of a [`Connection`].
+struct ClientEnd {
+    app: girder_core::App,
+    path: String,
+    /// Its service account and how to run its pods as an IAM role.
+    #[cfg(feature = "aws")]
+    workload: Option<crate::aws::WorkloadIdentity>,
 }
 
 impl<E> Clone for Connection<E> {
@@ -226,6 +254,7 @@ impl<E> Clone for Connection<E> {
             endpoint: self.endpoint.clone(),
             kept: self.kept.clone(),
             admit: self.admit.clone(),
+            client: self.client.clone(),
             _env: PhantomData,
         }
     }
@@ -249,8 +278,56 @@ impl<E> Connection<E> {
             endpoint,
             kept,
             admit,
+            client: None,
             _env: PhantomData,
         }
+    }
+
+    /// Records the workload at `path` as the client end.
+    pub(crate) fn made_by(mut self, app: &girder_core::App, path: String) -> Self {
+        self.client = Some(Rc::new(ClientEnd {
+            app: app.clone(),
+            path,
+            #[cfg(feature = "aws")]
+            workload: None,
+        }));
+        self
+    }
+
+    /// Records the client workload's service account, and how to run its pods as an IAM role.
+    #[cfg(feature = "aws")]
+    pub(crate) fn run_as(
+        mut self,
+        service_account: String,
+        bind: impl Fn(crate::aws::RoleBinding) + 'static,
+    ) -> Self {
+        if let Some(client) = self.client.take() {
+            self.client = Some(Rc::new(ClientEnd {
+                app: client.app.clone(),
+                path: client.path.clone(),
+                workload: Some(crate::aws::WorkloadIdentity {
+                    service_account,
+                    bind: Rc::new(bind),
+                }),
+            }));
+        }
+        self
+    }
+
+    /// The path of the workload that connected, if a workload did.
+    pub(crate) fn client_path(&self) -> Option<&str> {
+        self.client.as_ref().map(|c| c.path.as_str())
+    }
+
+    /// The app of the workload that connected.
+    pub(crate) fn app(&self) -> Option<&girder_core::App> {
+        self.client.as_ref().map(|c| &c.app)
+    }
+
+    /// The workload that connected, as the AWS side needs it.
+    #[cfg(feature = "aws")]
+    pub(crate) fn workload(&self) -> Option<&crate::aws::WorkloadIdentity> {
+        self.client.as_ref().and_then(|c| c.workload.as_ref())
     }
 
     /// Lets another client of the same server in: for components that act on the client's

@@ -134,17 +134,20 @@ impl<E: EnvironmentName, N> Scaler<E, N> {
     ///
     /// ```
     /// # use girder_aws::AwsExt;
+    /// # use girder_constructs::aws::{Cluster, Network, NodeGroup};
     /// # use girder_constructs::{Queue, Scaler, Worker};
     /// # girder_core::environment!(pub Prod = "prod");
     /// # girder_k8s::namespace!(pub Shop = "shop");
-    /// # use girder_k8s::KubernetesExt;
     /// # let app = girder_core::App::new("shop");
     /// # let prod = app.environment(Prod);
     /// # let data = prod.aws("123456789012", "eu-west-1").stack("data");
-    /// # let ns = prod.kubernetes().namespace(Shop);
+    /// # let net = Network::new(&data, "net").availability_zones(2).build();
+    /// # let eks = Cluster::new(&data, "eks").network(&net)
+    /// #     .node_group(NodeGroup::new("general").instance_types(["m6i.large"])).build();
+    /// # let ns = eks.kubernetes().namespace(Shop);
     /// let jobs = Queue::new(&data, "jobs").build();
     /// let worker = Worker::new(&ns, "worker").image("ghcr.io/acme/worker:1.0").replicas(0..=10).build();
-    /// let queue = worker.connect(&jobs);
+    /// let queue = worker.connect(&jobs).consume();
     /// worker
     ///     .env("JOBS_QUEUE_URL", queue.value())
     ///     .scale_on(Scaler::sqs(&queue, 10));
@@ -368,7 +371,7 @@ impl<E: 'static, N: 'static> WorkerSpec<E, N> {
                 .connections
                 .iter()
                 .any(|edge| edge.server == queue.node);
-            let example = "`let jobs = worker.connect(&queue); worker.env(\"JOBS_QUEUE_URL\", jobs.value()).scale_on(Scaler::sqs(&jobs, 10))`";
+            let example = "`let jobs = worker.connect(&queue).consume(); worker.env(\"JOBS_QUEUE_URL\", jobs.value()).scale_on(Scaler::sqs(&jobs, 10))`";
             if !connected {
                 diags.push(
                     Diagnostic::error(

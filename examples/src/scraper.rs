@@ -68,10 +68,7 @@ pub fn scraper() -> App {
         .visibility_timeout_seconds(120)
         .build();
     let images = aws.stack("images");
-    let image = |name: &str| {
-        Repository::new(&images, name).build();
-        format!("{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/scraper-prod-images/{name}:3.2.0")
-    };
+    let image = |name: &str| Repository::new(&images, name).build().image("3.2.0");
 
     let ns = eks.kubernetes().namespace(Scraper);
     let django = DjangoSecrets::existing(&ns, "django");
@@ -88,20 +85,14 @@ pub fn scraper() -> App {
         .env("DB_USER", pg.username())
         .env("DB_PASSWORD", pg.password())
         .env("DJANGO_SECRET_KEY", django.secret_key());
-    let role = eks.service_account_role_in(&data, "scraper", "web", Default::default());
-    pages.grant_read(&role);
-    web.aws_role(&role);
-    web.env("PAGES_BUCKET", web.connect(&pages).value());
+    web.env("PAGES_BUCKET", web.connect(&pages).read().value());
 
     // The dispatcher turns schedules into scrape jobs on the queue.
     let dispatcher = Worker::new(&ns, "dispatcher")
         .image(image("dispatcher"))
         .replicas(1)
         .build();
-    let role = eks.service_account_role_in(&data, "scraper", "dispatcher", Default::default());
-    jobs.grant_send(&role);
-    dispatcher.aws_role(&role);
-    dispatcher.env("JOBS_QUEUE_URL", dispatcher.connect(&jobs).value());
+    dispatcher.env("JOBS_QUEUE_URL", dispatcher.connect(&jobs).send().value());
     let pg = dispatcher.connect(&db);
     dispatcher
         .env("DB_HOST", pg.host())
@@ -123,16 +114,14 @@ pub fn scraper() -> App {
         ])
         .replicas(Replicas::between(0, 30).cpu(80))
         .build();
-    let role = eks.service_account_role_in(&data, "scraper", "scrapers", Default::default());
-    jobs.grant_consume(&role);
-    parsed.grant_send(&role);
-    pages.grant_read_write(&role);
-    scrapers.aws_role(&role);
-    let to_jobs = scrapers.connect(&jobs);
+    let to_jobs = scrapers.connect(&jobs).consume();
     scrapers
         .env("JOBS_QUEUE_URL", to_jobs.value())
-        .env("PARSED_QUEUE_URL", scrapers.connect(&parsed).value())
-        .env("PAGES_BUCKET", scrapers.connect(&pages).value())
+        .env("PARSED_QUEUE_URL", scrapers.connect(&parsed).send().value())
+        .env(
+            "PAGES_BUCKET",
+            scrapers.connect(&pages).read_write().value(),
+        )
         .allow_to(Peer::cidr("0.0.0.0/0"), Port::tcp("https", 443))
         .allow_to(Peer::cidr("0.0.0.0/0"), Port::tcp("http", 80));
     scrapers.scale_on(Scaler::sqs(&to_jobs, 10));
@@ -142,14 +131,10 @@ pub fn scraper() -> App {
         .image(image("parser"))
         .replicas(1..=8)
         .build();
-    let role = eks.service_account_role_in(&data, "scraper", "parser", Default::default());
-    parsed.grant_consume(&role);
-    pages.grant_read(&role);
-    parser.aws_role(&role);
-    let to_parsed = parser.connect(&parsed);
+    let to_parsed = parser.connect(&parsed).consume();
     parser
         .env("PARSED_QUEUE_URL", to_parsed.value())
-        .env("PAGES_BUCKET", parser.connect(&pages).value());
+        .env("PAGES_BUCKET", parser.connect(&pages).read().value());
     let pg = parser.connect(&db);
     parser
         .env("DB_HOST", pg.host())

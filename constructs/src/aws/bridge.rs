@@ -42,6 +42,8 @@ pub const PARAMETER_STORE: &str = "aws-parameter-store";
 pub struct ClusterAccess {
     /// The cluster security group, which the nodes and pods use.
     pub security_group_id: Expr<String>,
+    /// Where the workloads' own IAM roles go.
+    pub(crate) roles: super::cluster::WorkloadRoles,
 }
 
 /// The environment node of a construct in a stack (`<env>/aws/<stack>/<id>`).
@@ -251,7 +253,8 @@ pub(crate) fn external_secrets_policy_resource(
 /// Grants permissions to a principal: an IRSA role of the cluster, or an IAM role.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an IAM principal that can be granted permissions",
-    note = "grant to a role: `cluster.service_account_role(namespace, service_account, policy)` gives one for a workload"
+    note = "a workload is granted what it connects to: `web.connect(&bucket).read()`",
+    note = "grant to a role shared deliberately: `cluster.service_account_role(namespace, service_account, policy)`"
 )]
 pub trait Grantee {
     /// Adds `statement` to the principal's policy.
@@ -464,7 +467,7 @@ pub(crate) fn cluster_access(app: &App, node: NodeId) -> Option<ClusterAccess> {
 macro_rules! api_server {
     ($ty:ident, $key:literal) => {
         impl<E: girder_core::EnvironmentName> $crate::wiring::Server for $ty<E> {
-            type Connection<C, M> = $crate::aws::bridge::Published<C, M, $ty<E>>;
+            type Connection<C, M> = $crate::aws::AwsAccess<C, M, $ty<E>>;
 
             fn endpoint(&self) -> $crate::wiring::Endpoint {
                 $crate::aws::bridge::api_endpoint(
@@ -501,9 +504,9 @@ macro_rules! api_server {
             fn connection<C, M: girder_k8s::NamespaceName>(
                 &self,
                 connection: $crate::wiring::Connection<C>,
-            ) -> $crate::aws::bridge::Published<C, M, $ty<E>> {
+            ) -> $crate::aws::AwsAccess<C, M, $ty<E>> {
                 let name = self.handle.app().id(self.handle.node());
-                $crate::aws::bridge::Published {
+                $crate::aws::AwsAccess::new($crate::aws::bridge::Published {
                     connection,
                     server: self.clone(),
                     object: $crate::secret::KeyedObject::from_parts(
@@ -511,7 +514,28 @@ macro_rules! api_server {
                         $crate::secret::KeySource::Secret,
                     ),
                     key: $key,
-                }
+                })
+            }
+        }
+
+        impl<E: girder_core::EnvironmentName, N: $crate::aws::OnEksCluster>
+            $crate::wiring::Reachable<N> for $ty<E>
+        {
+        }
+
+        impl<E: girder_core::EnvironmentName> $crate::aws::ApiConstruct for $ty<E> {
+            fn placed(
+                &self,
+            ) -> (
+                &girder_core::App,
+                girder_core::NodeId,
+                &std::sync::Arc<girder_aws::StackAddress>,
+            ) {
+                (
+                    self.handle.app(),
+                    self.handle.node(),
+                    self.resource.target().stack_arc(),
+                )
             }
         }
     };
@@ -520,7 +544,8 @@ macro_rules! api_server {
 pub(crate) use api_server;
 
 /// One value of an AWS construct `S` (a [`crate::Queue`], a [`crate::Bucket`]), as a key of a
-/// Secret External Secrets keeps in the client's namespace (`<construct>-endpoint`).
+/// Secret External Secrets keeps in the client's namespace (`<construct>-endpoint`): what a
+/// connection gives once its access is chosen ([`AwsAccess`](super::AwsAccess)).
 pub struct Published<E, N, S> {
     pub(crate) connection: crate::wiring::Connection<E>,
     /// The construct connected to.

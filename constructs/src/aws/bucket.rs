@@ -140,6 +140,39 @@ impl<E: EnvironmentName> Bucket<E> {
 impl<E> crate::wiring::InEnvironment<E> for Bucket<E> {}
 
 impl<E: EnvironmentName> Bucket<E> {
+    /// The statements of a connection's access: reading objects and listing keys, writing
+    /// objects, or both and deleting; with the bucket's customer-managed key, if any, used
+    /// through S3 only.
+    pub(crate) fn access_statements(&self, read: bool, write: bool) -> Vec<Statement> {
+        let mut objects: Vec<&'static str> = Vec::new();
+        let mut key: Vec<&'static str> = Vec::new();
+        if read {
+            objects.push("s3:GetObject");
+            key.push("kms:Decrypt");
+        }
+        if write {
+            objects.push("s3:PutObject");
+            key.push("kms:GenerateDataKey");
+        }
+        if read && write {
+            objects.push("s3:DeleteObject");
+        }
+        let mut statements = vec![Statement::allow(objects).resource_objects(self.arn())];
+        if read {
+            statements.push(Statement::allow(["s3:ListBucket"]).resource(self.arn()));
+        }
+        let (kms_key, region) = self.handle.read(|spec| {
+            (
+                spec.kms_key.clone(),
+                spec.placement.stack.region().as_str().to_owned(),
+            )
+        });
+        if let Some(kms_key) = kms_key {
+            statements.push(super::access::key_through(&key, kms_key, "s3", &region));
+        }
+        statements
+    }
+
     /// Lets `principal` list the bucket and read its objects.
     pub fn grant_read(&self, principal: &impl Grantee) {
         principal.grant(

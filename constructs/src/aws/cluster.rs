@@ -5,15 +5,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::RangeInclusive;
+use std::sync::Arc;
 
 use girder_aws::fns::{select, split, sub};
 use girder_aws::policy::{PolicyDocument, Principal, Statement};
-use girder_aws::{CfnResource, Entry, Expr, InStack, Json, ResourceRef, Value};
+use girder_aws::{CfnResource, Entry, Expr, InStack, Json, ResourceRef, StackAddress, Value};
 use girder_aws::{ec2, eks, iam, kms, logs};
 use girder_core::cidr::{Cidr, CidrError};
 use girder_core::name::{check_id, derive, is_dns1123_label, is_dns1123_subdomain};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
-use girder_k8s::{Kubernetes, KubernetesExt};
+use girder_k8s::KubernetesExt;
 
 use girder_k8s::Manifest;
 use girder_k8s::crd::external_secrets::{
@@ -24,6 +25,7 @@ use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use girder_k8s::labels::Labels;
 
 use super::bridge::{ExternalSecretsReads, external_secrets_policy_resource};
+use super::eks::EksKubernetes;
 use super::queue::ScaledQueues;
 use super::{Network, Placement};
 
@@ -536,6 +538,79 @@ struct RoleSpec {
     managed: Vec<&'static str>,
     /// Where the role goes when not in the cluster's stack.
     placement: Option<Placement>,
+    /// What the workload's connections granted (`connect(..).read()` and friends), by the stack
+    /// of the resources granted on: one `AWS::IAM::Policy` in each of those stacks.
+    grants: BTreeMap<String, (Arc<StackAddress>, PolicyDocument)>,
+    /// Created by a workload's connection rather than asked for (`service_account_role`): a
+    /// role asked for later for the same service account is this one.
+    by_connection: bool,
+}
+
+impl RoleSpec {
+    fn new(namespace: &str, service_account: &str) -> Self {
+        RoleSpec {
+            namespace: namespace.to_owned(),
+            service_account: service_account.to_owned(),
+            policy: PolicyDocument::default(),
+            managed: Vec::new(),
+            placement: None,
+            grants: BTreeMap::new(),
+            by_connection: false,
+        }
+    }
+}
+
+/// What a workload's connection needs of its environment's EKS cluster to give the workload an
+/// IAM role of its own (published on the environment with [`super::bridge::ClusterAccess`]).
+#[derive(Debug, Clone)]
+pub(crate) struct WorkloadRoles {
+    cluster: Handle<ClusterSpec>,
+    name: String,
+    account: String,
+}
+
+impl WorkloadRoles {
+    /// Grants the IRSA role of the service account `namespace/service_account` (created on
+    /// its first grant, in the cluster's stack) `statements` on resources of `stack`; returns
+    /// the role's ARN, for the service account's annotation.
+    pub(crate) fn grant(
+        &self,
+        namespace: &str,
+        service_account: &str,
+        stack: &Arc<StackAddress>,
+        statements: impl IntoIterator<Item = Statement>,
+    ) -> String {
+        self.cluster.update(|spec| {
+            let index = match spec
+                .roles
+                .iter()
+                .position(|r| r.namespace == namespace && r.service_account == service_account)
+            {
+                Some(index) => index,
+                None => {
+                    spec.roles.push(RoleSpec {
+                        by_connection: true,
+                        ..RoleSpec::new(namespace, service_account)
+                    });
+                    spec.roles.len() - 1
+                }
+            };
+            let (_, policy) = spec.roles[index]
+                .grants
+                .entry(stack.name().to_owned())
+                .or_insert_with(|| (stack.clone(), PolicyDocument::default()));
+            for statement in statements {
+                if !policy.statements().contains(&statement) {
+                    policy.push(statement);
+                }
+            }
+        });
+        format!(
+            "arn:aws:iam::{}:role/{}",
+            self.account,
+            iam_role_name(&self.name, namespace, service_account)
+        )
+    }
 }
 
 /// The model of a [`Cluster`].
@@ -611,11 +686,8 @@ impl<E: EnvironmentName> Cluster<E> {
             private_subnets: network.private_subnet_ids(),
             region: stack.environment().region().as_str().to_owned(),
             roles: vec![RoleSpec {
-                namespace: EBS_CSI_NAMESPACE.to_owned(),
-                service_account: EBS_CSI_SERVICE_ACCOUNT.to_owned(),
-                policy: PolicyDocument::default(),
                 managed: vec!["service-role/AmazonEBSCSIDriverPolicy"],
-                placement: None,
+                ..RoleSpec::new(EBS_CSI_NAMESPACE, EBS_CSI_SERVICE_ACCOUNT)
             }],
             reads: None,
             queues: None,
@@ -629,10 +701,27 @@ impl<E: EnvironmentName> Cluster<E> {
         let handle = app.add(stack.node(), id, spec);
         let cluster_ref: ResourceRef<eks::Cluster> = placement.reference("Cluster");
         if let Some(env) = env {
+            if app
+                .attachment::<super::bridge::ClusterAccess>(env)
+                .is_some()
+            {
+                app.report(
+                    Diagnostic::error(
+                        handle.path().as_str(),
+                        format!("a second EKS cluster in environment `{}`", E::NAME),
+                    )
+                    .hint("an environment has one Kubernetes side, written to `<env>/k8s/`: run each cluster in an environment of its own"),
+                );
+            }
             app.attach(
                 env,
                 super::bridge::ClusterAccess {
                     security_group_id: cluster_ref.cluster_security_group_id(),
+                    roles: WorkloadRoles {
+                        cluster: handle.clone(),
+                        name: name.clone(),
+                        account: placement.stack.account().to_string(),
+                    },
                 },
             );
         }
@@ -640,20 +729,10 @@ impl<E: EnvironmentName> Cluster<E> {
             // External Secrets' and KEDA's roles get no policy of their own: they are granted
             // what the program syncs and the queues its scalers watch, exactly, when the
             // cluster renders (see `render_external_secrets_reads`, `render_keda_reads`).
-            spec.roles.push(RoleSpec {
-                namespace: EXTERNAL_SECRETS.0.to_owned(),
-                service_account: EXTERNAL_SECRETS.1.to_owned(),
-                policy: PolicyDocument::default(),
-                managed: Vec::new(),
-                placement: None,
-            });
-            spec.roles.push(RoleSpec {
-                namespace: KEDA_OPERATOR.0.to_owned(),
-                service_account: KEDA_OPERATOR.1.to_owned(),
-                policy: PolicyDocument::default(),
-                managed: Vec::new(),
-                placement: None,
-            });
+            spec.roles
+                .push(RoleSpec::new(EXTERNAL_SECRETS.0, EXTERNAL_SECRETS.1));
+            spec.roles
+                .push(RoleSpec::new(KEDA_OPERATOR.0, KEDA_OPERATOR.1));
         });
         Cluster {
             handle,
@@ -746,15 +825,17 @@ impl<E: EnvironmentName> Cluster<E> {
     }
 
     /// The environment's Kubernetes side, which this cluster runs: namespaces and cluster-wide
-    /// objects come from it, and are written to `<env>/k8s/`.
+    /// objects come from it, and are written to `<env>/k8s/`. Its namespaces are on the cluster
+    /// (`Namespace<E, Eks<N>>`): only their workloads connect to the environment's RDS
+    /// databases, ElastiCache groups, buckets, queues and secrets.
     ///
     /// `E: Default` holds for every environment declared with `environment!`; it lets the
     /// cluster name its environment, which a stack only knows as a type.
-    pub fn kubernetes(&self) -> Kubernetes<E>
+    pub fn kubernetes(&self) -> EksKubernetes<E>
     where
         E: Default,
     {
-        self.handle.app().environment(E::default()).kubernetes()
+        EksKubernetes::new(self.handle.app().environment(E::default()).kubernetes())
     }
 
     /// An IAM role that pods running as the service account `service_account` of namespace
@@ -803,13 +884,23 @@ impl<E: EnvironmentName> Cluster<E> {
             .unwrap_or(&self.placement)
             .reference(&role_name(&namespace, &service_account));
         self.handle.update(|spec| {
-            spec.roles.push(RoleSpec {
-                namespace: namespace.clone(),
-                service_account: service_account.clone(),
-                policy,
-                managed: Vec::new(),
-                placement,
-            });
+            // A role a workload's connection created for this service account is this one.
+            match spec.roles.iter_mut().find(|r| {
+                r.by_connection && r.namespace == namespace && r.service_account == service_account
+            }) {
+                Some(role) => {
+                    role.by_connection = false;
+                    role.placement = placement;
+                    for statement in policy.statements() {
+                        role.policy.push(statement.clone());
+                    }
+                }
+                None => spec.roles.push(RoleSpec {
+                    policy,
+                    placement,
+                    ..RoleSpec::new(&namespace, &service_account)
+                }),
+            }
         });
         let literal_arn = format!(
             "arn:aws:iam::{}:role/{}",
@@ -992,6 +1083,7 @@ impl ClusterSpec {
 
     fn render_role(
         &self,
+        cx: &Context<'_>,
         role: &RoleSpec,
         cluster: &ResourceRef<eks::Cluster>,
         oidc: &ResourceRef<iam::OidcProvider>,
@@ -1024,11 +1116,27 @@ impl ClusterSpec {
                 "service-account",
             )]);
         }
+        let local = role_name(&role.namespace, &role.service_account);
         out.emit(CfnResource::new(
             &p.stack,
-            p.id(&role_name(&role.namespace, &role.service_account)),
+            p.id(&local),
             Entry::new(resource),
         ));
+        // The grants of the workload's connections: in the stack of what they grant on, so that
+        // the policy names those resources by `Ref` and `Fn::GetAtt` there (and depends on the
+        // role's stack, as those stacks' security groups already depend on the cluster's).
+        let reference: ResourceRef<iam::Role> = p.reference(&local);
+        let name = format!("{local}/Grants");
+        for (stack, document) in role.grants.values() {
+            let id = if **stack == *p.stack {
+                p.id(&name)
+            } else {
+                girder_aws::logical_id::IdPrefix::new(cx.path.segments()).id(&name)
+            };
+            let policy = iam::Policy::new(document.clone(), "connections")
+                .roles(vec![Value::from(reference.reference())]);
+            out.emit(CfnResource::new(stack, id, Entry::new(policy)));
+        }
     }
 }
 
@@ -1444,7 +1552,7 @@ impl Construct for ClusterSpec {
         let mut seen = BTreeSet::new();
         for role in &self.roles {
             if seen.insert((&role.namespace, &role.service_account)) {
-                self.render_role(role, &cluster, &oidc, out);
+                self.render_role(cx, role, &cluster, &oidc, out);
             }
         }
         self.render_external_secrets_reads(cx, out);

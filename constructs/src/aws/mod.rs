@@ -1,9 +1,11 @@
 //! Constructs on the AWS target: created in a CloudFormation stack ([`girder_aws::AwsStack`]).
 
+mod access;
 mod alarm;
 pub mod bridge;
 mod bucket;
 mod cluster;
+mod eks;
 mod network;
 mod postgres;
 pub(crate) mod queue;
@@ -12,6 +14,8 @@ mod repository;
 mod role;
 mod secret;
 
+pub use access::AwsAccess;
+pub(crate) use access::{ApiConstruct, RoleBinding, WorkloadIdentity};
 pub use alarm::{Alarm, AlarmSpec, Comparison, Metric, Statistic};
 pub use bridge::{Grantee, Published};
 pub use bucket::{AccessLogs, AccessLogsSpec, Bucket, BucketSpec};
@@ -19,11 +23,12 @@ pub use cluster::{
     Cluster, ClusterBuilder, ClusterSpec, EndpointAccess, KubernetesVersion, NodeGroup,
     ServiceAccountRole, TaintEffect,
 };
+pub use eks::{Eks, EksKubernetes, OnEksCluster};
 pub use network::{Nat, Network, NetworkSpec};
 pub use postgres::{Backups, PgExtension, Postgres, PostgresSpec, PostgresVersion, RdsConnection};
 pub use queue::{Queue, QueueSpec};
 pub use redis::{CacheConnection, CacheEngine, RedisCluster, RedisClusterSpec};
-pub use repository::{Repository, RepositorySpec};
+pub use repository::{EcrImage, Repository, RepositorySpec};
 pub use role::{Role, RoleSpec, Trust};
 pub use secret::{
     AwsSecret, AwsSecretSpec, ExistingAwsSecret, Generate, SecretSource, SecretsKeySpec,

@@ -972,6 +972,9 @@ impl Construct for PostgresSpec {
     }
 }
 
+/// Only namespaces on the EKS cluster reach it: it admits the cluster's security group.
+impl<E: EnvironmentName, N: super::OnEksCluster> crate::wiring::Reachable<N> for Postgres<E> {}
+
 impl<E: EnvironmentName> Server for Postgres<E> {
     type Connection<C, M> = RdsConnection<C, M>;
 

@@ -420,6 +420,9 @@ impl Construct for RedisClusterSpec {
     }
 }
 
+/// Only namespaces on the EKS cluster reach it: it admits the cluster's security group.
+impl<E: EnvironmentName, N: super::OnEksCluster> crate::wiring::Reachable<N> for RedisCluster<E> {}
+
 impl<E: EnvironmentName> Server for RedisCluster<E> {
     type Connection<C, M> = CacheConnection<C, M>;
 

@@ -29,11 +29,18 @@ use super::Placement;
 /// let api = Repository::new(&data, "api").keep_images(100).build();
 /// assert_eq!(api.name(), "shop-prod-data/api");
 /// let _uri = api.uri();
+/// // What a workload's `.image(..)` takes:
+/// assert_eq!(
+///     api.image("3.2.0").as_str(),
+///     "123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop-prod-data/api:3.2.0"
+/// );
 /// ```
 pub struct Repository<E> {
     handle: Handle<RepositorySpec>,
     resource: ResourceRef<ecr::Repository>,
     name: String,
+    /// `<account>.dkr.ecr.<region>.<domain>/<name>`, known at synth.
+    literal_uri: String,
     _env: PhantomData<fn() -> E>,
 }
 
@@ -43,9 +50,92 @@ impl<E> Clone for Repository<E> {
             handle: self.handle.clone(),
             resource: self.resource.clone(),
             name: self.name.clone(),
+            literal_uri: self.literal_uri.clone(),
             _env: PhantomData,
         }
     }
+}
+
+/// An image of a [`Repository`] of environment `E`, by tag or by digest: the registry, the
+/// repository's name and the tag or digest, checked when made ([`Repository::image`],
+/// [`Repository::image_digest`]). A workload's `.image(..)` takes it.
+///
+/// ```
+/// use girder_aws::AwsExt;
+/// use girder_constructs::aws::Repository;
+///
+/// girder_core::environment!(pub Prod = "prod");
+/// let app = girder_core::App::new("shop");
+/// let images = app.environment(Prod).aws("123456789012", "eu-west-1").stack("images");
+/// let web = Repository::new(&images, "web").build();
+/// let pinned = web.image_digest(
+///     "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+/// );
+/// assert!(pinned.as_str().ends_with("/shop-prod-images/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"));
+/// ```
+pub struct EcrImage<E> {
+    reference: String,
+    _env: PhantomData<fn() -> E>,
+}
+
+impl<E> Clone for EcrImage<E> {
+    fn clone(&self) -> Self {
+        EcrImage {
+            reference: self.reference.clone(),
+            _env: PhantomData,
+        }
+    }
+}
+
+impl<E> fmt::Debug for EcrImage<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EcrImage({})", self.reference)
+    }
+}
+
+impl<E> fmt::Display for EcrImage<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reference)
+    }
+}
+
+impl<E> EcrImage<E> {
+    /// The image reference, `<registry>/<repository>:<tag>` or `...@sha256:<digest>`.
+    pub fn as_str(&self) -> &str {
+        &self.reference
+    }
+}
+
+impl<E> From<EcrImage<E>> for String {
+    fn from(image: EcrImage<E>) -> String {
+        image.reference
+    }
+}
+
+/// Why `tag` is not a Docker image tag (`[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`).
+fn check_tag(tag: &str) -> Option<&'static str> {
+    let mut bytes = tag.bytes();
+    match bytes.next() {
+        None => Some("it is empty"),
+        Some(_) if tag.len() > 128 => Some("it is longer than 128 characters"),
+        Some(first) if !(first.is_ascii_alphanumeric() || first == b'_') => {
+            Some("it starts with another character than a letter, a digit or `_`")
+        }
+        Some(_) if !bytes.all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b)) => {
+            Some("it may only contain letters, digits, `_`, `.` and `-`")
+        }
+        _ => None,
+    }
+}
+
+/// Whether `digest` is `sha256:` and 64 lowercase hexadecimal digits.
+fn is_digest(digest: &str) -> bool {
+    digest.strip_prefix("sha256:").is_some_and(|hex| {
+        hex.len() == 64
+            && hex
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
 }
 
 impl<E> fmt::Debug for Repository<E> {
@@ -95,6 +185,16 @@ impl<E: EnvironmentName> Repository<E> {
         let resource = placement.reference("Repository");
         let name =
             name.unwrap_or_else(|| format!("{}/{id}", placement.stack.name()).to_ascii_lowercase());
+        let region = placement.stack.region().as_str();
+        let domain = if region.starts_with("cn-") {
+            "amazonaws.com.cn"
+        } else {
+            "amazonaws.com"
+        };
+        let literal_uri = format!(
+            "{}.dkr.ecr.{region}.{domain}/{name}",
+            placement.stack.account()
+        );
         let handle = app.add(
             stack.node(),
             id,
@@ -110,6 +210,7 @@ impl<E: EnvironmentName> Repository<E> {
             handle,
             resource,
             name,
+            literal_uri,
             _env: PhantomData,
         }
     }
@@ -125,6 +226,48 @@ impl<E: EnvironmentName> Repository<E> {
     /// `<uri>:<tag>`.
     pub fn uri(&self) -> Expr<String> {
         self.resource.repository_uri()
+    }
+
+    /// The image of this repository tagged `tag` (e.g. `3.2.0`), for a workload's `.image(..)`:
+    /// `<account>.dkr.ecr.<region>.amazonaws.com/<name>:<tag>`. A tag Docker does not accept is
+    /// reported at synth. Tags are immutable in the repository; pin a digest with
+    /// [`Repository::image_digest`] where the environment asks for one.
+    pub fn image(&self, tag: impl Into<String>) -> EcrImage<E> {
+        let tag = tag.into();
+        if let Some(why) = check_tag(&tag) {
+            self.handle.app().report(
+                Diagnostic::error(
+                    self.handle.path().as_str(),
+                    format!("image tag `{tag}`: {why}"),
+                )
+                .hint("a tag is 1 to 128 letters, digits, `_`, `.` and `-`, not starting with `.` or `-`, e.g. `3.2.0`; pass a digest to `image_digest`"),
+            );
+        }
+        EcrImage {
+            reference: format!("{}:{tag}", self.literal_uri),
+            _env: PhantomData,
+        }
+    }
+
+    /// The image of this repository with digest `digest` (`sha256:` and 64 lowercase
+    /// hexadecimal digits), for a workload's `.image(..)`:
+    /// `<account>.dkr.ecr.<region>.amazonaws.com/<name>@<digest>`. Anything else is reported at
+    /// synth.
+    pub fn image_digest(&self, digest: impl Into<String>) -> EcrImage<E> {
+        let digest = digest.into();
+        if !is_digest(&digest) {
+            self.handle.app().report(
+                Diagnostic::error(
+                    self.handle.path().as_str(),
+                    format!("image digest `{digest}` is not `sha256:` and 64 hexadecimal digits"),
+                )
+                .hint("copy the digest CI printed when it pushed, e.g. from `aws ecr describe-images --query 'imageDetails[].imageDigest'`"),
+            );
+        }
+        EcrImage {
+            reference: format!("{}@{digest}", self.literal_uri),
+            _env: PhantomData,
+        }
     }
 
     /// The repository's ARN.
@@ -226,5 +369,27 @@ impl Construct for RepositorySpec {
             p.id("Repository"),
             Entry::new(repository),
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_and_digests() {
+        assert_eq!(check_tag("3.2.0"), None);
+        assert_eq!(check_tag("_build-7.rc_1"), None);
+        assert!(check_tag("").is_some());
+        assert!(check_tag(".hidden").is_some());
+        assert!(check_tag("-x").is_some());
+        assert!(check_tag("v1:2").is_some());
+        assert!(check_tag(&"a".repeat(129)).is_some());
+        assert_eq!(check_tag(&"a".repeat(128)), None);
+        let hex = "0123456789abcdef".repeat(4);
+        assert!(is_digest(&format!("sha256:{hex}")));
+        assert!(!is_digest(&format!("sha256:{}", hex.to_uppercase())));
+        assert!(!is_digest(&format!("sha512:{hex}")));
+        assert!(!is_digest("sha256:abc"));
     }
 }

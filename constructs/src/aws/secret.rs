@@ -13,7 +13,7 @@ use girder_aws::{kms, secretsmanager};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
 use super::Placement;
-use super::bridge::Read;
+use super::bridge::{ApiService, Read, api_server};
 use super::postgres::kms_key;
 
 /// The id of the KMS key a stack's secrets share, a child of the stack.
@@ -242,6 +242,7 @@ pub struct AwsSecretSpec {
     /// A description (default: the construct's path).
     pub description: Option<String>,
     key_arn: Expr<String>,
+    api: ApiService,
 }
 
 /// The model of the KMS key the secrets of one stack share (created with the stack's first
@@ -347,6 +348,7 @@ impl<E: EnvironmentName> AwsSecret<E> {
                 generate,
                 description,
                 key_arn: key_arn.clone(),
+                api: ApiService::default(),
             },
         );
         AwsSecret {
@@ -392,6 +394,8 @@ impl<E: EnvironmentName> AwsSecret<E> {
 
 impl<E> crate::wiring::InEnvironment<E> for AwsSecret<E> {}
 
+api_server!(AwsSecret, "arn");
+
 impl Construct for AwsSecretSpec {
     fn kind(&self) -> &'static str {
         "AwsSecret"
@@ -399,6 +403,7 @@ impl Construct for AwsSecretSpec {
 
     fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
         let path = cx.path.as_str();
+        self.api.clients.validate(path, diags);
         self.generate.check(path, diags);
         if self.name.len() > MAX_NAME {
             diags.push(
@@ -436,6 +441,9 @@ impl Construct for AwsSecretSpec {
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
         let p = &self.placement;
+        let secret: ResourceRef<secretsmanager::Secret> = p.reference("Secret");
+        self.api
+            .render(cx, "secret", p, ("arn", || secret.reference()), out);
         let description = self
             .description
             .clone()

@@ -2,7 +2,7 @@
 //! read the depth of exactly the queues scalers watch.
 
 use girder::aws::AwsExt;
-use girder::constructs::aws::{Cluster, Network, NodeGroup};
+use girder::constructs::aws::{Cluster, Eks, Network, NodeGroup};
 use girder::constructs::{Autoscaled, Scaler, Worker};
 use girder::prelude::*;
 
@@ -16,8 +16,8 @@ struct Shop {
     parsed: Queue<Prod>,
     unused: Queue<Prod>,
     elsewhere: Queue<Prod>,
-    crawler: Worker<Prod, Web, Autoscaled>,
-    parser: Worker<Prod, Web, Autoscaled>,
+    crawler: Worker<Prod, Eks<Web>, Autoscaled>,
+    parser: Worker<Prod, Eks<Web>, Autoscaled>,
 }
 
 fn shop() -> Shop {
@@ -109,17 +109,17 @@ fn keda_grants(app: &App) -> Vec<(String, Vec<String>)> {
 #[test]
 fn kedas_role_reads_exactly_the_queues_scalers_watch() {
     let shop = shop();
-    let jobs = shop.crawler.connect(&shop.jobs);
+    let jobs = shop.crawler.connect(&shop.jobs).consume();
     shop.crawler
         .env("JOBS_QUEUE_URL", jobs.value())
         .scale_on(Scaler::sqs(&jobs, 10));
     // Connected and used, but not scaled on: KEDA does not read it.
     shop.crawler.env(
         "UNUSED_QUEUE_URL",
-        shop.crawler.connect(&shop.unused).value(),
+        shop.crawler.connect(&shop.unused).consume().value(),
     );
-    let parsed = shop.parser.connect(&shop.parsed);
-    let elsewhere = shop.parser.connect(&shop.elsewhere);
+    let parsed = shop.parser.connect(&shop.parsed).consume();
+    let elsewhere = shop.parser.connect(&shop.elsewhere).consume();
     shop.parser
         .env("PARSED_QUEUE_URL", parsed.value())
         .env("ELSEWHERE_QUEUE_URL", elsewhere.value())
@@ -153,7 +153,7 @@ fn kedas_role_reads_exactly_the_queues_scalers_watch() {
 #[test]
 fn without_scalers_kedas_role_reads_no_queue() {
     let shop = shop();
-    let jobs = shop.crawler.connect(&shop.jobs);
+    let jobs = shop.crawler.connect(&shop.jobs).consume();
     shop.crawler.env("JOBS_QUEUE_URL", jobs.value());
     assert_eq!(keda_grants(&shop.app), []);
 }
@@ -161,7 +161,7 @@ fn without_scalers_kedas_role_reads_no_queue() {
 #[test]
 fn the_scaler_reads_the_url_from_the_variable_set_from_its_connection() {
     let shop = shop();
-    let jobs = shop.crawler.connect(&shop.jobs);
+    let jobs = shop.crawler.connect(&shop.jobs).consume();
     shop.crawler
         .env("WORK_QUEUE", jobs.value())
         .scale_on(Scaler::sqs(&jobs, 10));
@@ -173,7 +173,7 @@ fn the_scaler_reads_the_url_from_the_variable_set_from_its_connection() {
 #[test]
 fn a_scaler_on_a_queue_the_worker_is_not_connected_to_is_a_synth_error() {
     let shop = shop();
-    let jobs = shop.crawler.connect(&shop.jobs);
+    let jobs = shop.crawler.connect(&shop.jobs).consume();
     shop.crawler.env("JOBS_QUEUE_URL", jobs.value());
     // The parser scales on the crawler's connection: it never connected to `jobs`.
     shop.parser.scale_on(Scaler::sqs(&jobs, 10));
@@ -191,7 +191,7 @@ fn a_scaler_on_a_queue_the_worker_is_not_connected_to_is_a_synth_error() {
 #[test]
 fn a_scaler_whose_url_no_variable_carries_is_a_synth_error() {
     let shop = shop();
-    let jobs = shop.crawler.connect(&shop.jobs);
+    let jobs = shop.crawler.connect(&shop.jobs).consume();
     shop.crawler.scale_on(Scaler::sqs(&jobs, 10));
     let errors = synth_errors(&shop.app);
     assert!(

@@ -10,7 +10,7 @@ use girder::constructs::{Bucket, DataVolume, Queue};
 use girder::prelude::*;
 use serde_json::Value as Json;
 
-use crate::{Prod, Web, synth_errors};
+use crate::{Api, Prod, Web, synth_errors};
 
 girder::secret! {
     /// Keys of a JSON secret kept in Secrets Manager.
@@ -59,23 +59,33 @@ fn synced(cluster_first: bool) -> App {
     let db = Postgres::rds(&data, "orders").network(&net).build();
     let jobs = Queue::new(&data, "jobs").build();
     let token = AwsSecret::new(&data, "api-token").build();
-    let ns = prod.kubernetes().namespace(Web);
-    let api = WebService::new(&ns, "api").image(IMAGE).port(8080).build();
+    // Syncing needs no path to AWS: a namespace of the environment's Kubernetes, before the
+    // cluster is declared, is synced to as well.
+    let ns = prod.kubernetes().namespace(Api);
+    let tokens = WebService::new(&ns, "tokens")
+        .image(IMAGE)
+        .port(8080)
+        .build();
     girder::secret! { struct Token { password } }
-    api.env(
+    tokens.env(
         "TOKEN",
         Token::from_aws_secret(&ns, "api-token", &token).password(),
     );
     let stripe = ExistingAwsSecret::from_arn(&aws, STRIPE).kms_key(STRIPE_KEY);
-    api.env(
+    tokens.env(
         "STRIPE",
         PaymentKeys::from_aws_secret(&ns, "stripe", &stripe).stripe(),
     );
-    // A connection needs the cluster's security group: it comes after the cluster.
-    let _eks = eks.unwrap_or_else(|| cluster(&app, &net));
+    // A connection needs the cluster's security group: it comes from a namespace on the
+    // cluster.
+    let eks = eks.unwrap_or_else(|| cluster(&app, &net));
+    let api = WebService::new(&eks.kubernetes().namespace(Web), "api")
+        .image(IMAGE)
+        .port(8080)
+        .build();
     let pg = api.connect(&db);
     api.env("DB_PASSWORD", pg.password());
-    api.env("JOBS_URL", api.connect(&jobs).value());
+    api.env("JOBS_URL", api.connect(&jobs).send().value());
     app
 }
 
@@ -116,7 +126,10 @@ fn resources<'a>(template: &'a Json, kind: &str) -> Vec<(&'a String, &'a Json)> 
 
 /// The statement `sid` of the External Secrets policy of `template`.
 fn statement<'a>(template: &'a Json, sid: &str) -> &'a Json {
-    let policies = resources(template, "AWS::IAM::Policy");
+    let policies: Vec<_> = resources(template, "AWS::IAM::Policy")
+        .into_iter()
+        .filter(|(_, p)| p["Properties"]["PolicyName"] == "external-secrets-reads")
+        .collect();
     let [(_, policy)] = policies[..] else {
         panic!("one External Secrets policy: {policies:#?}")
     };
@@ -141,7 +154,24 @@ fn external_secrets_reads_only_the_secrets_and_parameters_it_syncs() {
             assert!(!all.contains(wildcard), "{wildcard} in\n{all}");
         }
         let data = template(&app, "data");
-        let policy = &resources(&data, "AWS::IAM::Policy")[0].1["Properties"];
+        let policies = resources(&data, "AWS::IAM::Policy");
+        let Some((_, policy)) = policies
+            .iter()
+            .find(|(_, p)| p["Properties"]["PolicyName"] == "external-secrets-reads")
+        else {
+            panic!("no External Secrets policy in {data:#}")
+        };
+        let policy = &policy["Properties"];
+        // The other policy is the grant of `api`'s connection to `jobs`: sending, nothing else.
+        let grants: Vec<_> = policies
+            .iter()
+            .filter(|(_, p)| p["Properties"]["PolicyName"] == "connections")
+            .collect();
+        assert_eq!(grants.len(), 1, "{policies:#?}");
+        assert_eq!(
+            grants[0].1["Properties"]["PolicyDocument"]["Statement"][0]["Action"],
+            serde_json::json!(["sqs:SendMessage", "sqs:GetQueueAttributes"])
+        );
         // Attached to External Secrets' role, imported from the cluster's stack.
         assert!(
             policy["Roles"][0]["Fn::ImportValue"].is_string(),
