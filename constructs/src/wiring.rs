@@ -243,12 +243,24 @@ impl<E> fmt::Debug for Connection<E> {
 }
 
 impl<E> Connection<E> {
-    #[doc(hidden)]
-    pub fn new(endpoint: Endpoint, kept: Rc<Cell<bool>>, admit: Rc<dyn Fn(Client)>) -> Self {
+    /// The connection `connect` makes: crate-private, so that no program forges one (and with
+    /// it an address) to a server it did not connect to.
+    pub(crate) fn new(endpoint: Endpoint, kept: Rc<Cell<bool>>, admit: Rc<dyn Fn(Client)>) -> Self {
         Connection {
             endpoint,
             kept,
             admit,
+            _env: PhantomData,
+        }
+    }
+
+    /// The same connection, typed for environment `F`: for a server whose connection type
+    /// names its own environment, which `connect`'s `InEnvironment` bound makes the client's.
+    pub(crate) fn into_env<F>(self) -> Connection<F> {
+        Connection {
+            endpoint: self.endpoint,
+            kept: self.kept,
+            admit: self.admit,
             _env: PhantomData,
         }
     }
