@@ -262,7 +262,7 @@ macro_rules! __keyed_object {
         impl<E, N> $crate::wiring::InEnvironment<E> for $ty<E, N> {}
 
         impl<E: $crate::__private::EnvironmentName, N: $crate::__private::NamespaceName> $ty<E, N> {
-            #[doc = concat!("The existing ", stringify!($source), " `name` of `namespace`.")]
+            #[doc = concat!("The existing ", stringify!($source), " `name` of `namespace`: declares that the cluster has it (pods may read it; a ", stringify!($source), " a pod reads that the program neither creates nor declares is refused at synth).")]
             pub fn existing(namespace: &$crate::__private::Namespace<E, N>, name: &str) -> Self {
                 $ty {
                     object: $crate::secret::KeyedObject::existing(

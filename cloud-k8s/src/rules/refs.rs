@@ -19,7 +19,7 @@
 //! [`super::Checker::existing`] and [`super::Checker::credentials`].
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
 use girder_core::{App, NodeId};
@@ -131,11 +131,23 @@ struct Reader {
     refs: Vec<Reference>,
 }
 
+/// Objects by name, then (environment, namespace, kind): looked up by a borrowed name.
+type ByName = HashMap<String, Vec<(usize, String, RefKind)>>;
+
+fn contains(map: &ByName, env: usize, namespace: &str, kind: RefKind, name: &str) -> bool {
+    map.get(name).is_some_and(|v| {
+        v.iter()
+            .any(|(e, ns, k)| *e == env && ns == namespace && *k == kind)
+    })
+}
+
 /// The facts the checks need, collected object by object.
 #[derive(Debug, Default)]
 pub(crate) struct Refs {
-    /// (environment, namespace, kind, name) of what is created or declared existing.
-    known: HashSet<(usize, String, RefKind, String)>,
+    /// What is created or declared existing.
+    known: ByName,
+    /// The credentials Secrets.
+    credential_names: ByName,
     readers: Vec<Reader>,
     /// (environment, credentials).
     credentials: Vec<(usize, Credentials)>,
@@ -144,12 +156,20 @@ pub(crate) struct Refs {
 impl Refs {
     /// Records an object the program creates or declares.
     pub(crate) fn known(&mut self, env: usize, namespace: &str, kind: RefKind, name: &str) {
-        self.known
-            .insert((env, namespace.to_owned(), kind, name.to_owned()));
+        if !contains(&self.known, env, namespace, kind, name) {
+            self.known
+                .entry(name.to_owned())
+                .or_default()
+                .push((env, namespace.to_owned(), kind));
+        }
     }
 
-    /// Records a credentials Secret.
+    /// Records a credentials Secret; before the objects that read it are observed.
     pub(crate) fn credentials(&mut self, env: usize, credentials: Credentials) {
+        self.credential_names
+            .entry(credentials.secret.clone())
+            .or_default()
+            .push((env, credentials.namespace.clone(), RefKind::Secret));
         self.credentials.push((env, credentials));
     }
 
@@ -165,7 +185,14 @@ impl Refs {
         field: &str,
         spec: &PodSpec,
     ) {
-        let refs = references(field, spec);
+        // Only what may need a finding is kept: a reference to an object not known yet, or to
+        // credentials (most references name a declared object: nothing to keep).
+        let mut credentials = false;
+        let refs = references(field, spec, |kind, name| {
+            let is_credentials = contains(&self.credential_names, env, namespace, kind, name);
+            credentials |= is_credentials;
+            is_credentials || !contains(&self.known, env, namespace, kind, name)
+        });
         if refs.is_empty() {
             return;
         }
@@ -174,7 +201,11 @@ impl Refs {
             construct,
             object: object.to_owned(),
             namespace: namespace.to_owned(),
-            labels: labels.cloned().unwrap_or_default(),
+            labels: if credentials {
+                labels.cloned().unwrap_or_default()
+            } else {
+                BTreeMap::new()
+            },
             refs,
         });
     }
@@ -197,8 +228,7 @@ impl Refs {
         }
         for reader in &self.readers {
             for r in &reader.refs {
-                let key = (reader.env, reader.namespace.clone(), r.kind, r.name.clone());
-                if !self.known.contains(&key) {
+                if !contains(&self.known, reader.env, &reader.namespace, r.kind, &r.name) {
                     let kind = r.kind.name();
                     let shape = match r.kind {
                         RefKind::Secret => "secret!",
@@ -263,23 +293,25 @@ impl Refs {
     }
 }
 
-/// Every Secret and ConfigMap `spec` (at `field`) reads without `optional: true`.
-fn references(field: &str, spec: &PodSpec) -> Vec<Reference> {
+/// Every Secret and ConfigMap `spec` (at `field`) reads without `optional: true`, that `keep`
+/// keeps.
+fn references(
+    field: &str,
+    spec: &PodSpec,
+    mut keep: impl FnMut(RefKind, &str) -> bool,
+) -> Vec<Reference> {
     let mut refs = Vec::new();
-    let mut push = |kind, name: &str, optional: Option<bool>, path: String| {
-        if optional != Some(true) {
+    let mut push = |kind, name: &str, optional: Option<bool>, path: &dyn Fn() -> String| {
+        if optional != Some(true) && keep(kind, name) {
             refs.push(Reference {
                 kind,
                 name: name.to_owned(),
-                field: path,
+                field: path(),
             });
         }
     };
-    let prefix = if field.is_empty() {
-        "spec".to_owned()
-    } else {
-        format!("{field}.spec")
-    };
+    let prefix = if field.is_empty() { "spec" } else { field };
+    let spec_of = if field.is_empty() { "" } else { ".spec" };
     let containers = spec
         .containers
         .iter()
@@ -311,62 +343,44 @@ fn references(field: &str, spec: &PodSpec) -> Vec<Reference> {
             let Some(from) = &var.value_from else {
                 continue;
             };
-            let at = format!("{prefix}.{list}[{i}].env[{j}].valueFrom");
+            let at = || format!("{prefix}{spec_of}.{list}[{i}].env[{j}].valueFrom");
             if let Some(s) = &from.secret_key_ref {
-                push(
-                    RefKind::Secret,
-                    &s.name,
-                    s.optional,
-                    format!("{at}.secretKeyRef.name"),
-                );
+                push(RefKind::Secret, &s.name, s.optional, &|| {
+                    format!("{}.secretKeyRef.name", at())
+                });
             }
             if let Some(c) = &from.config_map_key_ref {
-                push(
-                    RefKind::ConfigMap,
-                    &c.name,
-                    c.optional,
-                    format!("{at}.configMapKeyRef.name"),
-                );
+                push(RefKind::ConfigMap, &c.name, c.optional, &|| {
+                    format!("{}.configMapKeyRef.name", at())
+                });
             }
         }
         for (j, source) in env_from.into_iter().flatten().enumerate() {
-            let at = format!("{prefix}.{list}[{i}].envFrom[{j}]");
+            let at = || format!("{prefix}{spec_of}.{list}[{i}].envFrom[{j}]");
             if let Some(s) = &source.secret_ref {
-                push(
-                    RefKind::Secret,
-                    &s.name,
-                    s.optional,
-                    format!("{at}.secretRef.name"),
-                );
+                push(RefKind::Secret, &s.name, s.optional, &|| {
+                    format!("{}.secretRef.name", at())
+                });
             }
             if let Some(c) = &source.config_map_ref {
-                push(
-                    RefKind::ConfigMap,
-                    &c.name,
-                    c.optional,
-                    format!("{at}.configMapRef.name"),
-                );
+                push(RefKind::ConfigMap, &c.name, c.optional, &|| {
+                    format!("{}.configMapRef.name", at())
+                });
             }
         }
     }
     for (i, volume) in spec.volumes.iter().flatten().enumerate() {
-        let at = format!("{prefix}.volumes[{i}]");
+        let at = || format!("{prefix}{spec_of}.volumes[{i}]");
         if let Some(s) = &volume.secret {
             let name = s.secret_name.as_deref().unwrap_or_default();
-            push(
-                RefKind::Secret,
-                name,
-                s.optional,
-                format!("{at}.secret.secretName"),
-            );
+            push(RefKind::Secret, name, s.optional, &|| {
+                format!("{}.secret.secretName", at())
+            });
         }
         if let Some(c) = &volume.config_map {
-            push(
-                RefKind::ConfigMap,
-                &c.name,
-                c.optional,
-                format!("{at}.configMap.name"),
-            );
+            push(RefKind::ConfigMap, &c.name, c.optional, &|| {
+                format!("{}.configMap.name", at())
+            });
         }
         let sources = volume
             .projected
@@ -374,30 +388,21 @@ fn references(field: &str, spec: &PodSpec) -> Vec<Reference> {
             .flat_map(|p| p.sources.iter().flatten());
         for (k, source) in sources.enumerate() {
             if let Some(s) = &source.secret {
-                push(
-                    RefKind::Secret,
-                    &s.name,
-                    s.optional,
-                    format!("{at}.projected.sources[{k}].secret.name"),
-                );
+                push(RefKind::Secret, &s.name, s.optional, &|| {
+                    format!("{}.projected.sources[{k}].secret.name", at())
+                });
             }
             if let Some(c) = &source.config_map {
-                push(
-                    RefKind::ConfigMap,
-                    &c.name,
-                    c.optional,
-                    format!("{at}.projected.sources[{k}].configMap.name"),
-                );
+                push(RefKind::ConfigMap, &c.name, c.optional, &|| {
+                    format!("{}.projected.sources[{k}].configMap.name", at())
+                });
             }
         }
     }
     for (i, secret) in spec.image_pull_secrets.iter().flatten().enumerate() {
-        push(
-            RefKind::Secret,
-            &secret.name,
-            None,
-            format!("{prefix}.imagePullSecrets[{i}].name"),
-        );
+        push(RefKind::Secret, &secret.name, None, &|| {
+            format!("{prefix}{spec_of}.imagePullSecrets[{i}].name")
+        });
     }
     refs
 }

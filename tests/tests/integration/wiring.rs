@@ -406,3 +406,36 @@ fn credentials_from_the_own_connection_pass() {
     let text = crate::synth_text(&app);
     assert!(text.contains("name: db-credentials"), "{text}");
 }
+
+/// Redis as a cache: no volume, no persistence, no password; its clients connect as to a store.
+#[test]
+fn a_redis_cache_snapshot_and_validators() {
+    use girder::constructs::RedisCache;
+    use girder::k8s::quantity::{Cpu, Memory, Resources};
+    let app = App::new("shop");
+    crate::accept_test_tags(&app.environment(Prod));
+    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let cache = RedisInCluster::new(&ns, "cache")
+        .mode(RedisCache::new(Memory::mib(256)))
+        .resources(
+            Resources::new()
+                .cpu(Cpu::millis(100), Cpu::millis(500))
+                .memory(Memory::mib(320), Memory::mib(384)),
+        )
+        .build();
+    let api = WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .build();
+    api.env("CACHE_URL", api.connect(&cache).url());
+    let text = crate::synth_text(&app);
+    let cache_set = text
+        .split("\n---\n")
+        .find(|doc| doc.contains("kind: StatefulSet") && doc.contains("name: cache"))
+        .expect("the cache's StatefulSet");
+    assert!(!cache_set.contains("volumeClaimTemplates"), "{cache_set}");
+    assert!(!cache_set.contains("requirepass"), "{cache_set}");
+    assert!(!cache_set.contains("secretKeyRef"), "{cache_set}");
+    insta::assert_snapshot!(cache_set);
+    crate::validate(&app, "redis-cache");
+}
