@@ -12,6 +12,8 @@ use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use girder_k8s::labels::Labels;
 use girder_k8s::{Manifest, Namespace, NamespaceName};
 
+use crate::secret::{KeySource, KeyedObject};
+
 /// The largest ConfigMap Kubernetes stores (the data of one object in etcd).
 const MAX_BYTES: usize = 1024 * 1024;
 
@@ -28,14 +30,14 @@ pub struct ConfigMapSpec {
 }
 
 impl ConfigMapSpec {
-    /// Adds the ConfigMap `id` with `data` to `namespace` and returns its object name: what the
-    /// `create` function that [`config!`](crate::config!) generates calls.
+    /// Adds the ConfigMap `id` with `data` to `namespace` and returns it: what the `create`
+    /// function that [`config!`](crate::config!) generates calls.
     #[doc(hidden)]
     pub fn add<E: EnvironmentName, N: NamespaceName>(
         namespace: &Namespace<E, N>,
         id: &str,
         data: &[(&'static str, &str)],
-    ) -> String {
+    ) -> KeyedObject<E, N> {
         let name = namespace.object_name(id);
         let spec = ConfigMapSpec {
             name: name.clone(),
@@ -48,7 +50,7 @@ impl ConfigMapSpec {
             checksum: spec.checksum(),
         });
         namespace.app().add(namespace.node(), id, spec);
-        name
+        KeyedObject::from_parts(&name, KeySource::ConfigMap)
     }
 
     /// The ConfigMap's name.
@@ -323,12 +325,13 @@ macro_rules! config {
                 id: &str,
                 values: $values<'_>,
             ) -> Self {
-                let name = $crate::ConfigMapSpec::add(
-                    namespace,
-                    id,
-                    &[$(($crate::__key_name!($key $(= $rename)?), values.$key)),*],
-                );
-                Self::from_name(&name)
+                $ty {
+                    object: $crate::ConfigMapSpec::add(
+                        namespace,
+                        id,
+                        &[$(($crate::__key_name!($key $(= $rename)?), values.$key)),*],
+                    ),
+                }
             }
         }
     };

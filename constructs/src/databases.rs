@@ -1,11 +1,35 @@
 //! Databases inside the cluster: [`PostgresInCluster`] (with `pg_dump` backups) and
-//! [`RedisInCluster`], built on [`StatefulService`]. Their clients get typed connection info
-//! through `connect`: addresses, and credentials as Secret keys of the database's namespace.
+//! [`RedisInCluster`] (a store, or a cache), built on [`StatefulService`]. Their clients get
+//! typed connection info through `connect`: addresses, and credentials as Secret keys of the
+//! database's namespace.
+//!
+//! **Credentials come with the path.** The credentials Secret is given to the database's
+//! builder, which takes it; a client gets its keys from the connection that also opens the
+//! NetworkPolicies (`client.connect(&db).password()`). A pod that reads a database's credentials
+//! Secret without a network path to the database (declared again by name, or a key taken from
+//! another workload's connection, or added by an escape hatch) is refused at synth, on the final
+//! objects (`girder_k8s::rules::refs`).
+//!
+//! The builders are checked at compile time: the credentials are required, and each setter is
+//! given once.
+//!
+//! ```compile_fail
+//! # use girder_constructs::{PgVersion, PostgresInCluster};
+//! # use girder_k8s::KubernetesExt;
+//! # girder_core::environment!(pub Prod = "prod");
+//! # girder_k8s::namespace!(pub Shop = "shop");
+//! # let app = girder_core::App::new("shop");
+//! # let ns = app.environment(Prod).kubernetes().namespace(Shop);
+//! // No credentials: does not compile.
+//! let db = PostgresInCluster::new(&ns, "db", PgVersion::V16).build();
+//! ```
 
 use std::fmt;
 
+use bon::bon;
 use girder_core::EnvironmentName;
 use girder_k8s::quantity::{Memory, Resources};
+use girder_k8s::rules::refs::{Credentials, Declarations};
 use girder_k8s::{NamespaceName, NamespaceScope};
 
 use crate::job::CronJob;
@@ -124,137 +148,80 @@ impl<E: EnvironmentName, N: NamespaceName> fmt::Debug for PostgresInCluster<E, N
     }
 }
 
-/// Starts a [`PostgresInCluster`]; see its docs.
-pub struct PostgresBuilder<'a, E, N, S> {
-    scope: &'a S,
-    id: String,
-    version: PgVersion,
-    timescale: bool,
-    credentials: Option<DatabaseCredentials<E, N>>,
-    database: String,
-    storage: Memory,
-    storage_class: Option<String>,
-    resources: Resources,
-    backups: Option<PgDump>,
+/// Declares `secret` the credentials of `service`: only its pods and its connected clients may
+/// read it (checked at synth on the final objects).
+fn declare_credentials<E: EnvironmentName, N: NamespaceName>(
+    scope: &impl NamespaceScope<Env = E, Ns = N>,
+    service: &StatefulService<E, N>,
+    secret: &str,
+) {
+    let namespace = scope.namespace();
+    let endpoint = service.endpoint();
+    Declarations::credentials(
+        namespace.app(),
+        Credentials {
+            env: namespace.environment().name().to_owned(),
+            namespace: N::NAME.to_owned(),
+            secret: secret.to_owned(),
+            server: endpoint.path,
+            selector: endpoint.selector,
+        },
+    );
 }
 
+// `new` starts a builder whose `build` returns the construct, as bon builders do.
+#[allow(clippy::new_ret_no_self)]
+#[bon]
 impl<E: EnvironmentName, N: NamespaceName> PostgresInCluster<E, N> {
     /// Starts a database with id `id` in `namespace` running `version`; the credentials are
     /// required.
-    #[allow(clippy::new_ret_no_self)]
-    pub fn new<S: NamespaceScope<Env = E, Ns = N>>(
-        scope: &S,
-        id: impl Into<String>,
-        version: PgVersion,
-    ) -> PostgresBuilder<'_, E, N, S> {
-        PostgresBuilder {
-            scope,
-            id: id.into(),
-            version,
-            timescale: false,
-            credentials: None,
-            database: "app".into(),
-            storage: Memory::gib(20),
-            storage_class: None,
-            resources: Resources::default(),
-            backups: None,
-        }
-    }
-
-    /// The StatefulService underneath (for edits and extra wiring).
-    pub fn service(&self) -> &StatefulService<E, N> {
-        &self.service
-    }
-}
-
-impl<'a, E: EnvironmentName, N: NamespaceName, S: NamespaceScope<Env = E, Ns = N>>
-    PostgresBuilder<'a, E, N, S>
-{
-    /// Runs TimescaleDB (the `timescale/timescaledb` image of the same major version).
-    #[must_use]
-    pub fn timescale(mut self) -> Self {
-        self.timescale = true;
-        self
-    }
-
-    /// The Secret with the superuser's `username` and `password` (required).
-    #[must_use]
-    pub fn credentials(mut self, credentials: DatabaseCredentials<E, N>) -> Self {
-        self.credentials = Some(credentials);
-        self
-    }
-
-    /// The database created at first start (default `app`).
-    #[must_use]
-    pub fn database(mut self, name: &str) -> Self {
-        self.database = name.into();
-        self
-    }
-
-    /// The data volume's size (default 20 GiB).
-    #[must_use]
-    pub fn storage(mut self, size: Memory) -> Self {
-        self.storage = size;
-        self
-    }
-
-    /// The data volume's storage class (default: the cluster's default class).
-    #[must_use]
-    pub fn storage_class(mut self, class: &str) -> Self {
-        self.storage_class = Some(class.into());
-        self
-    }
-
-    /// Requests and limits.
-    #[must_use]
-    pub fn resources(mut self, resources: Resources) -> Self {
-        self.resources = resources;
-        self
-    }
-
-    /// Nightly `pg_dump` backups.
-    #[must_use]
-    pub fn backups(mut self, backups: PgDump) -> Self {
-        self.backups = Some(backups);
-        self
-    }
-
-    /// Adds the database to the app. Without credentials, an error is reported at synth.
-    pub fn build(self) -> PostgresInCluster<E, N> {
-        let v = self.version.number();
+    #[builder(start_fn = new, finish_fn = build)]
+    pub fn create(
+        #[builder(start_fn)] scope: &impl NamespaceScope<Env = E, Ns = N>,
+        #[builder(start_fn, into)] id: String,
+        #[builder(start_fn)] version: PgVersion,
+        /// Runs TimescaleDB (the `timescale/timescaledb` image of the same major version)
+        /// instead of PostgreSQL.
+        #[builder(with = || true, default)]
+        timescale: bool,
+        /// The Secret with the superuser's `username` and `password`: the database takes it,
+        /// and clients get its keys from their connection.
+        credentials: DatabaseCredentials<E, N>,
+        /// The database created at first start (default `app`).
+        #[builder(into, default = String::from("app"))]
+        database: String,
+        /// The data volume's size (default 20 GiB).
+        #[builder(default = Memory::gib(20))]
+        storage: Memory,
+        /// The data volume's storage class (default: the cluster's default class).
+        #[builder(into)]
+        storage_class: Option<String>,
+        /// Requests and limits (default: the `DefaultResources` aspect's).
+        #[builder(default)]
+        resources: Resources,
+        /// Nightly `pg_dump` backups (default: none).
+        backups: Option<PgDump>,
+    ) -> PostgresInCluster<E, N> {
+        let v = version.number();
         // Both images' entrypoints run as an arbitrary non-root user (their documented
         // `--user` support): the data directory only has to be writable, which the volume's
         // fsGroup ensures. A high UID keeps clear of the node's users.
-        let image = if self.timescale {
+        let image = if timescale {
             format!("timescale/timescaledb:2.17.2-pg{v}")
         } else {
             format!("postgres:{v}.6-bookworm")
         };
         let uid = crate::DEFAULT_UID;
-        let namespace = self.scope.namespace();
-        let credentials = match self.credentials {
-            Some(c) => c,
-            None => {
-                namespace.app().report(
-                    girder_core::Diagnostic::error(
-                        format!("{}/{}/{}", E::NAME, N::NAME, self.id),
-                        "the database has no credentials",
-                    )
-                    .hint("pass `.credentials(DatabaseCredentials::existing(&namespace, \"secret-name\"))`"),
-                );
-                DatabaseCredentials::existing(namespace, "missing-credentials")
-            }
-        };
-        let service = StatefulService::new(self.scope, self.id.clone())
+        let mut volume = DataVolume::new("data", "/var/lib/postgresql/data", storage);
+        if let Some(class) = storage_class {
+            volume = volume.class(&class);
+        }
+        let service = StatefulService::new(scope, id.clone())
             .image(image.clone())
             .port(Port::tcp("postgres", 5432))
-            .volume(DataVolume::new(
-                "data",
-                "/var/lib/postgresql/data",
-                self.storage,
-            ))
+            .volume(volume)
             .scratch(["/var/run/postgresql"])
-            .resources(self.resources)
+            .resources(resources)
             .run_as(uid)
             .readiness(Probe::tcp().period(5))
             .liveness(Probe::tcp().initial_delay(30))
@@ -262,15 +229,16 @@ impl<'a, E: EnvironmentName, N: NamespaceName, S: NamespaceScope<Env = E, Ns = N
         service
             .env("POSTGRES_USER", credentials.username())
             .env("POSTGRES_PASSWORD", credentials.password())
-            .env("POSTGRES_DB", self.database.as_str())
+            .env("POSTGRES_DB", database.as_str())
             .env("PGDATA", "/var/lib/postgresql/data/pgdata");
+        declare_credentials(scope, &service, credentials.name());
         let db = PostgresInCluster {
             service,
             credentials,
-            database: self.database,
+            database,
         };
-        if let Some(backups) = self.backups {
-            let dump = CronJob::new(self.scope, format!("{}-backup", self.id))
+        if let Some(backups) = backups {
+            let dump = CronJob::new(scope, format!("{id}-backup"))
                 .image(image)
                 .schedule(backups.schedule.clone())
                 .run_as(uid)
@@ -292,7 +260,16 @@ impl<'a, E: EnvironmentName, N: NamespaceName, S: NamespaceScope<Env = E, Ns = N
     }
 }
 
-/// What a client of a [`PostgresInCluster`] gets from `connect`.
+impl<E: EnvironmentName, N: NamespaceName> PostgresInCluster<E, N> {
+    /// The StatefulService underneath (for edits and extra wiring).
+    pub fn service(&self) -> &StatefulService<E, N> {
+        &self.service
+    }
+}
+
+/// What a client of a [`PostgresInCluster`] gets from `connect`: the addresses, and the
+/// credentials' keys. Only the workload that connected has a network path to the database, so
+/// only it may read them (another workload reading them is refused at synth).
 pub struct PgConnection<E, N> {
     connection: Connection<E>,
     credentials: DatabaseCredentials<E, N>,
@@ -324,20 +301,20 @@ impl<E, N> PgConnection<E, N> {
 
 impl<E: EnvironmentName, N: NamespaceName> PgConnection<E, N> {
     /// The user name, a key of the database's credentials Secret (usable only in the
-    /// database's namespace).
+    /// database's namespace, by the workload that connected).
     pub fn username(&self) -> Key<E, N> {
         self.credentials.username()
     }
 
     /// The password, a key of the database's credentials Secret (usable only in the database's
-    /// namespace).
+    /// namespace, by the workload that connected).
     pub fn password(&self) -> Key<E, N> {
         self.credentials.password()
     }
 }
 
 impl<E: EnvironmentName, N: NamespaceName> Server for PostgresInCluster<E, N> {
-    type Connection<C, M> = PgConnection<C, N>;
+    type Connection<C, M> = PgConnection<E, N>;
 
     fn endpoint(&self) -> Endpoint {
         let mut endpoint = self.service.endpoint();
@@ -349,10 +326,10 @@ impl<E: EnvironmentName, N: NamespaceName> Server for PostgresInCluster<E, N> {
         self.service.admit(client);
     }
 
-    fn connection<C, M: NamespaceName>(&self, connection: Connection<C>) -> PgConnection<C, N> {
+    fn connection<C, M: NamespaceName>(&self, connection: Connection<C>) -> PgConnection<E, N> {
         PgConnection {
-            connection,
-            credentials: DatabaseCredentials::from_name(self.credentials.name()),
+            connection: connection.into_env(),
+            credentials: self.credentials.clone(),
             database: self.database.clone(),
         }
     }
@@ -360,82 +337,256 @@ impl<E: EnvironmentName, N: NamespaceName> Server for PostgresInCluster<E, N> {
 
 impl<E, N> InEnvironment<E> for PostgresInCluster<E, N> {}
 
-/// Redis as a StatefulSet with append-only persistence and a password from an existing
-/// Secret.
+/// How a [`RedisInCluster`] keeps its data: [`RedisStore`] (persistent, with a password) or
+/// [`RedisCache`] (in memory only, no password). Sealed: these two are the choices.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Redis mode",
+    label = "not a Redis mode",
+    note = "pass `RedisStore::new(password)` (append-only persistence on a volume, a password) or `RedisCache::new(max_memory)` (in memory, no password)"
+)]
+pub trait RedisMode<E, N>: mode::Sealed<E, N> {}
+
+mod mode {
+    use super::{Memory, RedisPassword};
+
+    /// What the construct needs of a mode; private, so that no other mode exists.
+    pub trait Sealed<E, N>: Clone + 'static {
+        /// The volume's size and the password, for a store.
+        fn store(&self) -> Option<(Memory, &RedisPassword<E, N>)>;
+        /// The memory limit, for a cache.
+        fn max_memory(&self) -> Option<Memory>;
+    }
+}
+
+/// Redis as a store: append-only persistence on a volume (10 GiB unless set), and a password
+/// from a Secret clients get with their connection.
+pub struct RedisStore<E, N> {
+    password: RedisPassword<E, N>,
+    storage: Memory,
+}
+
+impl<E, N> Clone for RedisStore<E, N> {
+    fn clone(&self) -> Self {
+        RedisStore {
+            password: self.password.clone(),
+            storage: self.storage,
+        }
+    }
+}
+
+impl<E, N> fmt::Debug for RedisStore<E, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RedisStore({:?}, {})", self.password, self.storage)
+    }
+}
+
+impl<E, N> RedisStore<E, N> {
+    /// Persistent, on a 10 GiB volume, with the password of `password` (which the store takes).
+    pub fn new(password: RedisPassword<E, N>) -> Self {
+        RedisStore {
+            password,
+            storage: Memory::gib(10),
+        }
+    }
+
+    /// The volume's size.
+    #[must_use]
+    pub fn storage(mut self, size: Memory) -> Self {
+        self.storage = size;
+        self
+    }
+}
+
+impl<E: 'static, N: 'static> mode::Sealed<E, N> for RedisStore<E, N> {
+    fn store(&self) -> Option<(Memory, &RedisPassword<E, N>)> {
+        Some((self.storage, &self.password))
+    }
+    fn max_memory(&self) -> Option<Memory> {
+        None
+    }
+}
+
+impl<E: 'static, N: 'static> RedisMode<E, N> for RedisStore<E, N> {}
+
+/// Redis as a cache: no persistence, no volume and no password (only the pods that `connect`
+/// reach it, by the NetworkPolicies); it keeps at most `max_memory` and then evicts the least
+/// recently used keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RedisCache {
+    max_memory: Memory,
+}
+
+impl RedisCache {
+    /// A cache of at most `max_memory` (give the pod a memory limit above it).
+    pub fn new(max_memory: Memory) -> Self {
+        RedisCache { max_memory }
+    }
+}
+
+impl<E, N> mode::Sealed<E, N> for RedisCache {
+    fn store(&self) -> Option<(Memory, &RedisPassword<E, N>)> {
+        None
+    }
+    fn max_memory(&self) -> Option<Memory> {
+        Some(self.max_memory)
+    }
+}
+
+impl<E, N> RedisMode<E, N> for RedisCache {}
+
+/// Redis 7.4 as a StatefulSet: a store ([`RedisStore`]: append-only persistence, a password) or
+/// a cache ([`RedisCache`]: in memory, no password), a typed choice: a cache's connection has
+/// no password to ask for.
 ///
 /// ```
-/// use girder_constructs::{RedisInCluster, RedisPassword, Worker};
+/// use girder_constructs::{RedisCache, RedisInCluster, RedisPassword, RedisStore, Worker};
 /// use girder_core::App;
 /// use girder_k8s::KubernetesExt;
+/// use girder_k8s::quantity::Memory;
 ///
 /// girder_core::environment!(pub Prod = "prod");
 /// girder_k8s::namespace!(pub Jobs = "jobs");
 ///
 /// let app = App::new("shop");
 /// let ns = app.environment(Prod).kubernetes().namespace(Jobs);
-/// let redis = RedisInCluster::new(&ns, "redis", RedisPassword::existing(&ns, "redis"));
-/// let worker = Worker::new(&ns, "worker").image("ghcr.io/acme/worker:1.0.0").replicas(1..=1).build();
+/// let redis = RedisInCluster::new(&ns, "redis")
+///     .mode(RedisStore::new(RedisPassword::existing(&ns, "redis")))
+///     .build();
+/// let cache = RedisInCluster::new(&ns, "cache").mode(RedisCache::new(Memory::mib(256))).build();
+/// let worker = Worker::new(&ns, "worker").image("ghcr.io/acme/worker:1.0.0").replicas(1).build();
 /// let conn = worker.connect(&redis);
 /// worker.env("REDIS_HOST", conn.host()).env("REDIS_PASSWORD", conn.password());
+/// let cached = worker.connect(&cache);
+/// worker.env("CACHE_URL", cached.url());
 /// ```
-pub struct RedisInCluster<E, N> {
+///
+/// A cache has no password:
+///
+/// ```compile_fail
+/// # use girder_constructs::{RedisCache, RedisInCluster, Worker};
+/// # use girder_k8s::KubernetesExt;
+/// # use girder_k8s::quantity::Memory;
+/// # girder_core::environment!(pub Prod = "prod");
+/// # girder_k8s::namespace!(pub Jobs = "jobs");
+/// # let app = girder_core::App::new("shop");
+/// # let ns = app.environment(Prod).kubernetes().namespace(Jobs);
+/// let cache = RedisInCluster::new(&ns, "cache").mode(RedisCache::new(Memory::mib(256))).build();
+/// let worker = Worker::new(&ns, "worker").image("ghcr.io/acme/worker:1.0.0").replicas(1).build();
+/// let cached = worker.connect(&cache);
+/// worker.env("REDIS_PASSWORD", cached.password());
+/// ```
+pub struct RedisInCluster<E, N, M = RedisStore<E, N>> {
     service: StatefulService<E, N>,
-    password: RedisPassword<E, N>,
+    mode: M,
 }
 
-impl<E, N> Clone for RedisInCluster<E, N> {
+impl<E, N, M: Clone> Clone for RedisInCluster<E, N, M> {
     fn clone(&self) -> Self {
         RedisInCluster {
             service: self.service.clone(),
-            password: self.password.clone(),
+            mode: self.mode.clone(),
         }
     }
 }
 
-impl<E: EnvironmentName, N: NamespaceName> fmt::Debug for RedisInCluster<E, N> {
+impl<E: EnvironmentName, N: NamespaceName, M> fmt::Debug for RedisInCluster<E, N, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "RedisInCluster({:?})", self.service)
     }
 }
 
-impl<E: EnvironmentName, N: NamespaceName> RedisInCluster<E, N> {
-    /// Redis 7.4 with id `id` in `namespace`, a 10 GiB volume, its password from `password`.
-    pub fn new(
-        scope: &impl NamespaceScope<Env = E, Ns = N>,
-        id: impl Into<String>,
-        password: RedisPassword<E, N>,
-    ) -> Self {
-        let service = StatefulService::new(scope, id.into())
-            .image("redis:7.4.1-bookworm")
-            .port(Port::tcp("redis", 6379))
-            .volume(DataVolume::new("data", "/data", Memory::gib(10)))
-            .command(["redis-server"])
-            .args([
-                "--appendonly",
-                "yes",
-                "--dir",
-                "/data",
-                "--requirepass",
-                "$(REDIS_PASSWORD)",
-            ])
-            .build();
-        service.env("REDIS_PASSWORD", password.password());
-        RedisInCluster { service, password }
-    }
+/// The Redis image.
+const REDIS_IMAGE: &str = "redis:7.4.1-bookworm";
 
+// `new` starts a builder whose `build` returns the construct, as bon builders do.
+#[allow(clippy::new_ret_no_self)]
+#[bon]
+impl<E: EnvironmentName, N: NamespaceName> RedisInCluster<E, N> {
+    /// Starts Redis 7.4 with id `id` in `namespace`; the mode is required.
+    #[builder(start_fn = new, finish_fn = build)]
+    pub fn create<M: RedisMode<E, N>>(
+        #[builder(start_fn)] scope: &impl NamespaceScope<Env = E, Ns = N>,
+        #[builder(start_fn, into)] id: String,
+        /// A store ([`RedisStore`]) or a cache ([`RedisCache`]).
+        mode: M,
+        /// Requests and limits (default: the `DefaultResources` aspect's).
+        #[builder(default)]
+        resources: Resources,
+    ) -> RedisInCluster<E, N, M> {
+        let port = Port::tcp("redis", 6379);
+        let service = match (mode.store(), mode.max_memory()) {
+            (Some((storage, password)), _) => {
+                let service = StatefulService::new(scope, id)
+                    .image(REDIS_IMAGE)
+                    .port(port)
+                    .volume(DataVolume::new("data", "/data", storage))
+                    .resources(resources)
+                    .command(["redis-server"])
+                    .args([
+                        "--appendonly",
+                        "yes",
+                        "--dir",
+                        "/data",
+                        "--requirepass",
+                        "$(REDIS_PASSWORD)",
+                    ])
+                    .build();
+                service.env("REDIS_PASSWORD", password.password());
+                declare_credentials(scope, &service, password.name());
+                service
+            }
+            (None, max_memory) => StatefulService::with_kind(
+                scope,
+                id,
+                "stateful-service",
+                REDIS_IMAGE.to_owned(),
+                port,
+                None,
+                Vec::new(),
+                1,
+                resources,
+                crate::DEFAULT_UID,
+                None,
+                None,
+                vec!["redis-server".to_owned()],
+                [
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--maxmemory",
+                    &max_memory
+                        .unwrap_or(Memory::mib(256))
+                        .as_bytes()
+                        .to_string(),
+                    "--maxmemory-policy",
+                    "allkeys-lru",
+                ]
+                .map(str::to_owned)
+                .to_vec(),
+            ),
+        };
+        RedisInCluster { service, mode }
+    }
+}
+
+impl<E: EnvironmentName, N: NamespaceName, M> RedisInCluster<E, N, M> {
     /// The StatefulService underneath (for edits and extra wiring).
     pub fn service(&self) -> &StatefulService<E, N> {
         &self.service
     }
 }
 
-/// What a client of a [`RedisInCluster`] gets from `connect`.
-pub struct RedisConnection<E, N> {
+/// What a client of a [`RedisInCluster`] gets from `connect`: the addresses, and for a store
+/// the password's key (only the workload that connected may read it; another workload reading
+/// it is refused at synth).
+pub struct RedisConnection<E, N, M = RedisStore<E, N>> {
     connection: Connection<E>,
-    password: RedisPassword<E, N>,
+    mode: M,
+    _namespace: std::marker::PhantomData<fn() -> N>,
 }
 
-impl<E, N> RedisConnection<E, N> {
+impl<E, N, M> RedisConnection<E, N, M> {
     /// The server's DNS name.
     pub fn host(&self) -> Address<E> {
         self.connection.host()
@@ -462,15 +613,16 @@ impl<E, N> RedisConnection<E, N> {
     }
 }
 
-impl<E: EnvironmentName, N: NamespaceName> RedisConnection<E, N> {
-    /// The password, a key of the Redis Secret (usable only in the server's namespace).
+impl<E: EnvironmentName, N: NamespaceName> RedisConnection<E, N, RedisStore<E, N>> {
+    /// The password, a key of the Redis Secret (usable only in the server's namespace, by the
+    /// workload that connected).
     pub fn password(&self) -> Key<E, N> {
-        self.password.password()
+        self.mode.password.password()
     }
 }
 
-impl<E: EnvironmentName, N: NamespaceName> Server for RedisInCluster<E, N> {
-    type Connection<C, M> = RedisConnection<C, N>;
+impl<E: EnvironmentName, N: NamespaceName, M: RedisMode<E, N>> Server for RedisInCluster<E, N, M> {
+    type Connection<C, CN> = RedisConnection<E, N, M>;
 
     fn endpoint(&self) -> Endpoint {
         let mut endpoint = self.service.endpoint();
@@ -482,12 +634,16 @@ impl<E: EnvironmentName, N: NamespaceName> Server for RedisInCluster<E, N> {
         self.service.admit(client);
     }
 
-    fn connection<C, M: NamespaceName>(&self, connection: Connection<C>) -> RedisConnection<C, N> {
+    fn connection<C, CN: NamespaceName>(
+        &self,
+        connection: Connection<C>,
+    ) -> RedisConnection<E, N, M> {
         RedisConnection {
-            connection,
-            password: RedisPassword::from_name(self.password.name()),
+            connection: connection.into_env(),
+            mode: self.mode.clone(),
+            _namespace: std::marker::PhantomData,
         }
     }
 }
 
-impl<E, N> InEnvironment<E> for RedisInCluster<E, N> {}
+impl<E, N, M> InEnvironment<E> for RedisInCluster<E, N, M> {}

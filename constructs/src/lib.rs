@@ -85,8 +85,8 @@ pub use kubernetes::*;
 mod kubernetes {
     pub use crate::config::{CHECKSUM_ANNOTATION_PREFIX, ConfigMapSpec};
     pub use crate::databases::{
-        DatabaseCredentials, PgConnection, PgDump, PgVersion, PostgresBuilder, PostgresInCluster,
-        RedisConnection, RedisInCluster, RedisPassword,
+        DatabaseCredentials, PgConnection, PgDump, PgVersion, PostgresInCluster, RedisCache,
+        RedisConnection, RedisInCluster, RedisMode, RedisPassword, RedisStore,
     };
     pub use crate::edit::{PodEdit, PodObject};
     pub use crate::gateway::{HttpBackend, HttpRoute};

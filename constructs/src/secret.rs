@@ -59,6 +59,7 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use girder_core::{Diagnostic, EnvironmentName, name};
+use girder_k8s::rules::refs::{Declarations, RefKind};
 use girder_k8s::{Namespace, NamespaceName};
 
 /// What kind of object holds a key: it decides between `secretKeyRef` and `configMapKeyRef`.
@@ -68,6 +69,16 @@ pub enum KeySource {
     Secret,
     /// A ConfigMap.
     ConfigMap,
+}
+
+impl KeySource {
+    /// The kind of object, for the checks of references.
+    pub(crate) fn kind(self) -> RefKind {
+        match self {
+            KeySource::Secret => RefKind::Secret,
+            KeySource::ConfigMap => RefKind::ConfigMap,
+        }
+    }
 }
 
 /// An existing Secret or ConfigMap in namespace `N` of environment `E`: what the types generated
@@ -96,7 +107,18 @@ impl<E, N> fmt::Debug for KeyedObject<E, N> {
 
 impl<E: EnvironmentName, N: NamespaceName> KeyedObject<E, N> {
     /// The existing object `name` of `namespace`. An invalid name is reported at synth.
+    ///
+    /// This declares that the object exists in the cluster although the program does not
+    /// create it: pods may read it. A Secret or ConfigMap a pod reads that the program neither
+    /// creates nor declares this way is refused at synth (see `girder_k8s::rules::refs`).
     pub fn existing(namespace: &Namespace<E, N>, name: &str, source: KeySource) -> Self {
+        Declarations::existing(
+            namespace.app(),
+            namespace.environment().name(),
+            N::NAME,
+            source.kind(),
+            name,
+        );
         if !name::is_dns1123_subdomain(name) {
             let what = match source {
                 KeySource::Secret => "Secret",
@@ -126,8 +148,9 @@ impl<E, N> KeyedObject<E, N> {
         &self.name
     }
 
-    #[doc(hidden)]
-    pub fn from_parts(name: &str, source: KeySource) -> Self {
+    /// An object this crate creates (or has External Secrets create) in namespace `N`, named
+    /// `name`: never public, so that no program can forge a key into a namespace.
+    pub(crate) fn from_parts(name: &str, source: KeySource) -> Self {
         KeyedObject {
             name: name.into(),
             source,
@@ -239,7 +262,7 @@ macro_rules! __keyed_object {
         impl<E, N> $crate::wiring::InEnvironment<E> for $ty<E, N> {}
 
         impl<E: $crate::__private::EnvironmentName, N: $crate::__private::NamespaceName> $ty<E, N> {
-            #[doc = concat!("The existing ", stringify!($source), " `name` of `namespace`.")]
+            #[doc = concat!("The existing ", stringify!($source), " `name` of `namespace`: declares that the cluster has it (pods may read it; a ", stringify!($source), " a pod reads that the program neither creates nor declares is refused at synth).")]
             pub fn existing(namespace: &$crate::__private::Namespace<E, N>, name: &str) -> Self {
                 $ty {
                     object: $crate::secret::KeyedObject::existing(
@@ -260,16 +283,6 @@ macro_rules! __keyed_object {
             /// The object's name.
             pub fn name(&self) -> &str {
                 self.object.name()
-            }
-
-            #[doc(hidden)]
-            pub fn from_name(name: &str) -> Self {
-                $ty {
-                    object: $crate::secret::KeyedObject::from_parts(
-                        name,
-                        $crate::secret::KeySource::$source,
-                    ),
-                }
             }
 
             $(

@@ -185,7 +185,7 @@ impl<E: EnvironmentName, N: NamespaceName> StatefulService<E, N> {
             "stateful-service",
             image,
             port,
-            volume,
+            Some(volume),
             scratch,
             replicas,
             resources,
@@ -199,14 +199,16 @@ impl<E: EnvironmentName, N: NamespaceName> StatefulService<E, N> {
 }
 
 impl<E: EnvironmentName, N: NamespaceName> StatefulService<E, N> {
+    /// A stateful service of `kind` (the `app.kubernetes.io/component` label); without a
+    /// `volume` for a server that keeps nothing (an in-cluster cache).
     #[allow(clippy::too_many_arguments)]
-    fn with_kind(
+    pub(crate) fn with_kind(
         scope: &impl NamespaceScope<Env = E, Ns = N>,
         id: String,
         kind: &'static str,
         image: String,
         port: Port,
-        volume: DataVolume,
+        volume: Option<DataVolume>,
         scratch: Vec<&'static str>,
         replicas: u32,
         resources: Resources,
@@ -234,14 +236,16 @@ impl<E: EnvironmentName, N: NamespaceName> StatefulService<E, N> {
             pod.mounts
                 .push(Mount::scratch(&format!("scratch-{i}"), path, "256Mi"));
         }
-        pod.mounts.push(Mount::claim(&volume.name, &volume.path));
+        if let Some(volume) = &volume {
+            pod.mounts.push(Mount::claim(&volume.name, &volume.path));
+        }
         let spec = StatefulSpec {
             name: name.clone(),
             namespace: namespace.name().to_owned(),
             kind,
             pod,
             replicas,
-            volumes: vec![volume],
+            volumes: volume.into_iter().collect(),
             wiring: Wiring::default(),
             overrides: Overrides::default(),
         };
@@ -442,12 +446,12 @@ impl Construct for StatefulSpec {
                     metadata: Some(self.pod.template_meta(labels.all())),
                     spec: Some(self.pod.spec(Some(&self.name))),
                 },
-                volume_claim_templates: Some(
+                volume_claim_templates: (!self.volumes.is_empty()).then(|| {
                     self.volumes
                         .iter()
                         .map(|v| v.claim(labels.selector()))
-                        .collect(),
-                ),
+                        .collect()
+                }),
                 ..Default::default()
             }),
             ..Default::default()

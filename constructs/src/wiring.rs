@@ -212,7 +212,7 @@ pub trait Reachable<N> {}
 impl<E, N, M> Reachable<M> for crate::WebService<E, N> {}
 impl<E, N, M> Reachable<M> for crate::StatefulService<E, N> {}
 impl<E, N, M> Reachable<M> for crate::PostgresInCluster<E, N> {}
-impl<E, N, M> Reachable<M> for crate::RedisInCluster<E, N> {}
+impl<E, N, M, R> Reachable<M> for crate::RedisInCluster<E, N, R> {}
 impl<E, N, M> Reachable<M> for crate::mesh::TrafficSplit<E, N> {}
 
 /// Marks the constructs of environment `E`: only those can be wired to each other.
@@ -272,8 +272,9 @@ impl<E> fmt::Debug for Connection<E> {
 }
 
 impl<E> Connection<E> {
-    #[doc(hidden)]
-    pub fn new(endpoint: Endpoint, kept: Rc<Cell<bool>>, admit: Rc<dyn Fn(Client)>) -> Self {
+    /// The connection `connect` makes: crate-private, so that no program forges one (and with
+    /// it an address) to a server it did not connect to.
+    pub(crate) fn new(endpoint: Endpoint, kept: Rc<Cell<bool>>, admit: Rc<dyn Fn(Client)>) -> Self {
         Connection {
             endpoint,
             kept,
@@ -328,6 +329,18 @@ impl<E> Connection<E> {
     #[cfg(feature = "aws")]
     pub(crate) fn workload(&self) -> Option<&crate::aws::WorkloadIdentity> {
         self.client.as_ref().and_then(|c| c.workload.as_ref())
+    }
+
+    /// The same connection, typed for environment `F`: for a server whose connection type
+    /// names its own environment, which `connect`'s `InEnvironment` bound makes the client's.
+    pub(crate) fn into_env<F>(self) -> Connection<F> {
+        Connection {
+            endpoint: self.endpoint,
+            kept: self.kept,
+            admit: self.admit,
+            client: self.client,
+            _env: PhantomData,
+        }
     }
 
     /// Lets another client of the same server in: for components that act on the client's

@@ -4,7 +4,7 @@
 
 use girder::constructs::{
     DatabaseCredentials, PgDump, PgVersion, PostgresInCluster, RedisInCluster, RedisPassword,
-    Worker,
+    RedisStore, Worker,
 };
 use girder::k8s_openapi::api::apps::v1::{Deployment, DeploymentStrategy};
 use girder::prelude::*;
@@ -99,7 +99,12 @@ pub fn exchange() -> App {
         )
         .backups(PgDump::daily().retain_days(14).volume(Memory::gib(100)))
         .build();
-    let redis = RedisInCluster::new(&ns, "redis", RedisPassword::existing(&ns, "exchange-redis"));
+    let redis = RedisInCluster::new(&ns, "redis")
+        .mode(RedisStore::new(RedisPassword::existing(
+            &ns,
+            "exchange-redis",
+        )))
+        .build();
 
     let router = WebService::new(&ns, "router")
         .image("ghcr.io/example/exchange-router:4f2a9c1")

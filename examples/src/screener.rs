@@ -7,7 +7,7 @@ use girder::constructs::monitoring::{
 };
 use girder::constructs::{
     DatabaseCredentials, PgDump, PgVersion, PostgresInCluster, RedisInCluster, RedisPassword,
-    Scaler, Worker,
+    RedisStore, Scaler, Worker,
 };
 use girder::prelude::*;
 
@@ -50,7 +50,12 @@ pub fn screener() -> App {
         )
         .backups(PgDump::daily().retain_days(14).volume(Memory::gib(200)))
         .build();
-    let redis = RedisInCluster::new(&ns, "redis", RedisPassword::existing(&ns, "redis-secret"));
+    let redis = RedisInCluster::new(&ns, "redis")
+        .mode(RedisStore::new(RedisPassword::existing(
+            &ns,
+            "redis-secret",
+        )))
+        .build();
 
     let backend = WebService::new(&ns, "backend")
         .image(BACKEND)

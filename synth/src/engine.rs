@@ -94,6 +94,7 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
     // threads while this one renders the next constructs (`kubernetes::Writer`, the one
     // parallel part of synthesis; the construct tree is not `Send`, the objects are).
     let installed = girder_k8s::InstalledKinds::of(app);
+    let declared = girder_k8s::rules::refs::Declarations::of(app);
     let kube_contexts = match girder_k8s::KubeContexts::of(app) {
         Ok(contexts) => contexts,
         Err(conflicts) => {
@@ -116,7 +117,12 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
         }
     };
     let (targets, kubernetes) = std::thread::scope(|scope| {
-        let mut targets = Targets::new(Writer::new(scope), &installed, options.keep_objects);
+        let mut targets = Targets::new(
+            Writer::new(scope),
+            &installed,
+            declared,
+            options.keep_objects,
+        );
         let mut out = Emitted::new();
         app.for_each_construct(|cx, c| {
             if !broken.contains(cx.path.as_str()) {
@@ -212,15 +218,23 @@ struct Rendered {
 impl<'scope, 'env> Targets<'scope, 'env> {
     /// Targets whose clusters serve `installed` (environment, API version, kind) without the
     /// program emitting their CRDs.
-    /// With `keep`, the final Kubernetes objects are kept for the assembly.
+    /// The Secrets and ConfigMaps `declared` existing may be read, and its credentials only
+    /// over a connection. With `keep`, the final Kubernetes objects are kept for the assembly.
     fn new(
         kubernetes: Writer<'scope, 'env>,
         installed: &[(String, String, String)],
+        declared: girder_k8s::rules::refs::Declarations,
         keep: bool,
     ) -> Self {
         let mut checker = Checker::default();
         for (env, api_version, kind) in installed {
             checker.installed(env, api_version, kind);
+        }
+        for (env, namespace, kind, name) in &declared.existing {
+            checker.existing(env, namespace, *kind, name);
+        }
+        for credentials in declared.credentials {
+            checker.credentials(credentials);
         }
         Targets {
             kubernetes,

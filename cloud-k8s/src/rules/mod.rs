@@ -11,6 +11,7 @@
 //! | [`resources`] | a limit below its request, a request or limit that is not a quantity |
 //! | [`policy`] | what checkov's Kubernetes checks report (same ids), unless accepted with a reason |
 //! | [`network`] | an edit that widens a NetworkPolicy beyond its wiring |
+//! | [`refs`] (cross-object) | a pod reading a Secret or ConfigMap the program neither creates nor declares existing; a pod reading a database's credentials without a network path to it |
 //! | [`Checker`] (cross-object) | a selector that matches nothing (Service, NetworkPolicy, PodDisruptionBudget, HPA or KEDA target, ServiceMonitor); pods relabelled so that a policy or Service of another construct selects them; an environment variable naming a Service the policies do not let its pods reach |
 //!
 //! [`Checker::observe`] takes each object as it is written and runs the per-object rules;
@@ -35,18 +36,20 @@ pub mod network;
 pub mod pod_security;
 pub mod policy;
 mod reach;
+pub mod refs;
 pub mod resources;
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use k8s_openapi::api::autoscaling;
-use k8s_openapi::api::core::v1::{Namespace, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret, Service};
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
+use crate::crd::external_secrets::ExternalSecret;
 use crate::crd::keda::ScaledObject;
 use crate::crd::monitoring::ServiceMonitor;
 use crate::object::{AsBuilt, Manifest, Object, RawObject, pod_template_path};
@@ -176,6 +179,7 @@ pub struct Checker {
     selectors: Vec<Selector>,
     admits: Vec<Admits>,
     reach: reach::Reach,
+    refs: refs::Refs,
 }
 
 impl Checker {
@@ -195,6 +199,21 @@ impl Checker {
         let env = self.env(env);
         self.kinds
             .insert((env, api_version.to_owned(), kind.to_owned()));
+    }
+
+    /// Declares that the `kind` object `name` exists in `namespace` of environment `env`
+    /// although the program does not emit it ([`refs::Declarations::existing`]): pods may read
+    /// it.
+    pub fn existing(&mut self, env: &str, namespace: &str, kind: refs::RefKind, name: &str) {
+        let env = self.env(env);
+        self.refs.known(env, namespace, kind, name);
+    }
+
+    /// Declares a database's credentials Secret ([`refs::Declarations::credentials`]): only
+    /// the server's pods and pods with a network path to it may read it.
+    pub fn credentials(&mut self, credentials: refs::Credentials) {
+        let env = self.env(&credentials.env);
+        self.refs.credentials(env, credentials);
     }
 
     /// Checks one final object, emitted in environment `env` by construct number `construct`
@@ -242,6 +261,13 @@ impl Checker {
         };
         let cluster_scoped = known.map_or(obj.cluster_scoped(), |k| k.cluster_scoped);
         let meta = obj.meta();
+        if kind == "SealedSecret"
+            && api_version.starts_with("bitnami.com/")
+            && let (Some(ns), Some(name)) = (&meta.namespace, &meta.name)
+        {
+            // Sealed Secrets' controller creates a Secret of the same name.
+            self.refs.known(origin.env, ns, refs::RefKind::Secret, name);
+        }
         names::check(
             &origin.object,
             api_version,
@@ -286,6 +312,15 @@ impl Checker {
                 let annotations = template.metadata.and_then(|m| m.annotations.as_ref());
                 pod_security::check(object, &field, annotations, spec, out);
                 resources::check(object, &field, spec, out);
+                self.refs.observe_pods(
+                    origin.env,
+                    origin.construct,
+                    object,
+                    &namespace,
+                    template.labels(),
+                    &field,
+                    spec,
+                );
             }
             let labels = template.labels().cloned().unwrap_or_default();
             let built = built
@@ -430,6 +465,22 @@ impl Checker {
                 what: "Service",
                 target: Target::Services(monitor.spec.selector.clone(), namespaces),
             });
+        } else if any.is::<Secret>() {
+            self.refs
+                .known(origin.env, &namespace, refs::RefKind::Secret, &name);
+        } else if any.is::<ConfigMap>() {
+            self.refs
+                .known(origin.env, &namespace, refs::RefKind::ConfigMap, &name);
+        } else if let Some(external) = any.downcast_ref::<ExternalSecret>() {
+            // The Secret it creates: its target's name, or its own.
+            let target = external
+                .spec
+                .target
+                .as_ref()
+                .and_then(|t| t.name.as_deref())
+                .unwrap_or(&name);
+            self.refs
+                .known(origin.env, &namespace, refs::RefKind::Secret, target);
         } else if let Some(crd) = any.downcast_ref::<CustomResourceDefinition>() {
             for (api_version, kind) in api::declared_by(crd) {
                 self.kinds.insert((origin.env, api_version, kind));
@@ -566,6 +617,12 @@ impl Checker {
             }
         }
         findings.extend(self.reach.check());
+        findings.extend(
+            self.refs
+                .check(&self.envs, |env, ns, labels, server_ns, server| {
+                    self.reach.reaches(env, ns, labels, server_ns, server)
+                }),
+        );
         findings
     }
 }

@@ -320,6 +320,50 @@ impl Reach {
         !isolated
     }
 
+    /// Interned labels for a lookup: a label no object carries cannot be in any policy, so it
+    /// is left out.
+    fn lookup(&self, labels: &BTreeMap<String, String>) -> Labels {
+        let mut out: Vec<(Sym, Sym)> = labels
+            .iter()
+            .filter_map(|(k, v)| Some((self.strings.get(k)?, self.strings.get(v)?)))
+            .collect();
+        out.sort_unstable();
+        out.into_boxed_slice()
+    }
+
+    /// Whether the NetworkPolicies of environment `env` let pods labelled `labels` in
+    /// `namespace` open connections to pods labelled `server_labels` in `server_namespace`, on
+    /// both sides.
+    pub(crate) fn reaches(
+        &self,
+        env: &str,
+        namespace: &str,
+        labels: &BTreeMap<String, String>,
+        server_namespace: &str,
+        server_labels: &BTreeMap<String, String>,
+    ) -> bool {
+        // A string no object carries: no policy selects it.
+        const NONE: Sym = Sym::MAX;
+        let sym = |s: &str| self.strings.get(s).unwrap_or(NONE);
+        let (env, ns, server_ns) = (sym(env), sym(namespace), sym(server_namespace));
+        let (labels, server_labels) = (self.lookup(labels), self.lookup(server_labels));
+        self.isolated_and_allowed(
+            env,
+            ns,
+            &labels,
+            |p| p.egress.as_ref(),
+            server_ns,
+            &server_labels,
+        ) && self.isolated_and_allowed(
+            env,
+            server_ns,
+            &server_labels,
+            |p| p.ingress.as_ref(),
+            ns,
+            &labels,
+        )
+    }
+
     /// Every environment variable that names a Service its pods cannot reach, by construct.
     pub(crate) fn check(&self) -> Vec<(usize, Finding)> {
         let mut problems = Vec::new();

@@ -392,3 +392,238 @@ impl girder::k8s_openapi::Resource for Widget {
     const URL_PATH_SEGMENT: &'static str = "widgets";
     type Scope = girder::k8s_openapi::NamespaceResourceScope;
 }
+
+// References to Secrets and ConfigMaps: every one a pod reads must be created or declared
+// existing, however it got into the object (issue #20, "Credentials without a path").
+
+fn env_from_secret(name: &str, key: &str) -> girder::k8s_openapi::api::core::v1::EnvVar {
+    use girder::k8s_openapi::api::core::v1::{EnvVar, EnvVarSource, SecretKeySelector};
+    EnvVar {
+        name: "TOKEN".into(),
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: name.into(),
+                key: key.into(),
+                optional: None,
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_typed_edit_cannot_read_an_undeclared_secret() {
+    let (app, ns) = shop();
+    api(&ns).deployment_mut(|d| {
+        d.main_container()
+            .env
+            .get_or_insert_default()
+            .push(env_from_secret("stolen-token", "token"));
+    });
+    let errors = synth_errors(&app);
+    assert_error(
+        &errors,
+        "prod/web/api (apps/v1 Deployment web/api)",
+        "spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name: the pods read Secret `web/stolen-token`, which the program neither creates nor declares existing",
+    );
+    assert!(
+        errors.contains("existing(&namespace, \"stolen-token\")"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn a_json_patch_cannot_read_an_undeclared_config_map_or_secret() {
+    let (app, ns) = shop();
+    api(&ns).patch::<Deployment>(patch(json!([
+        { "op": "add", "path": "/spec/template/spec/containers/0/envFrom",
+          "value": [{ "configMapRef": { "name": "other-team-settings" } }] },
+        { "op": "add", "path": "/spec/template/spec/imagePullSecrets",
+          "value": [{ "name": "registry-login" }] },
+    ])));
+    let errors = synth_errors(&app);
+    let path = "prod/web/api (apps/v1 Deployment web/api)";
+    assert_error(
+        &errors,
+        path,
+        "spec.template.spec.containers[0].envFrom[0].configMapRef.name: the pods read ConfigMap `web/other-team-settings`",
+    );
+    assert_error(
+        &errors,
+        path,
+        "spec.template.spec.imagePullSecrets[0].name: the pods read Secret `web/registry-login`",
+    );
+}
+
+#[test]
+fn an_aspect_cannot_mount_an_undeclared_secret() {
+    use girder::k8s_openapi::api::core::v1::{
+        ProjectedVolumeSource, SecretProjection, SecretVolumeSource, Volume, VolumeProjection,
+    };
+    let (app, ns) = shop();
+    Worker::new(&ns, "worker")
+        .image("ghcr.io/acme/worker:1.0.0")
+        .replicas(1)
+        .build();
+    app.aspect(|m: &mut Manifest, _: &mut Visit<'_>| {
+        if let Some(spec) = m.object_mut().pod_spec_mut() {
+            let volumes = spec.volumes.get_or_insert_default();
+            volumes.push(Volume {
+                name: "tls".into(),
+                secret: Some(SecretVolumeSource {
+                    secret_name: Some("wildcard-tls".into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+            volumes.push(Volume {
+                name: "bundle".into(),
+                projected: Some(ProjectedVolumeSource {
+                    sources: Some(vec![VolumeProjection {
+                        secret: Some(SecretProjection {
+                            name: "ca-bundle".into(),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+        }
+    });
+    let errors = synth_errors(&app);
+    let path = "prod/web/worker (apps/v1 Deployment web/worker)";
+    assert_error(
+        &errors,
+        path,
+        "secret.secretName: the pods read Secret `web/wildcard-tls`, which the program neither creates nor declares existing",
+    );
+    assert_error(
+        &errors,
+        path,
+        "projected.sources[0].secret.name: the pods read Secret `web/ca-bundle`",
+    );
+}
+
+/// A construct that emits what it is given, as a program's own construct would.
+struct Emits(Vec<serde_json::Value>);
+
+impl Construct for Emits {
+    fn kind(&self) -> &'static str {
+        "Emits"
+    }
+
+    fn render(&self, _: &Context<'_>, out: &mut Emitted) {
+        for value in &self.0 {
+            out.emit(Manifest::new(
+                RawObject::from_value(value.clone(), false).expect("a valid object"),
+            ));
+        }
+    }
+}
+
+/// A restricted pod of `namespace` in a CronJob that reads the Secret `secret`'s key `token`.
+fn cron_reading(namespace: &str, secret: &str, optional: Option<bool>) -> serde_json::Value {
+    json!({
+        "apiVersion": "batch/v1", "kind": "CronJob",
+        "metadata": { "name": "report", "namespace": namespace, "annotations": {
+            "checkov.io/skip1": "CKV_K8S_35=the report tool reads its token from its environment only",
+        } },
+        "spec": { "schedule": "0 1 * * *", "jobTemplate": { "spec": { "template": {
+            "metadata": { "labels": { "app": "report" } },
+            "spec": {
+                "restartPolicy": "Never",
+                "automountServiceAccountToken": false,
+                "securityContext": { "runAsNonRoot": true, "runAsUser": 10001,
+                    "seccompProfile": { "type": "RuntimeDefault" } },
+                "containers": [{
+                    "name": "report", "image": "ghcr.io/acme/report@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+                    "resources": { "requests": { "cpu": "10m", "memory": "16Mi" },
+                                   "limits": { "cpu": "100m", "memory": "64Mi" } },
+                    "securityContext": { "allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
+                        "capabilities": { "drop": ["ALL"] } },
+                    "env": [{ "name": "TOKEN", "valueFrom": { "secretKeyRef":
+                        { "name": secret, "key": "token", "optional": optional } } }],
+                }],
+            },
+        } } } },
+    })
+}
+
+#[test]
+fn a_programs_own_object_cannot_read_an_undeclared_secret() {
+    let (app, ns) = shop();
+    app.add(
+        ns.node(),
+        "report",
+        Emits(vec![cron_reading("web", "report-token", None)]),
+    );
+    let errors = synth_errors(&app);
+    assert_error(
+        &errors,
+        "prod/web/report (batch/v1 CronJob web/report)",
+        "spec.jobTemplate.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name: the pods read Secret `web/report-token`",
+    );
+}
+
+#[test]
+fn declared_created_synced_and_optional_references_pass() {
+    // Declared existing: the `secret!` type's `existing`, then read through an edit.
+    let (app, ns) = shop();
+    crate::Tokens::existing(&ns, "report-token");
+    app.add(
+        ns.node(),
+        "report",
+        Emits(vec![cron_reading("web", "report-token", None)]),
+    );
+    let text = synth_text(&app);
+    assert!(text.contains("name: report-token"), "{text}");
+
+    // Declared in another namespace only: still unknown in `web`.
+    let (app, ns) = shop();
+    crate::Tokens::existing(
+        &app.environment(Prod).kubernetes().namespace(crate::Data),
+        "report-token",
+    );
+    app.add(
+        ns.node(),
+        "report",
+        Emits(vec![cron_reading("web", "report-token", None)]),
+    );
+    let errors = synth_errors(&app);
+    assert!(errors.contains("Secret `web/report-token`"), "{errors}");
+
+    // Created by the program: a Secret of an ExternalSecret's target.
+    let (app, ns) = shop();
+    let external = json!({
+        "apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret",
+        "metadata": { "name": "report-sync", "namespace": "web" },
+        "spec": {
+            "secretStoreRef": { "name": "vault", "kind": "ClusterSecretStore" },
+            "target": { "name": "report-token" },
+            "data": [{ "secretKey": "token", "remoteRef": { "key": "report/token" } }],
+        },
+    });
+    app.add(
+        ns.node(),
+        "report",
+        Emits(vec![external, cron_reading("web", "report-token", None)]),
+    );
+    app.environment(Prod)
+        .kubernetes()
+        .installed::<girder::k8s::crd::external_secrets::ExternalSecret>();
+    let text = synth_text(&app);
+    assert!(text.contains("kind: ExternalSecret"), "{text}");
+
+    // Optional: the pods start without it, as the program asks.
+    let (app, ns) = shop();
+    app.add(
+        ns.node(),
+        "report",
+        Emits(vec![cron_reading("web", "report-token", Some(true))]),
+    );
+    let text = synth_text(&app);
+    assert!(text.contains("optional: true"), "{text}");
+}

@@ -274,3 +274,168 @@ fn three_tier_output_passes_the_validators() {
     three_tier(&app, Staging);
     crate::validate(&app, "three-tier");
 }
+
+// Credentials come only from the connection that also opens the network path (issue #20).
+
+/// Postgres and Redis in `web`, with `api` connected to both.
+fn databases(
+    app: &App,
+) -> (
+    girder::k8s::Namespace<Prod, Web>,
+    PostgresInCluster<Prod, Web>,
+    RedisInCluster<Prod, Web>,
+) {
+    use girder::constructs::{DatabaseCredentials, PgVersion, RedisPassword, RedisStore};
+    crate::accept_test_tags(&app.environment(Prod));
+    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let db = PostgresInCluster::new(&ns, "db", PgVersion::V16)
+        .credentials(DatabaseCredentials::existing(&ns, "db-credentials"))
+        .build();
+    let redis = RedisInCluster::new(&ns, "redis")
+        .mode(RedisStore::new(RedisPassword::existing(&ns, "redis")))
+        .build();
+    (ns, db, redis)
+}
+
+fn worker(ns: &girder::k8s::Namespace<Prod, Web>) -> Worker<Prod, Web> {
+    Worker::new(ns, "worker")
+        .image("ghcr.io/acme/worker:1.0.0")
+        .replicas(1)
+        .build()
+}
+
+#[test]
+fn credentials_without_a_connection_are_refused() {
+    use girder::constructs::{DatabaseCredentials, RedisPassword};
+    let app = App::new("shop");
+    let (ns, _db, _redis) = databases(&app);
+    // The Secret declared again by name, read by a workload that never connected.
+    let worker = worker(&ns);
+    worker
+        .env(
+            "DB_PASSWORD",
+            DatabaseCredentials::existing(&ns, "db-credentials").password(),
+        )
+        .env(
+            "REDIS_PASSWORD",
+            RedisPassword::existing(&ns, "redis").password(),
+        );
+    let errors = synth_errors(&app);
+    let path = "prod/web/worker (apps/v1 Deployment web/worker)";
+    for message in [
+        "spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name: the pods read Secret `web/db-credentials`, the credentials of prod/web/db, but the NetworkPolicies give them no path to it",
+        "spec.template.spec.containers[0].env[1].valueFrom.secretKeyRef.name: the pods read Secret `web/redis`, the credentials of prod/web/redis, but the NetworkPolicies give them no path to it",
+    ] {
+        let found = errors.split("error: ").any(|e| {
+            e.contains(message)
+                && e.contains(&format!("--> {path}"))
+                && e.contains("hint: take credentials from the connection")
+        });
+        assert!(found, "missing `{message}` at `{path}` in:\n{errors}");
+    }
+    assert_eq!(errors.matches("error: ").count(), 2, "{errors}");
+}
+
+#[test]
+fn credentials_through_another_workloads_connection_are_refused() {
+    let app = App::new("shop");
+    let (ns, db, _redis) = databases(&app);
+    let api = WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .build();
+    let pg = api.connect(&db);
+    api.env("DB_HOST", pg.host());
+    // The worker borrows the API's connection: it has the key, not the path.
+    worker(&ns).env("DB_PASSWORD", pg.password());
+    let errors = synth_errors(&app);
+    assert!(
+        errors.contains("--> prod/web/worker (apps/v1 Deployment web/worker)")
+            && errors.contains("the pods read Secret `web/db-credentials`, the credentials of prod/web/db, but the NetworkPolicies give them no path to it"),
+        "{errors}"
+    );
+    assert_eq!(errors.matches("error: ").count(), 1, "{errors}");
+}
+
+#[test]
+fn an_escape_hatch_cannot_hand_out_credentials() {
+    use girder::k8s_openapi::api::apps::v1::Deployment;
+    use girder::k8s_openapi::api::core::v1::{EnvVar, EnvVarSource, SecretKeySelector};
+    let app = App::new("shop");
+    let (ns, _db, _redis) = databases(&app);
+    worker(&ns);
+    app.aspect(|m: &mut Manifest, _: &mut Visit<'_>| {
+        if let Some(d) = m.downcast_mut::<Deployment>()
+            && d.metadata.name.as_deref() == Some("worker")
+            && let Some(spec) = d.spec.as_mut().and_then(|s| s.template.spec.as_mut())
+        {
+            spec.containers[0].env.get_or_insert_default().push(EnvVar {
+                name: "PGPASSWORD".into(),
+                value_from: Some(EnvVarSource {
+                    secret_key_ref: Some(SecretKeySelector {
+                        name: "db-credentials".into(),
+                        key: "password".into(),
+                        optional: None,
+                    }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+        }
+    });
+    let errors = synth_errors(&app);
+    assert!(
+        errors
+            .contains("the pods read Secret `web/db-credentials`, the credentials of prod/web/db"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn credentials_from_the_own_connection_pass() {
+    let app = App::new("shop");
+    let (ns, db, redis) = databases(&app);
+    let worker = worker(&ns);
+    let pg = worker.connect(&db);
+    let broker = worker.connect(&redis);
+    worker
+        .env("DB_HOST", pg.host())
+        .env("DB_PASSWORD", pg.password())
+        .env("REDIS_URL", broker.url())
+        .env("REDIS_PASSWORD", broker.password());
+    let text = crate::synth_text(&app);
+    assert!(text.contains("name: db-credentials"), "{text}");
+}
+
+/// Redis as a cache: no volume, no persistence, no password; its clients connect as to a store.
+#[test]
+fn a_redis_cache_snapshot_and_validators() {
+    use girder::constructs::RedisCache;
+    use girder::k8s::quantity::{Cpu, Memory, Resources};
+    let app = App::new("shop");
+    crate::accept_test_tags(&app.environment(Prod));
+    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let cache = RedisInCluster::new(&ns, "cache")
+        .mode(RedisCache::new(Memory::mib(256)))
+        .resources(
+            Resources::new()
+                .cpu(Cpu::millis(100), Cpu::millis(500))
+                .memory(Memory::mib(320), Memory::mib(384)),
+        )
+        .build();
+    let api = WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .build();
+    api.env("CACHE_URL", api.connect(&cache).url());
+    let text = crate::synth_text(&app);
+    let cache_set = text
+        .split("\n---\n")
+        .find(|doc| doc.contains("kind: StatefulSet") && doc.contains("name: cache"))
+        .expect("the cache's StatefulSet");
+    assert!(!cache_set.contains("volumeClaimTemplates"), "{cache_set}");
+    assert!(!cache_set.contains("requirepass"), "{cache_set}");
+    assert!(!cache_set.contains("secretKeyRef"), "{cache_set}");
+    insta::assert_snapshot!(cache_set);
+    crate::validate(&app, "redis-cache");
+}

@@ -2,7 +2,7 @@
 
 use girder::constructs::{
     CronJob, DatabaseCredentials, Exposure, HttpGet, Job, PgDump, PgVersion, PostgresInCluster,
-    RedisInCluster, RedisPassword, Scaler, Worker,
+    RedisInCluster, RedisPassword, RedisStore, Scaler, Worker,
 };
 use girder::k8s::quantity::Memory;
 use girder::prelude::*;
@@ -22,7 +22,9 @@ fn system() -> App {
         .storage(Memory::gib(50))
         .backups(PgDump::daily().retain_days(14).volume(Memory::gib(100)))
         .build();
-    let redis = RedisInCluster::new(&ns, "redis", RedisPassword::existing(&ns, "redis"));
+    let redis = RedisInCluster::new(&ns, "redis")
+        .mode(RedisStore::new(RedisPassword::existing(&ns, "redis")))
+        .build();
     let api = WebService::new(&ns, "api")
         .image("ghcr.io/acme/screener-api:1.4.2")
         .port(8000)
