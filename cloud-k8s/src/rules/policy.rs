@@ -214,10 +214,10 @@ const RULES: &[Rule] = &[
                 let Some(image) = c.image.as_deref() else {
                     return Some((at, format!("container `{}` names no image", c.name)));
                 };
-                let parsed = ImageRef::parse(image).ok()?;
-                if parsed.pinning() != Pinning::Latest {
+                if pinning(image) != Pinning::Latest {
                     return None;
                 }
+                let parsed = ImageRef::parse(image).ok()?;
                 let what = if parsed.tag().is_some() {
                     "is `latest`"
                 } else {
@@ -242,13 +242,13 @@ const RULES: &[Rule] = &[
         fires: Some(|spec| {
             containers(spec).find_map(|(list, c)| {
                 let image = c.image.as_deref()?;
-                let parsed = ImageRef::parse(image).ok()?;
                 let policy = c.image_pull_policy.as_deref();
-                let fires = match (parsed.pinning(), policy) {
+                let fires = match (pinning(image), policy) {
                     (Pinning::Digest, _) | (_, Some("Always")) | (Pinning::Latest, None) => false,
                     (Pinning::Tag, None) | (_, Some(_)) => true,
                 };
-                fires.then(|| {
+                // An invalid reference is the construct's error.
+                (fires && ImageRef::parse(image).is_ok()).then(|| {
                     (
                         format!("spec.{list}[name={}].imagePullPolicy", c.name),
                         format!(
@@ -459,17 +459,18 @@ const RULES: &[Rule] = &[
         fires: Some(|spec| {
             containers(spec).find_map(|(list, c)| {
                 let image = c.image.as_deref()?;
-                let parsed = ImageRef::parse(image).ok()?;
                 // No tag or `latest` is CKV_K8S_14's error.
-                (parsed.pinning() == Pinning::Tag).then(|| {
-                    (
-                        format!("spec.{list}[name={}].image", c.name),
-                        format!(
-                            "image `{image}` is pinned by tag only: the registry can move the tag to other bytes; pin the digest too, `{}`",
-                            parsed.digest_form()
-                        ),
-                    )
-                })
+                if pinning(image) != Pinning::Tag {
+                    return None;
+                }
+                let parsed = ImageRef::parse(image).ok()?;
+                Some((
+                    format!("spec.{list}[name={}].image", c.name),
+                    format!(
+                        "image `{image}` is pinned by tag only: the registry can move the tag to other bytes; pin the digest too, `{}`",
+                        parsed.digest_form()
+                    ),
+                ))
             })
         }),
         hint: "pin the digest, or accept tags with a reason: `AcceptImageTags::because(\"..\").apply_to(&env)` for an environment, `.accept_image_tag(\"..\")` or `.accept(Check::CKV_K8S_43, \"..\")` for one workload",
@@ -534,6 +535,19 @@ fn containers(spec: &PodSpec) -> impl Iterator<Item = (&'static str, &Container)
             .flatten()
             .map(|c| ("initContainers", c)),
     )
+}
+
+/// How firmly `image` is pinned, as [`ImageRef::pinning`] says of a valid reference, without
+/// parsing it (most images pass; a check parses the reference only to report it).
+fn pinning(image: &str) -> Pinning {
+    if image.contains('@') {
+        return Pinning::Digest;
+    }
+    let name = &image[image.rfind('/').map_or(0, |i| i + 1)..];
+    match name.rfind(':').map(|i| &name[i + 1..]) {
+        None | Some("latest") => Pinning::Latest,
+        Some(_) => Pinning::Tag,
+    }
 }
 
 fn probe(spec: &PodSpec, field: &str, has: fn(&Container) -> bool) -> Option<Fired> {
@@ -656,11 +670,6 @@ pub fn check(object: &str, obj: &dyn Object, out: &mut Vec<Finding>) {
     let kind = obj.kind();
     let spec = obj.pod_spec();
     if let Some(spec) = spec {
-        let prefix = pod_template_path(obj.api_version(), kind)
-            .map(|p| p.join("."))
-            .filter(|p| !p.is_empty())
-            .map(|p| format!("{p}."))
-            .unwrap_or_default();
         for rule in RULES {
             let Some(fires) = rule.fires else { continue };
             if !runs_on(rule, kind) {
@@ -678,6 +687,11 @@ pub fn check(object: &str, obj: &dyn Object, out: &mut Vec<Finding>) {
             } else {
                 format!("{}, {}", rule.hint, ACCEPT.replace("{id}", rule.id))
             };
+            let prefix = pod_template_path(obj.api_version(), kind)
+                .map(|p| p.join("."))
+                .filter(|p| !p.is_empty())
+                .map(|p| format!("{p}."))
+                .unwrap_or_default();
             let mut finding = Finding::new(
                 object,
                 format!("{prefix}{field}"),
