@@ -434,8 +434,13 @@ impl<E: EnvironmentName, N: NamespaceName> Server for TrafficSplit<E, N> {
 impl<E, N> InEnvironment<E> for TrafficSplit<E, N> {}
 
 fn describe(port: &Port) -> String {
+    let service = if port.service_number() == port.number() {
+        String::new()
+    } else {
+        format!(" (Service port {})", port.service_number())
+    };
     format!(
-        "`{}` {}/{}",
+        "`{}` {}/{}{service}",
         port.name(),
         port.number(),
         port.protocol().as_str()
@@ -448,12 +453,19 @@ impl TrafficSplitSpec {
     }
 
     /// The port the split serves: the first version's, with the number of `host_port` if set.
+    /// Its Service listens on the versions' Service port (`Port::service_port`), as each
+    /// version's own Service does, so that a client's address is the same through either.
     fn port(&self) -> Option<Port> {
         let first = &self.versions.first()?.port;
         let number = self.host_port.unwrap_or(first.number());
-        Some(match first.protocol() {
+        let port = match first.protocol() {
             Protocol::Tcp => Port::tcp(first.name(), number),
             Protocol::Udp => Port::udp(first.name(), number),
+        };
+        Some(if first.service_number() == first.number() {
+            port
+        } else {
+            port.service_port(first.service_number())
         })
     }
 
@@ -463,7 +475,7 @@ impl TrafficSplitSpec {
                 host: self.host(),
                 subset: Some(self.versions[version].name.clone()),
                 port: self.port().map(|p| PortSelector {
-                    number: p.number().into(),
+                    number: p.service_number().into(),
                 }),
             },
             weight: weight.map(i32::from),
@@ -600,7 +612,7 @@ impl Construct for TrafficSplitSpec {
                 selector: Some(selector.clone()),
                 ports: Some(vec![ServicePort {
                     name: Some(port.name().to_owned()),
-                    port: port.number().into(),
+                    port: port.service_number().into(),
                     target_port: Some(IntOrString::String(port.name().to_owned())),
                     protocol: Some(port.protocol().as_str().into()),
                     ..Default::default()

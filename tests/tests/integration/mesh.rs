@@ -327,3 +327,73 @@ fn http_route_mistakes_are_reported_at_once() {
     }
     assert_eq!(errors.matches("error: ").count(), 7, "{errors}");
 }
+
+/// Versions whose Service port differs from their container port: the split's Service listens
+/// on the Service port too, so a client's address works through the split, the VirtualService
+/// routes to that port, and the NetworkPolicies still open the container's.
+#[test]
+fn a_split_serves_the_versions_service_port() {
+    let app = App::new("shop");
+    crate::accept_test_tags(&app.environment(Prod));
+    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let version = |id: &str, port: Port| {
+        WebService::new(&ns, id)
+            .image("ghcr.io/acme/api:1.9.0")
+            .port(port)
+            .build()
+    };
+    let v1 = version("api-v1", Port::http(8080).service_port(80));
+    let v2 = version("api-v2", Port::http(8080).service_port(80));
+    let api = TrafficSplit::new(&ns, "api")
+        .to(&v1, 50)
+        .to(&v2, 50)
+        .build();
+    let web = version("web", Port::http(8080));
+    web.env("API_URL", web.connect(&api).url());
+    let docs = documents(&app);
+    let service = find(&docs, "Service", "api");
+    assert_eq!(service["spec"]["ports"][0]["port"], 80, "{service}");
+    assert_eq!(
+        service["spec"]["ports"][0]["targetPort"], "http",
+        "{service}"
+    );
+    let routes = &find(&docs, "VirtualService", "api")["spec"]["http"];
+    assert_eq!(
+        routes[0]["route"][0]["destination"]["port"]["number"], 80,
+        "{routes}"
+    );
+    let text = synth_text(&app);
+    assert!(
+        text.contains("value: http://api.web.svc.cluster.local:80"),
+        "{text}"
+    );
+    let policy = find(&docs, "NetworkPolicy", "api");
+    assert_eq!(
+        policy["spec"]["ingress"][0]["ports"][0]["port"], 8080,
+        "{policy}"
+    );
+
+    // A version behind another Service port would answer on a port the split does not serve.
+    let app = App::new("shop");
+    crate::accept_test_tags(&app.environment(Prod));
+    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let v1 = WebService::new(&ns, "api-v1")
+        .image("ghcr.io/acme/api:1.9.0")
+        .port(Port::http(8080).service_port(80))
+        .build();
+    let v2 = WebService::new(&ns, "api-v2")
+        .image("ghcr.io/acme/api:2.0.0")
+        .port(8080)
+        .build();
+    TrafficSplit::new(&ns, "api")
+        .to(&v1, 50)
+        .to(&v2, 50)
+        .build();
+    let errors = synth_errors(&app);
+    assert!(
+        errors.contains(
+            "`prod/web/api-v2` listens on `http` 8080/TCP, but the split serves `http` 8080/TCP (Service port 80)"
+        ),
+        "{errors}"
+    );
+}
