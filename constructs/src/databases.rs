@@ -165,6 +165,7 @@ fn declare_credentials<E: EnvironmentName, N: NamespaceName>(
             secret: secret.to_owned(),
             server: endpoint.path,
             selector: endpoint.selector,
+            ranges: Vec::new(),
         },
     );
 }

@@ -141,6 +141,23 @@ impl Cidr {
         self.address.is_ipv4()
     }
 
+    /// Whether every address of `other` is in this range (of the same family).
+    ///
+    /// ```
+    /// use girder_core::cidr::Cidr;
+    ///
+    /// let vpc: Cidr = "10.20.0.0/16".parse()?;
+    /// assert!(vpc.contains(&"10.20.128.0/19".parse()?));
+    /// assert!(!vpc.contains(&"10.21.0.0/19".parse()?));
+    /// assert!(!vpc.contains(&"10.0.0.0/8".parse()?));
+    /// # Ok::<(), girder_core::cidr::CidrError>(())
+    /// ```
+    pub fn contains(&self, other: &Cidr) -> bool {
+        self.is_ipv4() == other.is_ipv4()
+            && self.prefix <= other.prefix
+            && mask(other.address, self.prefix) == self.address
+    }
+
     /// Whether the range is every address of its family (`0.0.0.0/0`, `::/0`).
     pub fn is_any(&self) -> bool {
         self.prefix == 0

@@ -617,12 +617,14 @@ impl Checker {
             }
         }
         findings.extend(self.reach.check());
-        findings.extend(
-            self.refs
-                .check(&self.envs, |env, ns, labels, server_ns, server| {
-                    self.reach.reaches(env, ns, labels, server_ns, server)
-                }),
-        );
+        findings.extend(self.refs.check(&self.envs, |env, ns, labels, server| {
+            if server.ranges.is_empty() {
+                self.reach
+                    .reaches(env, ns, labels, &server.namespace, &server.selector)
+            } else {
+                self.reach.reaches_ranges(env, ns, labels, &server.ranges)
+            }
+        }));
         findings
     }
 }

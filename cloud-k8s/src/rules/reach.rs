@@ -13,6 +13,8 @@ use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
+use girder_core::cidr::Cidr;
+
 use super::Finding;
 use crate::object::Object;
 
@@ -76,6 +78,18 @@ struct Peer {
     pods: Option<Labels>,
     /// A CIDR peer, which never selects pods.
     cidr: bool,
+    /// The range of a CIDR peer without exceptions (one with exceptions is not modelled, which
+    /// can only make the check stricter).
+    block: Option<Cidr>,
+    /// A rule without peers: every destination, in the cluster or outside it.
+    anywhere: bool,
+}
+
+impl Peer {
+    /// Whether the peer admits every address of `range`, outside the cluster.
+    fn covers(&self, range: &Cidr) -> bool {
+        self.anywhere || self.block.is_some_and(|b| b.contains(range))
+    }
 }
 
 #[derive(Debug)]
@@ -167,6 +181,12 @@ impl Reach {
             namespace,
             pods,
             cidr: p.ip_block.is_some(),
+            block: p
+                .ip_block
+                .as_ref()
+                .filter(|b| b.except.as_ref().is_none_or(Vec::is_empty))
+                .and_then(|b| b.cidr.parse().ok()),
+            anywhere: false,
         }
     }
 
@@ -175,6 +195,8 @@ impl Reach {
             namespace: Some(None),
             pods: None,
             cidr: false,
+            block: None,
+            anywhere: true,
         }]
     }
 
@@ -289,14 +311,15 @@ impl Reach {
         ns_ok && peer.pods.as_ref().is_none_or(|want| subset(want, labels))
     }
 
+    /// Whether pods labelled `labels` in `ns` are either not isolated by the policies' `rules`
+    /// (ingress or egress) or allowed by one of their peers (`allows`).
     fn isolated_and_allowed(
         &self,
         env: Sym,
         ns: Sym,
         labels: &[(Sym, Sym)],
         rules: impl Fn(&Policy) -> Option<&Vec<Peer>>,
-        other_ns: Sym,
-        other_labels: &[(Sym, Sym)],
+        allows: impl Fn(&Peer) -> bool,
     ) -> bool {
         let mut isolated = false;
         for policy in self
@@ -309,10 +332,7 @@ impl Reach {
             }
             if let Some(peers) = rules(policy) {
                 isolated = true;
-                if peers
-                    .iter()
-                    .any(|p| Self::selects(p, ns, other_ns, other_labels))
-                {
+                if peers.iter().any(&allows) {
                     return true;
                 }
             }
@@ -352,16 +372,38 @@ impl Reach {
             ns,
             &labels,
             |p| p.egress.as_ref(),
-            server_ns,
-            &server_labels,
+            |p| Self::selects(p, ns, server_ns, &server_labels),
         ) && self.isolated_and_allowed(
             env,
             server_ns,
             &server_labels,
             |p| p.ingress.as_ref(),
-            ns,
-            &labels,
+            |p| Self::selects(p, server_ns, ns, &labels),
         )
+    }
+
+    /// Whether the NetworkPolicies of environment `env` let pods labelled `labels` in
+    /// `namespace` open connections to every address of `ranges`: a server outside the cluster,
+    /// which has no NetworkPolicy of its own.
+    pub(crate) fn reaches_ranges(
+        &self,
+        env: &str,
+        namespace: &str,
+        labels: &BTreeMap<String, String>,
+        ranges: &[Cidr],
+    ) -> bool {
+        const NONE: Sym = Sym::MAX;
+        let sym = |s: &str| self.strings.get(s).unwrap_or(NONE);
+        let labels = self.lookup(labels);
+        ranges.iter().all(|range| {
+            self.isolated_and_allowed(
+                sym(env),
+                sym(namespace),
+                &labels,
+                |p| p.egress.as_ref(),
+                |p| p.covers(range),
+            )
+        })
     }
 
     /// Every environment variable that names a Service its pods cannot reach, by construct.
@@ -378,16 +420,14 @@ impl Reach {
                     w.namespace,
                     &w.labels,
                     |p| p.egress.as_ref(),
-                    ns,
-                    selector,
+                    |p| Self::selects(p, w.namespace, ns, selector),
                 );
                 let ingress = self.isolated_and_allowed(
                     w.env,
                     ns,
                     selector,
                     |p| p.ingress.as_ref(),
-                    w.namespace,
-                    &w.labels,
+                    |p| Self::selects(p, ns, w.namespace, &w.labels),
                 );
                 if egress && ingress {
                     continue;

@@ -11,7 +11,8 @@
 //!   the object, which is what the program asked for (`imagePullSecrets` has no such flag).
 //! - **Credentials without a path.** A database's credentials Secret
 //!   ([`Declarations::credentials`]) may be read only by the server's own pods and by pods that
-//!   the NetworkPolicies let reach the server (what `connect` writes). A workload that reads a
+//!   the NetworkPolicies let reach the server (what `connect` writes): its pods, or for a
+//!   managed database outside the cluster (RDS, ElastiCache), every address range it has. A workload that reads a
 //!   database's password without connecting, or through another workload's connection, is
 //!   refused.
 //!
@@ -22,6 +23,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
+use girder_core::cidr::Cidr;
 use girder_core::{App, NodeId};
 use k8s_openapi::api::core::v1::PodSpec;
 
@@ -57,8 +59,11 @@ pub struct Credentials {
     pub secret: String,
     /// The server's construct path, for messages.
     pub server: String,
-    /// The labels that select the server's pods.
+    /// The labels that select the server's pods (empty for a server outside the cluster).
     pub selector: BTreeMap<String, String>,
+    /// For a server outside the cluster (a managed database): the address ranges its readers'
+    /// NetworkPolicies must let them reach; empty for a server in the cluster.
+    pub ranges: Vec<Cidr>,
 }
 
 /// What a program declares about Secrets and ConfigMaps it does not emit: the objects that
@@ -97,11 +102,11 @@ impl Declarations {
 
     /// Declares `credentials`: a Secret only the server's pods and its connected clients read.
     pub fn credentials(app: &App, credentials: Credentials) {
-        Self::declared(app)
-            .0
-            .borrow_mut()
-            .credentials
-            .push(credentials);
+        let declared = Self::declared(app);
+        let mut declared = declared.0.borrow_mut();
+        if !declared.credentials.contains(&credentials) {
+            declared.credentials.push(credentials);
+        }
     }
 
     /// Everything `app` declares.
@@ -216,7 +221,7 @@ impl Refs {
     pub(crate) fn check(
         &self,
         envs: &[String],
-        reaches: impl Fn(&str, &str, &BTreeMap<String, String>, &str, &BTreeMap<String, String>) -> bool,
+        reaches: impl Fn(&str, &str, &BTreeMap<String, String>, &Credentials) -> bool,
     ) -> Vec<(usize, Finding)> {
         let mut findings = Vec::new();
         let mut credentials: HashMap<(usize, &str, &str), Vec<&Credentials>> = HashMap::new();
@@ -259,18 +264,12 @@ impl Refs {
                     continue;
                 };
                 for server in servers {
-                    let own = server
-                        .selector
-                        .iter()
-                        .all(|(k, v)| reader.labels.get(k) == Some(v));
-                    if own
-                        || reaches(
-                            &envs[reader.env],
-                            &reader.namespace,
-                            &reader.labels,
-                            &server.namespace,
-                            &server.selector,
-                        )
+                    let own = !server.selector.is_empty()
+                        && server
+                            .selector
+                            .iter()
+                            .all(|(k, v)| reader.labels.get(k) == Some(v));
+                    if own || reaches(&envs[reader.env], &reader.namespace, &reader.labels, server)
                     {
                         continue;
                     }

@@ -145,6 +145,31 @@ pub(crate) fn external_secrets_read(
     }
 }
 
+/// The Secret of credentials External Secrets keeps in namespace `N` of environment `env` for the managed
+/// server at `server` (outside the cluster, at the address ranges `ranges`), declared so that
+/// synth lets only pods whose NetworkPolicies reach those ranges read it: the clients that
+/// connected, never a neighbour that borrowed the keys.
+pub(crate) fn credentials_secret<C, N: girder_k8s::NamespaceName>(
+    app: &App,
+    node: NodeId,
+    env: &str,
+    ranges: &[girder_core::cidr::Cidr],
+) -> crate::secret::KeyedObject<C, N> {
+    let name = format!("{}-credentials", app.id(node));
+    girder_k8s::rules::refs::Declarations::credentials(
+        app,
+        girder_k8s::rules::refs::Credentials {
+            env: env.to_owned(),
+            namespace: N::NAME.to_owned(),
+            secret: name.clone(),
+            server: app.path(node).to_string(),
+            selector: BTreeMap::new(),
+            ranges: ranges.to_vec(),
+        },
+    );
+    crate::secret::KeyedObject::from_parts(&name, crate::secret::KeySource::Secret)
+}
+
 /// Records that External Secrets reads what a client of the AWS data store at `node` is given:
 /// its credentials `secret` (encrypted with `key`) and the parameter `host_parameter` that
 /// holds its address.

@@ -464,7 +464,12 @@ impl<E: EnvironmentName> Server for RedisCluster<E> {
         CacheConnection {
             connection,
             endpoint: KeyedObject::from_parts(&format!("{name}-endpoint"), KeySource::Secret),
-            credentials: KeyedObject::from_parts(&format!("{name}-credentials"), KeySource::Secret),
+            credentials: super::bridge::credentials_secret::<C, M>(
+                self.handle.app(),
+                self.handle.node(),
+                E::NAME,
+                &self.cidrs,
+            ),
         }
     }
 }

@@ -413,3 +413,59 @@ fn ecr_images_are_checked_tags_and_digests() {
         "{errors}"
     );
 }
+
+/// RDS credentials are read only by the pods that connected: a neighbour in the same namespace
+/// that borrows the keys of the API's connection has no path to the database and fails synth,
+/// and so does one that a JSON patch hands the Secret to.
+#[test]
+fn rds_credentials_go_only_to_the_pods_that_connected() {
+    use girder::k8s_openapi::api::apps::v1::Deployment;
+
+    let app = App::new("shop");
+    let prod = app.environment(Prod);
+    crate::accept_test_tags(&prod);
+    let aws = prod.aws("123456789012", "eu-west-1");
+    let (net, eks) = platform(&app);
+    let db = Postgres::rds(&aws.stack("data"), "orders")
+        .network(&net)
+        .build();
+    let ns = eks.kubernetes().namespace(Web);
+    let api = WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .build();
+    let pg = api.connect(&db);
+    api.env("DB_PASSWORD", pg.password());
+    let report = Worker::new(&ns, "report")
+        .image("ghcr.io/acme/report:1.0.0")
+        .replicas(1)
+        .build();
+    report.env("DB_PASSWORD", pg.password());
+    let audit = WebService::new(&ns, "audit")
+        .image("ghcr.io/acme/audit:1.0.0")
+        .port(8080)
+        .build();
+    audit.patch::<Deployment>(
+        serde_json::from_value(serde_json::json!([{
+            "op": "add",
+            "path": "/spec/template/spec/containers/0/env",
+            "value": [{ "name": "DB_USER", "valueFrom": { "secretKeyRef":
+                { "name": "orders-credentials", "key": "username" } } }],
+        }]))
+        .expect("a patch"),
+    );
+    audit.accept(
+        Check::CKV_K8S_35,
+        "the audit tool reads its database user from its environment",
+    );
+    let errors = synth_errors(&app);
+    for workload in ["report", "audit"] {
+        assert!(
+            errors.contains(&format!(
+                "the pods read Secret `web/orders-credentials`, the credentials of prod/aws/data/orders, but the NetworkPolicies give them no path to it\n  --> prod/web/{workload} ("
+            )),
+            "{workload}:\n{errors}"
+        );
+    }
+    assert!(!errors.contains("--> prod/web/api "), "{errors}");
+}
