@@ -385,24 +385,9 @@ impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
     /// api.allow_from_on(Peer::namespace("monitoring"), &Port::tcp("admin", 9000));
     /// ```
     pub fn allow_from_on(&self, peer: Peer, port: &impl OwnPort<Self>) -> &Self {
-        let port = port.handle();
-        if port.owner() != self.handle.node() {
-            let path = self.handle.path();
-            self.handle.app().report(
-                Diagnostic::error(
-                    path.as_str(),
-                    format!(
-                        "admits traffic on port {} of `{}`, another workload",
-                        port.as_port().describe(),
-                        port.owner_path()
-                    ),
-                )
-                .cause(format!("`{path}` does not listen on it: the rule would open nothing, or a port of the same number that is not the one meant"))
-                .hint(format!("pass a port of `{path}`: its `.port()` or a handle its `.add_port(..)` returned")),
-            );
+        let Some(port) = port.handle().owned_by(&self.handle) else {
             return self;
-        }
-        let port = port.as_port().clone();
+        };
         self.handle
             .update(|s| s.wiring.ingress_from.push((peer, Some(port))));
         self

@@ -211,9 +211,29 @@ impl<W> PortOf<W> {
         self.owner
     }
 
-    /// The path of the workload that declared it, for messages.
-    pub(crate) fn owner_path(&self) -> &str {
-        &self.owner_path
+    /// The port, if the workload of `handle` handed it out; otherwise reports a rule of that
+    /// workload opening another workload's port (naming both) and gives `None`.
+    pub(crate) fn owned_by<T: girder_core::Construct>(
+        &self,
+        handle: &girder_core::Handle<T>,
+    ) -> Option<Port> {
+        if self.owner == handle.node() {
+            return Some(self.port.clone());
+        }
+        let path = handle.path();
+        handle.app().report(
+            Diagnostic::error(
+                path.as_str(),
+                format!(
+                    "admits traffic on port {} of `{}`, another workload",
+                    self.port.describe(),
+                    self.owner_path
+                ),
+            )
+            .cause(format!("`{path}` does not listen on it: the rule would open nothing, or a port of the same number that is not the one meant"))
+            .hint(format!("pass a port of `{path}`: its `.port()` or a handle its `.add_port(..)` returned")),
+        );
+        None
     }
 }
 
