@@ -52,6 +52,7 @@ pub mod monitoring;
 mod pod;
 #[cfg(feature = "k8s")]
 mod policy;
+#[cfg(feature = "k8s")]
 mod replicas;
 #[cfg(feature = "k8s")]
 pub mod secret;

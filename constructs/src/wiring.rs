@@ -239,7 +239,9 @@ pub struct Connection<E> {
     _env: PhantomData<fn() -> E>,
 }
 
-/// The workload at the client end of a [`Connection`].
+/// The workload at the client end of a [`Connection`]: what the AWS side needs to grant the
+/// workload's own IAM role (recorded, unread, without the `aws` feature).
+#[cfg_attr(not(feature = "aws"), allow(dead_code))]
 struct ClientEnd {
     app: girder_core::App,
     path: String,
@@ -316,11 +318,13 @@ impl<E> Connection<E> {
     }
 
     /// The path of the workload that connected, if a workload did.
+    #[cfg(feature = "aws")]
     pub(crate) fn client_path(&self) -> Option<&str> {
         self.client.as_ref().map(|c| c.path.as_str())
     }
 
     /// The app of the workload that connected.
+    #[cfg(feature = "aws")]
     pub(crate) fn app(&self) -> Option<&girder_core::App> {
         self.client.as_ref().map(|c| &c.app)
     }
