@@ -96,7 +96,7 @@ mod kubernetes {
         LETS_ENCRYPT_STAGING, LetsEncrypt, LetsEncryptSpec, Routable,
     };
     pub use crate::job::{CronJob, CronJobModel, Job, JobModel};
-    pub use crate::mesh::TrafficSplit;
+    pub use crate::mesh::{SplitVersion, TrafficSplit};
     pub use crate::pod::{AcceptImageTags, DEFAULT_UID};
     pub use crate::replicas::{
         Autoscaled, Autoscaling, Fixed, ReplicaCount, Replicas, Scalable, Shape,

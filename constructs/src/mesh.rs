@@ -53,6 +53,25 @@ use crate::WebService;
 use crate::wiring::{Client, Connection, Endpoint, InEnvironment, Server};
 use crate::workload::{Peer, Port, Protocol};
 
+/// A version a split of namespace `N` in environment `E` can route to: a [`WebService`] of
+/// that namespace and environment.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a version of a traffic split in namespace `{N}` of environment `{E}`",
+    label = "not a web service of `{N}` in `{E}`",
+    note = "a split's Service selects pods of its own namespace only: create the version in `{N}` (or the split in the version's namespace)",
+    note = "splits route between versions of one environment: use the version of `{E}`"
+)]
+pub trait SplitVersion<E, N> {
+    /// The version's web service.
+    fn service(&self) -> &WebService<E, N>;
+}
+
+impl<E, N> SplitVersion<E, N> for WebService<E, N> {
+    fn service(&self) -> &WebService<E, N> {
+        self
+    }
+}
+
 /// The domain of the label a split puts on the pods of its versions:
 /// `split.girder.dev/<split name>: member`. Its Service selects that label, so a version can be
 /// part of several splits.
@@ -272,10 +291,10 @@ impl<E: EnvironmentName, N: NamespaceName, S> TrafficSplitBuilder<E, N, S> {
     /// weights of a split add up to 100; a weight of 0 keeps a version ready without traffic.
     pub fn to(
         mut self,
-        version: &WebService<E, N>,
+        version: &impl SplitVersion<E, N>,
         weight: u8,
     ) -> TrafficSplitBuilder<E, N, HasDestination> {
-        let i = self.member(version);
+        let i = self.member(version.service());
         self.weights.push((i, weight));
         self.state()
     }
@@ -286,9 +305,9 @@ impl<E: EnvironmentName, N: NamespaceName, S> TrafficSplitBuilder<E, N, S> {
         mut self,
         name: impl Into<String>,
         value: impl Into<String>,
-        version: &WebService<E, N>,
+        version: &impl SplitVersion<E, N>,
     ) -> Self {
-        let i = self.member(version);
+        let i = self.member(version.service());
         let (name, value) = (name.into(), value.into());
         self.matches.push((Match::Header { name, value }, i));
         self
@@ -296,8 +315,12 @@ impl<E: EnvironmentName, N: NamespaceName, S> TrafficSplitBuilder<E, N, S> {
 
     /// Sends every request whose path starts with `prefix` (e.g. `/api/v2`) to `version`, before
     /// the weighted route applies.
-    pub fn path_route(mut self, prefix: impl Into<String>, version: &WebService<E, N>) -> Self {
-        let i = self.member(version);
+    pub fn path_route(
+        mut self,
+        prefix: impl Into<String>,
+        version: &impl SplitVersion<E, N>,
+    ) -> Self {
+        let i = self.member(version.service());
         self.matches.push((Match::PathPrefix(prefix.into()), i));
         self
     }
