@@ -50,7 +50,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use crate::crd::external_secrets::ExternalSecret;
-use crate::crd::keda::ScaledObject;
+use crate::crd::keda::{ScaledObject, TriggerAuthentication};
 use crate::crd::monitoring::ServiceMonitor;
 use crate::object::{AsBuilt, Manifest, Object, RawObject, pod_template_path};
 
@@ -304,6 +304,21 @@ impl Checker {
         let name = meta.name.clone().unwrap_or_default();
         let object = origin.object.as_str();
         policy::check(object, obj, out);
+        if let Some(auth) = any.downcast_ref::<TriggerAuthentication>() {
+            let secrets = auth
+                .spec
+                .secret_target_ref
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (format!("spec.secretTargetRef[{i}].name"), r.name.clone()));
+            self.refs.observe_operator_secrets(
+                origin.env,
+                origin.construct,
+                object,
+                &namespace,
+                secrets,
+            );
+        }
         if let Some(template) = obj.pod_template() {
             let field = pod_template_path(obj.api_version(), obj.kind())
                 .unwrap_or_default()

@@ -9,12 +9,15 @@
 //!   around its typed Secrets: an escape hatch (`edit`, a JSON patch, an aspect) is checked like
 //!   everything else. A reference marked `optional: true` is allowed: the pod starts without
 //!   the object, which is what the program asked for (`imagePullSecrets` has no such flag).
+//!   The Secrets KEDA reads for a scaler (a `TriggerAuthentication`'s `secretTargetRef`) are
+//!   checked the same way.
 //! - **Credentials without a path.** A database's credentials Secret
 //!   ([`Declarations::credentials`]) may be read only by the server's own pods and by pods that
 //!   the NetworkPolicies let reach the server (what `connect` writes): its pods, or for a
-//!   managed database outside the cluster (RDS, ElastiCache), every address range it has. A workload that reads a
-//!   database's password without connecting, or through another workload's connection, is
-//!   refused.
+//!   managed database outside the cluster (RDS, ElastiCache), every address range it has. A
+//!   workload that reads a database's password without connecting, or through another
+//!   workload's connection, is refused. (KEDA's operator reads a scaler's password without a
+//!   path of its own.)
 //!
 //! The declarations are kept on the app's root ([`Declarations::of`]); synthesis hands them to
 //! [`super::Checker::existing`] and [`super::Checker::credentials`].
@@ -134,6 +137,9 @@ struct Reader {
     namespace: String,
     labels: BTreeMap<String, String>,
     refs: Vec<Reference>,
+    /// Whether pods read the references (a `TriggerAuthentication` is read by KEDA's operator,
+    /// which needs no network path to a database to read its password).
+    pods: bool,
 }
 
 /// Objects by name, then (environment, namespace, kind): looked up by a borrowed name.
@@ -212,6 +218,40 @@ impl Refs {
                 BTreeMap::new()
             },
             refs,
+            pods: true,
+        });
+    }
+
+    /// Records the Secrets (`field`, name) that an operator reads for object `object` of
+    /// `namespace` (a KEDA `TriggerAuthentication`): each must be created or declared too.
+    pub(crate) fn observe_operator_secrets(
+        &mut self,
+        env: usize,
+        construct: usize,
+        object: &str,
+        namespace: &str,
+        secrets: impl IntoIterator<Item = (String, String)>,
+    ) {
+        let refs: Vec<Reference> = secrets
+            .into_iter()
+            .filter(|(_, name)| !contains(&self.known, env, namespace, RefKind::Secret, name))
+            .map(|(field, name)| Reference {
+                kind: RefKind::Secret,
+                name,
+                field,
+            })
+            .collect();
+        if refs.is_empty() {
+            return;
+        }
+        self.readers.push(Reader {
+            env,
+            construct,
+            object: object.to_owned(),
+            namespace: namespace.to_owned(),
+            labels: BTreeMap::new(),
+            refs,
+            pods: false,
         });
     }
 
@@ -245,7 +285,8 @@ impl Refs {
                             &reader.object,
                             &r.field,
                             format!(
-                                "the pods read {kind} `{}/{}`, which the program neither creates nor declares existing",
+                                "{} {kind} `{}/{}`, which the program neither creates nor declares existing",
+                                if reader.pods { "the pods read" } else { "KEDA reads" },
                                 reader.namespace, r.name
                             ),
                             format!(
@@ -255,7 +296,7 @@ impl Refs {
                         ),
                     ));
                 }
-                if r.kind != RefKind::Secret {
+                if r.kind != RefKind::Secret || !reader.pods {
                     continue;
                 }
                 let Some(servers) =

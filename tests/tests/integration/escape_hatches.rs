@@ -627,3 +627,42 @@ fn declared_created_synced_and_optional_references_pass() {
     let text = synth_text(&app);
     assert!(text.contains("optional: true"), "{text}");
 }
+
+/// KEDA reads a scaler's Secrets from its `TriggerAuthentication`: an aspect that points one at
+/// a Secret the program neither creates nor declares fails synth like a pod's reference would.
+#[test]
+fn an_aspect_cannot_point_keda_at_an_undeclared_secret() {
+    use girder::constructs::{RedisPassword, RedisStore};
+    use girder::k8s::crd::keda::TriggerAuthentication;
+
+    let (app, ns) = shop();
+    let redis = RedisInCluster::new(&ns, "redis")
+        .mode(RedisStore::new(RedisPassword::existing(&ns, "redis")))
+        .build();
+    let celery = Worker::new(&ns, "celery")
+        .image("ghcr.io/acme/worker:1.0.0")
+        .replicas(Replicas::between(1, 20).cpu(80))
+        .build();
+    let broker = celery.connect(&redis);
+    celery.env("REDIS_PASSWORD", broker.password());
+    celery.scale_on(
+        Scaler::redis_list(broker.connection(), "celery", 10).password(broker.password()),
+    );
+    // As built, KEDA reads the declared password: synth passes.
+    synth_text(&app);
+
+    app.aspect(|m: &mut Manifest, _: &mut Visit<'_>| {
+        if let Some(auth) = m.downcast_mut::<TriggerAuthentication>() {
+            for r in &mut auth.spec.secret_target_ref {
+                r.name = "stolen".into();
+            }
+        }
+    });
+    let errors = synth_errors(&app);
+    assert!(
+        errors.contains(
+            "spec.secretTargetRef[0].name: KEDA reads Secret `web/stolen`, which the program neither creates nor declares existing"
+        ),
+        "{errors}"
+    );
+}
