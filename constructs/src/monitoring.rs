@@ -112,7 +112,7 @@ pub use crate::metrics::{
     Counter, DeclaredMetric, Gauge, Histogram, IsCounter, IsGauge, IsHistogram, Label, LabelSet,
     Matcher, Metric, MetricKind, Promql, Query, Scrape, Scraped, Vector,
 };
-use crate::workload::{Peer, Port, PortOf};
+use crate::workload::{OwnPort, Peer, Port};
 use crate::{Scaler, WebService};
 use girder_k8s::crd::keda::TriggerType;
 
@@ -512,7 +512,7 @@ impl<E: EnvironmentName, N: NamespaceName> ServiceMonitor<E, N> {
     #[builder(start_fn = new, finish_fn = build)]
     pub fn create(
         #[builder(start_fn)] service: &WebService<E, N>,
-        #[builder(start_fn)] port: &PortOf<WebService<E, N>>,
+        #[builder(start_fn)] port: &impl OwnPort<WebService<E, N>>,
         /// The metrics path (default `/metrics`).
         #[builder(into, default = "/metrics".to_owned())]
         path: String,
@@ -523,6 +523,7 @@ impl<E: EnvironmentName, N: NamespaceName> ServiceMonitor<E, N> {
         #[builder(default)]
         prometheus: Prometheus,
     ) -> ServiceMonitor<E, N> {
+        let port = port.handle();
         let declared = service.declares(port);
         if declared {
             service.allow_from_on(prometheus.peer(), port);
