@@ -40,7 +40,7 @@ pub use object::{Manifest, Object, RawObject};
 pub use overrides::Overrides;
 pub use scope::{
     DEFAULT_DENY, InstalledKinds, KubeContexts, Kubernetes, KubernetesExt, Namespace,
-    NamespaceName, NamespaceScope, NamespaceSpec,
+    NamespaceName, NamespaceScope, NamespaceSpec, OnKubernetes,
 };
 
 /// The k8s-openapi crate Girder's objects come from, for typed edits (`deployment_mut`).

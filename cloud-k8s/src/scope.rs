@@ -32,7 +32,34 @@ pub const DEFAULT_DENY: &str = "default-deny";
 pub trait NamespaceName: Copy + fmt::Debug + 'static {
     /// The namespace's name.
     const NAME: &'static str;
+
+    /// Whether clients reach a server's pods directly on their container port, with the server's
+    /// name as its host (a Compose project, where no Service stands in front), rather than
+    /// through its Service (`api.shop.svc.cluster.local` on the Service's port).
+    const DIRECT: bool = false;
+
+    /// The DNS name clients use for the server `service` of this namespace:
+    /// `<service>.<namespace>.svc.cluster.local`, or `service` itself where [`Self::DIRECT`].
+    fn host(service: &str) -> String {
+        if Self::DIRECT {
+            service.to_owned()
+        } else {
+            format!("{service}.{}.svc.cluster.local", Self::NAME)
+        }
+    }
 }
+
+/// A namespace of a Kubernetes cluster, as opposed to a Compose project: the scope of the
+/// constructs that need a cluster's controllers (the Prometheus operator's monitors and rules,
+/// KEDA's scalers, Istio's traffic splits, cert-manager's issuers). Every type declared with
+/// [`namespace!`](crate::namespace) is one.
+#[diagnostic::on_unimplemented(
+    message = "this construct needs a Kubernetes cluster, and `{Self}` is a Compose project",
+    label = "no Compose form",
+    note = "a Compose project runs no Prometheus operator (ServiceMonitor, PodMonitor, AlertRule, Dashboard), no KEDA (`scale_on`: give the workload a replica count), no Istio (TrafficSplit: route to one version) and no cert-manager (`LetsEncrypt`: use `ComposeIssuer::acme` or `ComposeIssuer::self_signed`)",
+    note = "create this construct only where the scope is a Kubernetes namespace: keep it out of the function shared with the Compose environment, or bound that function by `N: OnKubernetes`"
+)]
+pub trait OnKubernetes: NamespaceName {}
 
 /// Declares a namespace type: `girder::namespace!(pub Shop = "shop");`.
 ///
@@ -56,6 +83,8 @@ macro_rules! namespace {
         impl $crate::NamespaceName for $ty {
             const NAME: &'static str = $name;
         }
+
+        impl $crate::OnKubernetes for $ty {}
     };
 }
 

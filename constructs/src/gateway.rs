@@ -31,7 +31,7 @@ use girder_k8s::crd::gateway::{
 };
 use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use girder_k8s::labels::Labels;
-use girder_k8s::{Manifest, NamespaceName, NamespaceScope};
+use girder_k8s::{Manifest, NamespaceScope, OnKubernetes};
 
 use crate::WebService;
 use crate::workload::Peer;
@@ -174,7 +174,7 @@ struct Route {
 // `new` starts a builder whose `build` returns the construct, as bon builders do.
 #[allow(clippy::new_ret_no_self)]
 #[bon::bon]
-impl<E: EnvironmentName, N: NamespaceName> HttpRoute<E, N> {
+impl<E: EnvironmentName, N: OnKubernetes> HttpRoute<E, N> {
     /// Starts a route with id `id` in `namespace`; the `gateway` is required.
     #[builder(start_fn = new, finish_fn = build)]
     pub fn create(
@@ -215,7 +215,7 @@ impl<E: EnvironmentName, N: NamespaceName> HttpRoute<E, N> {
     }
 }
 
-impl<E: EnvironmentName, N: NamespaceName> HttpRoute<E, N> {
+impl<E: EnvironmentName, N: OnKubernetes> HttpRoute<E, N> {
     /// Sends requests whose path starts with `path` to `service` (of the same namespace), and
     /// admits the Gateway's pods in `service`'s NetworkPolicy, on its port.
     pub fn route(&self, path: impl Into<String>, service: &impl HttpBackend<E, N>) -> &Self {

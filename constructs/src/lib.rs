@@ -22,6 +22,7 @@
 //! | feature | what it enables | default |
 //! |---|---|---|
 //! | `k8s` | the Kubernetes constructs: workloads, [`Ingress`], [`monitoring`], [`mesh`], typed Secrets and ConfigMaps ([`secret!`], [`config!`]), typed metrics ([`metrics!`]), [`wiring`] | yes |
+//! | `compose` | Docker Compose environments ([`compose`]: `env.compose()`, [`compose::ComposeIssuer`]); implies `k8s` | yes |
 //! | `aws` | the AWS constructs ([`aws`]: [`Cluster`], [`Postgres`], [`Bucket`], [`Queue`], ...) and the `girder-aws` services they use; implies `k8s`, since they are wired to Kubernetes workloads (IRSA, External Secrets, KEDA) | yes |
 //!
 //! Without `aws`, `girder-aws`'s generated services are not compiled: a Kubernetes-only
@@ -30,6 +31,8 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "compose")]
+pub mod compose;
 #[cfg(feature = "k8s")]
 mod config;
 #[cfg(feature = "k8s")]

@@ -47,7 +47,7 @@ use girder_k8s::k8s_openapi::api::networking::v1::{
 use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use girder_k8s::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use girder_k8s::labels::Labels;
-use girder_k8s::{Manifest, Namespace, NamespaceName, NamespaceScope};
+use girder_k8s::{Manifest, Namespace, NamespaceName, NamespaceScope, OnKubernetes};
 
 use crate::WebService;
 use crate::wiring::{Client, Connection, Endpoint, InEnvironment, Server};
@@ -228,7 +228,7 @@ pub struct TrafficSplitBuilder<E, N, S = NoDestination> {
     _state: PhantomData<fn() -> S>,
 }
 
-impl<E: EnvironmentName, N: NamespaceName, S> fmt::Debug for TrafficSplitBuilder<E, N, S> {
+impl<E: EnvironmentName, N: OnKubernetes, S> fmt::Debug for TrafficSplitBuilder<E, N, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -240,7 +240,7 @@ impl<E: EnvironmentName, N: NamespaceName, S> fmt::Debug for TrafficSplitBuilder
     }
 }
 
-impl<E: EnvironmentName, N: NamespaceName> TrafficSplit<E, N> {
+impl<E: EnvironmentName, N: OnKubernetes> TrafficSplit<E, N> {
     /// Starts a split with id `id` in `namespace`; at least one [`to`](TrafficSplitBuilder::to)
     /// is required before [`build`](TrafficSplitBuilder::build).
     // `new` starts a builder whose `build` returns the construct, as the other constructs do.
@@ -261,7 +261,7 @@ impl<E: EnvironmentName, N: NamespaceName> TrafficSplit<E, N> {
     }
 }
 
-impl<E: EnvironmentName, N: NamespaceName, S> TrafficSplitBuilder<E, N, S> {
+impl<E: EnvironmentName, N: OnKubernetes, S> TrafficSplitBuilder<E, N, S> {
     fn member(&mut self, version: &WebService<E, N>) -> usize {
         let node = version.handle().node();
         match self.versions.iter().position(|v| {
@@ -397,7 +397,7 @@ impl<E: EnvironmentName, N: NamespaceName, S> TrafficSplitBuilder<E, N, S> {
     }
 }
 
-impl<E: EnvironmentName, N: NamespaceName> TrafficSplit<E, N> {
+impl<E: EnvironmentName, N: OnKubernetes> TrafficSplit<E, N> {
     /// The name of its Service, DestinationRule and VirtualService.
     pub fn name(&self) -> &str {
         &self.name
@@ -427,7 +427,7 @@ impl<E: EnvironmentName, N: NamespaceName> TrafficSplit<E, N> {
     }
 }
 
-impl<E: EnvironmentName, N: NamespaceName> Server for TrafficSplit<E, N> {
+impl<E: EnvironmentName, N: OnKubernetes> Server for TrafficSplit<E, N> {
     type Connection<C, M> = Connection<C>;
 
     /// The split's Service, selecting the pods of every version on their port.
@@ -437,7 +437,7 @@ impl<E: EnvironmentName, N: NamespaceName> Server for TrafficSplit<E, N> {
         endpoint.node = self.handle.node();
         endpoint.path = path.to_string();
         endpoint.selector = BTreeMap::from([self.pod_label()]);
-        endpoint.host = format!("{}.{}.svc.cluster.local", self.name, N::NAME);
+        endpoint.host = N::host(&self.name);
         endpoint
     }
 

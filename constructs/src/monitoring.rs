@@ -104,7 +104,7 @@ use girder_k8s::crd::monitoring::{
 use girder_k8s::k8s_openapi::api::core::v1::ConfigMap;
 use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use girder_k8s::labels::Labels;
-use girder_k8s::{Manifest, NamespaceName, NamespaceScope};
+use girder_k8s::{Manifest, NamespaceScope, OnKubernetes};
 
 #[doc(hidden)]
 pub use crate::metrics::__label_name;
@@ -185,7 +185,7 @@ impl fmt::Display for Window {
     }
 }
 
-impl<E: EnvironmentName, N: NamespaceName> Scaler<E, N> {
+impl<E: EnvironmentName, N: OnKubernetes> Scaler<E, N> {
     /// KEDA's Prometheus scaler: one pod per `per_pod` of `query`'s value, a query of the
     /// metrics of workloads in the worker's own environment and namespace, built from their
     /// shapes ([`metrics!`](crate::metrics!)). KEDA asks the Prometheus of kube-prometheus-stack
@@ -324,7 +324,7 @@ fn alert_name(id: &str) -> String {
 // `new` starts a builder whose `build` returns the construct, as bon builders do.
 #[allow(clippy::new_ret_no_self)]
 #[bon]
-impl<E: EnvironmentName, N: NamespaceName> AlertRule<E, N> {
+impl<E: EnvironmentName, N: OnKubernetes> AlertRule<E, N> {
     /// Starts an alert with id `id` (its alert name is the id in PascalCase) in `namespace`;
     /// `expr` and `summary` are required.
     #[builder(start_fn = new, finish_fn = build)]
@@ -506,7 +506,7 @@ pub struct ServiceMonitorSpecModel {
 // `new` starts a builder whose `build` returns the construct, as bon builders do.
 #[allow(clippy::new_ret_no_self)]
 #[bon]
-impl<E: EnvironmentName, N: NamespaceName> ServiceMonitor<E, N> {
+impl<E: EnvironmentName, N: OnKubernetes> ServiceMonitor<E, N> {
     /// Starts a monitor of `service`'s port `port`: its main port (`service.port()`) or one
     /// `service.add_port(..)` returned. A port of another service is reported at synth.
     #[builder(start_fn = new, finish_fn = build)]
@@ -551,7 +551,7 @@ impl<E: EnvironmentName, N: NamespaceName> ServiceMonitor<E, N> {
     }
 }
 
-impl<E: EnvironmentName, N: NamespaceName> Scraped<E, N> for ServiceMonitor<E, N> {
+impl<E: EnvironmentName, N: OnKubernetes> Scraped<E, N> for ServiceMonitor<E, N> {
     fn scrape(&self, shape: &'static str, metrics: &'static [DeclaredMetric]) -> Scrape<E, N> {
         let (app, node) = (self.handle.app(), self.handle.node());
         self.handle.update(|s| {
@@ -796,7 +796,7 @@ pub struct DashboardSpec {
 // `new` starts a builder whose `build` returns the construct, as bon builders do.
 #[allow(clippy::new_ret_no_self)]
 #[bon]
-impl<E: EnvironmentName, N: NamespaceName> Dashboard<E, N> {
+impl<E: EnvironmentName, N: OnKubernetes> Dashboard<E, N> {
     /// Starts a dashboard with id `id` in `namespace`, titled `title`.
     #[builder(start_fn = new, finish_fn = build)]
     pub fn create(

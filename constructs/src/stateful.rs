@@ -295,7 +295,7 @@ impl<E: EnvironmentName, N: NamespaceName> StatefulService<E, N> {
 
     /// The DNS name of its Service.
     pub fn host(&self) -> String {
-        format!("{}.{}.svc.cluster.local", self.name, N::NAME)
+        N::host(&self.name)
     }
 }
 
@@ -313,7 +313,7 @@ impl<E: EnvironmentName, N: NamespaceName> Server for StatefulService<E, N> {
             namespace: N::NAME,
             selector: Labels::selector_of(&path, &self.name),
             host: self.host(),
-            port: self.port.as_port().clone(),
+            port: self.port.as_port().reached_in::<N>(),
             scheme: None,
             cidrs: Vec::new(),
         }

@@ -428,8 +428,8 @@ impl<E: EnvironmentName, N: NamespaceName> Server for WebService<E, N> {
             path: path.to_string(),
             namespace: N::NAME,
             selector: Labels::selector_of(&path, &self.name),
-            host: format!("{}.{}.svc.cluster.local", self.name, N::NAME),
-            port: self.port.as_port().clone(),
+            host: N::host(&self.name),
+            port: self.port.as_port().reached_in::<N>(),
             scheme: (self.port.name() == "http").then_some("http"),
             cidrs: Vec::new(),
         }

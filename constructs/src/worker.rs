@@ -328,6 +328,7 @@ impl<E: EnvironmentName, N: NamespaceName, S> Worker<E, N, S> {
     pub fn scale_on(&self, scaler: impl ScalerOf<E, N>) -> &Self
     where
         S: Scalable,
+        N: girder_k8s::OnKubernetes,
     {
         let scaler = scaler.into_scaler();
         #[cfg(feature = "aws")]

@@ -101,6 +101,16 @@ impl Port {
         self.service.unwrap_or(self.number)
     }
 
+    /// The port as clients in namespace `N` reach it: where they connect to the pods directly
+    /// (a Compose project has no Service in front), on the container's number.
+    pub(crate) fn reached_in<N: girder_k8s::NamespaceName>(&self) -> Port {
+        let mut port = self.clone();
+        if N::DIRECT {
+            port.service = None;
+        }
+        port
+    }
+
     /// The port's protocol.
     pub fn protocol(&self) -> Protocol {
         self.protocol

@@ -1,34 +1,29 @@
-//! Seed 002: a Flask `/helloworld` API behind a TLS reverse proxy, horizontally scaled.
+//! Seed 002: a Flask `/helloworld` API behind a TLS reverse proxy, horizontally scaled; on
+//! Kubernetes in production, on Docker Compose in development (the seed's own deployment).
 //! See `examples/helloworld/README.md` for the choices made.
 
 use girder::prelude::*;
 
 girder::environment!(
-    /// Production.
+    /// Production, on Kubernetes.
     pub Prod = "prod"
+);
+girder::environment!(
+    /// Development, on Docker Compose.
+    pub Dev = "dev"
 );
 girder::namespace!(
     /// The API and its ingress.
     pub Helloworld = "helloworld"
 );
 
-/// The helloworld app: the API as a WebService behind ingress-nginx, with a Let's Encrypt
-/// certificate from cert-manager.
-pub fn helloworld() -> App {
-    let app = App::new("helloworld");
-    let k8s = app.environment(Prod).kubernetes();
-    // The seed builds and deploys its images by release tag.
-    girder::constructs::AcceptImageTags::because(
-        "the seed deploys images by release tag; CI pins digests at release",
-    )
-    .apply_to(k8s.environment());
-    let ns = k8s.namespace(Helloworld);
-
-    let issuer = LetsEncrypt::new(&k8s, "letsencrypt")
-        .email("ops@example.com")
-        .build();
-
-    let api = WebService::new(&ns, "api")
+/// The API and its public route, wherever they run: `ns` is a Kubernetes namespace or a
+/// Compose project, `tls` where the route's certificate comes from.
+pub fn system<E: EnvironmentName, N: NamespaceName>(
+    ns: &Namespace<E, N>,
+    tls: &impl Issuer<E>,
+) -> WebService<E, N> {
+    let api = WebService::new(ns, "api")
         .image("ghcr.io/example/helloworld-api:1.0.0")
         .port(8000)
         .replicas(2..=6)
@@ -50,11 +45,35 @@ pub fn helloworld() -> App {
         .build();
     api.env("PYTHONUNBUFFERED", "1");
 
-    Ingress::new(&ns, "public")
+    Ingress::new(ns, "public")
         .host("helloworld.example.com")
-        .issuer(&issuer)
+        .issuer(tls)
         .build()
         .route("/helloworld", &api);
+    api
+}
+
+/// The helloworld app: in production the API as a WebService behind ingress-nginx, with a
+/// Let's Encrypt certificate from cert-manager; in development the same function as a Compose
+/// project behind Caddy, with a certificate of Caddy's own local authority.
+pub fn helloworld() -> App {
+    let app = App::new("helloworld");
+    // The seed builds and deploys its images by release tag.
+    let tags = girder::constructs::AcceptImageTags::because(
+        "the seed deploys images by release tag; CI pins digests at release",
+    );
+
+    let k8s = app.environment(Prod).kubernetes();
+    tags.clone().apply_to(k8s.environment());
+    let issuer = LetsEncrypt::new(&k8s, "letsencrypt")
+        .email("ops@example.com")
+        .build();
+    system(&k8s.namespace(Helloworld), &issuer);
+
+    let dev = app.environment(Dev);
+    tags.apply_to(&dev);
+    let compose = dev.compose();
+    system(&compose, &ComposeIssuer::self_signed(&compose));
 
     app
 }

@@ -12,7 +12,7 @@ mod bookinfo;
 #[cfg(feature = "aws")]
 mod city_graph;
 mod exchange;
-mod helloworld;
+pub mod helloworld;
 mod scale;
 #[cfg(feature = "aws")]
 mod scale_aws;

@@ -46,6 +46,7 @@
 //! | feature | what it does | default |
 //! |---|---|---|
 //! | `k8s` | the Kubernetes constructs ([`constructs`]: workloads, Ingress, monitoring, mesh, typed Secrets and ConfigMaps, wiring) and their part of the [`prelude`] | yes |
+//! | `compose` | Docker Compose environments: `app.environment(Dev).compose()` is a scope for the same constructs, written as `<env>/compose/compose.yaml` ([`constructs::compose`], [`compose`]); [`ComposeExt`](prelude::ComposeExt) and [`ComposeIssuer`](prelude::ComposeIssuer) in the prelude; implies `k8s` | yes |
 //! | `aws` | the AWS constructs ([`constructs::aws`]: `Cluster`, `Postgres`, `Bucket`, `Queue`, ...), the AWS services of [`aws`] they use, [`aws::AwsExt`] in the prelude; implies `k8s`, since AWS constructs are wired to Kubernetes workloads | yes |
 //! | `s3`, `rds`, `sns`, ... (one per AWS service), `aws-full` (all of them) | the typed resources of [`aws`]`::<service>` for a program's own CloudFormation resources, without the AWS constructs | no |
 //! | `deploy` | `deploy`, `diff --live`, `destroy` and `bootstrap` in [`run`]: server-side apply to Kubernetes (kube) and change sets to CloudFormation (the AWS SDK) | no |
@@ -60,6 +61,7 @@
 //! enable no `v1_*` feature, like every crate that depends on k8s-openapi.
 
 pub use girder_aws as aws;
+pub use girder_compose as compose;
 pub use girder_constructs as constructs;
 pub use girder_core as core;
 pub use girder_k8s as k8s;
@@ -132,15 +134,15 @@ pub use k8s_openapi;
 /// constructs and `AwsExt` the `aws` feature.
 pub mod prelude {
     pub use girder_core::cidr::Cidr;
-    pub use girder_core::{App, Aspect, Environment, Visit};
+    pub use girder_core::{App, Aspect, Environment, EnvironmentName, Visit};
 
     #[cfg(feature = "k8s")]
     pub use girder_constructs::monitoring::{AlertRule, Dashboard, ServiceMonitor};
     #[cfg(feature = "k8s")]
     pub use girder_constructs::{
         AcceptImageTags, Check, Connection, CronJob, DataVolume, HttpGet, HttpRoute, Ingress,
-        IngressController, Job, LetsEncrypt, Peer, Port, PostgresInCluster, Probe, RedisInCluster,
-        Replicas, Scaler, StatefulService, TrafficSplit, WebService, Worker,
+        IngressController, Issuer, Job, LetsEncrypt, Peer, Port, PostgresInCluster, Probe,
+        RedisInCluster, Replicas, Scaler, StatefulService, TrafficSplit, WebService, Worker,
     };
     #[cfg(feature = "k8s")]
     pub use girder_k8s::aspects::{
@@ -149,7 +151,10 @@ pub mod prelude {
     #[cfg(feature = "k8s")]
     pub use girder_k8s::quantity::{Cpu, Memory, Resources};
     #[cfg(feature = "k8s")]
-    pub use girder_k8s::{KubernetesExt, Manifest, Namespace};
+    pub use girder_k8s::{KubernetesExt, Manifest, Namespace, NamespaceName, OnKubernetes};
+
+    #[cfg(feature = "compose")]
+    pub use girder_constructs::compose::{ComposeExt, ComposeIssuer};
 
     #[cfg(feature = "aws")]
     pub use girder_aws::AwsExt;

@@ -419,7 +419,14 @@ type Objects = BTreeMap<ObjectKey, (String, Value)>;
 fn objects(files: &BTreeMap<String, String>, side: Side) -> Result<Objects, DiffError> {
     let mut out = Objects::new();
     for (path, text) in files {
-        let docs: Vec<Value> = if path.ends_with(".json") {
+        let structured = [".json", ".yaml", ".yml"]
+            .iter()
+            .any(|ext| path.ends_with(ext));
+        let docs: Vec<Value> = if !structured {
+            // A configuration file of another format (a Compose proxy's Caddyfile,
+            // `.env.example`): compared as one text.
+            vec![Value::String(text.clone())]
+        } else if path.ends_with(".json") {
             let doc = serde_json::from_str(text).map_err(|source| DiffError::ParseJson {
                 side,
                 path: path.clone(),

@@ -15,6 +15,7 @@ use girder_k8s::aspects::DefaultResources;
 use girder_k8s::rules::Checker;
 
 use crate::cloudformation::{Stacks, Synthesized, template_path};
+use crate::compose::ComposeProjects;
 use crate::kubernetes::{Emission, KubernetesOutput, Panicked, Problem, Writer};
 use crate::output::{DeployStep, FORMAT, Manifest as Index, ManifestFile, ObjectRef};
 use crate::text::Text;
@@ -121,6 +122,7 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
             Writer::new(scope),
             &installed,
             declared,
+            ComposeProjects::of(app),
             options.keep_objects,
         );
         let mut out = Emitted::new();
@@ -201,6 +203,8 @@ struct Targets<'scope, 'env> {
     /// Girder's checks of the final Kubernetes objects.
     checker: Checker,
     cloudformation: Stacks,
+    /// The Compose environments' final objects.
+    compose: ComposeProjects,
     /// The node of each construct that emitted an object, by the index the targets know it by.
     emitters: Vec<NodeId>,
     /// The final Kubernetes objects, when the synthesis keeps them.
@@ -211,6 +215,7 @@ struct Targets<'scope, 'env> {
 struct Rendered {
     checker: Checker,
     cloudformation: Stacks,
+    compose: ComposeProjects,
     emitters: Vec<NodeId>,
     kept: Option<Vec<KubernetesObject>>,
 }
@@ -224,6 +229,7 @@ impl<'scope, 'env> Targets<'scope, 'env> {
         kubernetes: Writer<'scope, 'env>,
         installed: &[(String, String, String)],
         declared: girder_k8s::rules::refs::Declarations,
+        compose: ComposeProjects,
         keep: bool,
     ) -> Self {
         let mut checker = Checker::default();
@@ -241,6 +247,7 @@ impl<'scope, 'env> Targets<'scope, 'env> {
             yaml: String::new(),
             checker,
             cloudformation: Stacks::default(),
+            compose,
             emitters: Vec::new(),
             kept: keep.then(Vec::new),
         }
@@ -251,6 +258,7 @@ impl<'scope, 'env> Targets<'scope, 'env> {
         let rendered = Rendered {
             checker: self.checker,
             cloudformation: self.cloudformation,
+            compose: self.compose,
             emitters: self.emitters,
             kept: self.kept,
         };
@@ -298,6 +306,13 @@ impl<'scope, 'env> Targets<'scope, 'env> {
                 builtin.fill(manifest);
                 self.checker.observe(manifest, cx.env, construct);
             }
+            if self.compose.contains(cx.env) {
+                // Checked like any other; the Compose form is made once every object is known.
+                for manifest in &manifests {
+                    self.compose.add(cx.env, construct, manifest);
+                }
+                return self.take_resources(app, cx, resources, construct, diags);
+            }
             let emission = Emission::write(&manifests, cx.env, construct, &mut self.yaml);
             self.kubernetes.add(emission);
             if let Some(kept) = &mut self.kept {
@@ -307,6 +322,19 @@ impl<'scope, 'env> Targets<'scope, 'env> {
                 }));
             }
         }
+        self.take_resources(app, cx, resources, construct, diags);
+    }
+
+    /// Files the CloudFormation `resources` of construct `construct` (at `cx`) into their
+    /// stacks, after the program's aspects.
+    fn take_resources(
+        &mut self,
+        app: &App,
+        cx: &Context<'_>,
+        resources: Vec<CfnResource>,
+        construct: usize,
+        diags: &mut Diagnostics,
+    ) {
         if !resources.is_empty() {
             let aspects = app.aspects::<CfnResource>(cx.node);
             for mut resource in resources {
@@ -372,6 +400,13 @@ impl Rendered {
                 }
             });
         }
+        let compose = self.compose.finish(app, &path_of, &mut diags);
+        secrets.extend(
+            compose
+                .secrets
+                .into_iter()
+                .map(|(construct, finding)| (path_of(construct), finding)),
+        );
         let stacks = self
             .cloudformation
             .synthesize(&options.previous_exports, &mut diags);
@@ -402,7 +437,7 @@ impl Rendered {
                 .collect(),
             stacks: Vec::new(),
         };
-        for (path, text, listed) in kubernetes_files {
+        for (path, text, listed) in kubernetes_files.into_iter().chain(compose.files) {
             files.insert(path, text);
             index.files.push(listed);
         }

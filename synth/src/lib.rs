@@ -24,6 +24,7 @@
 
 mod cli;
 mod cloudformation;
+mod compose;
 pub mod diff;
 mod engine;
 mod kubernetes;

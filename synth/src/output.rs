@@ -124,6 +124,13 @@ pub enum ObjectId<'a> {
         /// Its logical ID.
         logical_id: &'a str,
     },
+    /// A top-level element of a Compose file.
+    Compose {
+        /// `service`, `network`, `volume` or `config`.
+        kind: &'a str,
+        /// Its name.
+        name: &'a str,
+    },
 }
 
 impl ObjectRef {
@@ -138,6 +145,11 @@ impl ObjectRef {
     /// A CloudFormation resource.
     pub fn cloudformation(type_name: &str, logical_id: &str) -> Self {
         ObjectRef(format!("{type_name} {logical_id}"))
+    }
+
+    /// A top-level element of a Compose file: `compose/service api`.
+    pub fn compose(kind: &str, name: &str) -> Self {
+        ObjectRef(format!("compose/{kind} {name}"))
     }
 
     /// The object as `manifest.json` lists it.
@@ -171,6 +183,14 @@ impl ObjectRef {
                     name,
                 })
             }
+            (Some(kind), Some(name), None, None)
+                if kind.starts_with("compose/") && !name.is_empty() =>
+            {
+                Some(ObjectId::Compose {
+                    kind: &kind["compose/".len()..],
+                    name,
+                })
+            }
             (Some(type_name), Some(logical_id), None, None)
                 if type_name.contains("::") && !logical_id.is_empty() =>
             {
@@ -197,7 +217,7 @@ impl std::str::FromStr for ObjectRef {
         match Self::parse(s) {
             Some(_) => Ok(ObjectRef(s.to_owned())),
             None => Err(format!(
-                "`{s}` is neither `<apiVersion> <kind> [<namespace>/]<name>` nor `<type> <logical ID>`"
+                "`{s}` is neither `<apiVersion> <kind> [<namespace>/]<name>`, `<type> <logical ID>` nor `compose/<kind> <name>`"
             )),
         }
     }
@@ -215,7 +235,7 @@ impl<'de> Deserialize<'de> for ObjectRef {
         match Self::parse(&text) {
             Some(_) => Ok(ObjectRef(text)),
             None => Err(serde::de::Error::custom(format!(
-                "`{text}` is neither `<apiVersion> <kind> [<namespace>/]<name>` nor `<type> <logical ID>`"
+                "`{text}` is neither `<apiVersion> <kind> [<namespace>/]<name>`, `<type> <logical ID>` nor `compose/<kind> <name>`"
             ))),
         }
     }

@@ -53,6 +53,8 @@ impl<N: NamespaceName> NamespaceName for Eks<N> {
     const NAME: &'static str = N::NAME;
 }
 
+impl<N: NamespaceName> girder_k8s::OnKubernetes for Eks<N> {}
+
 /// A namespace on an EKS cluster: its pods run behind the cluster's security group (which RDS
 /// databases and ElastiCache groups admit) and may assume IAM roles the cluster's OIDC provider
 /// trusts (IRSA).

@@ -30,7 +30,7 @@ fn synth_then_diff_against_itself_is_clean() {
     let app = girder_examples::helloworld();
     let (c, stdout, _) = run(&app, &["synth", "--out", out]);
     assert_eq!(c, code(0));
-    assert!(stdout.contains("wrote 11 objects in 2 files"), "{stdout}");
+    assert!(stdout.contains("wrote 18 objects in 5 files"), "{stdout}");
     let (c, stdout, _) = run(&app, &["diff", "--against", out]);
     assert_eq!(c, code(0), "{stdout}");
     assert!(stdout.contains("no changes"), "{stdout}");
@@ -105,10 +105,14 @@ fn list_prints_the_tree() {
     assert_eq!(c, code(0));
     insta::assert_snapshot!(stdout, @r"
     prod  (Environment)
+      prod/letsencrypt  (LetsEncrypt)
       prod/helloworld  (Namespace)
         prod/helloworld/api  (WebService)
         prod/helloworld/public  (Ingress)
-      prod/letsencrypt  (LetsEncrypt)
+    dev  (Environment)
+      dev/compose  (Namespace)
+        dev/compose/api  (WebService)
+        dev/compose/public  (Ingress)
     ");
 }
 
