@@ -373,3 +373,73 @@ fn mounts(volumes: &[(&str, bool)], tmpfs: &[(&str, u64)]) -> Mounts {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(host: Option<&str>, tls: Option<Tls>, path: &str, service: &str) -> Route {
+        Route {
+            host: host.map(str::to_owned),
+            tls,
+            path: path.to_owned(),
+            service: service.to_owned(),
+            port: 8000,
+        }
+    }
+
+    #[test]
+    fn sites_by_host_longest_prefix_first() {
+        let acme = Tls::Acme {
+            email: "ops@example.com".into(),
+            staging: false,
+        };
+        let text = caddyfile(&[
+            route(Some("shop.example.com"), Some(acme.clone()), "/", "front"),
+            route(Some("shop.example.com"), Some(acme), "/api", "api"),
+            route(Some("local.test"), None, "/", "front"),
+        ]);
+        let shop = &text[text.find("shop.example.com {").expect("site")..];
+        assert!(
+            shop.starts_with("shop.example.com {\n\ttls ops@example.com\n"),
+            "{text}"
+        );
+        let api = shop.find("@route0 path /api /api/*").expect("api route");
+        let rest = shop
+            .find("handle {\n\t\treverse_proxy front:8000")
+            .expect("catch-all");
+        assert!(api < rest, "{text}");
+        assert!(text.contains("http://local.test {"), "{text}");
+    }
+
+    #[test]
+    fn staging_and_self_signed() {
+        let staging = Tls::Acme {
+            email: "ops@example.com".into(),
+            staging: true,
+        };
+        let text = caddyfile(&[
+            route(Some("a.test"), Some(staging), "/", "a"),
+            route(Some("b.test"), Some(Tls::SelfSigned), "/", "b"),
+        ]);
+        assert!(
+            text.contains(&format!(
+                "tls ops@example.com {{\n\t\tca {LETS_ENCRYPT_STAGING}"
+            )),
+            "{text}"
+        );
+        assert!(text.contains("b.test {\n\ttls internal\n"), "{text}");
+        assert!(!text.contains("PRIVATE KEY"), "{text}");
+    }
+
+    #[test]
+    fn the_proxy_runs_as_a_user_without_capabilities() {
+        let [(name, proxy), (init, prepare)] = services(&BTreeSet::from(["api".to_owned()]));
+        assert_eq!((name.as_str(), init.as_str()), (SERVICE, INIT));
+        assert!(proxy.read_only && proxy.cap_add.is_empty());
+        assert_eq!(proxy.cap_drop.iter().collect::<Vec<_>>(), ["ALL"]);
+        assert_eq!(proxy.ports.len(), 2);
+        assert!(prepare.ports.is_empty());
+        assert_eq!(prepare.cap_add.iter().collect::<Vec<_>>(), ["CHOWN"]);
+    }
+}
