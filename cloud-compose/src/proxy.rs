@@ -7,9 +7,9 @@
 //! fetched its certificates with a bash script and certbot).
 //!
 //! The proxy is the one service that publishes host ports, 80 and 443; it listens on 8080 and
-//! 8443 inside, so that it runs as a non-root user without added capabilities. A one-shot
-//! `proxy-init` service, with no network and only the `CHOWN` capability, gives the proxy's
-//! volume to that user first (a fresh volume belongs to root).
+//! 8443 inside, so that it runs as a non-root user without added capabilities. Its volume is
+//! given to that user by a one-shot `proxy-volumes` service, as every service's volumes are
+//! (see [`crate::translate`]).
 //!
 //! Each Ingress rule becomes a site block per host; each path a `handle` of the same prefix
 //! (`/api` matches `/api` and `/api/…`, as Kubernetes' `Prefix`), longest first, forwarding to
@@ -20,13 +20,11 @@ use std::fmt::Write as _;
 
 use compose_spec::service::deploy::resources::{Cpus, Limits, Resources};
 use compose_spec::service::healthcheck::{Command as Check, Test};
-use compose_spec::service::network_config::NetworkMode;
 use compose_spec::service::ports::Port;
 use compose_spec::service::volumes::mount::{self, Common, Mount, Tmpfs, TmpfsOptions};
 use compose_spec::service::volumes::{AbsolutePath, Volumes as Mounts};
 use compose_spec::service::{
-    ByteValue, Command, Condition, ConfigOrSecret, Dependency, Deploy, Healthcheck, Image,
-    NetworkConfig, Restart, User,
+    ByteValue, ConfigOrSecret, Deploy, Healthcheck, Image, NetworkConfig, Restart, User,
 };
 use compose_spec::{Identifier, ListOrMap, MapKey, Service, ShortOrLong, Value};
 use indexmap::{IndexMap, IndexSet};
@@ -38,8 +36,6 @@ use crate::translate::{EGRESS, Finding};
 
 /// The proxy's service name.
 pub const SERVICE: &str = "proxy";
-/// The one-shot service that gives the proxy's volume to the proxy's user.
-pub const INIT: &str = "proxy-init";
 /// The proxy's configuration file, beside `compose.yaml`.
 pub const CADDYFILE: &str = "Caddyfile";
 /// The Compose config that mounts [`CADDYFILE`] into the proxy.
@@ -48,8 +44,6 @@ pub const CONFIG: &str = "caddyfile";
 pub const VOLUME: &str = "proxy-data";
 /// The proxy's image (Caddy, Alpine-based: its healthcheck uses BusyBox's `wget`).
 pub const IMAGE: &str = "caddy:2.8.4-alpine";
-/// The image of [`INIT`].
-pub const INIT_IMAGE: &str = "busybox:1.36.1";
 /// The user the proxy runs as.
 pub const USER: &str = "10001:10001";
 const HTTP_PORT: u16 = 8080;
@@ -245,9 +239,8 @@ pub fn caddyfile(routes: &[Route]) -> String {
     out
 }
 
-/// The proxy's service, joined to the networks of the services it routes to (`joined`), and
-/// the one-shot service that prepares its volume.
-pub(crate) fn services(joined: &BTreeSet<String>) -> [(String, Service); 2] {
+/// The proxy's service, joined to the networks of the services it routes to (`joined`).
+pub(crate) fn service(joined: &BTreeSet<String>) -> (String, Service) {
     let mut proxy = Service {
         image: Image::parse(IMAGE).ok(),
         user: User::parse(USER).ok(),
@@ -316,33 +309,7 @@ pub(crate) fn services(joined: &BTreeSet<String>) -> [(String, Service); 2] {
         }),
         ..Deploy::default()
     });
-    if let Ok(init) = Identifier::new(INIT) {
-        proxy.depends_on = ShortOrLong::Long(IndexMap::from([(
-            init,
-            Dependency {
-                condition: Condition::ServiceCompletedSuccessfully,
-                restart: false,
-                required: true,
-            },
-        )]));
-    }
-
-    let init = Service {
-        image: Image::parse(INIT_IMAGE).ok(),
-        user: User::parse("0:0").ok(),
-        entrypoint: Some(Command::List(
-            ["chown", "-R", USER, "/data"].map(String::from).to_vec(),
-        )),
-        read_only: true,
-        cap_drop: IndexSet::from(["ALL".to_owned()]),
-        cap_add: IndexSet::from(["CHOWN".to_owned()]),
-        security_opt: IndexSet::from(["no-new-privileges:true".to_owned()]),
-        network_config: Some(NetworkConfig::NetworkMode(NetworkMode::None)),
-        restart: Some(Restart::No),
-        volumes: mounts(&[("/data", false)], &[]),
-        ..Service::default()
-    };
-    [(SERVICE.to_owned(), proxy), (INIT.to_owned(), init)]
+    (SERVICE.to_owned(), proxy)
 }
 
 /// The proxy's volume at each of `volumes`, and a tmpfs of the size in MiB at each of `tmpfs`.
@@ -434,12 +401,10 @@ mod tests {
 
     #[test]
     fn the_proxy_runs_as_a_user_without_capabilities() {
-        let [(name, proxy), (init, prepare)] = services(&BTreeSet::from(["api".to_owned()]));
-        assert_eq!((name.as_str(), init.as_str()), (SERVICE, INIT));
+        let (name, proxy) = service(&BTreeSet::from(["api".to_owned()]));
+        assert_eq!(name, SERVICE);
         assert!(proxy.read_only && proxy.cap_add.is_empty());
         assert_eq!(proxy.cap_drop.iter().collect::<Vec<_>>(), ["ALL"]);
         assert_eq!(proxy.ports.len(), 2);
-        assert!(prepare.ports.is_empty());
-        assert_eq!(prepare.cap_add.iter().collect::<Vec<_>>(), ["CHOWN"]);
     }
 }

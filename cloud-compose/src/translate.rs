@@ -15,7 +15,8 @@
 //! | a Service selecting the workload | the service's own network, `internal` (no way out) |
 //! | a NetworkPolicy admitting a client's pods | the client joins the server's network, and `depends_on` it (`service_healthy` when the server has a healthcheck) |
 //! | egress to an address range | the `egress` network, the only one with a way out |
-//! | a Job (Argo CD `PreSync` hook: before the rollout) | the other services `depends_on` it with `service_completed_successfully` |
+//! | a Job (Argo CD `PreSync` hook: before the rollout) | a service of the construct's name (not the object's, which hashes the template); the services that use one of its servers too (a migration's database) `depends_on` it with `service_completed_successfully` |
+//! | `fsGroup` (volumes writable by the pod's user) | a one-shot `<service>-volumes` service, root with only `CHOWN` and no network, that gives the named volumes to the service's user first |
 //! | Ingresses | a reverse proxy (see [`crate::proxy`]) |
 //!
 //! A service that joins no network gets `network_mode: none`: with NetworkPolicies denying all
@@ -226,9 +227,19 @@ impl<'a> Translation<'a> {
                 }
                 _ => continue,
             };
+            // A Job's object name ends with a hash of its release (Kubernetes cannot change a
+            // Job, so each release is a new one); its service keeps the construct's name.
+            let mut name = meta.name.clone().unwrap_or_default();
+            if kind == WorkloadKind::Job
+                && let Some((base, hash)) = name.rsplit_once('-')
+                && hash.len() == 8
+                && hash.bytes().all(|b| b.is_ascii_hexdigit())
+            {
+                name = base.to_owned();
+            }
             out.push(Workload {
                 input,
-                name: meta.name.clone().unwrap_or_default(),
+                name,
                 kind,
                 template,
                 replicas,
@@ -452,8 +463,8 @@ impl<'a> Translation<'a> {
             }
         }
 
-        // Start order: clients after their servers, everything after the Jobs that do not
-        // themselves wait for it.
+        // Start order: clients after their servers, and after the Jobs that use one of their
+        // servers too (migrations), unless such a Job waits for the client itself.
         let jobs: Vec<usize> = (0..workloads.len())
             .filter(|&i| workloads[i].kind == WorkloadKind::Job)
             .collect();
@@ -470,8 +481,12 @@ impl<'a> Translation<'a> {
                     depends.insert(id, dependency(condition));
                 }
             }
+            let servers = waits(i);
             for &job in &jobs {
+                // A migration: a Job of a server this service uses too.
+                let migrates = waits(job).iter().any(|server| servers.contains(server));
                 if job != i
+                    && migrates
                     && !depends_on(&reaches, job, i)
                     && let Some(id) = identifier(&workloads[job].name)
                 {
@@ -506,10 +521,17 @@ impl<'a> Translation<'a> {
                     }),
                 );
             }
-            services.extend(proxy::services(&joined));
+            services.push(proxy::service(&joined));
             let caddyfile = proxy::caddyfile(&routes);
             Some((routes, caddyfile))
         };
+        // Volumes a non-root service writes are given to its user first, as `fsGroup` does on
+        // Kubernetes: a fresh volume belongs to root.
+        let owners: Vec<(String, Service)> = services
+            .iter_mut()
+            .filter_map(|(name, service)| volume_owner(name, service))
+            .collect();
+        services.extend(owners);
         let uses_egress = services.iter().any(|(_, s)| match &s.network_config {
             Some(NetworkConfig::Networks(ShortOrLong::Short(set))) => {
                 set.iter().any(|n| n.as_str() == EGRESS)
@@ -545,8 +567,8 @@ impl<'a> Translation<'a> {
                         .map_or(0, |w| w.input.construct),
                     object: format!("service {name}"),
                     message: format!("two workloads would be Compose service `{name}`"),
-                    hint: if name == proxy::SERVICE || name == proxy::INIT {
-                        format!("`{name}` is the name of the project's reverse proxy: rename the workload")
+                    hint: if name == proxy::SERVICE || name.ends_with(VOLUME_OWNER) {
+                        format!("`{name}` is also the name of a service Girder adds (the reverse proxy, or the one that gives a service's volumes to its user): rename the workload")
                     } else {
                         "a Compose project has one namespace of names: rename one of the workloads".into()
                     },
@@ -909,6 +931,64 @@ impl<'a> Translation<'a> {
         ));
         None
     }
+}
+
+/// The suffix of the one-shot service that gives a service's volumes to its user.
+pub const VOLUME_OWNER: &str = "volumes";
+/// The image of the services that give volumes to their users (BusyBox's `chown`).
+pub const VOLUME_OWNER_IMAGE: &str = "busybox:1.36.1";
+
+/// The one-shot service `<name>-volumes` that gives the named volumes of `service`, which runs
+/// as a non-root user, to that user (as root with only `CHOWN`, and no network); `service`
+/// then waits for it. `None` for a service without named volumes or running as root.
+fn volume_owner(name: &str, service: &mut Service) -> Option<(String, Service)> {
+    let user = service.user.as_ref()?.to_string();
+    if user == "0" || user.starts_with("0:") || user.starts_with("root") {
+        return None;
+    }
+    let mut mounts = Mounts::default();
+    let mut targets = Vec::new();
+    for mount in &service.volumes {
+        if let ShortOrLong::Long(Mount::Volume(volume)) = mount {
+            targets.push(volume.common.target.as_path().display().to_string());
+            let mut volume = volume.clone();
+            volume.common.read_only = false;
+            mounts.insert(ShortOrLong::Long(Mount::Volume(volume)));
+        }
+    }
+    if targets.is_empty() {
+        return None;
+    }
+    let owner = format!("{name}-{VOLUME_OWNER}");
+    let mut depends = match std::mem::take(&mut service.depends_on) {
+        ShortOrLong::Long(map) => map,
+        ShortOrLong::Short(set) => set
+            .into_iter()
+            .map(|id| (id, dependency(Condition::ServiceStarted)))
+            .collect(),
+    };
+    depends.insert(
+        identifier(&owner)?,
+        dependency(Condition::ServiceCompletedSuccessfully),
+    );
+    depends.sort_keys();
+    service.depends_on = ShortOrLong::Long(depends);
+    let mut chown = vec!["chown".to_owned(), "-R".to_owned(), user];
+    chown.extend(targets);
+    let init = Service {
+        image: compose_spec::service::Image::parse(VOLUME_OWNER_IMAGE).ok(),
+        user: User::parse("0:0").ok(),
+        entrypoint: Some(Command::List(chown)),
+        read_only: true,
+        cap_drop: indexmap::IndexSet::from(["ALL".to_owned()]),
+        cap_add: indexmap::IndexSet::from(["CHOWN".to_owned()]),
+        security_opt: indexmap::IndexSet::from(["no-new-privileges:true".to_owned()]),
+        network_config: Some(NetworkConfig::NetworkMode(NetworkMode::None)),
+        restart: Some(Restart::No),
+        volumes: mounts,
+        ..Service::default()
+    };
+    Some((owner, init))
 }
 
 /// Whether `from` waits, directly or through its servers, for `on`.
