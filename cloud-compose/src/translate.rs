@@ -651,7 +651,7 @@ impl<'a> Translation<'a> {
             container.security_context.as_ref(),
         );
         self.mounts(&mut service, w, pod, container);
-        service.healthcheck = self.healthcheck(w, container);
+        service.healthcheck = self.healthcheck(w, container, &mut service.extensions);
         service.restart = Some(match w.kind {
             WorkloadKind::Job => Restart::OnFailure,
             WorkloadKind::Deployment | WorkloadKind::StatefulSet => Restart::UnlessStopped,
@@ -663,6 +663,11 @@ impl<'a> Translation<'a> {
         }
         let replicas = match autoscaled {
             Some(&(min, max)) => {
+                note(
+                    &mut service.extensions,
+                    "replicas",
+                    format!("{min}, the minimum of {min} to {max}: Compose does not autoscale"),
+                );
                 self.notes.push(Finding::new(
                     input,
                     format!("Compose does not autoscale: the service runs its minimum, {min} of {min} to {max} replicas"),
@@ -894,7 +899,12 @@ impl<'a> Translation<'a> {
         service.volumes = mounts;
     }
 
-    fn healthcheck(&mut self, w: &Workload<'_>, container: &Container) -> Option<Healthcheck> {
+    fn healthcheck(
+        &mut self,
+        w: &Workload<'_>,
+        container: &Container,
+        extensions: &mut compose_spec::Extensions,
+    ) -> Option<Healthcheck> {
         let probe = container
             .readiness_probe
             .as_ref()
@@ -924,6 +934,11 @@ impl<'a> Translation<'a> {
         } else {
             "a gRPC probe"
         };
+        note(
+            extensions,
+            "healthcheck",
+            format!("none: {what} needs a client the image `{image}` may lack"),
+        );
         self.notes.push(Finding::new(
             w.input,
             format!("{what} has no Compose healthcheck without a client in the image `{image}`: the service has none, and its clients wait only for it to start"),
@@ -989,6 +1004,14 @@ fn volume_owner(name: &str, service: &mut Service) -> Option<(String, Service)> 
         ..Service::default()
     };
     Some((owner, init))
+}
+
+/// Records in the output what the Compose form could not carry over: `x-girder-<what>` on the
+/// service (Compose ignores `x-` keys).
+fn note(extensions: &mut compose_spec::Extensions, what: &str, text: String) {
+    if let Ok(key) = compose_spec::ExtensionKey::new(format!("x-girder-{what}")) {
+        extensions.insert(key, compose_spec::YamlValue::String(text));
+    }
 }
 
 /// Whether `from` waits, directly or through its servers, for `on`.
