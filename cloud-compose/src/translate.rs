@@ -555,6 +555,7 @@ impl<'a> Translation<'a> {
                 compose.networks.insert(id, None);
             }
         }
+        self.host_ports(&services, &workloads);
         compose.networks.sort_keys();
         compose.volumes.sort_keys();
         services.sort_by(|a, b| a.0.cmp(&b.0));
@@ -585,6 +586,38 @@ impl<'a> Translation<'a> {
             }
         }
         (compose, proxy)
+    }
+
+    /// Reports host ports published by two services (the proxy's 80 and 443 included): the
+    /// second could not start.
+    fn host_ports(&mut self, services: &[(String, Service)], workloads: &[Workload<'_>]) {
+        let mut published: BTreeMap<(u16, String), &str> = BTreeMap::new();
+        for (name, service) in services {
+            for port in &service.ports {
+                let ShortOrLong::Long(port) = port else {
+                    continue;
+                };
+                let Some(host) = port.published.as_ref().map(|r| r.start()) else {
+                    continue;
+                };
+                let protocol = port
+                    .protocol
+                    .as_ref()
+                    .map_or_else(|| "tcp".to_owned(), |p| p.to_string());
+                if let Some(first) = published.insert((host, protocol.clone()), name) {
+                    let construct = workloads
+                        .iter()
+                        .find(|w| w.name == *name || w.name == first)
+                        .map_or(0, |w| w.input.construct);
+                    self.errors.push(Finding {
+                        construct,
+                        object: format!("service {name}"),
+                        message: format!("services `{first}` and `{name}` both publish host port {host}/{protocol}"),
+                        hint: "a host port is published once: route web traffic through the Ingress proxy (80 and 443), or give the services different host ports".into(),
+                    });
+                }
+            }
+        }
     }
 
     /// The service of workload `w`, without networks and start order.
@@ -642,6 +675,25 @@ impl<'a> Translation<'a> {
             }
         }
         service.environment = ListOrMap::Map(map);
+        // A host port (an escape hatch; checkov's CKV_K8S_26 accepted) is published.
+        for port in container.ports.iter().flatten() {
+            let (Some(host), Ok(target)) = (port.host_port, u16::try_from(port.container_port))
+            else {
+                continue;
+            };
+            let Ok(host) = u16::try_from(host) else {
+                continue;
+            };
+            service
+                .ports
+                .insert(ShortOrLong::Long(compose_spec::service::ports::Port {
+                    published: compose_spec::service::ports::Range::new(host, None).ok(),
+                    protocol: port.protocol.as_deref().map(|p| {
+                        compose_spec::service::ports::Protocol::parse(p.to_ascii_lowercase())
+                    }),
+                    ..compose_spec::service::ports::Port::new(target)
+                }));
+        }
         if let Some(dir) = &container.working_dir {
             service.working_dir = AbsolutePath::new(dir).ok();
         }
@@ -1202,6 +1254,79 @@ fn bytes(q: &Quantity) -> Option<ByteValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn deployment(name: &str, host_port: Option<i32>) -> Input {
+        use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
+        use k8s_openapi::api::core::v1::{ContainerPort, PodSpec};
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+        let container = Container {
+            name: name.to_owned(),
+            image: Some("ghcr.io/acme/app:1.0.0".into()),
+            ports: Some(vec![ContainerPort {
+                container_port: 8080,
+                host_port,
+                ..ContainerPort::default()
+            }]),
+            ..Container::default()
+        };
+        let deployment = Deployment {
+            metadata: ObjectMeta {
+                name: Some(name.to_owned()),
+                ..ObjectMeta::default()
+            },
+            spec: Some(DeploymentSpec {
+                template: PodTemplateSpec {
+                    metadata: None,
+                    spec: Some(PodSpec {
+                        containers: vec![container],
+                        ..PodSpec::default()
+                    }),
+                },
+                ..DeploymentSpec::default()
+            }),
+            ..Deployment::default()
+        };
+        Input {
+            construct: name.len(),
+            object: Object::Deployment(Box::new(deployment)),
+        }
+    }
+
+    #[test]
+    fn a_host_port_is_published_once() {
+        let settings = ProjectSettings::default();
+        let one = translate("shop-dev", &settings, &[deployment("api", Some(8080))])
+            .expect("one service publishes");
+        let api = &one.compose.services[0];
+        assert_eq!(api.ports.len(), 1);
+        let errors = translate(
+            "shop-dev",
+            &settings,
+            &[deployment("api", Some(8080)), deployment("web", Some(8080))],
+        )
+        .expect_err("two services publish 8080");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0]
+                .message
+                .contains("`api` and `web` both publish host port 8080/tcp"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_project_name_compose_rejects() {
+        let errors = translate(
+            "Shop_Dev",
+            &ProjectSettings::default(),
+            &[deployment("api", None)],
+        )
+        .expect_err("uppercase");
+        assert!(
+            errors[0].message.contains("is not a Compose project name"),
+            "{errors:?}"
+        );
+    }
 
     #[test]
     fn variable_names() {

@@ -205,6 +205,8 @@ pub trait Server {
 #[diagnostic::on_unimplemented(
     message = "clients in namespace `{N}` have no network path to `{Self}`",
     label = "not reachable from `{N}`",
+    note = "AWS data stores (RDS `Postgres`, ElastiCache `RedisCluster`, `Bucket`, `Queue`, `AwsSecret`) are reachable only from namespaces on the environment's EKS cluster: `eks.kubernetes().namespace(..)`",
+    note = "in a Compose environment (`env.compose()`), use the in-cluster stand-ins: `PostgresInCluster` for `Postgres`, `RedisInCluster` for `RedisCluster`, a typed `secret!` declared `existing` for an `AwsSecret`; S3 and SQS have none, keep them in the Kubernetes environment",
     note = "a server of the program declares the namespaces that reach it by implementing `Reachable<N>`"
 )]
 pub trait Reachable<N> {}
