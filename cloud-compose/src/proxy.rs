@@ -9,7 +9,10 @@
 //! The proxy is the one service that publishes host ports, 80 and 443; it listens on 8080 and
 //! 8443 inside, so that it runs as a non-root user without added capabilities. A one-shot
 //! `proxy-init` service, with no network and only the `CHOWN` capability, gives the proxy's
-//! volume to that user first (a fresh volume belongs to root).
+//! volume to that user first (a fresh volume belongs to root): its root only, mounted `nocopy`
+//! so that Docker never copies the image's root-owned `/data/caddy` into it. A recursive
+//! `chown` would fail on the next start: without `DAC_READ_SEARCH`, root cannot enter the
+//! 0700 directories Caddy keeps its keys in.
 //!
 //! Each Ingress rule becomes a site block per host; each path a `handle` of the same prefix
 //! (`/api` matches `/api` and `/api/…`, as Kubernetes' `Prefix`), longest first, forwarding to
@@ -331,7 +334,7 @@ pub(crate) fn services(joined: &BTreeSet<String>) -> [(String, Service); 2] {
         image: Image::parse(INIT_IMAGE).ok(),
         user: User::parse("0:0").ok(),
         entrypoint: Some(Command::List(
-            ["chown", "-R", USER, "/data"].map(String::from).to_vec(),
+            ["chown", USER, "/data"].map(String::from).to_vec(),
         )),
         read_only: true,
         cap_drop: IndexSet::from(["ALL".to_owned()]),
@@ -352,7 +355,10 @@ fn mounts(volumes: &[(&str, bool)], tmpfs: &[(&str, u64)]) -> Mounts {
         if let Ok(target) = AbsolutePath::new(path) {
             out.insert(ShortOrLong::Long(Mount::Volume(mount::Volume {
                 source: Identifier::new(VOLUME).ok(),
-                volume: None,
+                volume: Some(mount::VolumeOptions {
+                    nocopy: true,
+                    ..mount::VolumeOptions::default()
+                }),
                 common: Common {
                     read_only: *read_only,
                     ..Common::new(target)

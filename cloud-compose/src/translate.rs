@@ -3,15 +3,16 @@
 //! | Kubernetes | Compose |
 //! |---|---|
 //! | a Deployment, StatefulSet or Job | a service of the same name (`restart: unless-stopped`; a Job `on-failure`) |
-//! | `replicas`, an HPA's `minReplicas` | `deploy.replicas` (an autoscaler's range is noted: Compose does not scale) |
+//! | `replicas`, an HPA's `minReplicas`, a KEDA ScaledObject's `minReplicaCount` | `deploy.replicas` (an autoscaler's range is noted: Compose does not scale) |
 //! | `resources` | `deploy.resources` (limits and reservations) |
 //! | `command`, `args` | `entrypoint`, `command` (`$(VAR)` expanded; `$` escaped as `$$`) |
 //! | `env` literal, ConfigMap key the program writes | `environment` literal |
 //! | Secret key, ConfigMap key declared existing | `environment: ${VAR:?…}`, read from the host's environment ([`Variable`]) |
 //! | `runAsUser`/`runAsGroup`, `readOnlyRootFilesystem`, dropped and added capabilities, `allowPrivilegeEscalation: false` | `user`, `read_only`, `cap_drop`, `cap_add`, `security_opt: [no-new-privileges:true]` |
 //! | `emptyDir` | a `tmpfs` mount of the same size |
-//! | a StatefulSet's volume claim, a PersistentVolumeClaim | a named volume (`<service>-<claim>`, or the claim's name) |
-//! | an exec readiness (else liveness) probe | `healthcheck` (a TCP or HTTP probe only for images known to carry a client: PostgreSQL's `pg_isready`, Redis's `redis-cli`) |
+//! | a StatefulSet's volume claim, a PersistentVolumeClaim | a named volume (`<service>-<claim>`, or the claim's name), mounted `nocopy`: it starts empty, as a claim does, never with the image's files |
+//! | `fsGroup` (a non-root pod's volumes are writable by it) | the one-shot [`VOLUME_INIT`] service gives each named volume's root to the user (`chown`), before the services using it start |
+//! | an exec readiness (else liveness) probe | `healthcheck` (a TCP or HTTP probe only for images known to carry a client: PostgreSQL's `pg_isready`, Redis's `redis-cli`); its `start_period` the larger initial delay of the two probes, since a client's `service_healthy` fails `docker compose up` once the server turns unhealthy, where Kubernetes would keep waiting |
 //! | a Service selecting the workload | the service's own network, `internal` (no way out) |
 //! | a NetworkPolicy admitting a client's pods | the client joins the server's network, and `depends_on` it (`service_healthy` when the server has a healthcheck) |
 //! | egress to an address range | the `egress` network, the only one with a way out |
@@ -48,6 +49,9 @@ use crate::settings::ProjectSettings;
 
 /// The network every service that may reach addresses outside the project joins.
 pub const EGRESS: &str = "egress";
+/// The one-shot service that gives the named volumes of non-root services to their users
+/// before those start (Kubernetes' `fsGroup`: a fresh volume belongs to root).
+pub const VOLUME_INIT: &str = "volume-init";
 
 /// The Compose form of one environment.
 #[derive(Debug, Clone)]
@@ -315,6 +319,11 @@ impl<'a> Translation<'a> {
                         );
                     }
                 }
+                Object::ScaledObject {
+                    target, min, max, ..
+                } => {
+                    hpa_min.insert(target.clone(), (*min, *max));
+                }
                 Object::Ingress(ingress) => ingresses.push((input, ingress.as_ref())),
                 Object::Certificate {
                     secret_name,
@@ -415,11 +424,22 @@ impl<'a> Translation<'a> {
 
         let server_of: BTreeSet<usize> = servers.values().copied().collect();
         let mut healthy = BTreeSet::new();
+        // The named volumes of non-root services, by the owner they need (`uid:gid`), and
+        // the services that wait for them to be given to it.
+        let mut owned: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut owners_wait: BTreeSet<usize> = BTreeSet::new();
         let mut services: Vec<(String, Service)> = Vec::new();
         for (i, w) in workloads.iter().enumerate() {
             let mut service = self.service(w, &config_maps, hpa_min.get(&w.name));
             if service.healthcheck.is_some() {
                 healthy.insert(i);
+            }
+            let volumes = named_volumes(&service.volumes);
+            if let Some(owner) = volume_owner(w.template)
+                && !volumes.is_empty()
+            {
+                owned.entry(owner).or_default().extend(volumes);
+                owners_wait.insert(i);
             }
             // Networks: its own if it serves, the servers it reaches, the way out if allowed.
             let mut networks = BTreeSet::new();
@@ -470,6 +490,11 @@ impl<'a> Translation<'a> {
                     depends.insert(id, dependency(condition));
                 }
             }
+            if owners_wait.contains(&i)
+                && let Some(id) = identifier(VOLUME_INIT)
+            {
+                depends.insert(id, dependency(Condition::ServiceCompletedSuccessfully));
+            }
             for &job in &jobs {
                 if job != i
                     && !depends_on(&reaches, job, i)
@@ -482,6 +507,10 @@ impl<'a> Translation<'a> {
             if !depends.is_empty() {
                 service.depends_on = ShortOrLong::Long(depends);
             }
+        }
+
+        if !owned.is_empty() {
+            services.push((VOLUME_INIT.to_owned(), volume_init(&owned)));
         }
 
         let mut networks: BTreeSet<String> = server_of
@@ -547,6 +576,8 @@ impl<'a> Translation<'a> {
                     message: format!("two workloads would be Compose service `{name}`"),
                     hint: if name == proxy::SERVICE || name == proxy::INIT {
                         format!("`{name}` is the name of the project's reverse proxy: rename the workload")
+                    } else if name == VOLUME_INIT {
+                        format!("`{name}` is the name of the service that prepares the project's volumes: rename the workload")
                     } else {
                         "a Compose project has one namespace of names: rename one of the workloads".into()
                     },
@@ -839,7 +870,7 @@ impl<'a> Translation<'a> {
                 let volume = format!("{}-{}", w.name, mount.name);
                 mounts.insert(ShortOrLong::Long(Mount::Volume(mount::Volume {
                     source: identifier(&volume),
-                    volume: None,
+                    volume: Some(nocopy()),
                     common,
                 })));
                 continue;
@@ -858,7 +889,7 @@ impl<'a> Translation<'a> {
             } else if let Some(claim) = &volume.persistent_volume_claim {
                 mounts.insert(ShortOrLong::Long(Mount::Volume(mount::Volume {
                     source: identifier(&claim.claim_name),
-                    volume: None,
+                    volume: Some(nocopy()),
                     common,
                 })));
             } else {
@@ -877,13 +908,21 @@ impl<'a> Translation<'a> {
             .readiness_probe
             .as_ref()
             .or(container.liveness_probe.as_ref())?;
+        // Compose fails a client's `service_healthy` once the server turns unhealthy; Kubernetes
+        // keeps waiting, and restarts only after the liveness probe's initial delay: the
+        // larger delay is the grace of a first start (PostgreSQL's initdb, for one).
+        let grace = [&container.readiness_probe, &container.liveness_probe]
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.initial_delay_seconds)
+            .max();
         let timing = |test: Test, probe: &Probe| {
             Healthcheck::Command(Check {
                 test: Some(test),
                 interval: Some(secs(probe.period_seconds.unwrap_or(10))),
                 timeout: Some(secs(probe.timeout_seconds.unwrap_or(1))),
                 retries: probe.failure_threshold.and_then(|n| u64::try_from(n).ok()),
-                start_period: probe.initial_delay_seconds.filter(|&s| s > 0).map(secs),
+                start_period: grace.filter(|&s| s > 0).map(secs),
                 ..Check::default()
             })
         };
@@ -924,6 +963,96 @@ fn depends_on(reaches: &BTreeMap<usize, BTreeSet<usize>>, from: usize, on: usize
         }
     }
     false
+}
+
+/// `nocopy`: a named volume starts empty, as a Kubernetes claim does, and keeps the owner
+/// [`VOLUME_INIT`] gives it (Docker would otherwise copy the image's directory, and its owner,
+/// into a volume it mounts while the volume is empty).
+fn nocopy() -> mount::VolumeOptions {
+    mount::VolumeOptions {
+        nocopy: true,
+        ..mount::VolumeOptions::default()
+    }
+}
+
+/// The named volumes a service mounts.
+fn named_volumes(mounts: &Mounts) -> BTreeSet<String> {
+    mounts
+        .iter()
+        .filter_map(|m| match m {
+            ShortOrLong::Long(Mount::Volume(v)) => v.source.as_ref().map(|s| s.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The owner (`uid:gid`) a pod's volumes need: its user, and its `fsGroup` (else its group);
+/// none for a pod that runs as root or as its image's user.
+fn volume_owner(template: &PodTemplateSpec) -> Option<String> {
+    let pod = template.spec.as_ref()?;
+    let context = pod.security_context.as_ref();
+    let container = pod
+        .containers
+        .first()
+        .and_then(|c| c.security_context.as_ref());
+    let user = container
+        .and_then(|c| c.run_as_user)
+        .or(context.and_then(|p| p.run_as_user))
+        .filter(|&uid| uid != 0)?;
+    let group = context
+        .and_then(|p| p.fs_group)
+        .or(container.and_then(|c| c.run_as_group))
+        .or(context.and_then(|p| p.run_as_group))
+        .unwrap_or(user);
+    Some(format!("{user}:{group}"))
+}
+
+/// The one-shot service that gives each volume of `owned` (by owner) to its owner: only the
+/// volume's root (what a fresh volume gets wrong), so that it needs no capability but `CHOWN`
+/// and succeeds on every start, whatever the service then wrote inside with its own modes.
+fn volume_init(owned: &BTreeMap<String, BTreeSet<String>>) -> Service {
+    let mut mounts = Mounts::default();
+    let mut steps = Vec::new();
+    for (owner, volumes) in owned {
+        let mut step = vec!["chown".to_owned(), owner.clone()];
+        for volume in volumes {
+            let path = format!("/volumes/{volume}");
+            if let Ok(target) = AbsolutePath::new(&path) {
+                mounts.insert(ShortOrLong::Long(Mount::Volume(mount::Volume {
+                    source: identifier(volume),
+                    volume: Some(nocopy()),
+                    common: Common::new(target),
+                })));
+            }
+            step.push(path);
+        }
+        steps.push(step);
+    }
+    let entrypoint = match steps.as_slice() {
+        [one] => one.clone(),
+        _ => vec![
+            "/bin/sh".to_owned(),
+            "-c".to_owned(),
+            steps
+                .iter()
+                .map(|s| s.join(" "))
+                .collect::<Vec<_>>()
+                .join(" && "),
+        ],
+    };
+    Service {
+        image: compose_spec::service::Image::parse(proxy::INIT_IMAGE).ok(),
+        user: User::parse("0:0").ok(),
+        entrypoint: Some(Command::List(entrypoint)),
+        read_only: true,
+        cap_drop: ["ALL".to_owned()].into_iter().collect(),
+        cap_add: ["CHOWN".to_owned()].into_iter().collect(),
+        security_opt: ["no-new-privileges:true".to_owned()].into_iter().collect(),
+        network_config: Some(NetworkConfig::NetworkMode(NetworkMode::None)),
+        restart: Some(Restart::No),
+        volumes: mounts,
+        ..Service::default()
+    }
 }
 
 fn dependency(condition: Condition) -> Dependency {
@@ -1143,11 +1272,70 @@ mod tests {
         );
         assert_eq!(
             bytes(&Quantity("64M".into())),
-            Some(ByteValue::Bytes(64_000_000))
+            Some(ByteValue::Kilobytes(62_500))
         );
         assert_eq!(
             cpus(&Quantity("500m".into())).map(|c| c.into_inner()),
             Some(0.5)
         );
+    }
+
+    #[test]
+    fn volumes_are_given_to_their_owners_root_only() {
+        let mut owned = BTreeMap::new();
+        owned.insert(
+            "10001:10001".to_owned(),
+            BTreeSet::from(["postgres-data".to_owned(), "redis-data".to_owned()]),
+        );
+        let list = |items: &[&str]| {
+            Some(Command::List(
+                items.iter().map(|s| (*s).to_owned()).collect(),
+            ))
+        };
+        assert_eq!(
+            volume_init(&owned).entrypoint,
+            list(&[
+                "chown",
+                "10001:10001",
+                "/volumes/postgres-data",
+                "/volumes/redis-data"
+            ])
+        );
+        owned.insert("999:999".to_owned(), BTreeSet::from(["cache".to_owned()]));
+        let two = volume_init(&owned);
+        assert_eq!(
+            two.entrypoint,
+            list(&[
+                "/bin/sh",
+                "-c",
+                "chown 10001:10001 /volumes/postgres-data /volumes/redis-data && chown 999:999 /volumes/cache"
+            ])
+        );
+        assert_eq!(named_volumes(&two.volumes).len(), 3);
+    }
+
+    #[test]
+    fn a_volume_belongs_to_the_user_and_the_fs_group() {
+        let pod = |user: i64, fs_group: Option<i64>| PodTemplateSpec {
+            spec: Some(k8s_openapi::api::core::v1::PodSpec {
+                security_context: Some(PodSecurityContext {
+                    run_as_user: Some(user),
+                    run_as_group: Some(user),
+                    fs_group,
+                    ..PodSecurityContext::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            volume_owner(&pod(10001, Some(2000))).as_deref(),
+            Some("10001:2000")
+        );
+        assert_eq!(
+            volume_owner(&pod(10001, None)).as_deref(),
+            Some("10001:10001")
+        );
+        assert_eq!(volume_owner(&pod(0, Some(2000))), None);
     }
 }
