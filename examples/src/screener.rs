@@ -195,12 +195,12 @@ pub fn screener() -> App {
         .build();
     let ns = k8s.namespace(Screener);
     let backups = PgDump::daily().retain_days(14).volume(Memory::gib(200));
-    let prod = stack(&ns, "screener.example.com", &issuer, Some(backups));
     let Stack {
         backend,
         celery,
         broker,
-    } = prod;
+    } = stack(&ns, "screener.example.com", &issuer, Some(backups));
+    // Kubernetes only: KEDA also scales the workers on the length of Celery's queue.
     celery.scale_on(
         Scaler::redis_list(broker.connection(), "celery", 20).password(broker.password()),
     );
@@ -243,12 +243,8 @@ pub fn screener() -> App {
     let dev = app.environment(Dev);
     tags.apply_to(&dev);
     let compose = dev.compose();
+    let tls = ComposeIssuer::self_signed(&compose);
     // `*.localhost` resolves to the developer's own machine, without editing /etc/hosts.
-    stack(
-        &compose,
-        "screener.localhost",
-        &ComposeIssuer::self_signed(&compose),
-        None,
-    );
+    stack(&compose, "screener.localhost", &tls, None);
     app
 }
