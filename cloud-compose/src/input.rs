@@ -43,6 +43,18 @@ pub enum Object {
     PersistentVolumeClaim(Box<PersistentVolumeClaim>),
     /// An autoscaler: its minimum becomes the service's replica count.
     HorizontalPodAutoscaler(Box<HorizontalPodAutoscaler>),
+    /// A KEDA ScaledObject (a `Worker`'s replica range): its minimum becomes the service's
+    /// replica count, as an autoscaler's.
+    ScaledObject {
+        /// Its name.
+        name: String,
+        /// The workload it scales (`scaleTargetRef.name`).
+        target: String,
+        /// `minReplicaCount` (KEDA's default: 0).
+        min: i32,
+        /// `maxReplicaCount` (KEDA's default: 100).
+        max: i32,
+    },
     /// A cert-manager Certificate for an Ingress's TLS hosts: the proxy's certificate source.
     Certificate {
         /// Its name.
@@ -83,6 +95,7 @@ impl Object {
             Object::HorizontalPodAutoscaler(o) => {
                 named("HorizontalPodAutoscaler", o.metadata.name.as_ref())
             }
+            Object::ScaledObject { name, .. } => format!("ScaledObject {name}"),
             Object::Certificate { name, .. } => format!("Certificate {name}"),
             Object::Other { kind, name, .. } => format!("{kind} {name}"),
         }

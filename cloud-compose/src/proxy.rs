@@ -8,8 +8,11 @@
 //!
 //! The proxy is the one service that publishes host ports, 80 and 443; it listens on 8080 and
 //! 8443 inside, so that it runs as a non-root user without added capabilities. Its volume is
-//! given to that user by a one-shot `proxy-volumes` service, as every service's volumes are
-//! (see [`crate::translate`]).
+//! given to that user by the one-shot `volume-init` service, as every non-root service's
+//! volumes are (see [`crate::translate`]): its root only, mounted `nocopy` so that Docker never
+//! copies the image's root-owned `/data/caddy` into it. A recursive `chown` would fail on the
+//! next start: without `DAC_READ_SEARCH`, root cannot enter the 0700 directories Caddy keeps
+//! its keys in.
 //!
 //! Each Ingress rule becomes a site block per host; each path a `handle` of the same prefix
 //! (`/api` matches `/api` and `/api/…`, as Kubernetes' `Prefix`), longest first, forwarding to
@@ -319,7 +322,10 @@ fn mounts(volumes: &[(&str, bool)], tmpfs: &[(&str, u64)]) -> Mounts {
         if let Ok(target) = AbsolutePath::new(path) {
             out.insert(ShortOrLong::Long(Mount::Volume(mount::Volume {
                 source: Identifier::new(VOLUME).ok(),
-                volume: None,
+                volume: Some(mount::VolumeOptions {
+                    nocopy: true,
+                    ..mount::VolumeOptions::default()
+                }),
                 common: Common {
                     read_only: *read_only,
                     ..Common::new(target)

@@ -3,20 +3,20 @@
 //! | Kubernetes | Compose |
 //! |---|---|
 //! | a Deployment, StatefulSet or Job | a service of the same name (`restart: unless-stopped`; a Job `on-failure`) |
-//! | `replicas`, an HPA's `minReplicas` | `deploy.replicas` (an autoscaler's range is noted: Compose does not scale) |
+//! | `replicas`, an HPA's `minReplicas`, a KEDA ScaledObject's `minReplicaCount` | `deploy.replicas` (an autoscaler's range is noted: Compose does not scale) |
 //! | `resources` | `deploy.resources` (limits and reservations) |
 //! | `command`, `args` | `entrypoint`, `command` (`$(VAR)` expanded; `$` escaped as `$$`) |
 //! | `env` literal, ConfigMap key the program writes | `environment` literal |
 //! | Secret key, ConfigMap key declared existing | `environment: ${VAR:?…}`, read from the host's environment ([`Variable`]) |
 //! | `runAsUser`/`runAsGroup`, `readOnlyRootFilesystem`, dropped and added capabilities, `allowPrivilegeEscalation: false` | `user`, `read_only`, `cap_drop`, `cap_add`, `security_opt: [no-new-privileges:true]` |
 //! | `emptyDir` | a `tmpfs` mount of the same size |
-//! | a StatefulSet's volume claim, a PersistentVolumeClaim | a named volume (`<service>-<claim>`, or the claim's name) |
-//! | an exec readiness (else liveness) probe | `healthcheck` (a TCP or HTTP probe only for images known to carry a client: PostgreSQL's `pg_isready`, Redis's `redis-cli`) |
+//! | a StatefulSet's volume claim, a PersistentVolumeClaim | a named volume (`<service>-<claim>`, or the claim's name), mounted `nocopy`: it starts empty, as a claim does, never with the image's files |
+//! | `fsGroup` (a non-root pod's volumes are writable by it) | the one-shot [`VOLUME_INIT`] service gives each named volume's root to the user (`chown`), before the services using it start |
+//! | an exec readiness (else liveness) probe | `healthcheck` (a TCP or HTTP probe only for images known to carry a client: PostgreSQL's `pg_isready`, Redis's `redis-cli`); its `start_period` the larger initial delay of the two probes, since a client's `service_healthy` fails `docker compose up` once the server turns unhealthy, where Kubernetes would keep waiting |
 //! | a Service selecting the workload | the service's own network, `internal` (no way out) |
 //! | a NetworkPolicy admitting a client's pods | the client joins the server's network, and `depends_on` it (`service_healthy` when the server has a healthcheck) |
 //! | egress to an address range | the `egress` network, the only one with a way out |
 //! | a Job (Argo CD `PreSync` hook: before the rollout) | a service of the construct's name (not the object's, which hashes the template); the services that use one of its servers too (a migration's database) `depends_on` it with `service_completed_successfully` |
-//! | `fsGroup` (volumes writable by the pod's user) | a one-shot `<service>-volumes` service, root with only `CHOWN` and no network, that gives the named volumes to the service's user first |
 //! | Ingresses | a reverse proxy (see [`crate::proxy`]) |
 //!
 //! A service that joins no network gets `network_mode: none`: with NetworkPolicies denying all
@@ -49,6 +49,11 @@ use crate::settings::ProjectSettings;
 
 /// The network every service that may reach addresses outside the project joins.
 pub const EGRESS: &str = "egress";
+/// The one-shot service that gives the named volumes of non-root services to their users
+/// before those start (Kubernetes' `fsGroup`: a fresh volume belongs to root).
+pub const VOLUME_INIT: &str = "volume-init";
+/// The image of [`VOLUME_INIT`] (BusyBox's `chown`).
+pub const VOLUME_INIT_IMAGE: &str = "busybox:1.36.1";
 
 /// The Compose form of one environment.
 #[derive(Debug, Clone)]
@@ -326,6 +331,11 @@ impl<'a> Translation<'a> {
                         );
                     }
                 }
+                Object::ScaledObject {
+                    target, min, max, ..
+                } => {
+                    hpa_min.insert(target.clone(), (*min, *max));
+                }
                 Object::Ingress(ingress) => ingresses.push((input, ingress.as_ref())),
                 Object::Certificate {
                     secret_name,
@@ -426,11 +436,22 @@ impl<'a> Translation<'a> {
 
         let server_of: BTreeSet<usize> = servers.values().copied().collect();
         let mut healthy = BTreeSet::new();
+        // The named volumes of non-root services, by the owner they need (`uid:gid`), and
+        // the services that wait for them to be given to it.
+        let mut owned: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut owners_wait: BTreeSet<usize> = BTreeSet::new();
         let mut services: Vec<(String, Service)> = Vec::new();
         for (i, w) in workloads.iter().enumerate() {
             let mut service = self.service(w, &config_maps, hpa_min.get(&w.name));
             if service.healthcheck.is_some() {
                 healthy.insert(i);
+            }
+            let volumes = named_volumes(&service.volumes);
+            if let Some(owner) = volume_owner(w.template)
+                && !volumes.is_empty()
+            {
+                owned.entry(owner).or_default().extend(volumes);
+                owners_wait.insert(i);
             }
             // Networks: its own if it serves, the servers it reaches, the way out if allowed.
             let mut networks = BTreeSet::new();
@@ -482,6 +503,11 @@ impl<'a> Translation<'a> {
                 }
             }
             let servers = waits(i);
+            if owners_wait.contains(&i)
+                && let Some(id) = identifier(VOLUME_INIT)
+            {
+                depends.insert(id, dependency(Condition::ServiceCompletedSuccessfully));
+            }
             for &job in &jobs {
                 // A migration: a Job of a server this service uses too.
                 let migrates = waits(job).iter().any(|server| servers.contains(server));
@@ -521,17 +547,25 @@ impl<'a> Translation<'a> {
                     }),
                 );
             }
-            services.push(proxy::service(&joined));
+            let (name, mut service) = proxy::service(&joined);
+            // The proxy runs as a non-root user too: its volume is given to it first.
+            owned
+                .entry(proxy::USER.to_owned())
+                .or_default()
+                .insert(proxy::VOLUME.to_owned());
+            if let Some(id) = identifier(VOLUME_INIT) {
+                service.depends_on = ShortOrLong::Long(IndexMap::from([(
+                    id,
+                    dependency(Condition::ServiceCompletedSuccessfully),
+                )]));
+            }
+            services.push((name, service));
             let caddyfile = proxy::caddyfile(&routes);
             Some((routes, caddyfile))
         };
-        // Volumes a non-root service writes are given to its user first, as `fsGroup` does on
-        // Kubernetes: a fresh volume belongs to root.
-        let owners: Vec<(String, Service)> = services
-            .iter_mut()
-            .filter_map(|(name, service)| volume_owner(name, service))
-            .collect();
-        services.extend(owners);
+        if !owned.is_empty() {
+            services.push((VOLUME_INIT.to_owned(), volume_init(&owned)));
+        }
         let uses_egress = services.iter().any(|(_, s)| match &s.network_config {
             Some(NetworkConfig::Networks(ShortOrLong::Short(set))) => {
                 set.iter().any(|n| n.as_str() == EGRESS)
@@ -568,8 +602,8 @@ impl<'a> Translation<'a> {
                         .map_or(0, |w| w.input.construct),
                     object: format!("service {name}"),
                     message: format!("two workloads would be Compose service `{name}`"),
-                    hint: if name == proxy::SERVICE || name.ends_with(VOLUME_OWNER) {
-                        format!("`{name}` is also the name of a service Girder adds (the reverse proxy, or the one that gives a service's volumes to its user): rename the workload")
+                    hint: if name == proxy::SERVICE || name == VOLUME_INIT {
+                        format!("`{name}` is also the name of a service Girder adds (the reverse proxy, or the one that gives the volumes to their users): rename the workload")
                     } else {
                         "a Compose project has one namespace of names: rename one of the workloads".into()
                     },
@@ -918,7 +952,7 @@ impl<'a> Translation<'a> {
                 let volume = format!("{}-{}", w.name, mount.name);
                 mounts.insert(ShortOrLong::Long(Mount::Volume(mount::Volume {
                     source: identifier(&volume),
-                    volume: None,
+                    volume: Some(nocopy()),
                     common,
                 })));
                 continue;
@@ -937,7 +971,7 @@ impl<'a> Translation<'a> {
             } else if let Some(claim) = &volume.persistent_volume_claim {
                 mounts.insert(ShortOrLong::Long(Mount::Volume(mount::Volume {
                     source: identifier(&claim.claim_name),
-                    volume: None,
+                    volume: Some(nocopy()),
                     common,
                 })));
             } else {
@@ -961,13 +995,21 @@ impl<'a> Translation<'a> {
             .readiness_probe
             .as_ref()
             .or(container.liveness_probe.as_ref())?;
+        // Compose fails a client's `service_healthy` once the server turns unhealthy; Kubernetes
+        // keeps waiting, and restarts only after the liveness probe's initial delay: the
+        // larger delay is the grace of a first start (PostgreSQL's initdb, for one).
+        let grace = [&container.readiness_probe, &container.liveness_probe]
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.initial_delay_seconds)
+            .max();
         let timing = |test: Test, probe: &Probe| {
             Healthcheck::Command(Check {
                 test: Some(test),
                 interval: Some(secs(probe.period_seconds.unwrap_or(10))),
                 timeout: Some(secs(probe.timeout_seconds.unwrap_or(1))),
                 retries: probe.failure_threshold.and_then(|n| u64::try_from(n).ok()),
-                start_period: probe.initial_delay_seconds.filter(|&s| s > 0).map(secs),
+                start_period: grace.filter(|&s| s > 0).map(secs),
                 ..Check::default()
             })
         };
@@ -1000,64 +1042,6 @@ impl<'a> Translation<'a> {
     }
 }
 
-/// The suffix of the one-shot service that gives a service's volumes to its user.
-pub const VOLUME_OWNER: &str = "volumes";
-/// The image of the services that give volumes to their users (BusyBox's `chown`).
-pub const VOLUME_OWNER_IMAGE: &str = "busybox:1.36.1";
-
-/// The one-shot service `<name>-volumes` that gives the named volumes of `service`, which runs
-/// as a non-root user, to that user (as root with only `CHOWN`, and no network); `service`
-/// then waits for it. `None` for a service without named volumes or running as root.
-fn volume_owner(name: &str, service: &mut Service) -> Option<(String, Service)> {
-    let user = service.user.as_ref()?.to_string();
-    if user == "0" || user.starts_with("0:") || user.starts_with("root") {
-        return None;
-    }
-    let mut mounts = Mounts::default();
-    let mut targets = Vec::new();
-    for mount in &service.volumes {
-        if let ShortOrLong::Long(Mount::Volume(volume)) = mount {
-            targets.push(volume.common.target.as_path().display().to_string());
-            let mut volume = volume.clone();
-            volume.common.read_only = false;
-            mounts.insert(ShortOrLong::Long(Mount::Volume(volume)));
-        }
-    }
-    if targets.is_empty() {
-        return None;
-    }
-    let owner = format!("{name}-{VOLUME_OWNER}");
-    let mut depends = match std::mem::take(&mut service.depends_on) {
-        ShortOrLong::Long(map) => map,
-        ShortOrLong::Short(set) => set
-            .into_iter()
-            .map(|id| (id, dependency(Condition::ServiceStarted)))
-            .collect(),
-    };
-    depends.insert(
-        identifier(&owner)?,
-        dependency(Condition::ServiceCompletedSuccessfully),
-    );
-    depends.sort_keys();
-    service.depends_on = ShortOrLong::Long(depends);
-    let mut chown = vec!["chown".to_owned(), "-R".to_owned(), user];
-    chown.extend(targets);
-    let init = Service {
-        image: compose_spec::service::Image::parse(VOLUME_OWNER_IMAGE).ok(),
-        user: User::parse("0:0").ok(),
-        entrypoint: Some(Command::List(chown)),
-        read_only: true,
-        cap_drop: indexmap::IndexSet::from(["ALL".to_owned()]),
-        cap_add: indexmap::IndexSet::from(["CHOWN".to_owned()]),
-        security_opt: indexmap::IndexSet::from(["no-new-privileges:true".to_owned()]),
-        network_config: Some(NetworkConfig::NetworkMode(NetworkMode::None)),
-        restart: Some(Restart::No),
-        volumes: mounts,
-        ..Service::default()
-    };
-    Some((owner, init))
-}
-
 /// Records in the output what the Compose form could not carry over: `x-girder-<what>` on the
 /// service (Compose ignores `x-` keys).
 fn note(extensions: &mut compose_spec::Extensions, what: &str, text: String) {
@@ -1079,6 +1063,96 @@ fn depends_on(reaches: &BTreeMap<usize, BTreeSet<usize>>, from: usize, on: usize
         }
     }
     false
+}
+
+/// `nocopy`: a named volume starts empty, as a Kubernetes claim does, and keeps the owner
+/// [`VOLUME_INIT`] gives it (Docker would otherwise copy the image's directory, and its owner,
+/// into a volume it mounts while the volume is empty).
+fn nocopy() -> mount::VolumeOptions {
+    mount::VolumeOptions {
+        nocopy: true,
+        ..mount::VolumeOptions::default()
+    }
+}
+
+/// The named volumes a service mounts.
+fn named_volumes(mounts: &Mounts) -> BTreeSet<String> {
+    mounts
+        .iter()
+        .filter_map(|m| match m {
+            ShortOrLong::Long(Mount::Volume(v)) => v.source.as_ref().map(|s| s.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The owner (`uid:gid`) a pod's volumes need: its user, and its `fsGroup` (else its group);
+/// none for a pod that runs as root or as its image's user.
+fn volume_owner(template: &PodTemplateSpec) -> Option<String> {
+    let pod = template.spec.as_ref()?;
+    let context = pod.security_context.as_ref();
+    let container = pod
+        .containers
+        .first()
+        .and_then(|c| c.security_context.as_ref());
+    let user = container
+        .and_then(|c| c.run_as_user)
+        .or(context.and_then(|p| p.run_as_user))
+        .filter(|&uid| uid != 0)?;
+    let group = context
+        .and_then(|p| p.fs_group)
+        .or(container.and_then(|c| c.run_as_group))
+        .or(context.and_then(|p| p.run_as_group))
+        .unwrap_or(user);
+    Some(format!("{user}:{group}"))
+}
+
+/// The one-shot service that gives each volume of `owned` (by owner) to its owner: only the
+/// volume's root (what a fresh volume gets wrong), so that it needs no capability but `CHOWN`
+/// and succeeds on every start, whatever the service then wrote inside with its own modes.
+fn volume_init(owned: &BTreeMap<String, BTreeSet<String>>) -> Service {
+    let mut mounts = Mounts::default();
+    let mut steps = Vec::new();
+    for (owner, volumes) in owned {
+        let mut step = vec!["chown".to_owned(), owner.clone()];
+        for volume in volumes {
+            let path = format!("/volumes/{volume}");
+            if let Ok(target) = AbsolutePath::new(&path) {
+                mounts.insert(ShortOrLong::Long(Mount::Volume(mount::Volume {
+                    source: identifier(volume),
+                    volume: Some(nocopy()),
+                    common: Common::new(target),
+                })));
+            }
+            step.push(path);
+        }
+        steps.push(step);
+    }
+    let entrypoint = match steps.as_slice() {
+        [one] => one.clone(),
+        _ => vec![
+            "/bin/sh".to_owned(),
+            "-c".to_owned(),
+            steps
+                .iter()
+                .map(|s| s.join(" "))
+                .collect::<Vec<_>>()
+                .join(" && "),
+        ],
+    };
+    Service {
+        image: compose_spec::service::Image::parse(VOLUME_INIT_IMAGE).ok(),
+        user: User::parse("0:0").ok(),
+        entrypoint: Some(Command::List(entrypoint)),
+        read_only: true,
+        cap_drop: ["ALL".to_owned()].into_iter().collect(),
+        cap_add: ["CHOWN".to_owned()].into_iter().collect(),
+        security_opt: ["no-new-privileges:true".to_owned()].into_iter().collect(),
+        network_config: Some(NetworkConfig::NetworkMode(NetworkMode::None)),
+        restart: Some(Restart::No),
+        volumes: mounts,
+        ..Service::default()
+    }
 }
 
 fn dependency(condition: Condition) -> Dependency {
@@ -1381,5 +1455,64 @@ mod tests {
             cpus(&Quantity("500m".into())).map(|c| c.into_inner()),
             Some(0.5)
         );
+    }
+
+    #[test]
+    fn volumes_are_given_to_their_owners_root_only() {
+        let mut owned = BTreeMap::new();
+        owned.insert(
+            "10001:10001".to_owned(),
+            BTreeSet::from(["postgres-data".to_owned(), "redis-data".to_owned()]),
+        );
+        let list = |items: &[&str]| {
+            Some(Command::List(
+                items.iter().map(|s| (*s).to_owned()).collect(),
+            ))
+        };
+        assert_eq!(
+            volume_init(&owned).entrypoint,
+            list(&[
+                "chown",
+                "10001:10001",
+                "/volumes/postgres-data",
+                "/volumes/redis-data"
+            ])
+        );
+        owned.insert("999:999".to_owned(), BTreeSet::from(["cache".to_owned()]));
+        let two = volume_init(&owned);
+        assert_eq!(
+            two.entrypoint,
+            list(&[
+                "/bin/sh",
+                "-c",
+                "chown 10001:10001 /volumes/postgres-data /volumes/redis-data && chown 999:999 /volumes/cache"
+            ])
+        );
+        assert_eq!(named_volumes(&two.volumes).len(), 3);
+    }
+
+    #[test]
+    fn a_volume_belongs_to_the_user_and_the_fs_group() {
+        let pod = |user: i64, fs_group: Option<i64>| PodTemplateSpec {
+            spec: Some(k8s_openapi::api::core::v1::PodSpec {
+                security_context: Some(PodSecurityContext {
+                    run_as_user: Some(user),
+                    run_as_group: Some(user),
+                    fs_group,
+                    ..PodSecurityContext::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            volume_owner(&pod(10001, Some(2000))).as_deref(),
+            Some("10001:2000")
+        );
+        assert_eq!(
+            volume_owner(&pod(10001, None)).as_deref(),
+            Some("10001:10001")
+        );
+        assert_eq!(volume_owner(&pod(0, Some(2000))), None);
     }
 }

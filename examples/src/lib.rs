@@ -18,7 +18,7 @@ mod scale;
 mod scale_aws;
 #[cfg(feature = "aws")]
 mod scraper;
-mod screener;
+pub mod screener;
 #[cfg(feature = "aws")]
 mod tour;
 

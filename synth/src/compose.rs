@@ -12,6 +12,7 @@ use girder_core::secrets::{self, Finding as SecretFinding};
 use girder_core::{App, Diagnostic, Diagnostics};
 use girder_k8s::Manifest;
 use girder_k8s::crd::cert_manager::Certificate;
+use girder_k8s::crd::keda::ScaledObject;
 use serde::de::DeserializeOwned;
 
 use crate::output::{ManifestFile, ObjectRef};
@@ -212,6 +213,14 @@ fn object(manifest: &Manifest) -> Object {
         ("networking.k8s.io/v1", "Ingress") => typed(value).map(Object::Ingress),
         ("autoscaling/v2", "HorizontalPodAutoscaler") => {
             typed(value).map(Object::HorizontalPodAutoscaler)
+        }
+        ("keda.sh/v1alpha1", "ScaledObject") => {
+            typed::<ScaledObject>(value).map(|s| Object::ScaledObject {
+                name: name.clone(),
+                target: s.spec.scale_target_ref.name.clone(),
+                min: s.spec.min_replica_count.unwrap_or(0),
+                max: s.spec.max_replica_count.unwrap_or(100),
+            })
         }
         ("cert-manager.io/v1", "Certificate") => {
             typed::<Certificate>(value).map(|c| Object::Certificate {
