@@ -12,7 +12,7 @@
 //! | [`policy`] | what checkov's Kubernetes checks report (same ids), unless accepted with a reason |
 //! | [`network`] | an edit that widens a NetworkPolicy beyond its wiring |
 //! | [`refs`] (cross-object) | a pod reading a Secret or ConfigMap the program neither creates nor declares existing; a pod reading a database's credentials without a network path to it |
-//! | [`Checker`] (cross-object) | a selector that matches nothing (Service, NetworkPolicy, PodDisruptionBudget, HPA or KEDA target, ServiceMonitor, PodMonitor); pods relabelled so that a policy or Service of another construct selects them; an environment variable naming a Service the policies do not let its pods reach |
+//! | [`Checker`] (cross-object) | a selector that matches nothing (Service, NetworkPolicy, PodDisruptionBudget, HPA or KEDA target, ServiceMonitor, PodMonitor); pods relabelled so that a policy or Service of another construct selects them; an environment variable naming a Service the policies do not let its pods reach; a node port two Services of one environment claim |
 //!
 //! [`Checker::observe`] takes each object as it is written and runs the per-object rules;
 //! [`Checker::finish`] runs the rules that need every object. Each [`Finding`] names the object
@@ -33,6 +33,7 @@
 pub mod api;
 pub mod names;
 pub mod network;
+mod node_ports;
 pub mod pod_security;
 pub mod policy;
 mod reach;
@@ -182,6 +183,7 @@ pub struct Checker {
     admits: Vec<Admits>,
     reach: reach::Reach,
     refs: refs::Refs,
+    node_ports: node_ports::NodePorts,
 }
 
 impl Checker {
@@ -397,6 +399,7 @@ impl Checker {
                 });
             }
         } else if let Some(service) = any.downcast_ref::<Service>() {
+            self.node_ports.observe(service, origin);
             let selector = service.spec.as_ref().and_then(|s| s.selector.as_ref());
             if let Some(selector) = selector.filter(|s| !s.is_empty()) {
                 let selector = network::of_labels(selector);
@@ -645,6 +648,7 @@ impl Checker {
                 }
             }
         }
+        findings.extend(self.node_ports.check());
         findings.extend(self.reach.check());
         findings.extend(self.refs.check(&self.envs, |env, ns, labels, server| {
             if server.ranges.is_empty() {
