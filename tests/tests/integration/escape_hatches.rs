@@ -1,6 +1,7 @@
 //! Escape hatches (JSON patches, typed edits, aspects) cannot bypass Girder's checks: every
 //! check runs on the final objects, whatever form they are in (issue #18 §2).
 
+use girder::constructs::Exposure;
 use girder::core::{Construct, Context, Emitted};
 use girder::k8s::RawObject;
 use girder::k8s::rules::pod_security::ENFORCE_LABEL;
@@ -8,7 +9,6 @@ use girder::k8s_openapi::api::apps::v1::Deployment;
 use girder::k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use girder::k8s_openapi::api::core::v1::{Capabilities, Namespace as NamespaceObject, Service};
 use girder::k8s_openapi::api::networking::v1::NetworkPolicy;
-use girder::constructs::Exposure;
 use girder::prelude::*;
 use serde_json::json;
 
