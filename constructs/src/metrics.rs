@@ -1,10 +1,12 @@
 //! Typed metrics: a workload's metrics declared once as a shape ([`metrics!`](crate::metrics!)),
-//! reachable only through the [`ServiceMonitor`](crate::monitoring::ServiceMonitor) that scrapes them, and queried with PromQL
+//! reachable only through the [`ServiceMonitor`](crate::monitoring::ServiceMonitor) or
+//! [`PodMonitor`](crate::monitoring::PodMonitor) that scrapes them, and queried with PromQL
 //! operations that fit each metric's type. Re-exported by [`crate::monitoring`].
 //!
 //! A query carries the environment `E` and namespace `N` of the workload whose metrics it reads,
-//! and selects that workload's series only (`namespace`, `service` and `endpoint`, the labels the
-//! Prometheus Operator gives every series it scrapes through a ServiceMonitor). An
+//! and selects that workload's series only (`namespace`, `endpoint` and `service` through a
+//! ServiceMonitor or `job` through a PodMonitor, the labels the Prometheus Operator gives every
+//! series it scrapes). An
 //! [`AlertRule`](crate::monitoring::AlertRule), a [`Dashboard`](crate::monitoring::Dashboard)
 //! panel or a [`Scaler::prometheus`](crate::Scaler::prometheus) of `E` and `N` accepts nothing
 //! else.
@@ -33,7 +35,8 @@ use crate::monitoring::Window;
 /// ```
 ///
 /// declares `ApiMetrics<E, N>`, whose only constructor is `ApiMetrics::of(&monitor)` with a
-/// [`ServiceMonitor`](crate::monitoring::ServiceMonitor) of `E` and `N`, and one method per
+/// [`ServiceMonitor`](crate::monitoring::ServiceMonitor) or a
+/// [`PodMonitor`](crate::monitoring::PodMonitor) of `E` and `N`, and one method per
 /// metric returning a [`Metric`] of that type whose labels are fields: `.filter(|l|
 /// l.status.matches("5.."))`, `.sum_by(|l| [l.route])`. A histogram is declared by its base
 /// name (its series are `<name>_bucket`, `<name>_count` and `<name>_sum`); its `le` label and
@@ -180,8 +183,8 @@ pub struct DeclaredMetric {
     pub labels: &'static [&'static str],
 }
 
-/// Labels every series scraped through a ServiceMonitor has: they pin the workload, so a shape
-/// does not declare them.
+/// Labels every series scraped through a ServiceMonitor or a PodMonitor has: they pin the
+/// workload, so a shape does not declare them.
 const SCRAPE_LABELS: &[&str] = &[
     "namespace",
     "service",
@@ -223,7 +226,7 @@ impl DeclaredMetric {
             } else if SCRAPE_LABELS.contains(label) {
                 problems.push((
                     format!("`{}` declares the label `{label}`, which the scrape sets", self.name),
-                    "remove it: every query already selects the monitored workload's `namespace`, `service` and `endpoint`".to_owned(),
+                    "remove it: every query already selects the monitored workload's series by the labels the scrape sets".to_owned(),
                 ));
             } else if *label == "le" && self.kind == MetricKind::Histogram {
                 problems.push((
@@ -244,14 +247,33 @@ fn valid_name(name: &str, colon: bool) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || (colon && c == ':'))
 }
 
-/// The series of one workload that one ServiceMonitor scrapes: what every query of a metrics
-/// shape selects. Only a [`Scraped`] construct gives one.
+/// The series of one workload that one ServiceMonitor or PodMonitor scrapes: what every query
+/// of a metrics shape selects. Only a [`Scraped`] construct gives one.
 pub struct Scrape<E, N> {
     origin: Origin,
     namespace: Rc<str>,
-    service: Rc<str>,
+    target: ScrapeTarget,
     endpoint: Rc<str>,
     _scope: PhantomData<fn() -> (E, N)>,
+}
+
+/// What the Prometheus Operator labels a scraped workload's series with, besides its namespace
+/// and the port's name (`endpoint`).
+#[derive(Clone)]
+pub(crate) enum ScrapeTarget {
+    /// Through a ServiceMonitor: `service`, the Service's name.
+    Service(Rc<str>),
+    /// Through a PodMonitor: `job`, `<namespace>/<PodMonitor name>`.
+    Job(Rc<str>),
+}
+
+impl ScrapeTarget {
+    fn matcher(&self) -> String {
+        match self {
+            ScrapeTarget::Service(name) => format!("service={}", quote(name)),
+            ScrapeTarget::Job(job) => format!("job={}", quote(job)),
+        }
+    }
 }
 
 impl<E, N> Clone for Scrape<E, N> {
@@ -259,7 +281,7 @@ impl<E, N> Clone for Scrape<E, N> {
         Scrape {
             origin: self.origin.clone(),
             namespace: self.namespace.clone(),
-            service: self.service.clone(),
+            target: self.target.clone(),
             endpoint: self.endpoint.clone(),
             _scope: PhantomData,
         }
@@ -270,8 +292,10 @@ impl<E, N> fmt::Debug for Scrape<E, N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}/{} port {}",
-            self.namespace, self.service, self.endpoint
+            "{}, {} port {}",
+            self.namespace,
+            self.target.matcher(),
+            self.endpoint
         )
     }
 }
@@ -281,7 +305,7 @@ impl<E, N> Scrape<E, N> {
         app: &App,
         monitor: NodeId,
         namespace: &str,
-        service: &str,
+        target: ScrapeTarget,
         endpoint: &str,
     ) -> Self {
         Scrape {
@@ -290,7 +314,7 @@ impl<E, N> Scrape<E, N> {
                 monitor,
             },
             namespace: namespace.into(),
-            service: service.into(),
+            target,
             endpoint: endpoint.into(),
             _scope: PhantomData,
         }
@@ -310,7 +334,7 @@ struct Origin {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not scraped by Prometheus: it has no metrics to query",
     label = "not a scrape of metrics",
-    note = "metrics exist where Prometheus scrapes them: monitor the workload's metrics port with `let monitor = ServiceMonitor::new(&service, &metrics_port).build();`, then `ApiMetrics::of(&monitor)`"
+    note = "metrics exist where Prometheus scrapes them: monitor the workload's metrics port with `let monitor = ServiceMonitor::new(&service, &metrics_port).build();` (a `PodMonitor` for a worker), then `ApiMetrics::of(&monitor)`"
 )]
 pub trait Scraped<E, N> {
     /// The series it scrapes, recording that `shape` (declaring `metrics`) is read from them so
@@ -524,13 +548,14 @@ impl<K, E, N, L: LabelSet> Metric<K, E, N, L> {
 }
 
 impl<K, E, N, L> Metric<K, E, N, L> {
-    /// `name{namespace="..", service="..", endpoint="..", matchers..}`, with `suffix` appended
-    /// to the name (a histogram's series).
+    /// `name{namespace="..", service="..", endpoint="..", matchers..}` (`job` instead of
+    /// `service` through a PodMonitor), with `suffix` appended to the name (a histogram's
+    /// series).
     fn selector(&self, suffix: &str) -> String {
         let s = &self.scrape;
         let mut matchers = vec![
             format!("namespace={}", quote(&s.namespace)),
-            format!("service={}", quote(&s.service)),
+            s.target.matcher(),
             format!("endpoint={}", quote(&s.endpoint)),
         ];
         matchers.extend(self.matchers.iter().cloned());

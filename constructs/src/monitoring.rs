@@ -1,6 +1,7 @@
-//! Monitoring: [`ServiceMonitor`]s that scrape a workload's declared metrics port, the typed
-//! metrics they give ([`metrics!`](crate::metrics!), [`Metric`], [`Promql`]), and what reads
-//! them: [`AlertRule`]s, Grafana [`Dashboard`]s and [`Scaler::prometheus`](crate::Scaler::prometheus).
+//! Monitoring: [`ServiceMonitor`]s and [`PodMonitor`]s (for workers, which have no Service) that
+//! scrape a workload's declared metrics port, the typed metrics they give
+//! ([`metrics!`](crate::metrics!), [`Metric`], [`Promql`]), and what reads them: [`AlertRule`]s,
+//! Grafana [`Dashboard`]s and [`Scaler::prometheus`](crate::Scaler::prometheus).
 //!
 //! A workload's metrics are a declared shape, reachable only through the monitor that scrapes
 //! them, and every query carries the environment and namespace of the workload it reads:
@@ -98,7 +99,8 @@ use std::marker::PhantomData;
 use bon::bon;
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 use girder_k8s::crd::monitoring::{
-    Endpoint as ScrapeEndpoint, NamespaceSelector, PrometheusRule, PrometheusRuleSpec, Rule,
+    Endpoint as ScrapeEndpoint, NamespaceSelector, PodMetricsEndpoint,
+    PodMonitor as PodMonitorObject, PodMonitorSpec, PrometheusRule, PrometheusRuleSpec, Rule,
     RuleGroup, RuleKind, ServiceMonitor as ServiceMonitorObject, ServiceMonitorSpec,
 };
 use girder_k8s::k8s_openapi::api::core::v1::ConfigMap;
@@ -108,11 +110,13 @@ use girder_k8s::{Manifest, NamespaceScope, OnKubernetes};
 
 #[doc(hidden)]
 pub use crate::metrics::__label_name;
+use crate::metrics::ScrapeTarget;
 pub use crate::metrics::{
     Counter, DeclaredMetric, Gauge, Histogram, IsCounter, IsGauge, IsHistogram, Label, LabelSet,
     Matcher, Metric, MetricKind, Promql, Query, Scrape, Scraped, Vector,
 };
-use crate::workload::{OwnPort, Peer, Port};
+use crate::monitoring::pods::Pods;
+use crate::workload::{OwnPort, Peer, Port, PortOf};
 use crate::{Scaler, WebService};
 use girder_k8s::crd::keda::TriggerType;
 
@@ -489,18 +493,131 @@ impl<E, N> fmt::Debug for ServiceMonitor<E, N> {
 /// The model of a [`ServiceMonitor`].
 #[derive(Debug)]
 pub struct ServiceMonitorSpecModel {
+    scrape: ScrapeModel,
+}
+
+/// What a [`ServiceMonitor`] or a [`PodMonitor`] scrapes, and how.
+#[derive(Debug)]
+struct ScrapeModel {
+    /// The monitor's object name: the workload's.
     name: String,
     namespace: String,
+    /// The identity labels of the workload's Service or pods.
     selector: BTreeMap<String, String>,
-    /// The scraped port, and the service that must declare it.
+    /// The scraped port, and the workload that must declare it.
     port: Port,
-    service: String,
+    workload: String,
     declared: bool,
     path: String,
     interval: Window,
     prometheus: Prometheus,
     /// The metrics shapes read from what it scrapes: their names, checked at synth.
     shapes: Vec<(&'static str, &'static [DeclaredMetric])>,
+}
+
+impl ScrapeModel {
+    /// The model of a monitor of `port` of the workload `pods`, which admitted Prometheus on
+    /// the port if it `declared` it.
+    fn new(
+        pods: &Pods,
+        namespace: &str,
+        port: &Port,
+        declared: bool,
+        (path, interval, prometheus): (String, Window, Prometheus),
+    ) -> Self {
+        ScrapeModel {
+            name: pods.name.clone(),
+            namespace: namespace.to_owned(),
+            selector: Labels::selector_of(&pods.app.path(pods.node), &pods.name),
+            port: port.clone(),
+            workload: pods.app.path(pods.node).to_string(),
+            declared,
+            path,
+            interval,
+            prometheus,
+            shapes: Vec::new(),
+        }
+    }
+
+    /// Records that `shape` is read from the scraped series, for synth to check it.
+    fn record(&mut self, shape: &'static str, metrics: &'static [DeclaredMetric]) {
+        if !self
+            .shapes
+            .iter()
+            .any(|(name, m)| *name == shape && *m == metrics)
+        {
+            self.shapes.push((shape, metrics));
+        }
+    }
+
+    /// Reports an undeclared port (with `hint`: which handle to pass), a shape that declares
+    /// what the scrape sets, a relative path.
+    fn validate(&self, cx: &Context<'_>, hint: String, diags: &mut Diagnostics) {
+        if !self.declared {
+            let port = &self.port;
+            diags.push(
+                Diagnostic::error(
+                    cx.path.as_str(),
+                    format!(
+                        "monitors port {}, which `{}` does not declare",
+                        port.describe(),
+                        self.workload
+                    ),
+                )
+                .hint(hint),
+            );
+        }
+        for (shape, metrics) in &self.shapes {
+            for metric in *metrics {
+                for (problem, hint) in metric.problems() {
+                    diags.push(
+                        Diagnostic::error(
+                            cx.path.as_str(),
+                            format!("metrics shape `{shape}`: {problem}"),
+                        )
+                        .hint(hint),
+                    );
+                }
+            }
+        }
+        if !self.path.starts_with('/') {
+            diags.push(
+                Diagnostic::error(
+                    cx.path.as_str(),
+                    format!("metrics path `{}` does not start with '/'", self.path),
+                )
+                .hint("e.g. `/metrics`"),
+            );
+        }
+    }
+
+    /// The monitor's metadata: its labels and the one its Prometheus selects monitors by.
+    fn meta(&self, cx: &Context<'_>, component: &'static str) -> ObjectMeta {
+        let mut labels = Labels::new(cx, &self.name, component).all();
+        labels.insert(
+            self.prometheus.select.0.clone(),
+            self.prometheus.select.1.clone(),
+        );
+        ObjectMeta {
+            name: Some(self.name.clone()),
+            namespace: Some(self.namespace.clone()),
+            labels: Some(labels),
+            ..Default::default()
+        }
+    }
+
+    fn selector(&self) -> (LabelSelector, Option<NamespaceSelector>) {
+        (
+            LabelSelector {
+                match_labels: Some(self.selector.clone()),
+                ..Default::default()
+            },
+            Some(NamespaceSelector {
+                any: false,
+                match_names: vec![self.namespace.clone()],
+            }),
+        )
+    }
 }
 
 // `new` starts a builder whose `build` returns the construct, as bon builders do.
@@ -528,24 +645,18 @@ impl<E: EnvironmentName, N: OnKubernetes> ServiceMonitor<E, N> {
         if declared {
             service.allow_from_on(prometheus.peer(), port);
         }
-        let handle = service.handle();
-        let app = handle.app();
-        let parent = app.parent(handle.node()).unwrap_or(handle.node());
-        let id = format!("{}-monitor", app.id(handle.node()));
+        let pods = pods::Sealed::pods(service);
         let spec = ServiceMonitorSpecModel {
-            name: service.name().to_owned(),
-            namespace: N::NAME.into(),
-            selector: Labels::selector_of(&handle.path(), service.name()),
-            port: port.as_port().clone(),
-            service: handle.path().to_string(),
-            declared,
-            path,
-            interval,
-            prometheus,
-            shapes: Vec::new(),
+            scrape: ScrapeModel::new(
+                &pods,
+                N::NAME,
+                port.as_port(),
+                declared,
+                (path, interval, prometheus),
+            ),
         };
         ServiceMonitor {
-            handle: app.add(parent, id, spec),
+            handle: pods.add_monitor("monitor", spec),
             _scope: PhantomData,
         }
     }
@@ -555,14 +666,10 @@ impl<E: EnvironmentName, N: OnKubernetes> Scraped<E, N> for ServiceMonitor<E, N>
     fn scrape(&self, shape: &'static str, metrics: &'static [DeclaredMetric]) -> Scrape<E, N> {
         let (app, node) = (self.handle.app(), self.handle.node());
         self.handle.update(|s| {
-            if !s
-                .shapes
-                .iter()
-                .any(|(name, m)| *name == shape && *m == metrics)
-            {
-                s.shapes.push((shape, metrics));
-            }
-            Scrape::new(app, node, &s.namespace, &s.name, s.port.name())
+            let s = &mut s.scrape;
+            s.record(shape, metrics);
+            let target = ScrapeTarget::Service(s.name.as_str().into());
+            Scrape::new(app, node, &s.namespace, target, s.port.name())
         })
     }
 }
@@ -573,76 +680,251 @@ impl Construct for ServiceMonitorSpecModel {
     }
 
     fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
-        if !self.declared {
-            let port = &self.port;
-            diags.push(
-                Diagnostic::error(
-                    cx.path.as_str(),
-                    format!(
-                        "monitors port {}, which `{}` does not declare",
-                        port.describe(),
-                        self.service
-                    ),
-                )
-                .hint(format!(
-                    "pass a port handle of the service: its main port (`service.port()`) or the one `service.add_port(Port::{}(\"{}\", {}))` returned",
-                    port.protocol().as_str().to_ascii_lowercase(),
-                    port.name(),
-                    port.number()
-                )),
-            );
-        }
-        for (shape, metrics) in &self.shapes {
-            for metric in *metrics {
-                for (problem, hint) in metric.problems() {
-                    diags.push(
-                        Diagnostic::error(
-                            cx.path.as_str(),
-                            format!("metrics shape `{shape}`: {problem}"),
-                        )
-                        .hint(hint),
-                    );
-                }
-            }
-        }
-        if !self.path.starts_with('/') {
-            diags.push(
-                Diagnostic::error(
-                    cx.path.as_str(),
-                    format!("metrics path `{}` does not start with '/'", self.path),
-                )
-                .hint("e.g. `/metrics`"),
-            );
-        }
+        let port = &self.scrape.port;
+        let hint = format!(
+            "pass a port handle of the service: its main port (`service.port()`) or the one `service.add_port(Port::{}(\"{}\", {}))` returned",
+            port.protocol().as_str().to_ascii_lowercase(),
+            port.name(),
+            port.number()
+        );
+        self.scrape.validate(cx, hint, diags);
     }
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
-        let labels = Labels::new(cx, &self.name, "service-monitor");
-        let mut object_labels = labels.all();
-        object_labels.insert(
-            self.prometheus.select.0.clone(),
-            self.prometheus.select.1.clone(),
-        );
+        let s = &self.scrape;
+        let (selector, namespace_selector) = s.selector();
         out.emit(Manifest::new(ServiceMonitorObject {
-            metadata: ObjectMeta {
-                name: Some(self.name.clone()),
-                namespace: Some(self.namespace.clone()),
-                labels: Some(object_labels),
-                ..Default::default()
-            },
+            metadata: s.meta(cx, "service-monitor"),
             spec: ServiceMonitorSpec {
-                selector: LabelSelector {
-                    match_labels: Some(self.selector.clone()),
-                    ..Default::default()
-                },
-                namespace_selector: Some(NamespaceSelector {
-                    any: false,
-                    match_names: vec![self.namespace.clone()],
-                }),
+                selector,
+                namespace_selector,
                 endpoints: vec![ScrapeEndpoint {
-                    port: Some(self.port.name().to_owned()),
-                    path: Some(self.path.clone()),
-                    interval: Some(self.interval.to_string()),
+                    port: Some(s.port.name().to_owned()),
+                    path: Some(s.path.clone()),
+                    interval: Some(s.interval.to_string()),
+                    scheme: None,
+                }],
+            },
+        }));
+    }
+}
+
+/// A workload whose pods a [`PodMonitor`] scrapes: a [`Worker`](crate::Worker), a
+/// [`WebService`] or a [`StatefulService`](crate::StatefulService). Sealed.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no pods for a PodMonitor to scrape",
+    label = "not a workload",
+    note = "a PodMonitor scrapes the pods of a `Worker`, `WebService` or `StatefulService`: pass the workload and one of its port handles (`worker.add_port(Port::tcp(\"metrics\", 9100))`)"
+)]
+pub trait MonitoredPods: pods::Sealed {
+    /// The workload's environment.
+    type Env: EnvironmentName;
+    /// The workload's namespace.
+    type Ns: NamespaceName;
+}
+
+/// What a monitor needs of the workload it scrapes; private, so that only workloads are.
+pub(crate) mod pods {
+    use girder_core::{App, Construct, Handle, NodeId};
+
+    use super::{Peer, PortOf};
+
+    /// The workload's pods, and the rule that lets Prometheus in.
+    pub trait Sealed: Sized {
+        /// Where the workload is, and its object name.
+        fn pods(&self) -> Pods;
+        /// Admits `peer` on `port` if the workload declares it; whether it does.
+        fn admit_scraper(&self, peer: Peer, port: &PortOf<Self>) -> bool;
+    }
+
+    /// Where a monitored workload is in the tree, and its object name.
+    #[derive(Debug)]
+    pub struct Pods {
+        pub(super) app: App,
+        pub(super) node: NodeId,
+        pub(super) name: String,
+    }
+
+    impl Pods {
+        /// The pods of the workload of `handle`, named `name`.
+        pub(crate) fn of<T: Construct>(handle: &Handle<T>, name: &str) -> Pods {
+            Pods {
+                app: handle.app().clone(),
+                node: handle.node(),
+                name: name.to_owned(),
+            }
+        }
+
+        /// Adds a monitor of the workload beside it, with id `<workload id>-<suffix>`.
+        pub(super) fn add_monitor<T: Construct>(&self, suffix: &str, spec: T) -> Handle<T> {
+            let app = &self.app;
+            let parent = app.parent(self.node).unwrap_or(self.node);
+            app.add(parent, format!("{}-{suffix}", app.id(self.node)), spec)
+        }
+    }
+}
+
+impl<E: EnvironmentName, N: NamespaceName> pods::Sealed for WebService<E, N> {
+    fn pods(&self) -> Pods {
+        Pods::of(self.handle(), self.name())
+    }
+
+    fn admit_scraper(&self, peer: Peer, port: &PortOf<Self>) -> bool {
+        let declared = self.declares(port);
+        if declared {
+            self.allow_from_on(peer, port);
+        }
+        declared
+    }
+}
+
+impl<E: EnvironmentName, N: NamespaceName> MonitoredPods for WebService<E, N> {
+    type Env = E;
+    type Ns = N;
+}
+
+/// A `PodMonitor` that scrapes a workload's pods on one of its ports, and the NetworkPolicy
+/// rule that lets Prometheus in on that port only: for a [`Worker`](crate::Worker), which has
+/// no Service for a [`ServiceMonitor`] (or any workload whose pods should be scraped one by
+/// one). Its metrics are typed like a ServiceMonitor's: `ApiMetrics::of(&pod_monitor)`, and
+/// select the workload's series by the `job` the operator gives them (`<namespace>/<name>`).
+///
+/// ```
+/// use girder_constructs::monitoring::{AlertRule, PodMonitor, Window};
+/// use girder_constructs::{Port, Worker};
+/// use girder_k8s::KubernetesExt;
+///
+/// girder_core::environment!(pub Prod = "prod");
+/// girder_k8s::namespace!(pub Jobs = "jobs");
+/// girder_constructs::metrics! {
+///     pub struct DrainMetrics { counter jobs_failed_total [queue] }
+/// }
+///
+/// let app = girder_core::App::new("shop");
+/// let ns = app.environment(Prod).kubernetes().namespace(Jobs);
+/// let drain = Worker::new(&ns, "drain").image("ghcr.io/acme/drain:1.0.0").replicas(1).build();
+/// let metrics_port = drain.add_port(Port::tcp("metrics", 9100));
+/// let drained = DrainMetrics::of(&PodMonitor::new(&drain, &metrics_port).build());
+/// let failures = drained.jobs_failed_total().rate(Window::minutes(5)).sum();
+/// assert_eq!(
+///     failures.as_str(),
+///     r#"sum(rate(jobs_failed_total{namespace="jobs", job="jobs/drain", endpoint="metrics"}[5m]))"#
+/// );
+/// AlertRule::new(&ns, "drain-failing").expr(failures.gt(0.1)).summary("Jobs fail").build();
+/// ```
+///
+/// The port is a handle the workload handed out: one of another workload does not compile.
+///
+/// ```compile_fail
+/// # use girder_constructs::monitoring::PodMonitor;
+/// # use girder_constructs::{Port, WebService, Worker};
+/// # use girder_k8s::KubernetesExt;
+/// # girder_core::environment!(pub Prod = "prod");
+/// # girder_k8s::namespace!(pub Jobs = "jobs");
+/// # let app = girder_core::App::new("shop");
+/// # let ns = app.environment(Prod).kubernetes().namespace(Jobs);
+/// let api = WebService::new(&ns, "api").image("ghcr.io/acme/api:1.0.0").port(8080).build();
+/// let drain = Worker::new(&ns, "drain").image("ghcr.io/acme/drain:1.0.0").replicas(1).build();
+/// PodMonitor::new(&drain, api.port()).build();
+/// ```
+pub struct PodMonitor<E, N> {
+    handle: Handle<PodMonitorSpecModel>,
+    _scope: PhantomData<fn() -> (E, N)>,
+}
+
+impl<E, N> fmt::Debug for PodMonitor<E, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PodMonitor({})", self.handle.path())
+    }
+}
+
+/// The model of a [`PodMonitor`].
+#[derive(Debug)]
+pub struct PodMonitorSpecModel {
+    scrape: ScrapeModel,
+}
+
+// `new` starts a builder whose `build` returns the construct, as bon builders do.
+#[allow(clippy::new_ret_no_self)]
+#[bon]
+impl<E: EnvironmentName, N: NamespaceName> PodMonitor<E, N> {
+    /// Starts a monitor of the pods of `workload` on its port `port`: one its `add_port(..)`
+    /// returned (or a web service's main port). A port of another workload of the same type is
+    /// reported at synth.
+    #[builder(start_fn = new, finish_fn = build)]
+    pub fn create<W: MonitoredPods<Env = E, Ns = N>>(
+        #[builder(start_fn)] workload: &W,
+        #[builder(start_fn)] port: &impl OwnPort<W>,
+        /// The metrics path (default `/metrics`).
+        #[builder(into, default = "/metrics".to_owned())]
+        path: String,
+        /// How often Prometheus scrapes (default 30 s).
+        #[builder(default = Window::seconds(30))]
+        interval: Window,
+        /// The Prometheus that scrapes (default: kube-prometheus-stack).
+        #[builder(default)]
+        prometheus: Prometheus,
+    ) -> PodMonitor<E, N> {
+        let port = port.handle();
+        let declared = workload.admit_scraper(prometheus.peer(), port);
+        let pods = workload.pods();
+        let spec = PodMonitorSpecModel {
+            scrape: ScrapeModel::new(
+                &pods,
+                N::NAME,
+                port.as_port(),
+                declared,
+                (path, interval, prometheus),
+            ),
+        };
+        PodMonitor {
+            handle: pods.add_monitor("pod-monitor", spec),
+            _scope: PhantomData,
+        }
+    }
+}
+
+impl<E: EnvironmentName, N: NamespaceName> Scraped<E, N> for PodMonitor<E, N> {
+    fn scrape(&self, shape: &'static str, metrics: &'static [DeclaredMetric]) -> Scrape<E, N> {
+        let (app, node) = (self.handle.app(), self.handle.node());
+        self.handle.update(|s| {
+            let s = &mut s.scrape;
+            s.record(shape, metrics);
+            // The operator's `job` of a PodMonitor's targets: its namespace and name.
+            let target = ScrapeTarget::Job(format!("{}/{}", s.namespace, s.name).into());
+            Scrape::new(app, node, &s.namespace, target, s.port.name())
+        })
+    }
+}
+
+impl Construct for PodMonitorSpecModel {
+    fn kind(&self) -> &'static str {
+        "PodMonitor"
+    }
+
+    fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
+        let port = &self.scrape.port;
+        let hint = format!(
+            "pass a port handle of the workload: the one its `.add_port(Port::{}(\"{}\", {}))` returned",
+            port.protocol().as_str().to_ascii_lowercase(),
+            port.name(),
+            port.number()
+        );
+        self.scrape.validate(cx, hint, diags);
+    }
+
+    fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
+        let s = &self.scrape;
+        let (selector, namespace_selector) = s.selector();
+        out.emit(Manifest::new(PodMonitorObject {
+            metadata: s.meta(cx, "pod-monitor"),
+            spec: PodMonitorSpec {
+                selector,
+                namespace_selector,
+                pod_metrics_endpoints: vec![PodMetricsEndpoint {
+                    port: Some(s.port.name().to_owned()),
+                    path: Some(s.path.clone()),
+                    interval: Some(s.interval.to_string()),
                     scheme: None,
                 }],
             },

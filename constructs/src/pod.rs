@@ -316,16 +316,25 @@ impl PodModel {
     /// checkov findings this pod cannot fix by itself, with the reason a reviewer reads, as
     /// `checkov.io/skipN` annotations for the workload object.
     pub(crate) fn checkov_annotations(&self) -> BTreeMap<String, String> {
-        self.checkov_skips(true)
+        self.checkov_skips(true, !self.ports.is_empty())
+    }
+
+    /// [`checkov_annotations`](Self::checkov_annotations) of a worker's pods, which serve no
+    /// traffic even when they declare a port (for Prometheus to scrape): the probe checks are
+    /// skipped unless a probe is set.
+    pub(crate) fn worker_checkov_annotations(&self) -> BTreeMap<String, String> {
+        self.checkov_skips(true, false)
     }
 
     /// [`checkov_annotations`](Self::checkov_annotations) of a Job's or CronJob's pods:
     /// checkov runs no probe check on those, so a skip of one would have no effect.
     pub(crate) fn batch_checkov_annotations(&self) -> BTreeMap<String, String> {
-        self.checkov_skips(false)
+        self.checkov_skips(false, false)
     }
 
-    fn checkov_skips(&self, probes: bool) -> BTreeMap<String, String> {
+    /// The skips; `probes`: whether checkov runs its probe checks on the kind, `serves`: whether
+    /// the pods serve traffic (then they have probes, and nothing is skipped).
+    fn checkov_skips(&self, probes: bool, serves: bool) -> BTreeMap<String, String> {
         let mut skips = Vec::new();
         // Only where the program accepted tags, with its own reason: otherwise checkov reports
         // the image, and synth has already warned (a tag) or failed (no tag, `latest`).
@@ -335,13 +344,16 @@ impl PodModel {
         {
             skips.push(format!("CKV_K8S_43={reason}"));
         }
-        if probes && self.ports.is_empty() && self.liveness.is_none() {
-            skips.push(
+        if probes && !serves && self.liveness.is_none() {
+            skips.push(if self.ports.is_empty() {
                 "CKV_K8S_8=a worker serves no port: the kubelet restarts it when its process exits; set `.liveness(Probe::exec(..))` for a deeper check"
-                    .to_owned(),
-            );
+                    .to_owned()
+            } else {
+                "CKV_K8S_8=a worker serves no traffic, only its metrics: the kubelet restarts it when its process exits; set `.liveness(..)` for a deeper check"
+                    .to_owned()
+            });
         }
-        if probes && self.ports.is_empty() && self.readiness.is_none() {
+        if probes && !serves && self.readiness.is_none() {
             skips.push(
                 "CKV_K8S_9=a worker receives no traffic, so readiness gates nothing".to_owned(),
             );

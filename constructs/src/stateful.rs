@@ -302,6 +302,30 @@ impl<E: EnvironmentName, N: NamespaceName> StatefulService<E, N> {
 workload_methods!(StatefulService);
 pod_methods!(StatefulService);
 
+impl<E: EnvironmentName, N: NamespaceName> crate::monitoring::pods::Sealed
+    for StatefulService<E, N>
+{
+    fn pods(&self) -> crate::monitoring::pods::Pods {
+        crate::monitoring::pods::Pods::of(&self.handle, &self.name)
+    }
+
+    fn admit_scraper(&self, peer: Peer, port: &PortOf<Self>) -> bool {
+        let declared = port.owner() == self.handle.node()
+            && self.handle.read(|s| s.pod.ports.contains(port.as_port()));
+        if declared {
+            self.allow_from_on(peer, port);
+        }
+        declared
+    }
+}
+
+impl<E: EnvironmentName, N: NamespaceName> crate::monitoring::MonitoredPods
+    for StatefulService<E, N>
+{
+    type Env = E;
+    type Ns = N;
+}
+
 impl<E: EnvironmentName, N: NamespaceName> Server for StatefulService<E, N> {
     type Connection<C, M> = Connection<C>;
 

@@ -25,13 +25,15 @@ use crate::aws::queue::ScaledQueue;
 #[cfg(feature = "aws")]
 use crate::aws::{Published, Queue};
 use crate::edit::{PodEdit, pod_edit};
+use crate::monitoring::MonitoredPods;
+use crate::monitoring::pods::{self, Pods};
 use crate::pod::{
     DEFAULT_UID, PodModel, Wiring, emit_workload, object_meta, pod_methods, workload_methods,
 };
 use crate::replicas::{Fixed, ReplicaCount, Replicas, Scalable, Shape};
 use crate::secret::Key;
 use crate::wiring::{Client, Connection};
-use crate::workload::Probe;
+use crate::workload::{OwnPort, Peer, Port, PortOf, Probe};
 
 /// A scaler a worker of namespace `N` in environment `E` can scale on: one built from its own
 /// connections and metrics.
@@ -284,8 +286,9 @@ impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
         /// The arguments.
         #[builder(default, with = |items: impl IntoIterator<Item = impl Into<String>>| items.into_iter().map(Into::into).collect())]
         args: Vec<String>,
-        /// The liveness probe, a `Probe::exec` (default: none; the kubelet restarts the
-        /// container when its process exits).
+        /// The liveness probe: a `Probe::exec`, or a probe of its first port once it declares
+        /// one ([`Worker::add_port`]) (default: none; the kubelet restarts the container when
+        /// its process exits).
         liveness: Option<Probe>,
     ) -> Worker<E, N, S> {
         let namespace = scope.namespace();
@@ -344,6 +347,72 @@ impl<E: EnvironmentName, N: NamespaceName, S> Worker<E, N, S> {
         self.handle.update(|s| pod_edit(&mut s.overrides, f));
         self
     }
+
+    /// Declares a port the worker listens on (e.g. `Port::tcp("metrics", 9100)` for
+    /// Prometheus), on its container, and returns its handle for the rules that open it (a
+    /// [`PodMonitor`](crate::monitoring::PodMonitor), [`allow_from_on`](Self::allow_from_on)).
+    /// A worker has no Service: nothing is admitted on the port until such a rule says so.
+    ///
+    /// ```
+    /// use girder_constructs::monitoring::PodMonitor;
+    /// use girder_constructs::{Port, Worker};
+    /// use girder_k8s::KubernetesExt;
+    ///
+    /// girder_core::environment!(pub Prod = "prod");
+    /// girder_k8s::namespace!(pub Jobs = "jobs");
+    /// girder_constructs::metrics! { pub struct DrainMetrics { counter jobs_done_total [queue] } }
+    ///
+    /// let app = girder_core::App::new("shop");
+    /// let ns = app.environment(Prod).kubernetes().namespace(Jobs);
+    /// let drain = Worker::new(&ns, "drain").image("ghcr.io/acme/drain:1.0.0").replicas(1).build();
+    /// let metrics = drain.add_port(Port::tcp("metrics", 9100));
+    /// let drained = DrainMetrics::of(&PodMonitor::new(&drain, &metrics).build());
+    /// # let _ = drained;
+    /// ```
+    pub fn add_port(&self, port: impl Into<Port>) -> PortOf<Self> {
+        let port = port.into();
+        let declared = port.clone();
+        self.handle.update(|s| s.pod.ports.push(declared));
+        PortOf::new(port, self.handle.node(), self.handle.path().to_string())
+    }
+
+    /// Admits traffic from `peer` (outside this program: a monitoring namespace, an address
+    /// range) on `port`, a port this worker handed out with [`add_port`](Self::add_port). A
+    /// handle of another worker fails synth, naming both; a `Port` value or a port of another
+    /// kind of workload does not compile.
+    pub fn allow_from_on(&self, peer: Peer, port: &impl OwnPort<Self>) -> &Self {
+        let Some(port) = port.handle().owned_by(&self.handle) else {
+            return self;
+        };
+        self.handle
+            .update(|s| s.wiring.ingress_from.push((peer, Some(port))));
+        self
+    }
+
+    /// Whether `port` is one of its ports, one [`add_port`](Self::add_port) returned.
+    pub fn declares(&self, port: &PortOf<Self>) -> bool {
+        port.owner() == self.handle.node()
+            && self.handle.read(|s| s.pod.ports.contains(port.as_port()))
+    }
+}
+
+impl<E: EnvironmentName, N: NamespaceName, S> pods::Sealed for Worker<E, N, S> {
+    fn pods(&self) -> Pods {
+        Pods::of(&self.handle, &self.name)
+    }
+
+    fn admit_scraper(&self, peer: Peer, port: &PortOf<Self>) -> bool {
+        let declared = self.declares(port);
+        if declared {
+            self.allow_from_on(peer, port);
+        }
+        declared
+    }
+}
+
+impl<E: EnvironmentName, N: NamespaceName, S> MonitoredPods for Worker<E, N, S> {
+    type Env = E;
+    type Ns = N;
 }
 
 impl<E: 'static, N: 'static> WorkerSpec<E, N> {
@@ -446,7 +515,7 @@ impl<E: 'static, N: 'static> Construct for WorkerSpec<E, N> {
         let mut manifests = Vec::with_capacity(6);
         manifests.push(Manifest::new(self.pod.service_account(self.meta(&labels))));
         let pod_spec = self.pod.spec(Some(&self.name));
-        let checkov = self.pod.checkov_annotations();
+        let checkov = self.pod.worker_checkov_annotations();
         manifests.push(Manifest::new(Deployment {
             metadata: ObjectMeta {
                 annotations: (!checkov.is_empty()).then_some(checkov),

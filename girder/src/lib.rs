@@ -137,7 +137,7 @@ pub mod prelude {
     pub use girder_core::{App, Aspect, Environment, EnvironmentName, Visit};
 
     #[cfg(feature = "k8s")]
-    pub use girder_constructs::monitoring::{AlertRule, Dashboard, ServiceMonitor};
+    pub use girder_constructs::monitoring::{AlertRule, Dashboard, PodMonitor, ServiceMonitor};
     #[cfg(feature = "k8s")]
     pub use girder_constructs::{
         AcceptImageTags, Check, Connection, CronJob, DataVolume, HttpGet, HttpRoute, Ingress,

@@ -90,7 +90,7 @@ pub use external_secrets::{ClusterSecretStore, ExternalSecret, SecretStore};
 pub use gateway::{Gateway, HTTPRoute};
 pub use istio::{DestinationRule, VirtualService};
 pub use keda::{ClusterTriggerAuthentication, ScaledObject, TriggerAuthentication};
-pub use monitoring::{PrometheusRule, ServiceMonitor};
+pub use monitoring::{PodMonitor, PrometheusRule, ServiceMonitor};
 
 /// Writes `apiVersion`, `kind`, `metadata`, `spec` in that order.
 fn serialize_resource<R: Resource, S: Serializer>(

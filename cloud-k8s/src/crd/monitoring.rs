@@ -19,6 +19,12 @@ custom_resource! {
     ServiceMonitor(ServiceMonitorSpec): "monitoring.coreos.com" / "v1", "servicemonitors", NamespaceResourceScope
 }
 
+custom_resource! {
+    /// A `PodMonitor`: scrapes pods directly, for workloads without a Service; see
+    /// <https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.PodMonitor>.
+    PodMonitor(PodMonitorSpec): "monitoring.coreos.com" / "v1", "podmonitors", NamespaceResourceScope
+}
+
 /// Spec of a [`PrometheusRule`]; see
 /// <https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.PrometheusRuleSpec>.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -121,6 +127,40 @@ pub struct Endpoint {
     pub scheme: Option<Scheme>,
 }
 
+/// Spec of a [`PodMonitor`]; see
+/// <https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.PodMonitorSpec>.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodMonitorSpec {
+    /// `selector` of the pods to scrape.
+    pub selector: LabelSelector,
+    /// `namespaceSelector`; the `PodMonitor`'s own namespace when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace_selector: Option<NamespaceSelector>,
+    /// `podMetricsEndpoints` to scrape.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pod_metrics_endpoints: Vec<PodMetricsEndpoint>,
+}
+
+/// One of `podMetricsEndpoints`; see
+/// <https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.PodMetricsEndpoint>.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodMetricsEndpoint {
+    /// `port`: the name of the container port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<String>,
+    /// `path` to scrape, `/metrics` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// `interval`, a Prometheus duration such as `30s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+    /// `scheme`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<Scheme>,
+}
+
 string_enum! {
     /// `endpoints[].scheme`; see
     /// <https://prometheus-operator.dev/docs/api-reference/api/#monitoring.coreos.com/v1.Scheme>.
@@ -210,5 +250,41 @@ mod tests {
         );
         let upper: Scheme = serde_json::from_str("\"HTTPS\"").unwrap();
         assert_eq!(upper, Scheme::Https);
+    }
+
+    #[test]
+    fn pod_monitor() {
+        let monitor = PodMonitor {
+            metadata: meta("drain", Some("jobs")),
+            spec: PodMonitorSpec {
+                selector: LabelSelector {
+                    match_labels: Some([("app".into(), "drain".into())].into()),
+                    ..Default::default()
+                },
+                namespace_selector: Some(NamespaceSelector {
+                    any: false,
+                    match_names: vec!["jobs".into()],
+                }),
+                pod_metrics_endpoints: vec![PodMetricsEndpoint {
+                    port: Some("metrics".into()),
+                    path: Some("/metrics".into()),
+                    interval: Some("30s".into()),
+                    scheme: None,
+                }],
+            },
+        };
+        check_example(
+            "podmonitor",
+            &monitor,
+            &json!({
+                "apiVersion": "monitoring.coreos.com/v1", "kind": "PodMonitor",
+                "metadata": {"name": "drain", "namespace": "jobs"},
+                "spec": {
+                    "selector": {"matchLabels": {"app": "drain"}},
+                    "namespaceSelector": {"matchNames": ["jobs"]},
+                    "podMetricsEndpoints": [{"port": "metrics", "path": "/metrics", "interval": "30s"}]
+                }
+            }),
+        );
     }
 }

@@ -125,6 +125,7 @@ static KNOWN: LazyLock<Vec<KnownKind>> = LazyLock::new(|| {
         crd::keda::ClusterTriggerAuthentication,
         crd::keda::ScaledObject,
         crd::keda::TriggerAuthentication,
+        crd::monitoring::PodMonitor,
         crd::monitoring::PrometheusRule,
         crd::monitoring::ServiceMonitor,
     ]
@@ -173,6 +174,7 @@ mod tests {
         assert!(known("apps/v1", "Deployment").is_some());
         assert!(known("v1", "Namespace").is_some_and(|k| k.cluster_scoped));
         assert!(known("monitoring.coreos.com/v1", "ServiceMonitor").is_some());
+        assert!(known("monitoring.coreos.com/v1", "PodMonitor").is_some());
         assert!(known("apps/v1beta1", "Deployment").is_none());
         assert!(known("extensions/v1beta1", "Ingress").is_none());
         assert!(known("acme.com/v1", "Widget").is_none());

@@ -12,7 +12,7 @@
 //! | [`policy`] | what checkov's Kubernetes checks report (same ids), unless accepted with a reason |
 //! | [`network`] | an edit that widens a NetworkPolicy beyond its wiring |
 //! | [`refs`] (cross-object) | a pod reading a Secret or ConfigMap the program neither creates nor declares existing; a pod reading a database's credentials without a network path to it |
-//! | [`Checker`] (cross-object) | a selector that matches nothing (Service, NetworkPolicy, PodDisruptionBudget, HPA or KEDA target, ServiceMonitor); pods relabelled so that a policy or Service of another construct selects them; an environment variable naming a Service the policies do not let its pods reach |
+//! | [`Checker`] (cross-object) | a selector that matches nothing (Service, NetworkPolicy, PodDisruptionBudget, HPA or KEDA target, ServiceMonitor, PodMonitor); pods relabelled so that a policy or Service of another construct selects them; an environment variable naming a Service the policies do not let its pods reach; a node port two Services of one environment claim |
 //!
 //! [`Checker::observe`] takes each object as it is written and runs the per-object rules;
 //! [`Checker::finish`] runs the rules that need every object. Each [`Finding`] names the object
@@ -33,6 +33,7 @@
 pub mod api;
 pub mod names;
 pub mod network;
+mod node_ports;
 pub mod pod_security;
 pub mod policy;
 mod reach;
@@ -51,7 +52,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use crate::crd::external_secrets::ExternalSecret;
 use crate::crd::keda::{ScaledObject, TriggerAuthentication};
-use crate::crd::monitoring::ServiceMonitor;
+use crate::crd::monitoring::{NamespaceSelector, PodMonitor, ServiceMonitor};
 use crate::object::{AsBuilt, Manifest, Object, RawObject, pod_template_path};
 
 /// One problem with a final object.
@@ -132,6 +133,8 @@ struct Pods {
 enum Target {
     /// Pods of the selector's namespace.
     Pods(LabelSelector),
+    /// Pods of these namespaces (`None`: every namespace).
+    PodsIn(LabelSelector, Option<Vec<String>>),
     /// Services of these namespaces (`None`: every namespace).
     Services(LabelSelector, Option<Vec<String>>),
     /// A workload of the namespace by kind and name.
@@ -180,6 +183,7 @@ pub struct Checker {
     admits: Vec<Admits>,
     reach: reach::Reach,
     refs: refs::Refs,
+    node_ports: node_ports::NodePorts,
 }
 
 impl Checker {
@@ -395,6 +399,7 @@ impl Checker {
                 });
             }
         } else if let Some(service) = any.downcast_ref::<Service>() {
+            self.node_ports.observe(service, origin);
             let selector = service.spec.as_ref().and_then(|s| s.selector.as_ref());
             if let Some(selector) = selector.filter(|s| !s.is_empty()) {
                 let selector = network::of_labels(selector);
@@ -468,17 +473,22 @@ impl Checker {
                 },
             });
         } else if let Some(monitor) = any.downcast_ref::<ServiceMonitor>() {
-            let namespaces = match &monitor.spec.namespace_selector {
-                Some(s) if s.any => None,
-                Some(s) if !s.match_names.is_empty() => Some(s.match_names.clone()),
-                _ => Some(vec![namespace.clone()]),
-            };
+            let namespaces = monitored(monitor.spec.namespace_selector.as_ref(), &namespace);
             self.selectors.push(Selector {
                 origin: origin.clone(),
                 namespace,
                 field: "spec.selector",
                 what: "Service",
                 target: Target::Services(monitor.spec.selector.clone(), namespaces),
+            });
+        } else if let Some(monitor) = any.downcast_ref::<PodMonitor>() {
+            let namespaces = monitored(monitor.spec.namespace_selector.as_ref(), &namespace);
+            self.selectors.push(Selector {
+                origin: origin.clone(),
+                namespace,
+                field: "spec.selector",
+                what: "pod",
+                target: Target::PodsIn(monitor.spec.selector.clone(), namespaces),
             });
         } else if any.is::<Secret>() {
             self.refs
@@ -573,6 +583,13 @@ impl Checker {
                     let p = &self.pods[i];
                     p.namespace == s.namespace && network::matches(selector, Some(&p.labels))
                 }),
+                Target::PodsIn(selector, namespaces) => {
+                    pods.candidates(s.origin.env, selector).any(|i| {
+                        let p = &self.pods[i];
+                        namespaces.as_ref().is_none_or(|n| n.contains(&p.namespace))
+                            && network::matches(selector, Some(&p.labels))
+                    })
+                }
                 Target::Services(selector, namespaces) => {
                     services.candidates(s.origin.env, selector).any(|i| {
                         let (_, ns, labels) = &self.services[i];
@@ -631,6 +648,7 @@ impl Checker {
                 }
             }
         }
+        findings.extend(self.node_ports.check());
         findings.extend(self.reach.check());
         findings.extend(self.refs.check(&self.envs, |env, ns, labels, server| {
             if server.ranges.is_empty() {
@@ -680,6 +698,15 @@ impl<'a> LabelIndex<'a> {
             None => self.by_env.get(&env),
         };
         list.into_iter().flatten().copied()
+    }
+}
+
+/// The namespaces a ServiceMonitor or PodMonitor of `namespace` selects in (`None`: every one).
+fn monitored(selector: Option<&NamespaceSelector>, namespace: &str) -> Option<Vec<String>> {
+    match selector {
+        Some(s) if s.any => None,
+        Some(s) if !s.match_names.is_empty() => Some(s.match_names.clone()),
+        _ => Some(vec![namespace.to_owned()]),
     }
 }
 

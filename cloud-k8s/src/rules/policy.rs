@@ -99,6 +99,34 @@ impl Check {
     /// Image should use digest.
     pub const CKV_K8S_43: Check = Check("CKV_K8S_43");
 
+    /// Every check above, in the order of their ids: what a workload may accept.
+    ///
+    /// ```
+    /// use girder_k8s::rules::policy::Check;
+    ///
+    /// assert!(Check::ALL.contains(&Check::CKV_K8S_40));
+    /// assert_eq!(Check::ALL.iter().find(|c| c.id() == "CKV_K8S_43"), Some(&Check::CKV_K8S_43));
+    /// ```
+    pub const ALL: [Check; 17] = [
+        Check::CKV_K8S_8,
+        Check::CKV_K8S_9,
+        Check::CKV_K8S_10,
+        Check::CKV_K8S_11,
+        Check::CKV_K8S_12,
+        Check::CKV_K8S_13,
+        Check::CKV_K8S_14,
+        Check::CKV_K8S_15,
+        Check::CKV_K8S_22,
+        Check::CKV_K8S_25,
+        Check::CKV_K8S_26,
+        Check::CKV_K8S_29,
+        Check::CKV_K8S_31,
+        Check::CKV_K8S_35,
+        Check::CKV_K8S_38,
+        Check::CKV_K8S_40,
+        Check::CKV_K8S_43,
+    ];
+
     /// checkov's id, e.g. `CKV_K8S_40`.
     pub fn id(self) -> &'static str {
         self.0
@@ -794,8 +822,9 @@ mod tests {
     use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
     use k8s_openapi::api::batch::v1::{Job, JobSpec};
     use k8s_openapi::api::core::v1::{
-        Capabilities, ContainerPort, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile,
-        SecurityContext, Service, TCPSocketAction,
+        Capabilities, ContainerPort, EnvVar, EnvVarSource, PodTemplateSpec, Probe,
+        ResourceRequirements, SeccompProfile, SecretKeySelector, SecurityContext, Service,
+        TCPSocketAction,
     };
     use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
     use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -853,18 +882,62 @@ mod tests {
         }
     }
 
+    /// The fixture pod's one container.
+    fn main(spec: &mut PodSpec) -> &mut Container {
+        &mut spec.containers[0]
+    }
+
+    /// The container's security context.
+    fn container_security(spec: &mut PodSpec) -> &mut SecurityContext {
+        main(spec).security_context.get_or_insert_default()
+    }
+
+    /// The pod's security context.
+    fn pod_security(spec: &mut PodSpec) -> &mut PodSecurityContext {
+        spec.security_context.get_or_insert_default()
+    }
+
+    /// Which quantities of the container's resources.
+    #[derive(Clone, Copy)]
+    enum Quantities {
+        Requests,
+        Limits,
+    }
+    use Quantities::{Limits, Requests};
+
+    /// The container's requests or limits.
+    fn resources(spec: &mut PodSpec, which: Quantities) -> &mut BTreeMap<String, Quantity> {
+        let r = main(spec).resources.get_or_insert_default();
+        match which {
+            Requests => r.requests.get_or_insert_default(),
+            Limits => r.limits.get_or_insert_default(),
+        }
+    }
+
+    /// Sets the container's image and pull policy.
+    fn image(spec: &mut PodSpec, image: &str, pull: &str) {
+        let c = main(spec);
+        c.image = Some(image.into());
+        c.image_pull_policy = Some(pull.into());
+    }
+
+    /// Metadata named `api` with `skips` as its annotations.
+    fn annotated(skips: &[(&str, &str)]) -> ObjectMeta {
+        ObjectMeta {
+            name: Some("api".into()),
+            annotations: (!skips.is_empty()).then(|| {
+                skips
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect()
+            }),
+            ..Default::default()
+        }
+    }
+
     fn deployment(spec: PodSpec, skips: &[(&str, &str)]) -> Deployment {
         Deployment {
-            metadata: ObjectMeta {
-                name: Some("api".into()),
-                annotations: (!skips.is_empty()).then(|| {
-                    skips
-                        .iter()
-                        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                        .collect()
-                }),
-                ..Default::default()
-            },
+            metadata: annotated(skips),
             spec: Some(DeploymentSpec {
                 template: PodTemplateSpec {
                     metadata: None,
@@ -907,104 +980,63 @@ mod tests {
         let cases: &[(&str, Break, &str)] = &[
             (
                 "CKV_K8S_8",
-                |s| s.containers[0].liveness_probe = None,
+                |s| main(s).liveness_probe = None,
                 "spec.template.spec.containers[name=api].livenessProbe",
             ),
             (
                 "CKV_K8S_9",
-                |s| s.containers[0].readiness_probe = None,
+                |s| main(s).readiness_probe = None,
                 "spec.template.spec.containers[name=api].readinessProbe",
             ),
             (
                 "CKV_K8S_10",
                 |s| {
-                    s.containers[0]
-                        .resources
-                        .as_mut()
-                        .unwrap()
-                        .requests
-                        .as_mut()
-                        .unwrap()
-                        .remove("cpu");
+                    resources(s, Requests).remove("cpu");
                 },
                 "spec.template.spec.containers[name=api].resources.requests.cpu",
             ),
             (
                 "CKV_K8S_11",
                 |s| {
-                    s.containers[0]
-                        .resources
-                        .as_mut()
-                        .unwrap()
-                        .limits
-                        .as_mut()
-                        .unwrap()
-                        .remove("cpu");
+                    resources(s, Limits).remove("cpu");
                 },
                 "spec.template.spec.containers[name=api].resources.limits.cpu",
             ),
             (
                 "CKV_K8S_12",
                 |s| {
-                    s.containers[0]
-                        .resources
-                        .as_mut()
-                        .unwrap()
-                        .requests
-                        .as_mut()
-                        .unwrap()
-                        .remove("memory");
+                    resources(s, Requests).remove("memory");
                 },
                 "spec.template.spec.containers[name=api].resources.requests.memory",
             ),
             (
                 "CKV_K8S_13",
                 |s| {
-                    s.containers[0]
-                        .resources
-                        .as_mut()
-                        .unwrap()
-                        .limits
-                        .as_mut()
-                        .unwrap()
-                        .remove("memory");
+                    resources(s, Limits).remove("memory");
                 },
                 "spec.template.spec.containers[name=api].resources.limits.memory",
             ),
             (
                 "CKV_K8S_14",
-                |s| {
-                    s.containers[0].image = Some("ghcr.io/acme/api".into());
-                    s.containers[0].image_pull_policy = Some("Always".into());
-                },
+                |s| image(s, "ghcr.io/acme/api", "Always"),
                 "spec.template.spec.containers[name=api].image",
             ),
             (
                 "CKV_K8S_15",
-                |s| s.containers[0].image = Some("ghcr.io/acme/api:1.0".into()),
+                |s| main(s).image = Some("ghcr.io/acme/api:1.0".into()),
                 "spec.template.spec.containers[name=api].imagePullPolicy",
             ),
             (
                 "CKV_K8S_22",
-                |s| {
-                    s.containers[0]
-                        .security_context
-                        .as_mut()
-                        .unwrap()
-                        .read_only_root_filesystem = Some(false)
-                },
+                |s| container_security(s).read_only_root_filesystem = Some(false),
                 "spec.template.spec.containers[name=api].securityContext.readOnlyRootFilesystem",
             ),
             (
                 "CKV_K8S_25",
                 |s| {
-                    s.containers[0]
-                        .security_context
-                        .as_mut()
-                        .unwrap()
+                    container_security(s)
                         .capabilities
-                        .as_mut()
-                        .unwrap()
+                        .get_or_insert_default()
                         .add = Some(vec!["NET_BIND_SERVICE".into()])
                 },
                 "spec.template.spec.containers[name=api].securityContext.capabilities.add",
@@ -1012,7 +1044,7 @@ mod tests {
             (
                 "CKV_K8S_26",
                 |s| {
-                    s.containers[0].ports = Some(vec![ContainerPort {
+                    main(s).ports = Some(vec![ContainerPort {
                         container_port: 8080,
                         host_port: Some(0),
                         ..Default::default()
@@ -1023,10 +1055,10 @@ mod tests {
             (
                 "CKV_K8S_29",
                 |s| {
-                    let sc = s.security_context.take().unwrap();
-                    let c = s.containers[0].security_context.as_mut().unwrap();
-                    c.run_as_user = sc.run_as_user;
-                    c.seccomp_profile = sc.seccomp_profile;
+                    let pod = s.security_context.take().unwrap_or_default();
+                    let c = container_security(s);
+                    c.run_as_user = pod.run_as_user;
+                    c.seccomp_profile = pod.seccomp_profile;
                     c.run_as_non_root = Some(true);
                 },
                 "spec.template.spec.securityContext",
@@ -1034,12 +1066,9 @@ mod tests {
             (
                 "CKV_K8S_31",
                 |s| {
-                    s.security_context
-                        .as_mut()
-                        .unwrap()
+                    pod_security(s)
                         .seccomp_profile
-                        .as_mut()
-                        .unwrap()
+                        .get_or_insert_default()
                         .type_ = "Localhost".into()
                 },
                 "spec.template.spec.securityContext.seccompProfile.type",
@@ -1047,10 +1076,10 @@ mod tests {
             (
                 "CKV_K8S_35",
                 |s| {
-                    s.containers[0].env = Some(vec![k8s_openapi::api::core::v1::EnvVar {
+                    main(s).env = Some(vec![EnvVar {
                         name: "TOKEN".into(),
-                        value_from: Some(k8s_openapi::api::core::v1::EnvVarSource {
-                            secret_key_ref: Some(k8s_openapi::api::core::v1::SecretKeySelector {
+                        value_from: Some(EnvVarSource {
+                            secret_key_ref: Some(SecretKeySelector {
                                 name: "t".into(),
                                 key: "k".into(),
                                 optional: None,
@@ -1069,15 +1098,12 @@ mod tests {
             ),
             (
                 "CKV_K8S_40",
-                |s| s.security_context.as_mut().unwrap().run_as_user = Some(1000),
+                |s| pod_security(s).run_as_user = Some(1000),
                 "spec.template.spec.securityContext.runAsUser",
             ),
             (
                 "CKV_K8S_43",
-                |s| {
-                    s.containers[0].image = Some("ghcr.io/acme/api:1.0".into());
-                    s.containers[0].image_pull_policy = Some("Always".into());
-                },
+                |s| image(s, "ghcr.io/acme/api:1.0", "Always"),
                 "spec.template.spec.containers[name=api].image",
             ),
         ];
@@ -1117,56 +1143,25 @@ mod tests {
 
     #[test]
     fn every_evaluated_check_has_a_constant() {
-        let constants = [
-            Check::CKV_K8S_8,
-            Check::CKV_K8S_9,
-            Check::CKV_K8S_10,
-            Check::CKV_K8S_11,
-            Check::CKV_K8S_12,
-            Check::CKV_K8S_13,
-            Check::CKV_K8S_14,
-            Check::CKV_K8S_15,
-            Check::CKV_K8S_22,
-            Check::CKV_K8S_25,
-            Check::CKV_K8S_26,
-            Check::CKV_K8S_29,
-            Check::CKV_K8S_31,
-            Check::CKV_K8S_35,
-            Check::CKV_K8S_38,
-            Check::CKV_K8S_40,
-            Check::CKV_K8S_43,
-        ];
         let evaluated: Vec<_> = RULES
             .iter()
             .filter(|r| r.fires.is_some())
             .map(|r| r.id)
             .collect();
-        assert_eq!(constants.map(Check::id).to_vec(), evaluated);
-        assert!(constants.iter().all(|c| !c.title().is_empty()));
+        assert_eq!(Check::ALL.map(Check::id).to_vec(), evaluated);
+        assert!(Check::ALL.iter().all(|c| !c.title().is_empty()));
     }
 
     #[test]
     fn uid_follows_checkov_container_overrides() {
         let mut spec = girder_pod();
-        spec.containers[0]
-            .security_context
-            .as_mut()
-            .unwrap()
-            .run_as_user = Some(1000);
+        container_security(&mut spec).run_as_user = Some(1000);
         assert_eq!(ids(&run(&deployment(spec.clone(), &[]))), ["CKV_K8S_40"]);
-        spec.security_context.as_mut().unwrap().run_as_user = Some(1000);
-        spec.containers[0]
-            .security_context
-            .as_mut()
-            .unwrap()
-            .run_as_user = Some(20000);
+        pod_security(&mut spec).run_as_user = Some(1000);
+        container_security(&mut spec).run_as_user = Some(20000);
         assert!(run(&deployment(spec.clone(), &[])).is_empty());
         spec.host_users = Some(false);
-        spec.containers[0]
-            .security_context
-            .as_mut()
-            .unwrap()
-            .run_as_user = Some(1);
+        container_security(&mut spec).run_as_user = Some(1);
         assert!(run(&deployment(spec, &[])).is_empty());
     }
 
@@ -1202,15 +1197,9 @@ mod tests {
     #[test]
     fn probes_are_not_checked_on_jobs_and_skips_elsewhere_have_no_effect() {
         let mut spec = girder_pod();
-        spec.containers[0].liveness_probe = None;
+        main(&mut spec).liveness_probe = None;
         let job = Job {
-            metadata: ObjectMeta {
-                annotations: Some(BTreeMap::from([(
-                    "checkov.io/skip1".to_owned(),
-                    "CKV_K8S_8=a job".to_owned(),
-                )])),
-                ..Default::default()
-            },
+            metadata: annotated(&[("checkov.io/skip1", "CKV_K8S_8=a job")]),
             spec: Some(JobSpec {
                 template: PodTemplateSpec {
                     metadata: None,

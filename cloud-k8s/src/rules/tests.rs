@@ -170,3 +170,73 @@ fn undeclared_namespaces_and_kinds_are_reported() {
             .contains("namespace `kube-system` is not declared")
     }));
 }
+
+/// A `NodePort` Service of `name`'s pods whose ports (protocol, node port) are `ports`.
+fn node_port_service(name: &str, ports: &[(&str, i32)]) -> Manifest {
+    use k8s_openapi::api::core::v1::ServicePort;
+    Manifest::new(Service {
+        metadata: meta(&format!("{name}-external"), Some("shop"), identity(name)),
+        spec: Some(ServiceSpec {
+            type_: Some("NodePort".into()),
+            selector: Some(identity(name)),
+            ports: Some(
+                ports
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (protocol, node_port))| ServicePort {
+                        name: Some(format!("p{i}")),
+                        port: 8080 + i as i32,
+                        protocol: Some((*protocol).into()),
+                        node_port: Some(*node_port),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}
+
+#[test]
+fn a_node_port_two_services_of_one_environment_claim_is_reported_at_the_second() {
+    let found = cross(vec![
+        (0, namespace()),
+        (1, Manifest::new(deployment("api"))),
+        // One Service may serve a node port over TCP and UDP.
+        (
+            1,
+            node_port_service("api", &[("TCP", 30080), ("UDP", 30080)]),
+        ),
+        (2, Manifest::new(deployment("admin"))),
+        (
+            2,
+            node_port_service("admin", &[("TCP", 30081), ("TCP", 30080)]),
+        ),
+    ]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (construct, finding) = &found[0];
+    assert_eq!(*construct, 2);
+    assert_eq!(finding.object, "v1 Service shop/admin-external");
+    assert_eq!(finding.field, "spec.ports[1].nodePort");
+    assert_eq!(
+        finding.message,
+        "node port 30080 is also claimed by v1 Service shop/api-external (`spec.ports[0].nodePort`) in the same cluster"
+    );
+}
+
+#[test]
+fn the_same_node_port_in_two_environments_is_two_clusters_ports() {
+    let mut checker = Checker::default();
+    for env in ["prod", "staging"] {
+        checker.observe(&namespace(), env, 0);
+        checker.observe(&Manifest::new(deployment("api")), env, 1);
+        checker.observe(&node_port_service("api", &[("TCP", 30080)]), env, 1);
+    }
+    let found: Vec<_> = checker
+        .finish()
+        .into_iter()
+        .filter(|(_, f)| f.message.contains("node port"))
+        .collect();
+    assert!(found.is_empty(), "{found:?}");
+}

@@ -2,7 +2,7 @@
 
 use girder::aws::{AwsExt, AwsStack};
 use girder::constructs::aws::{
-    AwsSecret, Cluster, EcrImage, Network, NodeGroup, Postgres, Repository,
+    AwsSecret, Cluster, EcrImage, Eks, Network, NodeGroup, Postgres, RdsConnection, Repository,
 };
 use girder::constructs::{Bucket, Queue, Worker};
 use girder::prelude::*;
@@ -28,7 +28,16 @@ fn platform(app: &App) -> (Network<Prod>, Cluster<Prod>) {
     (net, eks)
 }
 
-fn program() -> App {
+/// The API of namespace `web` on the EKS cluster of `prod`, the client of an RDS Postgres
+/// (`orders`, in stack `data`): the app, the namespace, the API and its connection.
+type RdsClient = (
+    App,
+    Namespace<Prod, Eks<Web>>,
+    WebService<Prod, Eks<Web>>,
+    RdsConnection<Prod, Eks<Web>>,
+);
+
+fn rds_client() -> RdsClient {
     let app = App::new("shop");
     let prod = app.environment(Prod);
     crate::accept_test_tags(&prod);
@@ -43,6 +52,11 @@ fn program() -> App {
         .port(8080)
         .build();
     let pg = api.connect(&db);
+    (app, ns, api, pg)
+}
+
+fn program() -> App {
+    let (app, _, api, pg) = rds_client();
     api.env("DB_HOST", pg.host())
         .env("DB_PORT", pg.port())
         .env("DB_NAME", pg.database())
@@ -421,20 +435,7 @@ fn ecr_images_are_checked_tags_and_digests() {
 fn rds_credentials_go_only_to_the_pods_that_connected() {
     use girder::k8s_openapi::api::apps::v1::Deployment;
 
-    let app = App::new("shop");
-    let prod = app.environment(Prod);
-    crate::accept_test_tags(&prod);
-    let aws = prod.aws("123456789012", "eu-west-1");
-    let (net, eks) = platform(&app);
-    let db = Postgres::rds(&aws.stack("data"), "orders")
-        .network(&net)
-        .build();
-    let ns = eks.kubernetes().namespace(Web);
-    let api = WebService::new(&ns, "api")
-        .image("ghcr.io/acme/api:1.4.2")
-        .port(8080)
-        .build();
-    let pg = api.connect(&db);
+    let (app, ns, api, pg) = rds_client();
     api.env("DB_PASSWORD", pg.password());
     let report = Worker::new(&ns, "report")
         .image("ghcr.io/acme/report:1.0.0")

@@ -1,6 +1,7 @@
 //! Escape hatches (JSON patches, typed edits, aspects) cannot bypass Girder's checks: every
 //! check runs on the final objects, whatever form they are in (issue #18 §2).
 
+use girder::constructs::Exposure;
 use girder::core::{Construct, Context, Emitted};
 use girder::k8s::RawObject;
 use girder::k8s::rules::pod_security::ENFORCE_LABEL;
@@ -11,7 +12,7 @@ use girder::k8s_openapi::api::networking::v1::NetworkPolicy;
 use girder::prelude::*;
 use serde_json::json;
 
-use crate::{Prod, Web, synth_errors, synth_text};
+use crate::{Api, Prod, Web, synth_errors, synth_text};
 
 fn shop() -> (App, Namespace<Prod, Web>) {
     let app = App::new("shop");
@@ -665,4 +666,72 @@ fn an_aspect_cannot_point_keda_at_an_undeclared_secret() {
         ),
         "{errors}"
     );
+}
+
+/// Two web services of one environment exposed on node ports `first` and `second`, the second
+/// in another namespace (node ports are the cluster's, not a namespace's).
+fn node_ports(first: u16, second: u16) -> (App, WebService<Prod, Web>, WebService<Prod, Api>) {
+    let app = App::new("shop");
+    crate::accept_test_tags(&app.environment(Prod));
+    let k8s = app.environment(Prod).kubernetes();
+    let shop = WebService::new(&k8s.namespace(Web), "shop")
+        .image("ghcr.io/acme/shop:1.4.2")
+        .port(8080)
+        .expose(Exposure::node_port(first, ["10.0.0.0/8"]))
+        .build();
+    let admin = WebService::new(&k8s.namespace(Api), "admin")
+        .image("ghcr.io/acme/admin:1.4.2")
+        .port(8080)
+        .expose(Exposure::node_port(second, ["10.0.0.0/8"]))
+        .build();
+    (app, shop, admin)
+}
+
+#[test]
+fn two_services_on_one_node_port_are_refused_naming_both() {
+    let (app, _, _) = node_ports(30080, 30080);
+    let errors = synth_errors(&app);
+    assert_error(
+        &errors,
+        "prod/api/admin (v1 Service api/admin-external)",
+        "spec.ports[0].nodePort: node port 30080 is also claimed by v1 Service web/shop-external (`spec.ports[0].nodePort`) in the same cluster",
+    );
+    assert_eq!(errors.matches("node port 30080").count(), 1, "{errors}");
+}
+
+#[test]
+fn an_edit_or_a_patch_cannot_claim_a_node_port_taken_by_another_construct() {
+    // A typed edit of the second service's external Service.
+    let (app, _, admin) = node_ports(30080, 30081);
+    admin.service_mut(|s: &mut Service| {
+        if s.metadata.name.as_deref() == Some("admin-external")
+            && let Some(port) = s
+                .spec
+                .as_mut()
+                .and_then(|s| s.ports.as_mut())
+                .and_then(|p| p.first_mut())
+        {
+            port.node_port = Some(30080);
+        }
+    });
+    assert_error(
+        &synth_errors(&app),
+        "prod/api/admin (v1 Service api/admin-external)",
+        "node port 30080 is also claimed by v1 Service web/shop-external",
+    );
+    // A JSON patch that makes the first service's in-cluster Service a NodePort on the port.
+    let (app, shop, _) = node_ports(30081, 30080);
+    shop.patch::<Service>(patch(json!([
+        { "op": "add", "path": "/spec/type", "value": "NodePort" },
+        { "op": "add", "path": "/spec/ports/0/nodePort", "value": 30080 }
+    ])));
+    let errors = synth_errors(&app);
+    assert!(
+        errors.contains("node port 30080 is also claimed by"),
+        "{errors}"
+    );
+    // Different node ports: no finding.
+    let (app, _, _) = node_ports(30080, 30081);
+    let text = synth_text(&app);
+    assert!(text.contains("nodePort: 30081"), "{text}");
 }

@@ -1,8 +1,9 @@
-//! Monitoring: typed metrics read only through the ServiceMonitor that scrapes them, and what
-//! reads them (alerts, dashboards), with the checks synth adds to the types.
+//! Monitoring: typed metrics read only through the ServiceMonitor or PodMonitor that scrapes
+//! them, and what reads them (alerts, dashboards, scalers), with the checks synth adds to the
+//! types.
 
 use girder::constructs::monitoring::{
-    AlertRule, Dashboard, HttpMetrics, Panel, ServiceMonitor, Severity, Unit, Window,
+    AlertRule, Dashboard, HttpMetrics, Panel, PodMonitor, ServiceMonitor, Severity, Unit, Window,
 };
 use girder::constructs::{Scaler, Worker};
 use girder::prelude::*;
@@ -347,4 +348,178 @@ fn a_bad_window_quantile_or_threshold_is_reported_with_the_construct() {
             "missing `{expected}` in:\n{errors}"
         );
     }
+}
+
+girder::metrics! {
+    /// What a queue worker exposes on its metrics port.
+    pub struct DrainMetrics {
+        /// Jobs finished, by queue and outcome.
+        counter jobs_total [queue, outcome],
+        /// How long a job took, in seconds.
+        histogram job_duration_seconds [queue],
+        /// Jobs waiting.
+        gauge jobs_waiting [queue],
+    }
+}
+
+/// A worker with a metrics port, scraped through a PodMonitor, an alert and a dashboard on its
+/// metrics, and a second worker that scales on them.
+fn worker_scraped(app: &App) -> Namespace<Prod, Web> {
+    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    crate::accept_test_tags(ns.environment());
+    let drain = Worker::new(&ns, "drain")
+        .image("ghcr.io/acme/drain:1.0.0")
+        .replicas(2)
+        .build();
+    let metrics_port = drain.add_port(Port::tcp("metrics", 9100));
+    let m = DrainMetrics::of(
+        &PodMonitor::new(&drain, &metrics_port)
+            .interval(Window::seconds(15))
+            .build(),
+    );
+    let five = Window::minutes(5);
+    let jobs = m.jobs_total();
+    AlertRule::new(&ns, "drain-failing")
+        .expr(
+            jobs.clone()
+                .filter(|l| l.outcome.equals("failed"))
+                .rate(five)
+                .sum()
+                .ratio(jobs.rate(five).sum())
+                .gt(0.1),
+        )
+        .severity(Severity::Page)
+        .summary("More than 10% of jobs fail")
+        .runbook("https://runbooks.example.com/drain-failing")
+        .build();
+    Dashboard::new(&ns, "drain-overview")
+        .title("Drain")
+        .panels([
+            Panel::timeseries("Jobs", Unit::PerSecond)
+                .query("{{outcome}}", jobs.rate(five).sum_by(|l| [l.outcome])),
+            Panel::timeseries("Duration", Unit::Seconds)
+                .query("p95", m.job_duration_seconds().quantile(0.95, five)),
+        ])
+        .build();
+    Worker::new(&ns, "overflow")
+        .image("ghcr.io/acme/drain:1.0.0")
+        .replicas(1..=10)
+        .build()
+        .scale_on(Scaler::prometheus(m.jobs_waiting().value().sum(), 100));
+    ns
+}
+
+/// The objects of `kinds` in `text`, one document each.
+fn documents(text: &str, kinds: &[&str]) -> String {
+    text.split("\n---\n")
+        .filter(|doc| kinds.iter().any(|k| doc.contains(&format!("kind: {k}\n"))))
+        .collect::<Vec<_>>()
+        .join("\n---\n")
+}
+
+#[test]
+fn pod_monitor_snapshot() {
+    let app = App::new("shop");
+    worker_scraped(&app);
+    let text = synth_text(&app);
+    // The PodMonitor, the worker's pods with their metrics port, the rule that lets Prometheus
+    // in on that port only, and what reads the metrics.
+    insta::assert_snapshot!(documents(
+        &text,
+        &[
+            "PodMonitor",
+            "Deployment",
+            "NetworkPolicy",
+            "PrometheusRule",
+            "ScaledObject"
+        ]
+    ));
+}
+
+#[test]
+fn a_worker_s_metrics_are_queried_by_the_pod_monitor_s_job() {
+    let app = App::new("shop");
+    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let drain = Worker::new(&ns, "drain")
+        .image("ghcr.io/acme/drain:1.0.0")
+        .replicas(1)
+        .build();
+    let port = drain.add_port(Port::tcp("metrics", 9100));
+    let m = DrainMetrics::of(&PodMonitor::new(&drain, &port).build());
+    assert_eq!(
+        m.jobs_total()
+            .filter(|l| l.queue.equals("orders"))
+            .rate(Window::minutes(5))
+            .sum()
+            .as_str(),
+        r#"sum(rate(jobs_total{namespace="web", job="web/drain", endpoint="metrics", queue="orders"}[5m]))"#
+    );
+    // Any workload's pods can be scraped: a web service's too, by its own `job`.
+    let api = WebService::new(&ns, "api")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .build();
+    let http = HttpMetrics::of(&PodMonitor::new(&api, api.port()).build());
+    assert_eq!(
+        http.latency_quantile(0.5, Window::minutes(1)).as_str(),
+        r#"histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="web", job="web/api", endpoint="http"}[1m])))"#
+    );
+}
+
+#[test]
+fn a_pod_monitor_of_another_worker_s_port_is_refused_naming_both() {
+    let app = App::new("shop");
+    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let drain = Worker::new(&ns, "drain")
+        .image("ghcr.io/acme/drain:1.0.0")
+        .replicas(1)
+        .build();
+    let sweep = Worker::new(&ns, "sweep")
+        .image("ghcr.io/acme/sweep:1.0.0")
+        .replicas(1)
+        .build();
+    let sweep_metrics = sweep.add_port(Port::tcp("metrics", 9100));
+    let _ = DrainMetrics::of(&PodMonitor::new(&drain, &sweep_metrics).build());
+    let errors = synth_errors(&app);
+    for expected in [
+        "monitors port `metrics` (9100/TCP), which `prod/web/drain` does not declare\n  --> prod/web/drain-pod-monitor",
+        "pass a port handle of the workload: the one its `.add_port(Port::tcp(\"metrics\", 9100))` returned",
+    ] {
+        assert!(
+            errors.contains(expected),
+            "missing `{expected}` in:\n{errors}"
+        );
+    }
+    // Nothing was opened on the worker that does not listen on the port.
+    assert!(!errors.contains("admits traffic"), "{errors}");
+}
+
+#[test]
+fn a_pod_monitor_whose_selector_an_aspect_changed_is_refused() {
+    let app = App::new("shop");
+    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    crate::accept_test_tags(ns.environment());
+    let drain = Worker::new(&ns, "drain")
+        .image("ghcr.io/acme/drain:1.0.0")
+        .replicas(1)
+        .build();
+    let port = drain.add_port(Port::tcp("metrics", 9100));
+    PodMonitor::new(&drain, &port).build();
+    app.aspect(|m: &mut girder::k8s::Manifest, _: &mut Visit<'_>| {
+        if let Some(monitor) = m.downcast_mut::<girder::k8s::crd::PodMonitor>() {
+            monitor.spec.selector.match_labels = Some([("app".into(), "nobody".into())].into());
+        }
+    });
+    let errors = synth_errors(&app);
+    assert!(
+        errors.contains("spec.selector: `spec.selector` matches no pod of this program"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn a_worker_s_pod_monitor_passes_the_validators() {
+    let app = App::new("shop");
+    worker_scraped(&app);
+    crate::validate(&app, "pod-monitor");
 }
