@@ -106,7 +106,7 @@ use girder_k8s::crd::monitoring::{
 use girder_k8s::k8s_openapi::api::core::v1::ConfigMap;
 use girder_k8s::k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use girder_k8s::labels::Labels;
-use girder_k8s::{Manifest, NamespaceScope, OnKubernetes};
+use girder_k8s::{Manifest, NamespaceName, NamespaceScope, OnKubernetes};
 
 #[doc(hidden)]
 pub use crate::metrics::__label_name;
@@ -847,7 +847,7 @@ pub struct PodMonitorSpecModel {
 // `new` starts a builder whose `build` returns the construct, as bon builders do.
 #[allow(clippy::new_ret_no_self)]
 #[bon]
-impl<E: EnvironmentName, N: NamespaceName> PodMonitor<E, N> {
+impl<E: EnvironmentName, N: OnKubernetes> PodMonitor<E, N> {
     /// Starts a monitor of the pods of `workload` on its port `port`: one its `add_port(..)`
     /// returned (or a web service's main port). A port of another workload of the same type is
     /// reported at synth.
@@ -884,7 +884,7 @@ impl<E: EnvironmentName, N: NamespaceName> PodMonitor<E, N> {
     }
 }
 
-impl<E: EnvironmentName, N: NamespaceName> Scraped<E, N> for PodMonitor<E, N> {
+impl<E: EnvironmentName, N: OnKubernetes> Scraped<E, N> for PodMonitor<E, N> {
     fn scrape(&self, shape: &'static str, metrics: &'static [DeclaredMetric]) -> Scrape<E, N> {
         let (app, node) = (self.handle.app(), self.handle.node());
         self.handle.update(|s| {
