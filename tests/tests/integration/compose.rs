@@ -665,3 +665,29 @@ fn a_kubernetes_issuer_in_a_compose_environment_is_reported() {
     assert!(errors.contains("ComposeIssuer"), "{errors}");
     assert_nothing_written(&app);
 }
+
+#[test]
+fn a_workload_named_like_the_proxy_is_reported() {
+    let (app, scope) = project();
+    let proxy = WebService::new(&scope, "proxy")
+        .image("ghcr.io/acme/api:1.4.2")
+        .port(8080)
+        .build();
+    let tls = ComposeIssuer::self_signed(&scope);
+    Ingress::new(&scope, "public")
+        .host("shop.localhost")
+        .issuer(&tls)
+        .build()
+        .route("/", &proxy);
+    let errors = synth_errors(&app);
+    assert_error(
+        &errors,
+        "dev/compose/proxy",
+        "two workloads would be Compose service `proxy`",
+    );
+    assert!(
+        errors.contains("`proxy` is the name of the project's reverse proxy"),
+        "{errors}"
+    );
+    assert_nothing_written(&app);
+}
