@@ -1143,7 +1143,7 @@ mod tests {
         );
         assert_eq!(
             bytes(&Quantity("64M".into())),
-            Some(ByteValue::Bytes(64_000_000))
+            Some(ByteValue::Kilobytes(62_500))
         );
         assert_eq!(
             cpus(&Quantity("500m".into())).map(|c| c.into_inner()),

@@ -252,3 +252,62 @@ fn a_panic_in_the_programs_code_exits_70_and_says_where() {
         "{stderr}"
     );
 }
+
+/// A Compose project: `api` (image `image`) and a database whose data volume is `volume`.
+fn compose_shop(image: &str, volume: &str) -> App {
+    let app = App::new("shop");
+    let dev = app.environment(crate::compose::Dev);
+    crate::accept_test_tags(&dev);
+    let scope = dev.compose();
+    let db = StatefulService::new(&scope, "db")
+        .image("ghcr.io/acme/db:2.0.0")
+        .port(Port::tcp("db", 5432))
+        .volume(DataVolume::new(volume, "/var/lib/db", Memory::gib(1)))
+        .build();
+    let api = WebService::new(&scope, "api")
+        .image(image)
+        .port(8080)
+        .build();
+    api.env("DB_HOST", api.connect(&db).host());
+    app
+}
+
+#[test]
+fn diff_of_a_compose_project_is_by_service_and_volume() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("dist");
+    let out = out.to_str().expect("utf-8 path");
+    let before = compose_shop("ghcr.io/acme/api:1.0.0", "data");
+    assert_eq!(run(&before, &["synth", "--out", out]).0, code(0));
+
+    // A new image: a plain change of one service.
+    let (c, stdout, _) = run(
+        &compose_shop("ghcr.io/acme/api:1.1.0", "data"),
+        &["diff", "--against", out],
+    );
+    assert_eq!(c, code(girder::synth::EXIT_CHANGES), "{stdout}");
+    assert!(
+        stdout.contains(
+            "~ [dev] compose/service api\n  image: \"ghcr.io/acme/api:1.0.0\" -> \"ghcr.io/acme/api:1.1.0\"\n"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 added, 0 removed, 1 changed"), "{stdout}");
+
+    // The database's volume renamed: its data stays behind.
+    let (c, stdout, _) = run(
+        &compose_shop("ghcr.io/acme/api:1.0.0", "pgdata"),
+        &["diff", "--against", out],
+    );
+    assert_eq!(c, code(girder::synth::EXIT_DESTRUCTIVE), "{stdout}");
+    assert!(
+        stdout.contains(
+            "- [dev] compose/volume db-data\n  ! destructive: named volume `db-data` leaves the project"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("+ [dev] compose/volume db-pgdata\n"),
+        "{stdout}"
+    );
+}
