@@ -691,3 +691,18 @@ fn a_workload_named_like_the_proxy_is_reported() {
     );
     assert_nothing_written(&app);
 }
+
+#[test]
+fn a_secret_without_a_variable_name_is_reported() {
+    let (app, scope) = project();
+    // `1PASS_PASSWORD` starts with a digit: no shell variable.
+    let creds = ApiCredentials::existing(&scope, "1pass");
+    api(&scope).env("API_PASSWORD", creds.password());
+    let errors = synth_errors(&app);
+    assert_error(
+        &errors,
+        "dev/compose/api",
+        "key `password` of Secret `1pass` gives no environment variable name",
+    );
+    assert_nothing_written(&app);
+}
