@@ -12,6 +12,7 @@
 //! The input is the Kubernetes API's own types (k8s-openapi, which both targets share); this
 //! crate does not know Girder's Kubernetes target.
 
+pub mod diff;
 pub mod input;
 pub mod proxy;
 pub mod settings;

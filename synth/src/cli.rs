@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use girder_core::{App, Diagnostics};
 
-use crate::engine::{Assembly, MANIFEST, Options, synthesize_with};
+use crate::engine::{Assembly, ComposeProject, MANIFEST, Options, synthesize_with};
 use crate::output::OutputError;
 use crate::remote::{
     Console, DeployOptions, Deployer, Endpoints, Failed, LiveDiffOptions, Selection, Target,
@@ -50,7 +50,9 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0   success (diff: no changes)
   1   the program is invalid: every error is printed, nothing is written
-  2   the command line is invalid
+  2   the command line is invalid; or deploy, destroy or diff --live of a Docker Compose
+      environment (`env.compose()`), which Girder does not deploy: the message gives the
+      `docker compose` command (deploy still writes --out)
   3   diff: the synthesized output differs from --against
   4   diff: a change replaces or deletes stateful data or breaks an immutable field
   5   deploy/destroy failed part-way (a resource, a rollout, the timeout): the next deploy completes it
@@ -74,6 +76,8 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Validate the app and write its output: one file per target unit plus manifest.json.
+    /// For each Docker Compose environment, print how to start it and the names of the
+    /// variables it reads from the host's environment.
     #[command(after_help = EXIT_CODES)]
     Synth {
         /// The output directory, replaced whole (all files or none).
@@ -83,7 +87,8 @@ enum Command {
     /// Print the construct tree with paths and kinds.
     List,
     /// Compare a fresh synth with a previous output directory (`--against`) or with what is
-    /// running (`--live`), object by object.
+    /// running (`--live`), object by object. `--live` does not read Docker Compose
+    /// environments: compare those `--against` the output they were started from.
     #[command(after_help = EXIT_CODES)]
     Diff {
         /// The previous output directory.
@@ -102,6 +107,7 @@ enum Command {
     },
     /// Synthesize into `--out`, then deploy: CloudFormation stacks by change sets, then
     /// Kubernetes objects by server-side apply, pruning what the program no longer has.
+    /// Docker Compose environments are written, not deployed: `docker compose up` starts them.
     #[command(after_help = EXIT_CODES)]
     Deploy {
         #[command(flatten)]
@@ -114,7 +120,8 @@ enum Command {
         #[command(flatten)]
         endpoints: EndpointArgs,
     },
-    /// Delete what this program deployed to an environment.
+    /// Delete what this program deployed to an environment (not a Docker Compose one: `docker
+    /// compose down` stops it).
     #[command(after_help = EXIT_CODES)]
     Destroy {
         /// The environment to destroy.
@@ -463,10 +470,64 @@ fn report_write_error(e: &WriteError, err: &mut dyn Write) -> u8 {
 }
 
 fn synth(app: &App, dir: &Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    match write_output(app, dir, false, out, err) {
-        Ok(_) => EXIT_OK,
-        Err(code) => code,
+    let assembly = match write_output(app, dir, false, out, err) {
+        Ok(assembly) => assembly,
+        Err(code) => return code,
+    };
+    for (env, project) in &assembly.compose {
+        let _ = writeln!(
+            out,
+            "{env}: Docker Compose project `{}`: start it with `{}`",
+            project.project,
+            compose_up(dir, project)
+        );
+        let example = dir.join(&project.dir).join(girder_compose::ENV_EXAMPLE);
+        let _ = if project.variables.is_empty() {
+            writeln!(out, "  it reads no variables from the host's environment")
+        } else {
+            writeln!(
+                out,
+                "  it reads from the host's environment (names in {}): {}",
+                example.display(),
+                project.variables.join(", ")
+            )
+        };
     }
+    EXIT_OK
+}
+
+/// The command that starts Compose project `project` written to `dir`.
+fn compose_up(dir: &Path, project: &ComposeProject) -> String {
+    let file = dir.join(&project.dir).join(girder_compose::FILE);
+    format!("docker compose -f {} up -d", file.display())
+}
+
+/// The Docker Compose environments `selection` names, when it names nothing else: an
+/// environment given by `--env` that is one, or, without `--env`, every environment when each
+/// is one. Such a selection is no deployer's: the command says what to run instead.
+fn only_compose(app: &App, selection: &Selection) -> Option<Vec<String>> {
+    let compose = girder_compose::Projects::of(app);
+    let envs: Vec<String> = match &selection.env {
+        Some(env) => vec![env.clone()],
+        None => app
+            .outline()
+            .into_iter()
+            .filter(|(depth, ..)| *depth == 0)
+            .map(|(_, path, _)| path.as_str().to_owned())
+            .collect(),
+    };
+    (!envs.is_empty() && envs.iter().all(|env| compose.contains_key(env))).then_some(envs)
+}
+
+/// The Compose projects of `assembly` that `selection` includes.
+fn selected_compose<'a>(
+    assembly: &'a Assembly,
+    selection: &'a Selection,
+) -> impl Iterator<Item = (&'a String, &'a ComposeProject)> {
+    assembly
+        .compose
+        .iter()
+        .filter(|(env, _)| selection.includes(env))
 }
 
 /// Synthesizes `app` into `dir` (replaced whole, all files or none); with `keep_objects`, the
@@ -568,13 +629,31 @@ fn deploy(
     options: &DeployOptions,
     console: &mut Console<'_>,
 ) -> u8 {
-    if deployers.is_empty() {
+    let only = only_compose(app, &options.selection);
+    if deployers.is_empty() && only.is_none() {
         return no_deployers(console.err);
     }
     let assembly = match write_output(app, dir, true, console.out, console.err) {
         Ok(assembly) => assembly,
         Err(code) => return code,
     };
+    for (env, project) in selected_compose(&assembly, &options.selection) {
+        let up = compose_up(dir, project);
+        let _ = if only.is_some() {
+            writeln!(
+                console.err,
+                "error: `{env}` is a Docker Compose environment, which Girder does not deploy\n  hint: its files are written: start it with `{up}`"
+            )
+        } else {
+            writeln!(
+                console.err,
+                "note: `{env}` is a Docker Compose environment, which Girder does not deploy: start it with `{up}`"
+            )
+        };
+    }
+    if only.is_some() {
+        return EXIT_USAGE;
+    }
     let selected = match select(
         &assembly,
         deployers,
@@ -603,6 +682,9 @@ fn destroy(
     options: &DeployOptions,
     console: &mut Console<'_>,
 ) -> u8 {
+    if only_compose(app, &options.selection).is_some() {
+        return compose_not_deployed(app, &options.selection, "destroy", console.err);
+    }
     let (assembly, mut selected) =
         match prepare(app, deployers, target, &options.selection, console.err) {
             Ok(prepared) => prepared,
@@ -645,11 +727,21 @@ fn diff_live(
     options: &LiveDiffOptions,
     console: &mut Console<'_>,
 ) -> u8 {
+    if only_compose(app, &options.selection).is_some() {
+        return compose_not_deployed(app, &options.selection, "diff --live", console.err);
+    }
     let (assembly, selected) =
         match prepare(app, deployers, target, &options.selection, console.err) {
             Ok(prepared) => prepared,
             Err(code) => return code,
         };
+    for (env, project) in selected_compose(&assembly, &options.selection) {
+        let _ = writeln!(
+            console.err,
+            "note: `{env}` is a Docker Compose environment: not compared (Girder does not read what runs in it; `docker compose -p {} ps` shows it); compare its files with `diff --against` the output it was started from",
+            project.project
+        );
+    }
     let mut report = crate::diff::Report::default();
     for deployer in selected {
         match deployer.diff_live(&assembly, options, console) {
@@ -689,6 +781,38 @@ fn synthesize_for(
         ..Options::default()
     };
     synthesize_with_or_report(app, &options, err)
+}
+
+/// Reports that `command` does not act on the Docker Compose environments `selection` names,
+/// with the `docker compose` command that does; returns the exit code.
+fn compose_not_deployed(
+    app: &App,
+    selection: &Selection,
+    command: &str,
+    err: &mut dyn Write,
+) -> u8 {
+    // Synthesized for the project names (and to report an invalid program as such).
+    let assembly = match synthesize_with_or_report(app, &Options::default(), err) {
+        Ok(assembly) => assembly,
+        Err(code) => return code,
+    };
+    for (env, project) in selected_compose(&assembly, selection) {
+        let name = &project.project;
+        let hint = if command == "destroy" {
+            format!(
+                "stop it with `docker compose -p {name} down` (`--volumes` also deletes its named volumes and their data)"
+            )
+        } else {
+            format!(
+                "`docker compose -p {name} ps` shows what runs; `diff --against` the output it was started from compares its files"
+            )
+        };
+        let _ = writeln!(
+            err,
+            "error: `{env}` is a Docker Compose environment: Girder did not deploy it, and `{command}` does not act on it\n  hint: {hint}"
+        );
+    }
+    EXIT_USAGE
 }
 
 /// Reports that the program has no deployers; returns the exit code.

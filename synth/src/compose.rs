@@ -15,6 +15,7 @@ use girder_k8s::crd::cert_manager::Certificate;
 use girder_k8s::crd::keda::ScaledObject;
 use serde::de::DeserializeOwned;
 
+use crate::engine::ComposeProject;
 use crate::output::{ManifestFile, ObjectRef};
 use crate::text::Text;
 
@@ -34,6 +35,8 @@ pub(crate) struct Written {
     pub(crate) files: Vec<(String, Text, ManifestFile)>,
     /// Secret-looking values found in them, by construct index.
     pub(crate) secrets: Vec<(usize, SecretFinding)>,
+    /// The projects written, by environment.
+    pub(crate) projects: BTreeMap<String, ComposeProject>,
 }
 
 impl ComposeProjects {
@@ -89,6 +92,7 @@ impl ComposeProjects {
         let mut written = Written {
             files: Vec::new(),
             secrets: Vec::new(),
+            projects: BTreeMap::new(),
         };
         for (env, namespaces) in &self.namespaces {
             if let [_, others @ ..] = namespaces.as_slice() {
@@ -165,6 +169,14 @@ impl ComposeProjects {
                 Text::new(text),
                 ManifestFile { objects, path },
             ));
+            written.projects.insert(
+                env.clone(),
+                ComposeProject {
+                    project: project.clone(),
+                    dir: dir.clone(),
+                    variables: output.variables.iter().map(|v| v.name.clone()).collect(),
+                },
+            );
             let mut extra: BTreeMap<String, String> = output.files.clone();
             extra.insert(
                 girder_compose::ENV_EXAMPLE.to_owned(),

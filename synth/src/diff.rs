@@ -5,7 +5,10 @@
 //! stages never collide. This module only orchestrates: each target says how its files split
 //! into objects and what identifies one, what an update or a removal of one risks, and which of
 //! its values are secret — [`k8s`] (`girder_k8s::diff`) for Kubernetes objects, [`cfn`]
-//! (`girder_aws::diff`) for CloudFormation resources, outputs and the rest of a template.
+//! (`girder_aws::diff`) for CloudFormation resources, outputs and the rest of a template,
+//! [`compose`] (`girder_compose::diff`) for the services, networks, volumes, configs and secrets
+//! of a Compose file and the rest of it. Other files (a Compose proxy's `Caddyfile`,
+//! `.env.example`) are compared as one text each.
 //!
 //! Secret values are redacted while the report is built, so neither the data model
 //! ([`FieldChange`]) nor its display ever holds them: the objects are compared as they are and
@@ -36,6 +39,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 pub use girder_aws::diff as cfn;
+pub use girder_compose::diff as compose;
 pub use girder_k8s::diff as k8s;
 use serde_json::Value;
 
@@ -116,6 +120,14 @@ pub enum ObjectKey {
         /// The part's identity.
         key: cfn::ObjectKey,
     },
+    /// A part of a Compose file: a service, a network, a volume, a config, a secret, or a
+    /// top-level field.
+    Compose {
+        /// The stage directory (the environment's).
+        scope: String,
+        /// The part's identity.
+        key: compose::ObjectKey,
+    },
     /// A document that is neither a Kubernetes object nor a template, by position.
     Document {
         /// The file's relative path.
@@ -130,6 +142,7 @@ impl fmt::Display for ObjectKey {
         let (scope, key): (&str, &dyn fmt::Display) = match self {
             ObjectKey::Kubernetes { scope, key } => (scope, key),
             ObjectKey::CloudFormation { scope, key } => (scope, key),
+            ObjectKey::Compose { scope, key } => (scope, key),
             ObjectKey::Document { path, index } => return write!(f, "document {path}[{index}]"),
         };
         if !scope.is_empty() {
@@ -170,6 +183,8 @@ pub enum Risk {
     Kubernetes(k8s::Risk),
     /// A CloudFormation replacement, a refused update, or a removal of a stateful resource.
     CloudFormation(cfn::Risk),
+    /// A Compose named volume removed, renamed or recreated.
+    Compose(compose::Risk),
 }
 
 impl Risk {
@@ -178,6 +193,7 @@ impl Risk {
         match self {
             Risk::Kubernetes(risk) => risk.is_destructive(),
             Risk::CloudFormation(risk) => risk.is_destructive(),
+            Risk::Compose(risk) => risk.is_destructive(),
         }
     }
 }
@@ -187,6 +203,7 @@ impl fmt::Display for Risk {
         match self {
             Risk::Kubernetes(risk) => write!(f, "{risk}"),
             Risk::CloudFormation(risk) => write!(f, "{risk}"),
+            Risk::Compose(risk) => write!(f, "{risk}"),
         }
     }
 }
@@ -374,6 +391,7 @@ fn redacted(key: &ObjectKey, value: &Value) -> Value {
     let mut copy = value.clone();
     match key {
         ObjectKey::CloudFormation { key, .. } => cfn::redact(key, &mut copy),
+        ObjectKey::Compose { .. } => compose::redact(&mut copy),
         ObjectKey::Kubernetes { .. } | ObjectKey::Document { .. } => k8s::redact(&mut copy),
     }
     copy
@@ -393,6 +411,10 @@ fn update_risks(key: &ObjectKey, old: Shown<'_>, new: Shown<'_>) -> Vec<Risk> {
             .into_iter()
             .map(Risk::CloudFormation)
             .collect(),
+        ObjectKey::Compose { key, .. } => compose::update_risks(key, old, new)
+            .into_iter()
+            .map(Risk::Compose)
+            .collect(),
         ObjectKey::Document { .. } => Vec::new(),
     }
 }
@@ -409,6 +431,7 @@ fn removal_risk(key: &ObjectKey, old: &Value, added: &[&ObjectKey]) -> Option<Ri
             });
             cfn::removal_risk(key, old, same_scope).map(Risk::CloudFormation)
         }
+        ObjectKey::Compose { key, .. } => compose::removal_risk(key).map(Risk::Compose),
         ObjectKey::Document { .. } => None,
     }
 }
@@ -459,6 +482,13 @@ fn objects(files: &BTreeMap<String, String>, side: Side) -> Result<Objects, Diff
         };
         for (index, doc) in docs.into_iter().enumerate() {
             let doc = match doc {
+                Value::Object(map) if compose::is_compose_file(path) => {
+                    for (key, part) in compose::objects(map) {
+                        let scope = scope.to_owned();
+                        insert(ObjectKey::Compose { scope, key }, part)?;
+                    }
+                    continue;
+                }
                 Value::Object(map) => match cfn::objects(stack, map) {
                     Ok(parts) => {
                         for (key, part) in parts {
@@ -1546,5 +1576,49 @@ mod tests {
         for (a, b) in [(&empty, &tpl(1)), (&tpl(2), &empty)] {
             assert_no_canary(&diff(a, b).unwrap());
         }
+    }
+    fn compose(image: &str, volume: &str) -> String {
+        format!(
+            "# Written by Girder.\nname: shop-dev\nservices:\n  db:\n    image: {image}\n    \
+             environment:\n      DB_PASSWORD: hunter2\n      PGDATA: /data\n    volumes:\n    \
+             - type: volume\n      source: {volume}\n      target: /data\nnetworks:\n  db:\n    \
+             internal: true\nvolumes:\n  {volume}: null\n"
+        )
+    }
+
+    #[test]
+    fn compose_files_split_into_services_networks_and_volumes() {
+        let path = "dev/compose/compose.yaml";
+        let old = files(&[(path, &compose("postgres:16.4", "db-data"))]);
+        // A new image is a plain change.
+        let image = files(&[(path, &compose("postgres:16.6", "db-data"))]);
+        let report = diff(&old, &image).unwrap();
+        assert_eq!(
+            report.to_string(),
+            "~ [dev] compose/service db\n  image: \"postgres:16.4\" -> \"postgres:16.6\"\n\
+             0 added, 0 removed, 1 changed"
+        );
+        assert_eq!(report.destructive(), 0);
+        // A renamed volume is a new, empty one: destructive.
+        let renamed = files(&[(path, &compose("postgres:16.4", "pg-data"))]);
+        let report = diff(&old, &renamed).unwrap();
+        let text = report.to_string();
+        assert!(text.contains("+ [dev] compose/volume pg-data\n"), "{text}");
+        assert!(
+            text.contains(
+                "- [dev] compose/volume db-data\n  ! destructive: named volume `db-data` leaves the project"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("  volumes[0].source: \"db-data\" -> \"pg-data\"\n"),
+            "{text}"
+        );
+        assert_eq!(report.destructive(), 1, "{text}");
+        // A secret literal someone wrote into the file is not shown.
+        let leaked = compose("postgres:16.4", "db-data").replace("hunter2", "hunter3");
+        let text = diff(&old, &files(&[(path, &leaked)])).unwrap().to_string();
+        assert!(!text.contains("hunter"), "{text}");
+        assert!(text.contains(REDACTED), "{text}");
     }
 }

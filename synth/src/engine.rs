@@ -42,6 +42,21 @@ pub struct Assembly {
     pub kubernetes: Vec<KubernetesObject>,
     /// The kube context of each environment that names one (`Kubernetes::context`).
     pub kube_contexts: BTreeMap<String, String>,
+    /// The Compose environments (`env.compose()`), by environment name.
+    pub compose: BTreeMap<String, ComposeProject>,
+}
+
+/// A Compose environment of an [`Assembly`]: where its files are, and the names of what it
+/// reads from the host's environment. No deployer acts on it: `docker compose` starts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComposeProject {
+    /// The Compose project's name, `<app>-<env>`.
+    pub project: String,
+    /// The directory of its files in the output, `<env>/compose`.
+    pub dir: String,
+    /// The names of the variables it reads from the host's environment (`.env.example`),
+    /// sorted; never a value.
+    pub variables: Vec<String>,
 }
 
 /// A final Kubernetes object of an [`Assembly`], as it was written.
@@ -489,6 +504,7 @@ impl Rendered {
             objects,
             kubernetes: self.kept.unwrap_or_default(),
             kube_contexts: BTreeMap::new(),
+            compose: compose.projects,
         })
     }
 }

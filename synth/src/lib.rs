@@ -40,7 +40,7 @@ pub use cli::{
     run_deployers, run_with, run_with_deployers,
 };
 pub use engine::{
-    Assembly, CLUSTER_FILE, KubernetesObject, MANIFEST, Options, SynthError, Written, synthesize,
-    synthesize_to, synthesize_with,
+    Assembly, CLUSTER_FILE, ComposeProject, KubernetesObject, MANIFEST, Options, SynthError,
+    Written, synthesize, synthesize_to, synthesize_with,
 };
 pub use text::Text;

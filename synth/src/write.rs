@@ -342,6 +342,7 @@ mod tests {
             objects: 0,
             kubernetes: Vec::new(),
             kube_contexts: BTreeMap::new(),
+            compose: BTreeMap::new(),
         };
         a.files.insert(MANIFEST.into(), manifest.into());
         a.files.insert("prod/k8s/web.yaml".into(), text.into());

@@ -10,6 +10,8 @@ mod cidr;
 mod cli;
 #[path = "integration/cluster.rs"]
 mod cluster;
+#[path = "integration/compose.rs"]
+mod compose;
 #[path = "integration/data.rs"]
 mod data;
 #[path = "integration/deploy_cli.rs"]

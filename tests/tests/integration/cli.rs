@@ -252,3 +252,163 @@ fn a_panic_in_the_programs_code_exits_70_and_says_where() {
         "{stderr}"
     );
 }
+
+/// A Compose project: `api` (image `image`) and a database whose data volume is `volume`.
+fn compose_shop(image: &str, volume: &str) -> App {
+    let app = App::new("shop");
+    let dev = app.environment(crate::compose::Dev);
+    crate::accept_test_tags(&dev);
+    let scope = dev.compose();
+    let db = StatefulService::new(&scope, "db")
+        .image("ghcr.io/acme/db:2.0.0")
+        .port(Port::tcp("db", 5432))
+        .volume(DataVolume::new(volume, "/var/lib/db", Memory::gib(1)))
+        .build();
+    let api = WebService::new(&scope, "api")
+        .image(image)
+        .port(8080)
+        .build();
+    api.env("DB_HOST", api.connect(&db).host());
+    app
+}
+
+#[test]
+fn diff_of_a_compose_project_is_by_service_and_volume() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("dist");
+    let out = out.to_str().expect("utf-8 path");
+    let before = compose_shop("ghcr.io/acme/api:1.0.0", "data");
+    assert_eq!(run(&before, &["synth", "--out", out]).0, code(0));
+
+    // A new image: a plain change of one service.
+    let (c, stdout, _) = run(
+        &compose_shop("ghcr.io/acme/api:1.1.0", "data"),
+        &["diff", "--against", out],
+    );
+    assert_eq!(c, code(girder::synth::EXIT_CHANGES), "{stdout}");
+    assert!(
+        stdout.contains(
+            "~ [dev] compose/service api\n  image: \"ghcr.io/acme/api:1.0.0\" -> \"ghcr.io/acme/api:1.1.0\"\n"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 added, 0 removed, 1 changed"), "{stdout}");
+
+    // The database's volume renamed: its data stays behind.
+    let (c, stdout, _) = run(
+        &compose_shop("ghcr.io/acme/api:1.0.0", "pgdata"),
+        &["diff", "--against", out],
+    );
+    assert_eq!(c, code(girder::synth::EXIT_DESTRUCTIVE), "{stdout}");
+    assert!(
+        stdout.contains(
+            "- [dev] compose/volume db-data\n  ! destructive: named volume `db-data` leaves the project"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("+ [dev] compose/volume db-pgdata\n"),
+        "{stdout}"
+    );
+}
+
+/// A Compose project reading a secret key and a declared ConfigMap key from the host.
+fn compose_with_variables() -> App {
+    let app = App::new("shop");
+    let dev = app.environment(crate::compose::Dev);
+    crate::accept_test_tags(&dev);
+    let scope = dev.compose();
+    WebService::new(&scope, "api")
+        .image("ghcr.io/acme/api:1.0.0")
+        .port(8080)
+        .build()
+        .env(
+            "API_PASSWORD",
+            crate::ApiCredentials::existing(&scope, "api-credentials").password(),
+        )
+        .env(
+            "FLAGS",
+            crate::ApiConfig::existing(&scope, "api-config").flags(),
+        );
+    app
+}
+
+#[test]
+fn synth_lists_the_variables_each_compose_environment_reads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("dist");
+    let out = out.to_str().expect("utf-8 path");
+    let (c, stdout, _) = run(&compose_with_variables(), &["synth", "--out", out]);
+    assert_eq!(c, code(0));
+    let expected = format!(
+        "dev: Docker Compose project `shop-dev`: start it with `docker compose -f {out}/dev/compose/compose.yaml up -d`\n  \
+         it reads from the host's environment (names in {out}/dev/compose/.env.example): API_CONFIG_FLAGS, API_CREDENTIALS_PASSWORD\n"
+    );
+    assert!(stdout.contains(&expected), "{stdout}");
+    assert!(
+        std::path::Path::new(out)
+            .join("dev/compose/compose.yaml")
+            .exists()
+    );
+
+    // helloworld's dev environment reads nothing; its Kubernetes one is not listed.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("dist");
+    let (c, stdout, _) = run(
+        &girder_examples::helloworld(),
+        &["synth", "--out", out.to_str().expect("utf-8 path")],
+    );
+    assert_eq!(c, code(0));
+    assert!(
+        stdout.contains("dev: Docker Compose project `helloworld-dev`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  it reads no variables from the host's environment\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("prod:"), "{stdout}");
+}
+
+#[test]
+fn deploy_destroy_and_live_diff_of_a_compose_environment_say_what_to_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("dist");
+    let out = out.to_str().expect("utf-8 path");
+    let app = girder_examples::helloworld();
+
+    // deploy writes the files, and says how to start them.
+    let (c, _, stderr) = run(&app, &["deploy", "--env", "dev", "--yes", "--out", out]);
+    assert_eq!(c, code(girder::synth::EXIT_USAGE), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: `dev` is a Docker Compose environment, which Girder does not deploy\n  hint: its files are written: start it with `docker compose -f {out}/dev/compose/compose.yaml up -d`"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        std::path::Path::new(out)
+            .join("dev/compose/compose.yaml")
+            .exists()
+    );
+
+    let (c, _, stderr) = run(&app, &["destroy", "--env", "dev", "--yes"]);
+    assert_eq!(c, code(girder::synth::EXIT_USAGE), "{stderr}");
+    assert!(
+        stderr.contains("error: `dev` is a Docker Compose environment: Girder did not deploy it, and `destroy` does not act on it\n  hint: stop it with `docker compose -p helloworld-dev down`"),
+        "{stderr}"
+    );
+
+    let (c, stdout, stderr) = run(&app, &["diff", "--live", "--env", "dev"]);
+    assert_eq!(c, code(girder::synth::EXIT_USAGE), "{stderr}");
+    assert!(
+        stderr.contains("and `diff --live` does not act on it\n  hint: `docker compose -p helloworld-dev ps` shows what runs"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("no changes"), "{stdout}");
+
+    // A Kubernetes environment of the same program still needs the deployers.
+    let (c, _, stderr) = run(&app, &["destroy", "--env", "prod", "--yes"]);
+    assert_eq!(c, code(girder::synth::EXIT_USAGE), "{stderr}");
+    assert!(stderr.contains("`deploy` feature"), "{stderr}");
+}

@@ -417,3 +417,34 @@ fn an_environment_names_its_kube_context_once() {
         "{text}"
     );
 }
+
+#[test]
+fn a_compose_environment_beside_a_cluster_is_noted_not_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("dist");
+    let out = out.to_str().expect("utf-8");
+    let app = girder_examples::helloworld();
+    let calls = RefCell::new(Vec::new());
+    let k8s = Recorder::new(Target::Kubernetes, &calls);
+    let (code, _, err) = run(&app, &["deploy", "--yes", "--out", out], &[&k8s]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        err.contains(&format!(
+            "note: `dev` is a Docker Compose environment, which Girder does not deploy: start it with `docker compose -f {out}/dev/compose/compose.yaml up -d`"
+        )),
+        "{err}"
+    );
+    assert!(
+        calls.borrow()[0].starts_with("deploy Kubernetes"),
+        "{:?}",
+        calls.borrow()
+    );
+
+    let (code, stdout, err) = run(&app, &["diff", "--live"], &[&k8s]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(stdout.contains("no changes"), "{stdout}");
+    assert!(
+        err.contains("note: `dev` is a Docker Compose environment: not compared"),
+        "{err}"
+    );
+}
