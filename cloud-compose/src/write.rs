@@ -28,8 +28,10 @@ pub fn compose_yaml(output: &Output) -> Result<String, WriteError> {
 /// `.env.example`: every variable the project reads, with what it stands for, and no value.
 pub fn env_example(variables: &[Variable]) -> String {
     let mut text = String::from(
-        "# The variables this Compose project reads from the host's environment.\n\
-         # Copy to .env (kept out of version control) and fill in; Girder never writes values.\n",
+        "# The variables this Compose project reads from the host's environment; Girder never\n\
+         # writes their values. Export them in the shell, or copy this file outside the output\n\
+         # directory (synth replaces it whole and refuses files it did not write), fill it in, keep\n\
+         # it out of version control, and pass it: docker compose --env-file <file> -f compose.yaml up -d\n",
     );
     for v in variables {
         let what = if v.secret { "secret" } else { "config" };

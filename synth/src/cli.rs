@@ -487,8 +487,9 @@ fn synth(app: &App, dir: &Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 
         } else {
             writeln!(
                 out,
-                "  it reads from the host's environment (names in {}): {}",
+                "  it reads from the host's environment (names in {}; export them, or give `--env-file` a copy kept outside {}): {}",
                 example.display(),
+                dir.display(),
                 project.variables.join(", ")
             )
         };

@@ -342,7 +342,7 @@ fn synth_lists_the_variables_each_compose_environment_reads() {
     assert_eq!(c, code(0));
     let expected = format!(
         "dev: Docker Compose project `shop-dev`: start it with `docker compose -f {out}/dev/compose/compose.yaml up -d`\n  \
-         it reads from the host's environment (names in {out}/dev/compose/.env.example): API_CONFIG_FLAGS, API_CREDENTIALS_PASSWORD\n"
+         it reads from the host's environment (names in {out}/dev/compose/.env.example; export them, or give `--env-file` a copy kept outside {out}): API_CONFIG_FLAGS, API_CREDENTIALS_PASSWORD\n"
     );
     assert!(stdout.contains(&expected), "{stdout}");
     assert!(
