@@ -25,7 +25,7 @@ use crate::pod::{
     Mount, PodModel, Wiring, emit_workload, object_meta, pod_methods, workload_methods,
 };
 use crate::wiring::{Client, Connection, Endpoint, Server};
-use crate::workload::{OwnPort, Peer, Port, PortOf, Probe};
+use crate::workload::{Peer, Port, PortOf, Probe};
 
 /// A persistent volume of a [`StatefulService`]: one claim per pod, kept when pods move.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -264,26 +264,6 @@ impl<E: EnvironmentName, N: NamespaceName> StatefulService<E, N> {
         &self.port
     }
 
-    /// Declares another port (e.g. a cluster's peer port or a metrics port), on the container
-    /// and the headless Service, and returns its handle for [`allow_from_on`](Self::allow_from_on).
-    pub fn add_port(&self, port: impl Into<Port>) -> PortOf<Self> {
-        let port = port.into();
-        let declared = port.clone();
-        self.handle.update(|s| s.pod.ports.push(declared));
-        PortOf::new(port, self.handle.node(), self.handle.path().to_string())
-    }
-
-    /// Admits traffic from `peer` (outside this program) on `port`, a port this service handed
-    /// out; another stateful service's handle fails synth, naming both.
-    pub fn allow_from_on(&self, peer: Peer, port: &impl OwnPort<Self>) -> &Self {
-        let Some(port) = port.handle().owned_by(&self.handle) else {
-            return self;
-        };
-        self.handle
-            .update(|s| s.wiring.ingress_from.push((peer, Some(port))));
-        self
-    }
-
     /// Changes the emitted StatefulSet before it is written, through a [`PodEdit`].
     pub fn stateful_set_mut(
         &self,
@@ -300,6 +280,7 @@ impl<E: EnvironmentName, N: NamespaceName> StatefulService<E, N> {
 }
 
 workload_methods!(StatefulService);
+crate::workload::port_methods!(StatefulService);
 pod_methods!(StatefulService);
 
 impl<E: EnvironmentName, N: NamespaceName> crate::monitoring::pods::Sealed

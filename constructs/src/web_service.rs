@@ -31,7 +31,7 @@ use crate::pod::{
 };
 use crate::replicas::{Autoscaling, ReplicaCount};
 use crate::wiring::{Client, Connection, Endpoint, Server};
-use crate::workload::{OwnPort, Peer, Port, PortOf, Probe};
+use crate::workload::{Peer, Port, PortOf, Probe};
 
 /// How clients outside the cluster reach a [`WebService`] besides an Ingress: a `LoadBalancer`
 /// or `NodePort` Service (`<name>-external`) in front of its main port only, open only to the
@@ -346,6 +346,7 @@ impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
 }
 
 workload_methods!(WebService);
+crate::workload::port_methods!(WebService);
 pod_methods!(WebService);
 
 impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
@@ -354,49 +355,9 @@ impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
         &self.port
     }
 
-    /// Declares another port (e.g. `Port::tcp("metrics", 9090)`), on the container and the
-    /// Service, and returns its handle for the rules that open it (`allow_from_on`, a
-    /// `ServiceMonitor`). Nothing is admitted on it until such a rule says so.
-    pub fn add_port(&self, port: impl Into<Port>) -> PortOf<Self> {
-        let port = port.into();
-        let declared = port.clone();
-        self.handle.update(|s| s.pod.ports.push(declared));
-        PortOf::new(port, self.handle.node(), self.handle.path().to_string())
-    }
-
     /// The handle to its model in the tree.
     pub fn handle(&self) -> &Handle<WebServiceSpec> {
         &self.handle
-    }
-
-    /// Admits traffic from `peer` (outside this program: a monitoring namespace, an address
-    /// range) on `port`, a port this service handed out: `.port()` or a handle from
-    /// [`add_port`](Self::add_port). A handle of another web service fails synth, naming both;
-    /// a `Port` value or a port of another kind of workload does not compile:
-    ///
-    /// ```compile_fail
-    /// # use girder_constructs::{Peer, Port, WebService};
-    /// # use girder_k8s::KubernetesExt;
-    /// # girder_core::environment!(pub Prod = "prod");
-    /// # girder_k8s::namespace!(pub Web = "web");
-    /// # let app = girder_core::App::new("shop");
-    /// # let ns = app.environment(Prod).kubernetes().namespace(Web);
-    /// let api = WebService::new(&ns, "api").image("ghcr.io/acme/api:1.4.2").port(8080).build();
-    /// api.allow_from_on(Peer::namespace("monitoring"), &Port::tcp("admin", 9000));
-    /// ```
-    pub fn allow_from_on(&self, peer: Peer, port: &impl OwnPort<Self>) -> &Self {
-        let Some(port) = port.handle().owned_by(&self.handle) else {
-            return self;
-        };
-        self.handle
-            .update(|s| s.wiring.ingress_from.push((peer, Some(port))));
-        self
-    }
-
-    /// Whether `port` is one of its ports: its main port or one it added.
-    pub fn declares(&self, port: &PortOf<Self>) -> bool {
-        port.owner() == self.handle.node()
-            && self.handle.read(|s| s.pod.ports.contains(port.as_port()))
     }
 
     /// Changes the emitted Deployment before it is written, through a [`PodEdit`] that reaches

@@ -33,7 +33,7 @@ use crate::pod::{
 use crate::replicas::{Fixed, ReplicaCount, Replicas, Scalable, Shape};
 use crate::secret::Key;
 use crate::wiring::{Client, Connection};
-use crate::workload::{OwnPort, Peer, Port, PortOf, Probe};
+use crate::workload::{Peer, PortOf, Probe};
 
 /// A scaler a worker of namespace `N` in environment `E` can scale on: one built from its own
 /// connections and metrics.
@@ -323,6 +323,7 @@ impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
 }
 
 workload_methods!(Worker, R);
+crate::workload::port_methods!(Worker, R);
 pod_methods!(Worker, R);
 
 impl<E: EnvironmentName, N: NamespaceName, S> Worker<E, N, S> {
@@ -346,53 +347,6 @@ impl<E: EnvironmentName, N: NamespaceName, S> Worker<E, N, S> {
     pub fn deployment_mut(&self, f: impl FnMut(&mut PodEdit<'_, Deployment>) + 'static) -> &Self {
         self.handle.update(|s| pod_edit(&mut s.overrides, f));
         self
-    }
-
-    /// Declares a port the worker listens on (e.g. `Port::tcp("metrics", 9100)` for
-    /// Prometheus), on its container, and returns its handle for the rules that open it (a
-    /// [`PodMonitor`](crate::monitoring::PodMonitor), [`allow_from_on`](Self::allow_from_on)).
-    /// A worker has no Service: nothing is admitted on the port until such a rule says so.
-    ///
-    /// ```
-    /// use girder_constructs::monitoring::PodMonitor;
-    /// use girder_constructs::{Port, Worker};
-    /// use girder_k8s::KubernetesExt;
-    ///
-    /// girder_core::environment!(pub Prod = "prod");
-    /// girder_k8s::namespace!(pub Jobs = "jobs");
-    /// girder_constructs::metrics! { pub struct DrainMetrics { counter jobs_done_total [queue] } }
-    ///
-    /// let app = girder_core::App::new("shop");
-    /// let ns = app.environment(Prod).kubernetes().namespace(Jobs);
-    /// let drain = Worker::new(&ns, "drain").image("ghcr.io/acme/drain:1.0.0").replicas(1).build();
-    /// let metrics = drain.add_port(Port::tcp("metrics", 9100));
-    /// let drained = DrainMetrics::of(&PodMonitor::new(&drain, &metrics).build());
-    /// # let _ = drained;
-    /// ```
-    pub fn add_port(&self, port: impl Into<Port>) -> PortOf<Self> {
-        let port = port.into();
-        let declared = port.clone();
-        self.handle.update(|s| s.pod.ports.push(declared));
-        PortOf::new(port, self.handle.node(), self.handle.path().to_string())
-    }
-
-    /// Admits traffic from `peer` (outside this program: a monitoring namespace, an address
-    /// range) on `port`, a port this worker handed out with [`add_port`](Self::add_port). A
-    /// handle of another worker fails synth, naming both; a `Port` value or a port of another
-    /// kind of workload does not compile.
-    pub fn allow_from_on(&self, peer: Peer, port: &impl OwnPort<Self>) -> &Self {
-        let Some(port) = port.handle().owned_by(&self.handle) else {
-            return self;
-        };
-        self.handle
-            .update(|s| s.wiring.ingress_from.push((peer, Some(port))));
-        self
-    }
-
-    /// Whether `port` is one of its ports, one [`add_port`](Self::add_port) returned.
-    pub fn declares(&self, port: &PortOf<Self>) -> bool {
-        port.owner() == self.handle.node()
-            && self.handle.read(|s| s.pod.ports.contains(port.as_port()))
     }
 }
 

@@ -266,6 +266,19 @@ impl<W> fmt::Debug for PortOf<W> {
 }
 
 /// A port handle of workload `W`: what rules that open one of `W`'s ports accept.
+///
+/// A `Port` value, or a port of another kind of workload, does not compile:
+///
+/// ```compile_fail
+/// # use girder_constructs::{Peer, Port, WebService};
+/// # use girder_k8s::KubernetesExt;
+/// # girder_core::environment!(pub Prod = "prod");
+/// # girder_k8s::namespace!(pub Web = "web");
+/// # let app = girder_core::App::new("shop");
+/// # let ns = app.environment(Prod).kubernetes().namespace(Web);
+/// let api = WebService::new(&ns, "api").image("ghcr.io/acme/api:1.4.2").port(8080).build();
+/// api.allow_from_on(Peer::namespace("monitoring"), &Port::tcp("admin", 9000));
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a port handed out by `{W}`",
     label = "not one of this workload's ports",
@@ -283,6 +296,48 @@ impl<W> OwnPort<W> for PortOf<W> {
         self
     }
 }
+
+/// Implements the port methods of the workloads that listen (`WebService`, `StatefulService`,
+/// `Worker`): `add_port`, `allow_from_on` and `declares`, on `$ty<E, N>` whose handle's model
+/// has fields `pod: PodModel` and `wiring: Wiring`.
+macro_rules! port_methods {
+    ($ty:ident $(, $extra:ident)*) => {
+        impl<E: girder_core::EnvironmentName, N: girder_k8s::NamespaceName $(, $extra)*> $ty<E, N $(, $extra)*> {
+            /// Declares another port the workload listens on (e.g. `Port::tcp("metrics", 9090)`),
+            /// on its container and on its Service where it has one, and returns its handle for
+            /// the rules that open it ([`allow_from_on`](Self::allow_from_on), a `ServiceMonitor`
+            /// or `PodMonitor`). Nothing is admitted on it until such a rule says so.
+            pub fn add_port(&self, port: impl Into<$crate::Port>) -> $crate::PortOf<Self> {
+                let port = port.into();
+                let declared = port.clone();
+                self.handle.update(|s| s.pod.ports.push(declared));
+                $crate::PortOf::new(port, self.handle.node(), self.handle.path().to_string())
+            }
+
+            /// Admits traffic from `peer` (outside this program: a monitoring namespace, an
+            /// address range) on `port`, a port this workload handed out (its main port, or a
+            /// handle from [`add_port`](Self::add_port)). A handle of another workload of the same
+            /// type fails synth, naming both; a `Port` value or a port of another kind of workload
+            /// does not compile ([`OwnPort`]($crate::OwnPort)).
+            pub fn allow_from_on(&self, peer: $crate::Peer, port: &impl $crate::OwnPort<Self>) -> &Self {
+                let Some(port) = port.handle().owned_by(&self.handle) else {
+                    return self;
+                };
+                self.handle
+                    .update(|s| s.wiring.ingress_from.push((peer, Some(port))));
+                self
+            }
+
+            /// Whether `port` is one of its ports: its main port or one it added.
+            pub fn declares(&self, port: &$crate::PortOf<Self>) -> bool {
+                port.owner() == self.handle.node()
+                    && self.handle.read(|s| s.pod.ports.contains(port.as_port()))
+            }
+        }
+    };
+}
+
+pub(crate) use port_methods;
 
 /// A liveness or readiness probe, always against the workload's own (main) port.
 #[derive(Debug, Clone, PartialEq, Eq)]
