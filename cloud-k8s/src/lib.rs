@@ -18,11 +18,15 @@
 //! assert_eq!(web.object_name("api"), "api");
 //! ```
 //!
-//! This crate has no cargo features.
+//! | feature | what it does | default |
+//! |---|---|---|
+//! | `derive` | `custom`: the CustomResourceDefinitions and objects of types derived with kube's `#[derive(CustomResource)]` (kube-core, no client) | no |
 
 pub mod aspects;
 pub mod crd;
 pub mod cron;
+#[cfg(feature = "derive")]
+pub mod custom;
 pub mod diff;
 pub mod emit;
 pub mod image;

@@ -217,20 +217,7 @@ impl<E: EnvironmentName> Kubernetes<E> {
     ///     .installed::<girder_k8s::crd::monitoring::PrometheusRule>();
     /// ```
     pub fn installed<K: k8s_openapi::Resource>(&self) -> &Self {
-        let app = self.env.app();
-        // Kept on the app's root, by environment: synth reads them without walking the tree.
-        let kinds = app
-            .attachment::<InstalledKinds>(NodeId::ROOT)
-            .unwrap_or_else(|| {
-                let kinds = InstalledKinds::default();
-                app.attach(NodeId::ROOT, kinds.clone());
-                kinds
-            });
-        kinds.0.borrow_mut().insert((
-            self.env.name().to_owned(),
-            K::API_VERSION.to_owned(),
-            K::KIND.to_owned(),
-        ));
+        InstalledKinds::declare(self.env.app(), self.env.name(), K::API_VERSION, K::KIND);
         self
     }
 }
@@ -274,6 +261,22 @@ pub struct InstalledKinds(
 );
 
 impl InstalledKinds {
+    /// Declares `kind` at `api_version` installed in environment `env` of `app`.
+    pub(crate) fn declare(app: &App, env: &str, api_version: &str, kind: &str) {
+        // Kept on the app's root, by environment: synth reads them without walking the tree.
+        let kinds = app
+            .attachment::<InstalledKinds>(NodeId::ROOT)
+            .unwrap_or_else(|| {
+                let kinds = InstalledKinds::default();
+                app.attach(NodeId::ROOT, kinds.clone());
+                kinds
+            });
+        kinds
+            .0
+            .borrow_mut()
+            .insert((env.to_owned(), api_version.to_owned(), kind.to_owned()));
+    }
+
     /// The kinds declared installed in each environment of `app`: (environment, API version,
     /// kind), sorted.
     pub fn of(app: &App) -> Vec<(String, String, String)> {

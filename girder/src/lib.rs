@@ -49,6 +49,7 @@
 //! | `compose` | Docker Compose environments: `app.environment(Dev).compose()` is a scope for the same constructs, written as `<env>/compose/compose.yaml` ([`constructs::compose`], [`compose`]); [`ComposeExt`](prelude::ComposeExt) and [`ComposeIssuer`](prelude::ComposeIssuer) in the prelude; implies `k8s` | yes |
 //! | `aws` | the AWS constructs ([`constructs::aws`]: `Cluster`, `Postgres`, `Bucket`, `Queue`, ...), the AWS services of [`aws`] they use, [`aws::AwsExt`] in the prelude; implies `k8s`, since AWS constructs are wired to Kubernetes workloads | yes |
 //! | `s3`, `rds`, `sns`, ... (one per AWS service), `aws-full` (all of them) | the typed resources of [`aws`]`::<service>` for a program's own CloudFormation resources, without the AWS constructs | no |
+//! | `crd-derive` | `girder::k8s::custom`: a program's own CustomResourceDefinitions and their objects from types derived with kube's `#[derive(CustomResource)]` (kube-core's traits, no client; the program adds `kube` with `default-features = false, features = ["derive"]` and `schemars`); implies `k8s` | no |
 //! | `deploy` | `deploy`, `diff --live`, `destroy` and `bootstrap` in [`run`]: server-side apply to Kubernetes (kube) and change sets to CloudFormation (the AWS SDK) | no |
 //! | `v1_33` … `v1_37` | the Kubernetes version whose API types the program uses (choose exactly one in a binary; Girder's examples use `v1_33`) | no |
 //!

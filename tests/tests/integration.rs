@@ -12,6 +12,8 @@ mod cli;
 mod cluster;
 #[path = "integration/compose.rs"]
 mod compose;
+#[path = "integration/crds.rs"]
+mod crds;
 #[path = "integration/data.rs"]
 mod data;
 #[path = "integration/deploy_cli.rs"]

@@ -11,6 +11,7 @@
 //! | [`resources`] | a limit below its request, a request or limit that is not a quantity |
 //! | [`policy`] | what checkov's Kubernetes checks report (same ids), unless accepted with a reason |
 //! | [`network`] | an edit that widens a NetworkPolicy beyond its wiring |
+//! | [`structural`] | a CustomResourceDefinition whose schema is not structural (the JSON path of each offending node) |
 //! | [`refs`] (cross-object) | a pod reading a Secret or ConfigMap the program neither creates nor declares existing; a pod reading a database's credentials without a network path to it |
 //! | [`Checker`] (cross-object) | a selector that matches nothing (Service, NetworkPolicy, PodDisruptionBudget, HPA or KEDA target, ServiceMonitor, PodMonitor); pods relabelled so that a policy or Service of another construct selects them; an environment variable naming a Service the policies do not let its pods reach; a node port two Services of one environment claim |
 //!
@@ -39,6 +40,7 @@ pub mod policy;
 mod reach;
 pub mod refs;
 pub mod resources;
+pub mod structural;
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -507,6 +509,7 @@ impl Checker {
             self.refs
                 .known(origin.env, &namespace, refs::RefKind::Secret, target);
         } else if let Some(crd) = any.downcast_ref::<CustomResourceDefinition>() {
+            structural::check(&origin.object, crd, out);
             for (api_version, kind) in api::declared_by(crd) {
                 self.kinds.insert((origin.env, api_version, kind));
             }
