@@ -361,6 +361,19 @@ impl ResourceEntry {
         &self.attributes.checkov
     }
 
+    /// Skips checkov's check `id` for this resource, saying why: what an AWS construct's
+    /// `accept` writes on the resources it emits (see [`crate::checks`]).
+    pub fn add_checkov_skip(
+        &mut self,
+        id: impl Into<Cow<'static, str>>,
+        comment: impl Into<Cow<'static, str>>,
+    ) {
+        self.attributes.checkov.push(CheckovSkip {
+            id: id.into(),
+            comment: comment.into(),
+        });
+    }
+
     /// Applies the default policies of stateful types where none is set.
     pub(crate) fn apply_default_policies(&mut self) {
         if let Some((deletion, update_replace)) = default_policies(self.type_name()) {

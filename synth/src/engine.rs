@@ -323,7 +323,7 @@ impl<'scope, 'env> Targets<'scope, 'env> {
                     }
                 }
                 self.cloudformation
-                    .add(resource, cx.env, cx.path.as_str(), construct);
+                    .add(resource, cx.env, cx.path.as_str(), construct, diags);
             }
         }
     }
