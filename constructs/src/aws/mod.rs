@@ -1,4 +1,35 @@
 //! Constructs on the AWS target: created in a CloudFormation stack ([`girder_aws::AwsStack`]).
+//!
+//! Synth evaluates checkov's checks of their final resources with checkov's ids
+//! ([`girder_aws::checks`]). A construct that must break one says so, with the reason a
+//! reviewer reads; its resources then carry checkov's own suppression:
+//!
+//! ```
+//! use girder_aws::checks::Check;
+//! use girder_aws::{AwsExt, CfnResource, rds};
+//! use girder_constructs::aws::{Network, Postgres, PostgresVersion};
+//! use girder_core::Visit;
+//!
+//! girder_core::environment!(pub Prod = "prod");
+//! let app = girder_core::App::new("shop");
+//! let aws = app.environment(Prod).aws("123456789012", "eu-west-1");
+//! let net = Network::new(&aws.stack("base"), "net").build();
+//! let db = Postgres::rds(&aws.stack("data"), "db")
+//!     .network(&net)
+//!     .engine(PostgresVersion::V16)
+//!     .build();
+//! // An aspect turns enhanced monitoring off: without `accept`, synth fails with CKV_AWS_118.
+//! app.aspect(|r: &mut CfnResource, _: &mut Visit<'_>| {
+//!     if let Some(db) = r.entry.properties_mut::<rds::DbInstance>() {
+//!         db.monitoring_interval = Some(0.into());
+//!     }
+//! });
+//! db.accept(Check::CKV_AWS_118, "the vendor's agent monitors the host");
+//! ```
+//!
+//! The instance then carries `Metadata: {"checkov": {"skip": [{"id": "CKV_AWS_118", "comment":
+//! "the vendor's agent monitors the host"}]}}`. A reason that is empty, or an `accept` of a
+//! check that runs on none of the construct's resources or would not fire on them, fails synth.
 
 mod access;
 mod alarm;

@@ -595,6 +595,7 @@ fn girder_defaults_are_silent_and_carry_only_their_own_reasons() {
             }
         }
     }
+    crate::validate(&app, "cfn-policy-defaults");
     skipped.sort();
     // The access-log bucket does not log itself; a single-AZ database is the program's choice.
     assert_eq!(
@@ -645,6 +646,8 @@ fn accept_silences_a_finding_and_writes_checkovs_suppression() {
             {"id": "CKV_AWS_118", "comment": "the vendor's agent monitors the host"}
         ]}})
     );
+    // checkov reads the same suppression.
+    crate::validate(&app, "cfn-policy-accepted");
 }
 
 #[test]
