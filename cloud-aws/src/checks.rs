@@ -79,6 +79,7 @@
 //! assert_eq!(Check::CKV_AWS_18.resource_types(), ["AWS::S3::Bucket"]);
 //! ```
 
+use serde::{Serialize, ser};
 use serde_json::{Map, Value};
 
 use crate::entry::ResourceEntry;
@@ -1324,6 +1325,84 @@ fn checked(type_name: &str) -> bool {
     RULES.iter().any(|r| r.types.contains(&type_name))
 }
 
+/// The properties the checks of each type read (every property of a type not listed).
+const READ: &[(&str, &[&str])] = &[
+    (
+        "AWS::S3::Bucket",
+        &[
+            "AccessControl",
+            "BucketEncryption",
+            "LoggingConfiguration",
+            "PublicAccessBlockConfiguration",
+            "VersioningConfiguration",
+        ],
+    ),
+    (
+        "AWS::RDS::DBInstance",
+        &[
+            "EnableIAMDatabaseAuthentication",
+            "Engine",
+            "MonitoringInterval",
+            "MultiAZ",
+            "PubliclyAccessible",
+            "StorageEncrypted",
+        ],
+    ),
+    (
+        "AWS::RDS::DBCluster",
+        &[
+            "EnableIAMDatabaseAuthentication",
+            "SnapshotIdentifier",
+            "SourceDBClusterIdentifier",
+            "StorageEncrypted",
+        ],
+    ),
+    (
+        "AWS::KMS::Key",
+        &["EnableKeyRotation", "KeyPolicy", "KeySpec"],
+    ),
+    (
+        "AWS::ElastiCache::ReplicationGroup",
+        &[
+            "AtRestEncryptionEnabled",
+            "AuthToken",
+            "TransitEncryptionEnabled",
+            "UserGroupIds",
+        ],
+    ),
+    (
+        "AWS::ECR::Repository",
+        &[
+            "EncryptionConfiguration",
+            "ImageScanningConfiguration",
+            "ImageTagMutability",
+            "RepositoryPolicyText",
+        ],
+    ),
+    ("AWS::Logs::LogGroup", &["KmsKeyId", "RetentionInDays"]),
+    ("AWS::EC2::LaunchTemplate", &["LaunchTemplateData"]),
+    ("AWS::IAM::Role", &["AssumeRolePolicyDocument", "Policies"]),
+    ("AWS::IAM::Policy", &["PolicyDocument", "Users"]),
+    ("AWS::IAM::Group", &["Policies"]),
+    ("AWS::IAM::User", &["Policies"]),
+    (
+        "AWS::EC2::SecurityGroup",
+        &["SecurityGroupEgress", "SecurityGroupIngress"],
+    ),
+    ("AWS::SNS::Topic", &["KmsMasterKeyId"]),
+    ("AWS::SQS::Queue", &["KmsMasterKeyId"]),
+    ("AWS::SecretsManager::Secret", &["KmsKeyId"]),
+    ("AWS::EKS::Cluster", &["EncryptionConfig"]),
+    ("AWS::EKS::Nodegroup", &["RemoteAccess"]),
+    ("AWS::Backup::BackupVault", &["EncryptionKeyArn"]),
+];
+
+fn read(type_name: &str) -> Option<&'static [&'static str]> {
+    READ.iter()
+        .find(|(t, _)| *t == type_name)
+        .map(|(_, keys)| *keys)
+}
+
 /// Runs the checks on one final resource, honouring the suppressions it carries, and checks
 /// those suppressions.
 ///
@@ -1367,12 +1446,8 @@ pub fn check(entry: &ResourceEntry) -> Vec<Finding> {
     if !checked(type_name) && skips.is_empty() {
         return out;
     }
-    let properties = entry.properties_value().ok();
-    let empty = Map::new();
-    let properties = match &properties {
-        Some(Value::Object(map)) => map,
-        _ => &empty,
-    };
+    let properties = entry.pick_properties(read(type_name)).unwrap_or_default();
+    let properties = &properties;
     for rule in RULES.iter().filter(|r| r.types.contains(&type_name)) {
         let Some((field, message)) = (rule.fires)(type_name, properties) else {
             continue;
@@ -1435,6 +1510,185 @@ pub fn check(entry: &ResourceEntry) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// The properties a check reads, as JSON: only the top-level `keys` of `properties` (every
+/// key when `keys` is `None`). Resources carry much that no check reads (tags, lifecycle rules,
+/// alarm dimensions), and turning all of it into JSON values would cost synth a fifth more.
+pub(crate) fn pick<R: Serialize + ?Sized>(
+    properties: &R,
+    keys: Option<&[&str]>,
+) -> serde_json::Result<Map<String, Value>> {
+    let all = |properties: &R| match serde_json::to_value(properties)? {
+        Value::Object(map) => Ok(map),
+        _ => Ok(Map::new()),
+    };
+    let Some(keys) = keys else {
+        return all(properties);
+    };
+    match properties.serialize(Picker { keys }) {
+        Ok(map) => Ok(map),
+        // Properties that are not a plain struct (a map, a flattened struct): all of them.
+        Err(Unpicked) => all(properties),
+    }
+}
+
+/// The error of [`Picker`]: the properties are not a struct it can pick fields of.
+#[derive(Debug)]
+struct Unpicked;
+
+impl std::fmt::Display for Unpicked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not a struct")
+    }
+}
+
+impl std::error::Error for Unpicked {}
+
+impl ser::Error for Unpicked {
+    fn custom<T: std::fmt::Display>(_: T) -> Self {
+        Unpicked
+    }
+}
+
+/// A serializer of a struct into the JSON values of some of its fields.
+struct Picker<'k> {
+    keys: &'k [&'k str],
+}
+
+/// The fields picked so far.
+struct Picked<'k> {
+    keys: &'k [&'k str],
+    map: Map<String, Value>,
+}
+
+impl ser::SerializeStruct for Picked<'_> {
+    type Ok = Map<String, Value>;
+    type Error = Unpicked;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Unpicked> {
+        if self.keys.contains(&key) {
+            let value = serde_json::to_value(value).map_err(|_| Unpicked)?;
+            self.map.insert(key.to_owned(), value);
+        }
+        Ok(())
+    }
+
+    fn end(self) -> Result<Self::Ok, Unpicked> {
+        Ok(self.map)
+    }
+}
+
+macro_rules! unpicked {
+    ($($name:ident($($arg:ty),*);)*) => {
+        $(fn $name(self, $(_: $arg),*) -> Result<Self::Ok, Unpicked> { Err(Unpicked) })*
+    };
+}
+
+impl<'k> ser::Serializer for Picker<'k> {
+    type Ok = Map<String, Value>;
+    type Error = Unpicked;
+    type SerializeSeq = ser::Impossible<Self::Ok, Unpicked>;
+    type SerializeTuple = ser::Impossible<Self::Ok, Unpicked>;
+    type SerializeTupleStruct = ser::Impossible<Self::Ok, Unpicked>;
+    type SerializeTupleVariant = ser::Impossible<Self::Ok, Unpicked>;
+    type SerializeMap = ser::Impossible<Self::Ok, Unpicked>;
+    type SerializeStruct = Picked<'k>;
+    type SerializeStructVariant = ser::Impossible<Self::Ok, Unpicked>;
+
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Picked<'k>, Unpicked> {
+        Ok(Picked {
+            keys: self.keys,
+            map: Map::new(),
+        })
+    }
+
+    unpicked! {
+        serialize_bool(bool);
+        serialize_i8(i8);
+        serialize_i16(i16);
+        serialize_i32(i32);
+        serialize_i64(i64);
+        serialize_u8(u8);
+        serialize_u16(u16);
+        serialize_u32(u32);
+        serialize_u64(u64);
+        serialize_f32(f32);
+        serialize_f64(f64);
+        serialize_char(char);
+        serialize_str(&str);
+        serialize_bytes(&[u8]);
+        serialize_none();
+        serialize_unit();
+        serialize_unit_struct(&'static str);
+        serialize_unit_variant(&'static str, u32, &'static str);
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<Self::Ok, Unpicked> {
+        Err(Unpicked)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Self::Ok, Unpicked> {
+        Err(Unpicked)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<Self::Ok, Unpicked> {
+        Err(Unpicked)
+    }
+
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Unpicked> {
+        Err(Unpicked)
+    }
+
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Unpicked> {
+        Err(Unpicked)
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, Unpicked> {
+        Err(Unpicked)
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Unpicked> {
+        Err(Unpicked)
+    }
+
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Unpicked> {
+        Err(Unpicked)
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Unpicked> {
+        Err(Unpicked)
+    }
 }
 
 #[cfg(test)]
@@ -1526,6 +1780,40 @@ mod tests {
             "AWS::EC2::SecurityGroupEgress",
             egress
         ));
+    }
+
+    #[test]
+    fn only_the_properties_checks_read_are_turned_into_json() {
+        #[derive(Serialize)]
+        struct Queue {
+            #[serde(rename = "KmsMasterKeyId")]
+            key: Option<&'static str>,
+            #[serde(rename = "Tags")]
+            tags: Vec<&'static str>,
+        }
+        let queue = Queue {
+            key: Some("alias/jobs"),
+            tags: vec!["team"],
+        };
+        let picked = pick(&queue, read("AWS::SQS::Queue")).unwrap();
+        assert_eq!(
+            Value::Object(picked),
+            serde_json::json!({"KmsMasterKeyId": "alias/jobs"})
+        );
+        let all = pick(&queue, None).unwrap();
+        assert_eq!(all.len(), 2);
+        // A map is taken whole.
+        let map = std::collections::BTreeMap::from([("KmsMasterKeyId", 1), ("Tags", 2)]);
+        assert_eq!(pick(&map, read("AWS::SQS::Queue")).unwrap().len(), 2);
+        // Every type a check runs on reads what its checks read, or everything.
+        for rule in RULES {
+            for ty in rule.types {
+                assert!(
+                    read(ty).is_some() || ty.starts_with("AWS::EC2::SecurityGroup"),
+                    "{ty}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -231,6 +231,10 @@ pub(crate) trait ErasedProperties: fmt::Debug + Send {
     fn type_name(&self) -> &'static str;
     fn write(&self, serializer: &mut JsonSerializer<'_>) -> serde_json::Result<()>;
     fn to_value(&self) -> serde_json::Result<serde_json::Value>;
+    fn pick(
+        &self,
+        keys: Option<&[&str]>,
+    ) -> serde_json::Result<serde_json::Map<String, serde_json::Value>>;
     fn walk(&self, f: &mut dyn FnMut(&Intrinsic));
     fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Intrinsic));
     fn clone_box(&self) -> Box<dyn ErasedProperties>;
@@ -247,6 +251,12 @@ impl<R: Resource> ErasedProperties for R {
     }
     fn to_value(&self) -> serde_json::Result<serde_json::Value> {
         serde_json::to_value(self)
+    }
+    fn pick(
+        &self,
+        keys: Option<&[&str]>,
+    ) -> serde_json::Result<serde_json::Map<String, serde_json::Value>> {
+        crate::checks::pick(self, keys)
     }
     fn walk(&self, f: &mut dyn FnMut(&Intrinsic)) {
         Walk::walk(self, f);
@@ -387,6 +397,14 @@ impl ResourceEntry {
 
     pub(crate) fn depends_on_mut(&mut self) -> &mut Vec<ResourceTarget> {
         &mut self.attributes.depends_on
+    }
+
+    /// The properties `keys` (every property when `None`) as JSON, for the checks.
+    pub(crate) fn pick_properties(
+        &self,
+        keys: Option<&[&str]>,
+    ) -> serde_json::Result<serde_json::Map<String, serde_json::Value>> {
+        self.properties.pick(keys)
     }
 
     pub(crate) fn properties_value(&self) -> serde_json::Result<serde_json::Value> {
