@@ -1397,6 +1397,22 @@ const READ: &[(&str, &[&str])] = &[
     ("AWS::Backup::BackupVault", &["EncryptionKeyArn"]),
 ];
 
+/// The IAM types, whose checks (`CKV_AWS_40`, `_60` to `_63`) are all that run on them.
+const IAM: &[&str] = &[
+    "AWS::IAM::Policy",
+    "AWS::IAM::Group",
+    "AWS::IAM::Role",
+    "AWS::IAM::User",
+];
+
+/// Whether an IAM check may fire on `entry`: each needs the string `"*"` (an
+/// action, a resource or a principal), an `"AWS"` principal (an account) or `"Users"`. Most
+/// documents name none, and need not be built into JSON values (which would cost synth a tenth
+/// more on a program of many roles): a walk of them tells, without writing them anywhere.
+fn iam_may_fire(entry: &ResourceEntry) -> bool {
+    entry.screen_properties()
+}
+
 fn read(type_name: &str) -> Option<&'static [&'static str]> {
     READ.iter()
         .find(|(t, _)| *t == type_name)
@@ -1444,6 +1460,9 @@ pub fn check(entry: &ResourceEntry) -> Vec<Finding> {
     let mut skips = skips(entry);
     let mut out = Vec::new();
     if !checked(type_name) && skips.is_empty() {
+        return out;
+    }
+    if skips.is_empty() && IAM.contains(&type_name) && !iam_may_fire(entry) {
         return out;
     }
     let properties = entry.pick_properties(read(type_name)).unwrap_or_default();
@@ -1691,6 +1710,216 @@ impl<'k> ser::Serializer for Picker<'k> {
     }
 }
 
+/// Walks a resource's properties for what an IAM check needs to fire (see [`iam_may_fire`]),
+/// without writing them anywhere; stops at the first.
+struct Screen {
+    /// Whether the next string is a map key.
+    key: bool,
+}
+
+impl Screen {
+    fn string(&mut self, v: &str) -> Result<(), Unpicked> {
+        let key = std::mem::take(&mut self.key);
+        let hit = if key {
+            v == "AWS" || v == "Users"
+        } else {
+            v == "*"
+        };
+        if hit { Err(Unpicked) } else { Ok(()) }
+    }
+}
+
+macro_rules! screened {
+    ($($name:ident($($arg:ty),*);)*) => {
+        $(fn $name(self, $(_: $arg),*) -> Result<(), Unpicked> {
+            self.key = false;
+            Ok(())
+        })*
+    };
+}
+
+impl<'s> ser::Serializer for &'s mut Screen {
+    type Ok = ();
+    type Error = Unpicked;
+    type SerializeSeq = Self;
+    type SerializeTuple = Self;
+    type SerializeTupleStruct = Self;
+    type SerializeTupleVariant = Self;
+    type SerializeMap = Self;
+    type SerializeStruct = Self;
+    type SerializeStructVariant = Self;
+
+    screened! {
+        serialize_bool(bool);
+        serialize_i8(i8);
+        serialize_i16(i16);
+        serialize_i32(i32);
+        serialize_i64(i64);
+        serialize_u8(u8);
+        serialize_u16(u16);
+        serialize_u32(u32);
+        serialize_u64(u64);
+        serialize_f32(f32);
+        serialize_f64(f64);
+        serialize_char(char);
+        serialize_bytes(&[u8]);
+        serialize_none();
+        serialize_unit();
+        serialize_unit_struct(&'static str);
+    }
+
+    fn serialize_str(self, v: &str) -> Result<(), Unpicked> {
+        self.string(v)
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        v: &'static str,
+    ) -> Result<(), Unpicked> {
+        self.string(v)
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<(), Unpicked> {
+        v.serialize(self)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<(), Unpicked> {
+        v.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        v: &T,
+    ) -> Result<(), Unpicked> {
+        v.serialize(self)
+    }
+
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self, Unpicked> {
+        Ok(self)
+    }
+
+    fn serialize_tuple(self, _: usize) -> Result<Self, Unpicked> {
+        Ok(self)
+    }
+
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self, Unpicked> {
+        Ok(self)
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self, Unpicked> {
+        Ok(self)
+    }
+
+    fn serialize_map(self, _: Option<usize>) -> Result<Self, Unpicked> {
+        Ok(self)
+    }
+
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self, Unpicked> {
+        Ok(self)
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self, Unpicked> {
+        Ok(self)
+    }
+}
+
+macro_rules! screen_elements {
+    ($($trait:ident :: $method:ident),*) => {
+        $(impl ser::$trait for &mut Screen {
+            type Ok = ();
+            type Error = Unpicked;
+            fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unpicked> {
+                v.serialize(&mut **self)
+            }
+            fn end(self) -> Result<(), Unpicked> {
+                Ok(())
+            }
+        })*
+    };
+}
+
+screen_elements!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
+
+impl ser::SerializeMap for &mut Screen {
+    type Ok = ();
+    type Error = Unpicked;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, k: &T) -> Result<(), Unpicked> {
+        self.key = true;
+        k.serialize(&mut **self)
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), Unpicked> {
+        v.serialize(&mut **self)
+    }
+    fn end(self) -> Result<(), Unpicked> {
+        Ok(())
+    }
+}
+
+impl ser::SerializeStruct for &mut Screen {
+    type Ok = ();
+    type Error = Unpicked;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> Result<(), Unpicked> {
+        self.key = true;
+        self.string(key)?;
+        v.serialize(&mut **self)
+    }
+    fn end(self) -> Result<(), Unpicked> {
+        Ok(())
+    }
+}
+
+impl ser::SerializeStructVariant for &mut Screen {
+    type Ok = ();
+    type Error = Unpicked;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> Result<(), Unpicked> {
+        self.key = true;
+        self.string(key)?;
+        v.serialize(&mut **self)
+    }
+    fn end(self) -> Result<(), Unpicked> {
+        Ok(())
+    }
+}
+
+/// Whether `properties` hold the string `"*"`, or a key `AWS` or `Users`.
+pub(crate) fn screen<R: Serialize + ?Sized>(properties: &R) -> bool {
+    properties.serialize(&mut Screen { key: false }).is_err()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1814,6 +2043,31 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_iam_screen_finds_what_the_iam_checks_need() {
+        use serde_json::json;
+        #[derive(Serialize)]
+        struct Policy {
+            #[serde(rename = "PolicyDocument")]
+            document: Value,
+            #[serde(rename = "Users", skip_serializing_if = "Option::is_none")]
+            users: Option<Vec<&'static str>>,
+        }
+        let document =
+            |statement: Value| json!({"Version": "2012-10-17", "Statement": [statement]});
+        let named = document(
+            json!({"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": [{"Fn::Sub": "arn:aws:s3:::b/*"}]}),
+        );
+        let policy = |document: Value, users| Policy { document, users };
+        assert!(!screen(&policy(named.clone(), None)));
+        assert!(screen(&policy(named, Some(vec!["alice"]))));
+        let star =
+            document(json!({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b"}));
+        assert!(screen(&policy(star, None)));
+        let account = document(json!({"Effect": "Allow", "Principal": {"AWS": ["123456789012"]}}));
+        assert!(screen(&policy(account, None)));
     }
 
     #[test]

@@ -235,6 +235,7 @@ pub(crate) trait ErasedProperties: fmt::Debug + Send {
         &self,
         keys: Option<&[&str]>,
     ) -> serde_json::Result<serde_json::Map<String, serde_json::Value>>;
+    fn screen(&self) -> bool;
     fn walk(&self, f: &mut dyn FnMut(&Intrinsic));
     fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Intrinsic));
     fn clone_box(&self) -> Box<dyn ErasedProperties>;
@@ -257,6 +258,9 @@ impl<R: Resource> ErasedProperties for R {
         keys: Option<&[&str]>,
     ) -> serde_json::Result<serde_json::Map<String, serde_json::Value>> {
         crate::checks::pick(self, keys)
+    }
+    fn screen(&self) -> bool {
+        crate::checks::screen(self)
     }
     fn walk(&self, f: &mut dyn FnMut(&Intrinsic)) {
         Walk::walk(self, f);
@@ -405,6 +409,11 @@ impl ResourceEntry {
         keys: Option<&[&str]>,
     ) -> serde_json::Result<serde_json::Map<String, serde_json::Value>> {
         self.properties.pick(keys)
+    }
+
+    /// Whether the properties hold what an IAM check needs to fire (see [`crate::checks`]).
+    pub(crate) fn screen_properties(&self) -> bool {
+        self.properties.screen()
     }
 
     pub(crate) fn properties_value(&self) -> serde_json::Result<serde_json::Value> {
