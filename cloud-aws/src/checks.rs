@@ -1738,7 +1738,7 @@ macro_rules! screened {
     };
 }
 
-impl<'s> ser::Serializer for &'s mut Screen {
+impl ser::Serializer for &mut Screen {
     type Ok = ();
     type Error = Unpicked;
     type SerializeSeq = Self;
