@@ -2071,6 +2071,39 @@ mod tests {
     }
 
     #[test]
+    fn a_checkov_key_written_by_hand_is_honoured_as_checkov_reads_it() {
+        use crate::entry::Entry;
+        use crate::intrinsic::Intrinsic;
+        use crate::resource::{Resource, Walk};
+        #[derive(Clone, Debug, Default, Serialize)]
+        struct Topic {}
+        impl Walk for Topic {
+            fn walk(&self, _: &mut dyn FnMut(&Intrinsic)) {}
+            fn walk_mut(&mut self, _: &mut dyn FnMut(&mut Intrinsic)) {}
+        }
+        impl Resource for Topic {
+            const TYPE_NAME: &'static str = "AWS::SNS::Topic";
+            const CREATE_ONLY: &'static [&'static str] = &[];
+            const DOCUMENTATION: &'static str = "";
+        }
+        let skip = |id: &str| serde_json::json!({"skip": [{"id": id, "comment": "alerts only"}]});
+        let honoured: ResourceEntry = Entry::new(Topic {})
+            .metadata("checkov", skip("CKV_AWS_26"))
+            .into();
+        assert_eq!(check(&honoured), []);
+        let unknown: ResourceEntry = Entry::new(Topic {})
+            .metadata("checkov", skip("CKV_AWS_999"))
+            .into();
+        let messages: Vec<String> = check(&unknown).into_iter().map(|f| f.message).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].starts_with("CKV_AWS_26 ("), "{messages:?}");
+        assert!(
+            messages[1].contains("`CKV_AWS_999` is not a checkov check Girder evaluates"),
+            "{messages:?}"
+        );
+    }
+
+    #[test]
     fn open_ports_as_checkov_reads_them() {
         let Value::Object(props) = serde_json::json!({
             "SecurityGroupIngress": [
