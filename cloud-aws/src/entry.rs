@@ -231,6 +231,11 @@ pub(crate) trait ErasedProperties: fmt::Debug + Send {
     fn type_name(&self) -> &'static str;
     fn write(&self, serializer: &mut JsonSerializer<'_>) -> serde_json::Result<()>;
     fn to_value(&self) -> serde_json::Result<serde_json::Value>;
+    fn pick(
+        &self,
+        keys: Option<&[&str]>,
+    ) -> serde_json::Result<serde_json::Map<String, serde_json::Value>>;
+    fn screen(&self) -> bool;
     fn walk(&self, f: &mut dyn FnMut(&Intrinsic));
     fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Intrinsic));
     fn clone_box(&self) -> Box<dyn ErasedProperties>;
@@ -247,6 +252,15 @@ impl<R: Resource> ErasedProperties for R {
     }
     fn to_value(&self) -> serde_json::Result<serde_json::Value> {
         serde_json::to_value(self)
+    }
+    fn pick(
+        &self,
+        keys: Option<&[&str]>,
+    ) -> serde_json::Result<serde_json::Map<String, serde_json::Value>> {
+        crate::checks::pick(self, keys)
+    }
+    fn screen(&self) -> bool {
+        crate::checks::screen(self)
     }
     fn walk(&self, f: &mut dyn FnMut(&Intrinsic)) {
         Walk::walk(self, f);
@@ -361,6 +375,19 @@ impl ResourceEntry {
         &self.attributes.checkov
     }
 
+    /// Skips checkov's check `id` for this resource, saying why: what an AWS construct's
+    /// `accept` writes on the resources it emits (see [`crate::checks`]).
+    pub fn add_checkov_skip(
+        &mut self,
+        id: impl Into<Cow<'static, str>>,
+        comment: impl Into<Cow<'static, str>>,
+    ) {
+        self.attributes.checkov.push(CheckovSkip {
+            id: id.into(),
+            comment: comment.into(),
+        });
+    }
+
     /// Applies the default policies of stateful types where none is set.
     pub(crate) fn apply_default_policies(&mut self) {
         if let Some((deletion, update_replace)) = default_policies(self.type_name()) {
@@ -374,6 +401,19 @@ impl ResourceEntry {
 
     pub(crate) fn depends_on_mut(&mut self) -> &mut Vec<ResourceTarget> {
         &mut self.attributes.depends_on
+    }
+
+    /// The properties `keys` (every property when `None`) as JSON, for the checks.
+    pub(crate) fn pick_properties(
+        &self,
+        keys: Option<&[&str]>,
+    ) -> serde_json::Result<serde_json::Map<String, serde_json::Value>> {
+        self.properties.pick(keys)
+    }
+
+    /// Whether the properties hold what an IAM check needs to fire (see [`crate::checks`]).
+    pub(crate) fn screen_properties(&self) -> bool {
+        self.properties.screen()
     }
 
     pub(crate) fn properties_value(&self) -> serde_json::Result<serde_json::Value> {

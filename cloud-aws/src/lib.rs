@@ -58,6 +58,8 @@
 //! * [`stack`]: stacks, references between stacks and the export ledger;
 //! * [`logical_id`]: logical IDs derived from construct paths; [`limits`]: the limits checked at
 //!   synthesis.
+//! * [`checks`]: checkov's checks of the resource types Girder's constructs emit, evaluated at
+//!   synth with checkov's ids and honouring its suppressions;
 //! * [`replacement`]: what a replacement or an update costs; [`diff`]: how `girder diff` keys,
 //!   judges and redacts a template's resources.
 //!
@@ -69,6 +71,7 @@
 //! `rds`, `iam`, ...); `full` enables all of them. No feature is on by default.
 
 pub mod address;
+pub mod checks;
 pub mod condition;
 pub mod diff;
 pub mod dynamic;

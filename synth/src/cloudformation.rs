@@ -1,7 +1,7 @@
 //! The CloudFormation templates of an output: resources filed into their stacks as constructs
 //! emit them, then synthesized together by [`girder_aws`] (references between stacks become
 //! exports and imports, stacks are ordered, limits checked, secrets looked for) and written
-//! once each.
+//! once each. Each resource is checked as it is filed: checkov's checks, by their ids.
 
 use std::collections::HashMap;
 
@@ -9,7 +9,7 @@ use girder_aws::{
     AwsEnvironment, CfnResource, CloudAssembly, ExportLedger, LogicalId, Secret, StackAddress,
     SynthesizedStack,
 };
-use girder_core::Diagnostics;
+use girder_core::{Diagnostic, Diagnostics};
 
 /// The path of a stack's template in the output: `<env>/cfn/<stack>.template.json`.
 pub(crate) fn template_path(env: &str, address: &StackAddress) -> String {
@@ -35,10 +35,26 @@ pub(crate) struct Synthesized {
 }
 
 impl Stacks {
-    /// Files `resource`, emitted by the construct `construct` at `path` in environment `env`.
-    pub(crate) fn add(&mut self, resource: CfnResource, env: &str, path: &str, construct: usize) {
+    /// Files `resource`, emitted by the construct `construct` at `path` in environment `env`,
+    /// once checkov's checks ([`girder_aws::checks`]) have run on it as it stands: after the
+    /// program's aspects, before synthesis resolves its references.
+    pub(crate) fn add(
+        &mut self,
+        resource: CfnResource,
+        env: &str,
+        path: &str,
+        construct: usize,
+        diags: &mut Diagnostics,
+    ) {
         let CfnResource { stack, id, entry } = resource;
         let address = stack.as_ref();
+        for finding in girder_aws::checks::check(&entry) {
+            diags.push(
+                Diagnostic::error(path, format!("{}: {}", finding.field, finding.message))
+                    .object(format!("{} {}/{id}", entry.type_name(), address.name()))
+                    .hint(finding.hint),
+            );
+        }
         if !self.envs.contains_key(address) {
             let Ok(aws) =
                 AwsEnvironment::new(address.account().as_str(), address.region().as_str())

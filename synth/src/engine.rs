@@ -366,7 +366,7 @@ impl<'scope, 'env> Targets<'scope, 'env> {
                     }
                 }
                 self.cloudformation
-                    .add(resource, cx.env, cx.path.as_str(), construct);
+                    .add(resource, cx.env, cx.path.as_str(), construct, diags);
             }
         }
     }

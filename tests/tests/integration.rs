@@ -4,6 +4,8 @@
 mod aws;
 #[path = "integration/bridge.rs"]
 mod bridge;
+#[path = "integration/cfn_policy.rs"]
+mod cfn_policy;
 #[path = "integration/cidr.rs"]
 mod cidr;
 #[path = "integration/cli.rs"]

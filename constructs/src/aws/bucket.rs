@@ -3,13 +3,14 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use girder_aws::checks::Check;
 use girder_aws::policy::{PolicyDocument, Principal, Statement};
 use girder_aws::{CfnResource, DeletionPolicy, Entry, Expr, InStack, Json, ResourceRef};
 use girder_aws::{UpdateReplacePolicy, fns, s3};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
-use super::Placement;
 use super::bridge::{ApiService, Grantee, api_server};
+use super::{Accepted, Placement};
 
 /// An S3 bucket, secure by default:
 /// * all public access blocked, ACLs disabled (bucket owner enforced);
@@ -54,6 +55,8 @@ impl<E> fmt::Debug for Bucket<E> {
 /// The model of a [`Bucket`].
 #[derive(Debug)]
 pub struct BucketSpec {
+    /// The checkov checks accepted on its resources, with the reasons.
+    accepted: Accepted,
     placement: Placement,
     resource: ResourceRef<s3::Bucket>,
     /// Keep every version of every object (default `true`).
@@ -102,6 +105,7 @@ impl<E: EnvironmentName> Bucket<E> {
             stack.node(),
             id,
             BucketSpec {
+                accepted: Accepted::default(),
                 placement,
                 resource: resource.clone(),
                 versioned,
@@ -221,6 +225,14 @@ impl Construct for BucketSpec {
     }
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
+        self.render_resources(cx, out);
+        self.accepted.apply(&[], cx, out);
+    }
+}
+
+impl BucketSpec {
+    /// Emits the construct's resources (`render` then writes what it accepts on them).
+    fn render_resources(&self, cx: &Context<'_>, out: &mut Emitted) {
         let placement = &self.placement;
         let reference = &self.resource;
         self.api.render(
@@ -359,6 +371,8 @@ impl<E> fmt::Debug for AccessLogs<E> {
 /// The model of a stack's [`AccessLogs`] bucket.
 #[derive(Debug)]
 pub struct AccessLogsSpec {
+    /// The checkov checks accepted on its resources, with the reasons.
+    accepted: Accepted,
     placement: Placement,
     /// Days after which a log expires (default 90).
     pub expire_days: u32,
@@ -383,6 +397,7 @@ impl<E: EnvironmentName> AccessLogs<E> {
                     stack.node(),
                     ACCESS_LOGS_ID,
                     AccessLogsSpec {
+                        accepted: Accepted::default(),
                         placement: Placement::in_stack(stack, ACCESS_LOGS_ID),
                         expire_days: 90,
                         sources: Vec::new(),
@@ -430,7 +445,19 @@ impl Construct for AccessLogsSpec {
         }
     }
 
-    fn render(&self, _cx: &Context<'_>, out: &mut Emitted) {
+    fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
+        self.render_resources(cx, out);
+        self.accepted
+            .apply(&[(Check::CKV_AWS_18, NO_SELF_LOGGING)], cx, out);
+    }
+}
+
+/// Why the access-log bucket accepts CKV_AWS_18.
+const NO_SELF_LOGGING: &str = "this is the stack's access-log bucket: logging its own access would log each log delivery, and that delivery's log, without end";
+
+impl AccessLogsSpec {
+    /// Emits the construct's resources (`render` then writes what it accepts on them).
+    fn render_resources(&self, _cx: &Context<'_>, out: &mut Emitted) {
         if self.sources.is_empty() || self.taken {
             return;
         }
@@ -462,11 +489,7 @@ impl Construct for AccessLogsSpec {
             p.id("Bucket"),
             Entry::new(resource)
                 .deletion_policy(DeletionPolicy::Retain)
-                .update_replace_policy(UpdateReplacePolicy::Retain)
-                .checkov_skip(
-                    "CKV_AWS_18",
-                    "this is the stack's access-log bucket: logging its own access would log each log delivery, and that delivery's log, without end",
-                ),
+                .update_replace_policy(UpdateReplacePolicy::Retain),
         ));
         let mut write = Statement::allow(["s3:PutObject"])
             .sid("S3ServerAccessLogs")
@@ -520,3 +543,7 @@ fn private_bucket() -> s3::Bucket {
                 .object_ownership(s3::ObjectOwnership::BucketOwnerEnforced),
         ]))
 }
+
+super::accept_methods!(Bucket);
+
+super::accept_methods!(AccessLogs);

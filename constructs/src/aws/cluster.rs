@@ -27,7 +27,7 @@ use girder_k8s::labels::Labels;
 use super::bridge::{ExternalSecretsReads, external_secrets_policy_resource};
 use super::eks::EksKubernetes;
 use super::queue::ScaledQueues;
-use super::{Network, Placement};
+use super::{Accepted, Network, Placement};
 
 /// The audience of the tokens IRSA exchanges for AWS credentials.
 const STS_AUDIENCE: &str = "sts.amazonaws.com";
@@ -616,6 +616,8 @@ impl WorkloadRoles {
 /// The model of a [`Cluster`].
 #[derive(Debug)]
 pub struct ClusterSpec {
+    /// The checkov checks accepted on its resources, with the reasons.
+    accepted: Accepted,
     placement: Placement,
     /// The EKS cluster's name.
     pub name: String,
@@ -674,6 +676,7 @@ impl<E: EnvironmentName> Cluster<E> {
         let placement = Placement::in_stack(stack, &id);
         let name = derive(&[stack.address().name(), &id], 63);
         let spec = ClusterSpec {
+            accepted: Accepted::default(),
             placement: placement.clone(),
             name: name.clone(),
             version,
@@ -694,6 +697,7 @@ impl<E: EnvironmentName> Cluster<E> {
         };
         let env = super::bridge::environment_of(app, stack.node());
         let spec = ClusterSpec {
+            accepted: Accepted::default(),
             reads: env.map(|env| ExternalSecretsReads::of(app, env)),
             queues: env.map(|env| ScaledQueues::of(app, env)),
             ..spec
@@ -1250,6 +1254,14 @@ impl Construct for ClusterSpec {
     }
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
+        self.render_resources(cx, out);
+        self.accepted.apply(&[], cx, out);
+    }
+}
+
+impl ClusterSpec {
+    /// Emits the construct's resources (`render` then writes what it accepts on them).
+    fn render_resources(&self, cx: &Context<'_>, out: &mut Emitted) {
         let p = &self.placement;
         let name = self.name.as_str();
         let cluster: ResourceRef<eks::Cluster> = p.reference("Cluster");
@@ -1633,3 +1645,5 @@ mod tests {
         assert!(check_value("a b").is_some());
     }
 }
+
+super::accept_methods!(Cluster);

@@ -9,7 +9,7 @@ use girder_aws::{CfnResource, Entry, Expr, InStack, ResourceRef};
 use girder_core::cidr::{Cidr, CidrError};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
-use super::Placement;
+use super::{Accepted, Placement};
 
 /// How private subnets reach the internet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -74,6 +74,8 @@ impl<E> fmt::Debug for Network<E> {
 /// The model of a [`Network`].
 #[derive(Debug)]
 pub struct NetworkSpec {
+    /// The checkov checks accepted on its resources, with the reasons.
+    accepted: Accepted,
     placement: Placement,
     /// The VPC's range as given (an error is reported at synth).
     cidr: Result<Cidr, CidrError>,
@@ -144,6 +146,7 @@ impl<E: EnvironmentName> Network<E> {
             stack.node(),
             id,
             NetworkSpec {
+                accepted: Accepted::default(),
                 placement,
                 cidr: cidr.clone(),
                 zones: availability_zones,
@@ -238,7 +241,15 @@ impl Construct for NetworkSpec {
         }
     }
 
-    fn render(&self, _cx: &Context<'_>, out: &mut Emitted) {
+    fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
+        self.render_resources(cx, out);
+        self.accepted.apply(&[], cx, out);
+    }
+}
+
+impl NetworkSpec {
+    /// Emits the construct's resources (`render` then writes what it accepts on them).
+    fn render_resources(&self, _cx: &Context<'_>, out: &mut Emitted) {
         let p = &self.placement;
         let zones = self.zones.clamp(1, 4);
         let public_cidrs = plan(&self.cidr, zones, true);
@@ -374,3 +385,5 @@ impl Construct for NetworkSpec {
         }
     }
 }
+
+super::accept_methods!(Network);

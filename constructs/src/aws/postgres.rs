@@ -5,6 +5,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use girder_aws::checks::Check;
 use girder_aws::fns::sub;
 use girder_aws::policy::{PolicyDocument, Principal, Statement};
 use girder_aws::{
@@ -20,7 +21,7 @@ use girder_k8s::NamespaceName;
 use super::bridge::{
     KubernetesClients, cluster_access, external_secrets_read_store, host_parameter,
 };
-use super::{Network, Placement};
+use super::{Accepted, Network, Placement};
 use crate::secret::{Key, KeySource, KeyedObject};
 use crate::wiring::{Address, Client, Connection, Endpoint, Server};
 use crate::workload::Port;
@@ -439,6 +440,8 @@ impl<E> fmt::Debug for Postgres<E> {
 /// The model of a [`Postgres`].
 #[derive(Debug)]
 pub struct PostgresSpec {
+    /// The checkov checks accepted on its resources, with the reasons.
+    accepted: Accepted,
     placement: Placement,
     /// `<stack name>/<id>`, for names AWS wants unique in the account and region.
     unique: String,
@@ -527,6 +530,7 @@ impl<E: EnvironmentName> Postgres<E> {
             stack.node(),
             id.clone(),
             PostgresSpec {
+                accepted: Accepted::default(),
                 unique: format!("{}/{id}", placement.stack.name()),
                 placement,
                 subnets: Subnets::of(network),
@@ -726,6 +730,21 @@ impl Construct for PostgresSpec {
     }
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
+        self.render_resources(cx, out);
+        let single_az = (Check::CKV_AWS_157, SINGLE_AZ);
+        let builtin: &[_] = if self.multi_az { &[] } else { &[single_az] };
+        self.accepted.apply(builtin, cx, out);
+    }
+}
+
+/// Why a database of `multi_az(false)` accepts CKV_AWS_157 (unless the program gives its own
+/// reason with `accept`).
+const SINGLE_AZ: &str =
+    "single-AZ by the program's choice (`multi_az(false)`), for a non-production environment";
+
+impl PostgresSpec {
+    /// Emits the construct's resources (`render` then writes what it accepts on them).
+    fn render_resources(&self, cx: &Context<'_>, out: &mut Emitted) {
         let p = &self.placement;
         let path = cx.path.as_str();
         let key: ResourceRef<kms::Key> = p.reference("Key");
@@ -898,14 +917,7 @@ impl Construct for PostgresSpec {
         if let Some(max) = self.max_storage_gib {
             db = db.max_allocated_storage(i64::from(max));
         }
-        let mut db_entry = Entry::new(db);
-        if !self.multi_az {
-            db_entry = db_entry.checkov_skip(
-                "CKV_AWS_157",
-                "single-AZ by the program's choice (`multi_az(false)`), for a non-production environment",
-            );
-        }
-        push("Instance", db_entry.into());
+        push("Instance", Entry::new(db).into());
 
         // AWS Backup: a vault under the same key, a plan, and a selection of the instance.
         let vault: ResourceRef<backup::BackupVault> = p.reference("BackupVault");
@@ -1066,3 +1078,5 @@ impl<E, N> RdsConnection<E, N> {
         self.credentials.key("password")
     }
 }
+
+super::accept_methods!(Postgres);

@@ -14,8 +14,8 @@ use girder_core::{
     App, Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle, NodeId,
 };
 
-use super::Placement;
 use super::bridge::{ApiService, Grantee, Published, api_server, environment_of};
+use super::{Accepted, Placement};
 use crate::wiring::{EnvValue, IntoEnv};
 
 /// An SQS queue and its dead-letter queue, secure by default:
@@ -61,6 +61,8 @@ impl<E> fmt::Debug for Queue<E> {
 /// The model of a [`Queue`].
 #[derive(Debug)]
 pub struct QueueSpec {
+    /// The checkov checks accepted on its resources, with the reasons.
+    accepted: Accepted,
     placement: Placement,
     resource: ResourceRef<sqs::Queue>,
     dead_letters: ResourceRef<sqs::Queue>,
@@ -101,6 +103,7 @@ impl<E: EnvironmentName> Queue<E> {
             stack.node(),
             id,
             QueueSpec {
+                accepted: Accepted::default(),
                 placement,
                 resource: resource.clone(),
                 dead_letters: dead_letters.clone(),
@@ -314,6 +317,14 @@ impl Construct for QueueSpec {
     }
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
+        self.render_resources(cx, out);
+        self.accepted.apply(&[], cx, out);
+    }
+}
+
+impl QueueSpec {
+    /// Emits the construct's resources (`render` then writes what it accepts on them).
+    fn render_resources(&self, cx: &Context<'_>, out: &mut Emitted) {
         let placement = &self.placement;
         let queue = &self.resource;
         self.api
@@ -355,3 +366,5 @@ impl Construct for QueueSpec {
         ));
     }
 }
+
+super::accept_methods!(Queue);

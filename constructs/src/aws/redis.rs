@@ -17,7 +17,7 @@ use girder_k8s::NamespaceName;
 use super::bridge::{
     KubernetesClients, cluster_access, external_secrets_read_store, host_parameter,
 };
-use super::{Network, Placement};
+use super::{Accepted, Network, Placement};
 use crate::secret::{Key, KeySource, KeyedObject};
 use crate::wiring::{Address, Client, Connection, Endpoint, Server};
 use crate::workload::Port;
@@ -123,6 +123,8 @@ impl<E> fmt::Debug for RedisCluster<E> {
 /// The model of a [`RedisCluster`].
 #[derive(Debug)]
 pub struct RedisClusterSpec {
+    /// The checkov checks accepted on its resources, with the reasons.
+    accepted: Accepted,
     placement: Placement,
     subnets: Subnets,
     /// The engine and its version.
@@ -185,6 +187,7 @@ impl<E: EnvironmentName> RedisCluster<E> {
             stack.node(),
             id,
             RedisClusterSpec {
+                accepted: Accepted::default(),
                 placement,
                 subnets: Subnets::of(network),
                 engine,
@@ -319,6 +322,14 @@ impl Construct for RedisClusterSpec {
     }
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
+        self.render_resources(cx, out);
+        self.accepted.apply(&[], cx, out);
+    }
+}
+
+impl RedisClusterSpec {
+    /// Emits the construct's resources (`render` then writes what it accepts on them).
+    fn render_resources(&self, cx: &Context<'_>, out: &mut Emitted) {
         let p = &self.placement;
         let path = cx.path.as_str();
         let key: ResourceRef<kms::Key> = p.reference("Key");
@@ -501,3 +512,5 @@ impl<E, N> CacheConnection<E, N> {
         self.credentials.key("auth-token")
     }
 }
+
+super::accept_methods!(RedisCluster);

@@ -7,7 +7,7 @@ use girder_aws::ecr;
 use girder_aws::{CfnResource, Entry, Expr, InStack, ResourceRef};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
-use super::Placement;
+use super::{Accepted, Placement};
 
 /// An ECR repository, secure by default:
 /// * tags are immutable: a tag names one image forever, so a deployment cannot change under a
@@ -147,6 +147,8 @@ impl<E> fmt::Debug for Repository<E> {
 /// The model of a [`Repository`].
 #[derive(Debug)]
 pub struct RepositorySpec {
+    /// The checkov checks accepted on its resources, with the reasons.
+    accepted: Accepted,
     placement: Placement,
     /// The repository's name.
     pub name: String,
@@ -199,6 +201,7 @@ impl<E: EnvironmentName> Repository<E> {
             stack.node(),
             id,
             RepositorySpec {
+                accepted: Accepted::default(),
                 placement,
                 name: name.clone(),
                 keep_images,
@@ -325,7 +328,15 @@ impl Construct for RepositorySpec {
         }
     }
 
-    fn render(&self, _cx: &Context<'_>, out: &mut Emitted) {
+    fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
+        self.render_resources(cx, out);
+        self.accepted.apply(&[], cx, out);
+    }
+}
+
+impl RepositorySpec {
+    /// Emits the construct's resources (`render` then writes what it accepts on them).
+    fn render_resources(&self, _cx: &Context<'_>, out: &mut Emitted) {
         let policy = serde_json::json!({
             "rules": [
                 {
@@ -393,3 +404,5 @@ mod tests {
         assert!(!is_digest("sha256:abc"));
     }
 }
+
+super::accept_methods!(Repository);

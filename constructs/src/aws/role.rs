@@ -9,7 +9,7 @@ use girder_aws::{CfnResource, Entry, Expr, InStack, Json, LogicalId, ResourceRef
 use girder_core::name::derive;
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
-use super::{AwsSecret, Bucket, Cluster, Placement, Queue};
+use super::{Accepted, AwsSecret, Bucket, Cluster, Placement, Queue};
 
 /// The longest role name IAM accepts.
 const MAX_NAME: usize = 64;
@@ -303,6 +303,8 @@ impl<E> fmt::Debug for Role<E> {
 /// The model of a [`Role`].
 #[derive(Debug)]
 pub struct RoleSpec {
+    /// The checkov checks accepted on its resources, with the reasons.
+    accepted: Accepted,
     placement: Placement,
     /// The role's logical ID.
     id: LogicalId,
@@ -397,6 +399,7 @@ impl<E: EnvironmentName> Role<E> {
             stack.node(),
             id,
             RoleSpec {
+                accepted: Accepted::default(),
                 placement,
                 id: resource.target().logical_id().clone(),
                 name: name.clone(),
@@ -602,6 +605,14 @@ impl Construct for RoleSpec {
     }
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
+        self.render_resources(cx, out);
+        self.accepted.apply(&[], cx, out);
+    }
+}
+
+impl RoleSpec {
+    /// Emits the construct's resources (`render` then writes what it accepts on them).
+    fn render_resources(&self, cx: &Context<'_>, out: &mut Emitted) {
         let p = &self.placement;
         let description = self
             .description
@@ -680,3 +691,5 @@ mod tests {
         assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
     }
 }
+
+super::accept_methods!(Role);

@@ -12,9 +12,9 @@ use girder_aws::{
 use girder_aws::{kms, secretsmanager};
 use girder_core::{Construct, Context, Diagnostic, Diagnostics, Emitted, EnvironmentName, Handle};
 
-use super::Placement;
 use super::bridge::{ApiService, Read, api_server};
 use super::postgres::kms_key;
+use super::{Accepted, Placement};
 
 /// The id of the KMS key a stack's secrets share, a child of the stack.
 const STACK_KEY_ID: &str = "secrets-key";
@@ -232,6 +232,8 @@ impl<E> fmt::Debug for AwsSecret<E> {
 /// The model of an [`AwsSecret`].
 #[derive(Debug)]
 pub struct AwsSecretSpec {
+    /// The checkov checks accepted on its resources, with the reasons.
+    accepted: Accepted,
     placement: Placement,
     /// The secret's logical ID.
     id: LogicalId,
@@ -342,6 +344,7 @@ impl<E: EnvironmentName> AwsSecret<E> {
             stack.node(),
             id,
             AwsSecretSpec {
+                accepted: Accepted::default(),
                 placement,
                 id: resource.target().logical_id().clone(),
                 name: name.clone(),
@@ -440,6 +443,14 @@ impl Construct for AwsSecretSpec {
     }
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
+        self.render_resources(cx, out);
+        self.accepted.apply(&[], cx, out);
+    }
+}
+
+impl AwsSecretSpec {
+    /// Emits the construct's resources (`render` then writes what it accepts on them).
+    fn render_resources(&self, cx: &Context<'_>, out: &mut Emitted) {
         let p = &self.placement;
         let secret: ResourceRef<secretsmanager::Secret> = p.reference("Secret");
         self.api
@@ -673,3 +684,5 @@ mod tests {
         }
     }
 }
+
+super::accept_methods!(AwsSecret);
