@@ -68,6 +68,10 @@ pub use girder_k8s as k8s;
 pub use girder_synth as synth;
 #[cfg(not(feature = "deploy"))]
 pub use girder_synth::run;
+/// Assertions on a synthesized app for a program's or a construct library's tests: find objects
+/// by kind, name or construct path, match them partially, count them, check what wiring opened
+/// (see [`synth::testing`]).
+pub use girder_synth::testing;
 
 /// Runs the command line of the current process against `app`: `synth`, `list`, `diff`, and
 /// with the deployers of Kubernetes and CloudFormation `deploy`, `diff --live`, `destroy` and

@@ -64,6 +64,8 @@ pub struct ComposeProject {
 pub struct KubernetesObject {
     /// The environment whose cluster it goes to.
     pub env: String,
+    /// The path of the construct that emitted it, e.g. `prod/shop/api`.
+    pub path: String,
     /// The object.
     pub manifest: Manifest,
 }
@@ -333,6 +335,7 @@ impl<'scope, 'env> Targets<'scope, 'env> {
             if let Some(kept) = &mut self.kept {
                 kept.extend(manifests.into_iter().map(|manifest| KubernetesObject {
                     env: cx.env.to_owned(),
+                    path: cx.path.to_string(),
                     manifest,
                 }));
             }
