@@ -100,6 +100,11 @@ pub mod deploy {
     pub use girder_deploy_k8s::Kubernetes;
 }
 
+/// The builder macros Girder's constructs are made with, for a construct library's own:
+/// `#[girder::bon::bon(crate = ::girder::bon)]` on the `impl`, whose `#[builder(start_fn = new,
+/// finish_fn = build)]` makes required props compile-time (see the README's "Write your own
+/// construct").
+pub use bon;
 /// RFC 6902 JSON patches, for the `patch` escape hatch.
 pub use json_patch;
 /// The k8s-openapi types Girder emits, for typed edits such as `deployment_mut`.

@@ -30,6 +30,8 @@ mod mesh;
 mod monitoring;
 #[path = "integration/output.rs"]
 mod output;
+#[path = "integration/platform.rs"]
+mod platform;
 #[path = "integration/policy.rs"]
 mod policy;
 #[path = "integration/scaler.rs"]
