@@ -53,6 +53,9 @@ use serde_json::Value;
 
 use crate::engine::{Assembly, MANIFEST, Options, synthesize_with};
 
+/// serde_json's `json!`, for the expected properties, without a dependency on serde_json.
+pub use serde_json::json;
+
 /// The label every namespace carries with its own name.
 const NAMESPACE_NAME: &str = "kubernetes.io/metadata.name";
 
