@@ -313,6 +313,49 @@ impl Synthesized {
         }
     }
 
+    /// The CloudFormation resource of type `type_name` that the construct at `path` emitted
+    /// (e.g. the `AWS::S3::Bucket` of `prod/aws/data/uploads`); its
+    /// [`Found::has_properties`] matches its `Properties`.
+    ///
+    /// # Panics
+    ///
+    /// When it emitted none or more than one (listing the resources of the type, with the
+    /// construct of each).
+    pub fn resource_at(&self, type_name: &str, path: &str) -> Found {
+        let resources = self.resources();
+        let emitter = |file: &String, id: &String| {
+            self.assembly
+                .resource_paths
+                .get(&(file.clone(), id.clone()))
+                .map_or("", String::as_str)
+                .to_owned()
+        };
+        let of_type: Vec<&(String, String, Value)> = resources
+            .iter()
+            .filter(|(_, _, r)| r.get("Type").and_then(Value::as_str) == Some(type_name))
+            .collect();
+        let found: Vec<&&(String, String, Value)> = of_type
+            .iter()
+            .filter(|(file, id, _)| emitter(file, id) == path)
+            .collect();
+        match found.as_slice() {
+            [(file, id, resource)] => Found {
+                what: format!("{type_name} {id} of `{path}` (in {file})"),
+                value: resource.clone(),
+                properties: Some("Properties"),
+            },
+            _ => panic!(
+                "`{path}` emitted {} {type_name} resources, not one; the {type_name} resources are:\n  {}",
+                found.len(),
+                of_type
+                    .iter()
+                    .map(|(file, id, _)| format!("{id} of `{}` (in {file})", emitter(file, id)))
+                    .collect::<Vec<_>>()
+                    .join("\n  ")
+            ),
+        }
+    }
+
     /// The number of CloudFormation resources of type `type_name`, in every stack.
     pub fn count_resources(&self, type_name: &str) -> usize {
         self.resources()

@@ -47,6 +47,8 @@ fn bucket_and_queue_snapshot() {
             "LifecycleConfiguration": { "Rules": [{ "ExpirationInDays": 365, "Status": "Enabled" }] },
             "PublicAccessBlockConfiguration": { "BlockPublicAcls": true, "RestrictPublicBuckets": true },
         }));
+    out.resource_at("AWS::S3::Bucket", "prod/aws/data/uploads")
+        .has_properties(json!({ "VersioningConfiguration": { "Status": "Enabled" } }));
     out.resource("AWS::SQS::Queue", "JobsQueue0d0a2111")
         .has_properties(json!({ "VisibilityTimeout": 120 }));
     let manifest = assembly.files[girder::synth::MANIFEST].to_string();
@@ -316,4 +318,17 @@ fn the_assembly_carries_the_index_that_manifest_json_holds() {
             ..
         }
     )));
+}
+
+/// `resource_at` names the construct of every resource of the type when none matches.
+#[test]
+#[should_panic(expected = "UploadsBucketb8a681f0 of `prod/aws/data/uploads`")]
+fn a_resource_of_another_construct_is_not_found() {
+    let app = App::new("shop");
+    let data = app
+        .environment(Prod)
+        .aws("123456789012", "eu-west-1")
+        .stack("data");
+    Bucket::new(&data, "uploads").build();
+    Synthesized::of(&app).resource_at("AWS::S3::Bucket", "prod/aws/data/downloads");
 }
