@@ -345,10 +345,14 @@ impl<E: EnvironmentName, N: NamespaceName> Namespace<E, N> {
     }
 }
 
-/// A scope Kubernetes workloads can be created in: a [`Namespace`].
+/// A scope Kubernetes workloads can be created in: a [`Namespace`], or a composite construct's
+/// scope inside one.
 ///
 /// Workload constructors take `&impl NamespaceScope`, so a workload created directly in an
-/// environment, a cluster or an AWS stack does not compile.
+/// environment, a cluster or an AWS stack does not compile. A scope is a [`Namespace`], or a
+/// scope inside one that places the constructs created in it under another node of the tree
+/// ([`NamespaceScope::parent`]) and names their objects ([`NamespaceScope::object_name`]): a
+/// composite construct's.
 #[diagnostic::on_unimplemented(
     message = "Kubernetes workloads are created inside a namespace, and `{Self}` is not one",
     label = "expected `&Namespace<_, _>`",
@@ -361,6 +365,19 @@ pub trait NamespaceScope {
     type Ns: NamespaceName;
     /// The namespace.
     fn namespace(&self) -> &Namespace<Self::Env, Self::Ns>;
+
+    /// The node a construct created in this scope is added under: the namespace's own, or a
+    /// composite construct's, whose parts are its children in the tree (and in `list`).
+    fn parent(&self) -> NodeId {
+        self.namespace().node()
+    }
+
+    /// The object name of a construct `id` created in this scope: its id in a namespace;
+    /// in a composite construct, the composite's name and the id (see
+    /// `girder_constructs::Composite`).
+    fn object_name(&self, id: &str) -> String {
+        self.namespace().object_name(id)
+    }
 }
 
 impl<E: EnvironmentName, N: NamespaceName> NamespaceScope for Namespace<E, N> {

@@ -198,7 +198,7 @@ impl<E: EnvironmentName, N: OnKubernetes> HttpRoute<E, N> {
         let namespace = scope.namespace();
         let pods =
             gateway_pods.unwrap_or_else(|| (GATEWAY_NAME_LABEL.to_owned(), gateway.name.clone()));
-        let name = namespace.object_name(&id);
+        let name = scope.object_name(&id);
         let spec = HttpRouteSpecModel {
             name: name.clone(),
             namespace: N::NAME.to_owned(),
@@ -208,7 +208,7 @@ impl<E: EnvironmentName, N: OnKubernetes> HttpRoute<E, N> {
             routes: Vec::new(),
         };
         HttpRoute {
-            handle: namespace.app().add(namespace.node(), id, spec),
+            handle: namespace.app().add(scope.parent(), id, spec),
             name,
             _scope: PhantomData,
         }

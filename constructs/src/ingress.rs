@@ -292,7 +292,7 @@ impl<E: EnvironmentName, N: NamespaceName> Ingress<E, N> {
     ) -> Ingress<E, N> {
         let namespace = scope.namespace();
         let spec = IngressSpecModel {
-            name: namespace.object_name(&id),
+            name: scope.object_name(&id),
             namespace: namespace.name().to_owned(),
             host,
             issuer: issuer.issuer_name().to_owned(),
@@ -300,7 +300,7 @@ impl<E: EnvironmentName, N: NamespaceName> Ingress<E, N> {
             routes: Vec::new(),
         };
         Ingress {
-            handle: namespace.app().add(namespace.node(), id, spec),
+            handle: namespace.app().add(scope.parent(), id, spec),
             _scope: PhantomData,
         }
     }

@@ -251,7 +251,7 @@ impl<E: EnvironmentName, N: NamespaceName> Job<E, N> {
         run_as: i64,
     ) -> Job<E, N> {
         let namespace = scope.namespace();
-        let base = namespace.object_name(&id);
+        let base = scope.object_name(&id);
         // A new release (image or command) is a new Job; the same release is the same Job.
         let release = format!("{image}\u{0}{}", command.join("\u{0}"));
         let hash = girder_core::name::fnv1a(release.as_bytes()) as u32;
@@ -270,9 +270,7 @@ impl<E: EnvironmentName, N: NamespaceName> Job<E, N> {
             deadline_seconds,
             ImageTagPolicy::of(namespace.environment()),
         );
-        let handle = namespace
-            .app()
-            .add(namespace.node(), id, JobModel { batch });
+        let handle = namespace.app().add(scope.parent(), id, JobModel { batch });
         Job {
             handle,
             name,
@@ -331,7 +329,7 @@ impl<E: EnvironmentName, N: NamespaceName> CronJob<E, N> {
         run_as: i64,
     ) -> CronJob<E, N> {
         let namespace = scope.namespace();
-        let name = namespace.object_name(&id);
+        let name = scope.object_name(&id);
         let batch = new_batch(
             name.clone(),
             namespace.name(),
@@ -344,7 +342,7 @@ impl<E: EnvironmentName, N: NamespaceName> CronJob<E, N> {
             ImageTagPolicy::of(namespace.environment()),
         );
         let handle = namespace.app().add(
-            namespace.node(),
+            scope.parent(),
             id,
             CronJobModel {
                 batch,

@@ -34,6 +34,8 @@ pub mod aws;
 #[cfg(feature = "compose")]
 pub mod compose;
 #[cfg(feature = "k8s")]
+pub mod composite;
+#[cfg(feature = "k8s")]
 mod config;
 #[cfg(feature = "k8s")]
 mod databases;
@@ -87,6 +89,7 @@ pub use kubernetes::*;
 /// The Kubernetes constructs' re-exports, gated once.
 #[cfg(feature = "k8s")]
 mod kubernetes {
+    pub use crate::composite::{Composite, CompositeSpec};
     pub use crate::config::{CHECKSUM_ANNOTATION_PREFIX, ConfigMapSpec};
     pub use crate::databases::{
         DatabaseCredentials, PgConnection, PgDump, PgVersion, PostgresInCluster, RedisCache,

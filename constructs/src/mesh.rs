@@ -220,6 +220,9 @@ impl Buildable for HasDestination {}
 #[must_use = "call `.build()` to add the traffic split to the app"]
 pub struct TrafficSplitBuilder<E, N, S = NoDestination> {
     namespace: Namespace<E, N>,
+    /// The node it is added under, and its object name (see `NamespaceScope`).
+    parent: girder_core::NodeId,
+    name: String,
     id: String,
     host_port: Option<u16>,
     versions: Vec<WebService<E, N>>,
@@ -249,9 +252,12 @@ impl<E: EnvironmentName, N: OnKubernetes> TrafficSplit<E, N> {
         scope: &impl NamespaceScope<Env = E, Ns = N>,
         id: impl Into<String>,
     ) -> TrafficSplitBuilder<E, N> {
+        let id = id.into();
         TrafficSplitBuilder {
             namespace: scope.namespace().clone(),
-            id: id.into(),
+            parent: scope.parent(),
+            name: scope.object_name(&id),
+            id,
             host_port: None,
             versions: Vec::new(),
             weights: Vec::new(),
@@ -278,6 +284,8 @@ impl<E: EnvironmentName, N: OnKubernetes, S> TrafficSplitBuilder<E, N, S> {
     fn state<T>(self) -> TrafficSplitBuilder<E, N, T> {
         TrafficSplitBuilder {
             namespace: self.namespace,
+            parent: self.parent,
+            name: self.name,
             id: self.id,
             host_port: self.host_port,
             versions: self.versions,
@@ -341,7 +349,7 @@ impl<E: EnvironmentName, N: OnKubernetes, S> TrafficSplitBuilder<E, N, S> {
     {
         let namespace = self.namespace;
         let app = namespace.app();
-        let name = namespace.object_name(&self.id);
+        let name = self.name;
         let label = format!("{SPLIT_LABEL_DOMAIN}/{name}");
         let versions: Vec<Version> = self
             .versions
@@ -365,7 +373,7 @@ impl<E: EnvironmentName, N: OnKubernetes, S> TrafficSplitBuilder<E, N, S> {
             matches: self.matches,
             clients: Vec::new(),
         };
-        let handle = app.add(namespace.node(), self.id, spec);
+        let handle = app.add(self.parent, self.id, spec);
         for version in &self.versions {
             if !version.handle().app().same(app) {
                 app.report(

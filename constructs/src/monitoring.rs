@@ -357,10 +357,12 @@ impl<E: EnvironmentName, N: OnKubernetes> AlertRule<E, N> {
         prometheus: Prometheus,
     ) -> AlertRule<E, N> {
         let namespace = scope.namespace();
+        let name = scope.object_name(&id);
         let spec = AlertRuleSpec {
-            name: namespace.object_name(&id),
+            // In a composite construct, the composite's name too: `api-errors`, `ApiErrors`.
+            alert: alert_name(&name),
+            name,
             namespace: N::NAME.into(),
-            alert: alert_name(&id),
             expr: expr.as_str().to_owned(),
             expr_problems: expr.problems().to_vec(),
             for_,
@@ -370,7 +372,7 @@ impl<E: EnvironmentName, N: OnKubernetes> AlertRule<E, N> {
             prometheus,
         };
         AlertRule {
-            handle: namespace.app().add(namespace.node(), id, spec),
+            handle: namespace.app().add(scope.parent(), id, spec),
             _scope: PhantomData,
         }
     }
@@ -1094,13 +1096,13 @@ impl<E: EnvironmentName, N: OnKubernetes> Dashboard<E, N> {
     ) -> Dashboard<E, N> {
         let namespace = scope.namespace();
         let spec = DashboardSpec {
-            name: namespace.object_name(&format!("{id}-dashboard")),
+            name: scope.object_name(&format!("{id}-dashboard")),
             namespace: N::NAME.into(),
             title,
             panels: panels.into_iter().map(PanelModel::from).collect(),
         };
         Dashboard {
-            handle: namespace.app().add(namespace.node(), id, spec),
+            handle: namespace.app().add(scope.parent(), id, spec),
             _scope: PhantomData,
         }
     }

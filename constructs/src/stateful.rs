@@ -219,7 +219,7 @@ impl<E: EnvironmentName, N: NamespaceName> StatefulService<E, N> {
         args: Vec<String>,
     ) -> StatefulService<E, N> {
         let namespace = scope.namespace();
-        let name = namespace.object_name(&id);
+        let name = scope.object_name(&id);
         let mut pod = PodModel::new(
             name.clone(),
             image,
@@ -249,7 +249,7 @@ impl<E: EnvironmentName, N: NamespaceName> StatefulService<E, N> {
             wiring: Wiring::default(),
             overrides: Overrides::default(),
         };
-        let handle = namespace.app().add(namespace.node(), id, spec);
+        let handle = namespace.app().add(scope.parent(), id, spec);
         let port = PortOf::new(port, handle.node(), handle.path().to_string());
         StatefulService {
             handle,

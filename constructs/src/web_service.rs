@@ -292,7 +292,7 @@ impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
         args: Vec<String>,
     ) -> WebService<E, N> {
         let namespace = scope.namespace();
-        let name = namespace.object_name(&id);
+        let name = scope.object_name(&id);
         let mut pod = PodModel::new(
             name.clone(),
             image,
@@ -334,7 +334,7 @@ impl<E: EnvironmentName, N: NamespaceName> WebService<E, N> {
             wiring,
             overrides: Overrides::default(),
         };
-        let handle = namespace.app().add(namespace.node(), id, spec);
+        let handle = namespace.app().add(scope.parent(), id, spec);
         let port = PortOf::new(port, handle.node(), handle.path().to_string());
         WebService {
             handle,

@@ -292,7 +292,7 @@ impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
         liveness: Option<Probe>,
     ) -> Worker<E, N, S> {
         let namespace = scope.namespace();
-        let name = namespace.object_name(&id);
+        let name = scope.object_name(&id);
         let mut pod = PodModel::new(
             name.clone(),
             image,
@@ -312,7 +312,7 @@ impl<E: EnvironmentName, N: NamespaceName> Worker<E, N> {
             wiring: Wiring::default(),
             overrides: Overrides::default(),
         };
-        let handle = namespace.app().add(namespace.node(), id, spec);
+        let handle = namespace.app().add(scope.parent(), id, spec);
         Worker {
             handle,
             name,

@@ -404,6 +404,11 @@ impl App {
         self.0.state.borrow().nodes[node.index()].id().to_owned()
     }
 
+    /// The children of `node`, in the order they were added.
+    pub fn children(&self, node: NodeId) -> Vec<NodeId> {
+        self.0.state.borrow().nodes[node.index()].children.clone()
+    }
+
     /// The parent of `node` (`None` for the root).
     pub fn parent(&self, node: NodeId) -> Option<NodeId> {
         self.0.state.borrow().nodes[node.index()].parent
@@ -413,6 +418,13 @@ impl App {
     /// every object of type `T` that constructs emit.
     pub fn aspect<T: Visitable + ?Sized>(&self, aspect: impl Aspect<T>) {
         self.scoped_aspect(NodeId::ROOT, Registered::new(aspect));
+    }
+
+    /// Registers an aspect that visits every `T` at or below `node` only: a composite
+    /// construct's policy for its own parts (e.g. its owner's labels on every object they
+    /// emit), or a scope's.
+    pub fn aspect_at<T: Visitable + ?Sized>(&self, node: NodeId, aspect: impl Aspect<T>) {
+        self.scoped_aspect(node, Registered::new(aspect));
     }
 
     fn scoped_aspect(&self, scope: NodeId, aspect: Registered) {
@@ -779,6 +791,8 @@ mod tests {
         let a = app.add(prod.node(), "a", Thing);
         let b = app.add(a.node(), "b", Thing);
         assert_eq!(b.path().as_str(), "prod/a/b");
+        assert_eq!(app.children(a.node()), [b.node()]);
+        assert!(app.children(b.node()).is_empty());
         assert_eq!(app.environment(Prod).node(), prod.node());
         let outline = app.outline();
         assert_eq!(outline.len(), 3);

@@ -3,6 +3,8 @@
 //!
 //! `bookinfo` re-expresses Istio's Bookinfo, a public reference system, with no escape hatch.
 //! `tour` is the README's deploy walkthrough, made to run on the test endpoints.
+//! `platform_app` is a product team's app built on a platform team's construct library
+//! (`examples/platform`).
 //!
 //! The examples on AWS (`city_graph`, `scraper`, `scale_aws`, `tour`) need the `aws` feature (default);
 //! the others are Kubernetes-only and build without it, and so without any AWS service.
@@ -13,6 +15,7 @@ mod bookinfo;
 mod city_graph;
 mod exchange;
 pub mod helloworld;
+mod platform_app;
 mod scale;
 #[cfg(feature = "aws")]
 mod scale_aws;
@@ -27,6 +30,7 @@ pub use bookinfo::bookinfo;
 pub use city_graph::city_graph;
 pub use exchange::exchange;
 pub use helloworld::helloworld;
+pub use platform_app::platform_app;
 pub use scale::scale;
 #[cfg(feature = "aws")]
 pub use scale_aws::scale_aws;

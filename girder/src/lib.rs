@@ -69,6 +69,10 @@ pub use girder_k8s as k8s;
 pub use girder_synth as synth;
 #[cfg(not(feature = "deploy"))]
 pub use girder_synth::run;
+/// Assertions on a synthesized app for a program's or a construct library's tests: find objects
+/// by kind, name or construct path, match them partially, count them, check what wiring opened
+/// (see [`synth::testing`]).
+pub use girder_synth::testing;
 
 /// Runs the command line of the current process against `app`: `synth`, `list`, `diff`, and
 /// with the deployers of Kubernetes and CloudFormation `deploy`, `diff --live`, `destroy` and
@@ -97,6 +101,11 @@ pub mod deploy {
     pub use girder_deploy_k8s::Kubernetes;
 }
 
+/// The builder macros Girder's constructs are made with, for a construct library's own:
+/// `#[girder::bon::bon(crate = ::girder::bon)]` on the `impl`, whose `#[builder(start_fn = new,
+/// finish_fn = build)]` makes required props compile-time (see the README's "Write your own
+/// construct").
+pub use bon;
 /// RFC 6902 JSON patches, for the `patch` escape hatch.
 pub use json_patch;
 /// The k8s-openapi types Girder emits, for typed edits such as `deployment_mut`.

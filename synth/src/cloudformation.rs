@@ -32,6 +32,8 @@ pub(crate) struct Synthesized {
     pub(crate) stacks: Vec<(String, SynthesizedStack)>,
     pub(crate) exports: ExportLedger,
     pub(crate) secrets: Vec<(usize, girder_core::secrets::Finding)>,
+    /// The construct that emitted each resource.
+    pub(crate) emitters: HashMap<(StackAddress, LogicalId), usize>,
 }
 
 impl Stacks {
@@ -119,6 +121,7 @@ impl Stacks {
             stacks,
             exports,
             secrets,
+            emitters,
         })
     }
 }

@@ -44,6 +44,9 @@ pub struct Assembly {
     pub kube_contexts: BTreeMap<String, String>,
     /// The Compose environments (`env.compose()`), by environment name.
     pub compose: BTreeMap<String, ComposeProject>,
+    /// The path of the construct that emitted each CloudFormation resource, by template path
+    /// and logical id; empty unless [`Options::keep_objects`] was set.
+    pub resource_paths: BTreeMap<(String, String), String>,
 }
 
 /// A Compose environment of an [`Assembly`]: where its files are, and the names of what it
@@ -64,6 +67,8 @@ pub struct ComposeProject {
 pub struct KubernetesObject {
     /// The environment whose cluster it goes to.
     pub env: String,
+    /// The path of the construct that emitted it, e.g. `prod/shop/api`.
+    pub path: String,
     /// The object.
     pub manifest: Manifest,
 }
@@ -333,6 +338,7 @@ impl<'scope, 'env> Targets<'scope, 'env> {
             if let Some(kept) = &mut self.kept {
                 kept.extend(manifests.into_iter().map(|manifest| KubernetesObject {
                     env: cx.env.to_owned(),
+                    path: cx.path.to_string(),
                     manifest,
                 }));
             }
@@ -456,13 +462,23 @@ impl Rendered {
             files.insert(path, text);
             index.files.push(listed);
         }
+        let mut resource_paths = BTreeMap::new();
         if let Some(Synthesized {
-            stacks, exports, ..
+            stacks,
+            exports,
+            emitters,
+            ..
         }) = stacks
         {
             for (env, stack) in stacks {
                 let path = template_path(&env, stack.address());
                 let address = stack.address();
+                if options.keep_objects {
+                    for (id, construct) in emitters.iter().filter(|((a, _), _)| a == address) {
+                        let key = (path.clone(), id.1.as_str().to_owned());
+                        resource_paths.insert(key, path_of(*construct));
+                    }
+                }
                 index.stacks.push(DeployStep {
                     account: address.account().as_str().to_owned(),
                     region: address.region().as_str().to_owned(),
@@ -505,6 +521,7 @@ impl Rendered {
             kubernetes: self.kept.unwrap_or_default(),
             kube_contexts: BTreeMap::new(),
             compose: compose.projects,
+            resource_paths,
         })
     }
 }

@@ -343,6 +343,7 @@ mod tests {
             kubernetes: Vec::new(),
             kube_contexts: BTreeMap::new(),
             compose: BTreeMap::new(),
+            resource_paths: BTreeMap::new(),
         };
         a.files.insert(MANIFEST.into(), manifest.into());
         a.files.insert("prod/k8s/web.yaml".into(), text.into());

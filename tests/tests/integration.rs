@@ -34,6 +34,8 @@ mod mesh;
 mod monitoring;
 #[path = "integration/output.rs"]
 mod output;
+#[path = "integration/platform.rs"]
+mod platform;
 #[path = "integration/policy.rs"]
 mod policy;
 #[path = "integration/scaler.rs"]

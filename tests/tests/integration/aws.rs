@@ -2,6 +2,8 @@
 
 use girder::aws::AwsExt;
 use girder::prelude::*;
+use girder::testing::Synthesized;
+use serde_json::json;
 
 use crate::{Prod, Staging, synth_errors};
 
@@ -33,9 +35,22 @@ fn bucket_and_queue_snapshot() {
     Queue::new(&data, "jobs")
         .visibility_timeout_seconds(120)
         .build();
-    let assembly = girder::synth::synthesize(&app).unwrap_or_else(|d| panic!("{d}"));
+    let out = Synthesized::of(&app);
+    let assembly = out.assembly();
     let text = assembly.files["prod/cfn/shop-prod-data.template.json"].to_string();
     insta::assert_snapshot!(text);
+    // The uploads bucket and the stack's access-log bucket, each with its policy.
+    assert_eq!(out.count_resources("AWS::S3::Bucket"), 2);
+    assert_eq!(out.count_resources("AWS::S3::BucketPolicy"), 2);
+    out.resource("AWS::S3::Bucket", "UploadsBucketb8a681f0")
+        .has_properties(json!({
+            "LifecycleConfiguration": { "Rules": [{ "ExpirationInDays": 365, "Status": "Enabled" }] },
+            "PublicAccessBlockConfiguration": { "BlockPublicAcls": true, "RestrictPublicBuckets": true },
+        }));
+    out.resource_at("AWS::S3::Bucket", "prod/aws/data/uploads")
+        .has_properties(json!({ "VersioningConfiguration": { "Status": "Enabled" } }));
+    out.resource("AWS::SQS::Queue", "JobsQueue0d0a2111")
+        .has_properties(json!({ "VisibilityTimeout": 120 }));
     let manifest = assembly.files[girder::synth::MANIFEST].to_string();
     assert!(
         manifest.contains("\"stack\": \"shop-prod-data\""),
@@ -303,4 +318,17 @@ fn the_assembly_carries_the_index_that_manifest_json_holds() {
             ..
         }
     )));
+}
+
+/// `resource_at` names the construct of every resource of the type when none matches.
+#[test]
+#[should_panic(expected = "UploadsBucketb8a681f0 of `prod/aws/data/uploads`")]
+fn a_resource_of_another_construct_is_not_found() {
+    let app = App::new("shop");
+    let data = app
+        .environment(Prod)
+        .aws("123456789012", "eu-west-1")
+        .stack("data");
+    Bucket::new(&data, "uploads").build();
+    Synthesized::of(&app).resource_at("AWS::S3::Bucket", "prod/aws/data/downloads");
 }

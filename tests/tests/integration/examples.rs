@@ -32,6 +32,48 @@ fn exchange_passes_the_validators() {
     crate::validate(&girder_examples::exchange(), "exchange");
 }
 
+/// The platform example: a product team's app on `StandardService`.
+#[test]
+fn platform_app_snapshot_and_assertions() {
+    use girder::testing::Synthesized;
+    use serde_json::json;
+    let out = Synthesized::of(&girder_examples::platform_app());
+    insta::assert_snapshot!(out.snapshot_files());
+    // Each StandardService: its web service's objects, a monitor, an alert, a dashboard.
+    assert_eq!(out.count_k8s("Deployment"), 2);
+    assert_eq!(out.count_k8s("ServiceMonitor"), 2);
+    assert_eq!(out.count_k8s("PrometheusRule"), 2);
+    // The org's labels on the objects and the pods of every part.
+    let org = json!({ "metadata": { "labels": { "team": "checkout", "cost-center": "cc-4711" } } });
+    out.k8s("apps/v1", "Deployment", "shop/orders")
+        .has_properties(org.clone())
+        .has_properties(json!({ "spec": { "template": org.clone() } }));
+    out.k8s_at("PrometheusRule", "prod/shop/orders/errors")
+        .has_properties(org)
+        .has_properties(json!({ "spec": { "groups": [{ "rules": [{
+            "alert": "OrdersErrors",
+            "labels": { "severity": "page" },
+            "annotations": { "runbook_url": "https://runbooks.acme.example/checkout/orders-errors" },
+        }] }] } }));
+    out.k8s("v1", "ConfigMap", "shop/storefront-overview-dashboard")
+        .has_properties(
+            json!({ "metadata": { "labels": { "team": "web", "cost-center": "shared" } } }),
+        );
+    // The wiring between the composites, and to the database.
+    out.allows("prod/shop/storefront/main", "prod/shop/orders/main", 8080)
+        .allows("prod/shop/orders/main", "prod/shop/orders-db", 5432)
+        .denies("prod/shop/storefront/main", "prod/shop/orders-db", 5432)
+        .denies("prod/shop/orders/main", "prod/shop/storefront/main", 3000);
+    // The database is no StandardService: no org labels.
+    let db = out.k8s_at("StatefulSet", "prod/shop/orders-db");
+    assert!(db.json()["metadata"]["labels"].get("team").is_none());
+}
+
+#[test]
+fn platform_app_passes_the_validators() {
+    crate::validate(&girder_examples::platform_app(), "platform-app");
+}
+
 girder::constructs::config! {
     /// Settings that belong in a Secret or come from a connection, and a key Kubernetes rejects.
     pub struct Misplaced(MisplacedValues) {

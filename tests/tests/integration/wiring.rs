@@ -74,6 +74,25 @@ fn three_tier_policies_snapshot() {
     insta::assert_snapshot!(policies.concat());
 }
 
+/// Each edge opens its flow, on its server's port, and nothing else.
+#[test]
+fn three_tier_edges_open_exactly_their_flows() {
+    let app = App::new("shop");
+    three_tier(&app, Prod);
+    let out = girder::testing::Synthesized::of(&app);
+    out.allows("prod/web/web", "prod/web/api", 8080)
+        .allows("prod/web/api", "prod/data/db", 5432)
+        .denies("prod/web/web", "prod/data/db", 5432)
+        .denies("prod/web/api", "prod/web/web", 8080)
+        .denies("prod/web/api", "prod/data/db", 8080);
+    out.k8s("apps/v1", "Deployment", "web/api").has_properties(serde_json::json!({
+        "spec": { "template": { "spec": { "containers": [{ "env": [
+            { "name": "DB_HOST", "value": "db.data.svc.cluster.local" },
+            { "name": "DB_PASSWORD", "valueFrom": { "secretKeyRef": { "name": "orders-db", "key": "db-password" } } },
+        ] }] } } }
+    }));
+}
+
 /// The Services a pod's env names (by `name.namespace` host), and the Services its
 /// NetworkPolicies let it reach (by the selector of an egress peer): they must be equal.
 #[test]
@@ -428,7 +447,9 @@ fn a_redis_cache_snapshot_and_validators() {
         .port(8080)
         .build();
     api.env("CACHE_URL", api.connect(&cache).url());
-    let text = crate::synth_text(&app);
+    let out = girder::testing::Synthesized::of(&app);
+    out.allows("prod/web/api", "prod/web/cache", 6379);
+    let text = out.snapshot_files();
     let cache_set = text
         .split("\n---\n")
         .find(|doc| doc.contains("kind: StatefulSet") && doc.contains("name: cache"))
