@@ -82,8 +82,12 @@ def main():
         print(__doc__)
         return 2
     api = Api(*kubeconfig(sys.argv[1]))
+    # Kubernetes files only (`<env>/k8s/*.yaml`): a Compose environment's compose.yaml is not
+    # for an API server.
     files = sorted(
-        f for d in sys.argv[2:] for f in glob.glob(os.path.join(d, "**", "*.yaml"), recursive=True)
+        f
+        for d in sys.argv[2:]
+        for f in glob.glob(os.path.join(d, "**", "k8s", "*.yaml"), recursive=True)
     )
     accepted = skipped = 0
     rejected = []
