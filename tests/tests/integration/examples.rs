@@ -13,6 +13,31 @@ fn screener_passes_the_validators() {
 }
 
 #[test]
+fn screener_wiring_opens_exactly_its_flows() {
+    use girder::testing::{Synthesized, json};
+    let out = Synthesized::of(&girder_examples::screener());
+    // Production: the backend and Celery reach the database and Redis; the frontend reaches
+    // neither.
+    out.allows("prod/screener/backend", "prod/screener/postgres", 5432)
+        .allows("prod/screener/backend", "prod/screener/redis", 6379)
+        .allows("prod/screener/celery", "prod/screener/redis", 6379)
+        .denies("prod/screener/frontend", "prod/screener/postgres", 5432)
+        .denies("prod/screener/airflow-web", "prod/screener/redis", 6379);
+    // Development: the same edges as Compose networks.
+    let dev = out.compose("dev");
+    dev.service("backend")
+        .has_properties(json!({"networks": ["postgres", "redis"]}));
+    dev.service("frontend")
+        .has_properties(json!({"networks": ["frontend"]}));
+    let frontend = dev.service("frontend");
+    let networks = frontend.json()["networks"].as_array().expect("networks");
+    assert!(
+        !networks.iter().any(|n| n == "postgres"),
+        "the frontend joins no database network: {networks:?}"
+    );
+}
+
+#[test]
 fn tour_snapshot() {
     insta::assert_snapshot!(synth_text(&girder_examples::tour()));
 }
