@@ -66,6 +66,9 @@ pub struct Output {
     pub variables: Vec<Variable>,
     /// What the Compose form could not carry over, for the program's author (warnings).
     pub notes: Vec<Finding>,
+    /// The construct whose workload each service is, by service name (the proxy and
+    /// `volume-init` are no construct's).
+    pub constructs: BTreeMap<String, usize>,
 }
 
 /// A variable of the host's environment a service reads (`${VAR:?…}`): a Secret's key, never
@@ -119,6 +122,7 @@ pub fn translate(
         errors: Vec::new(),
         notes: Vec::new(),
         variables: BTreeMap::new(),
+        constructs: BTreeMap::new(),
     };
     let name = match Name::new(project) {
         Ok(name) => Some(name),
@@ -145,6 +149,7 @@ pub fn translate(
         files,
         variables: cx.variables.into_values().collect(),
         notes: cx.notes,
+        constructs: cx.constructs,
     })
 }
 
@@ -187,6 +192,7 @@ struct Translation<'a> {
     errors: Vec<Finding>,
     notes: Vec<Finding>,
     variables: BTreeMap<String, Variable>,
+    constructs: BTreeMap<String, usize>,
 }
 
 impl<'a> Translation<'a> {
@@ -258,6 +264,10 @@ impl<'a> Translation<'a> {
     /// The project, and the proxy's routes and configuration when an Ingress asks for one.
     fn project(&mut self, name: Option<Name>) -> (Compose, Option<(Vec<Route>, String)>) {
         let workloads = self.workloads();
+        self.constructs = workloads
+            .iter()
+            .map(|w| (w.name.clone(), w.input.construct))
+            .collect();
         let mut compose = Compose {
             name,
             ..Compose::default()

@@ -135,7 +135,7 @@ impl ComposeProjects {
                         .hint(note.hint.clone()),
                 );
             }
-            written.secrets.extend(scan(&output, &inputs));
+            written.secrets.extend(scan(&output));
             let text = match girder_compose::write::compose_yaml(&output) {
                 Ok(text) => text,
                 Err(error) => {
@@ -265,24 +265,15 @@ fn finding(
 
 /// Secret-looking literals in the services' environments and commands: the Compose form of
 /// what the Kubernetes writer scans.
-fn scan(output: &girder_compose::Output, inputs: &[Input]) -> Vec<(usize, SecretFinding)> {
+fn scan(output: &girder_compose::Output) -> Vec<(usize, SecretFinding)> {
     use girder_compose::compose_spec::service::Command;
     use girder_compose::compose_spec::{ListOrMap, Value};
     // The construct of each service, by name (the proxy's is none: it carries no secret).
-    let construct_of = |service: &str| {
-        inputs
-            .iter()
-            .find(|i| {
-                matches!(
-                    &i.object,
-                    Object::Deployment(_) | Object::StatefulSet(_) | Object::Job(_)
-                ) && i.object.describe().split_once(' ').map(|(_, n)| n) == Some(service)
-            })
-            .map_or(0, |i| i.construct)
-    };
     let mut found = Vec::new();
     for (name, service) in &output.compose.services {
-        let construct = construct_of(name.as_str());
+        // The proxy's and `volume-init`'s findings (none: they read no secret) go to the first
+        // construct.
+        let construct = output.constructs.get(name.as_str()).copied().unwrap_or(0);
         let object = format!("service {name}");
         if let ListOrMap::Map(map) = &service.environment {
             for (key, value) in map {

@@ -709,3 +709,20 @@ fn a_secret_without_a_variable_name_is_reported() {
     );
     assert_nothing_written(&app);
 }
+
+#[test]
+fn a_literal_secret_in_a_jobs_environment_is_reported_at_the_job() {
+    let (app, scope) = project();
+    let migrate = Job::new(&scope, "migrate")
+        .image("ghcr.io/acme/api:1.4.2")
+        .command(["alembic", "upgrade", "head"])
+        .build();
+    migrate.env("DB_PASSWORD", "hunter2-correct-horse");
+    let errors = synth_errors(&app);
+    // The Job's service is `migrate`, its object `migrate-<hash>`: the finding is the Job's.
+    assert!(
+        errors.contains("--> dev/compose/migrate") && errors.contains("DB_PASSWORD"),
+        "{errors}"
+    );
+    assert_nothing_written(&app);
+}
