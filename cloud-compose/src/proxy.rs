@@ -178,7 +178,7 @@ pub(crate) fn routes(
 
 fn finding(input: &Input, message: impl Into<String>, hint: impl Into<String>) -> Finding {
     Finding {
-        construct: input.construct,
+        construct: Some(input.construct),
         object: input.object.describe(),
         message: message.into(),
         hint: hint.into(),

@@ -88,8 +88,9 @@ pub struct Variable {
 /// Something the Compose form cannot express, about the object a construct emitted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    /// The emitting construct's index.
-    pub construct: usize,
+    /// The emitting construct's index; `None` for a finding about the project as a whole
+    /// (its name), which the caller reports at the environment.
+    pub construct: Option<usize>,
     /// The object, `Deployment api`.
     pub object: String,
     /// What is wrong.
@@ -101,7 +102,7 @@ pub struct Finding {
 impl Finding {
     fn new(input: &Input, message: impl Into<String>, hint: impl Into<String>) -> Finding {
         Finding {
-            construct: input.construct,
+            construct: Some(input.construct),
             object: input.object.describe(),
             message: message.into(),
             hint: hint.into(),
@@ -128,7 +129,7 @@ pub fn translate(
         Ok(name) => Some(name),
         Err(error) => {
             cx.errors.push(Finding {
-                construct: 0,
+                construct: None,
                 object: format!("project {project}"),
                 message: format!("`{project}` is not a Compose project name: {error}"),
                 hint: "name the app and the environment with lowercase letters, digits, `-` and `_`, starting with a letter or digit".into(),
@@ -609,7 +610,7 @@ impl<'a> Translation<'a> {
                     construct: workloads
                         .iter()
                         .find(|w| w.name == name)
-                        .map_or(0, |w| w.input.construct),
+                        .map(|w| w.input.construct),
                     object: format!("service {name}"),
                     message: format!("two workloads would be Compose service `{name}`"),
                     hint: if name == proxy::SERVICE || name == VOLUME_INIT {
@@ -622,7 +623,7 @@ impl<'a> Translation<'a> {
                     compose.services.insert(id, service);
                 }
                 None => self.errors.push(Finding {
-                    construct: 0,
+                    construct: self.constructs.get(&name).copied(),
                     object: name.clone(),
                     message: format!("`{name}` is not a Compose service name"),
                     hint: "name constructs with lowercase letters, digits and `-`".into(),
@@ -652,7 +653,7 @@ impl<'a> Translation<'a> {
                     let construct = workloads
                         .iter()
                         .find(|w| w.name == *name || w.name == first)
-                        .map_or(0, |w| w.input.construct);
+                        .map(|w| w.input.construct);
                     self.errors.push(Finding {
                         construct,
                         object: format!("service {name}"),

@@ -33,8 +33,8 @@ pub(crate) struct ComposeProjects {
 pub(crate) struct Written {
     /// Files by path, and how each is listed in `manifest.json`.
     pub(crate) files: Vec<(String, Text, ManifestFile)>,
-    /// Secret-looking values found in them, by construct index.
-    pub(crate) secrets: Vec<(usize, SecretFinding)>,
+    /// Secret-looking values found in them, with the path of the construct (or environment) they are in.
+    pub(crate) secrets: Vec<(String, SecretFinding)>,
     /// The projects written, by environment.
     pub(crate) projects: BTreeMap<String, ComposeProject>,
 }
@@ -108,19 +108,15 @@ impl ComposeProjects {
             let settings = &self.settings[&env];
             let project = format!("{}-{env}", app.name());
             let dir = format!("{env}/{}", girder_compose::DIR);
-            let path_or_env = |construct: usize, object: &str| {
-                if object.starts_with("project ") || inputs.is_empty() {
-                    env.clone()
-                } else {
-                    path_of(construct)
-                }
-            };
+            // A finding about the project as a whole is the environment's.
+            let path_or_env =
+                |construct: Option<usize>| construct.map_or_else(|| env.clone(), path_of);
             let output = match girder_compose::translate(&project, settings, &inputs) {
                 Ok(output) => output,
                 Err(findings) => {
                     for f in findings {
                         diags.push(
-                            Diagnostic::error(path_or_env(f.construct, &f.object), f.message)
+                            Diagnostic::error(path_or_env(f.construct), f.message)
                                 .object(f.object)
                                 .hint(f.hint),
                         );
@@ -130,12 +126,16 @@ impl ComposeProjects {
             };
             for note in &output.notes {
                 diags.push(
-                    Diagnostic::warning(path_of(note.construct), note.message.clone())
+                    Diagnostic::warning(path_or_env(note.construct), note.message.clone())
                         .object(note.object.clone())
                         .hint(note.hint.clone()),
                 );
             }
-            written.secrets.extend(scan(&output));
+            written.secrets.extend(
+                scan(&output)
+                    .into_iter()
+                    .map(|(construct, finding)| (path_or_env(construct), finding)),
+            );
             let text = match girder_compose::write::compose_yaml(&output) {
                 Ok(text) => text,
                 Err(error) => {
@@ -177,7 +177,7 @@ impl ComposeProjects {
                     variables: output.variables.iter().map(|v| v.name.clone()).collect(),
                 },
             );
-            let mut extra: BTreeMap<String, String> = output.files.clone();
+            let mut extra = output.files;
             extra.insert(
                 girder_compose::ENV_EXAMPLE.to_owned(),
                 girder_compose::write::env_example(&output.variables),
@@ -265,15 +265,14 @@ fn finding(
 
 /// Secret-looking literals in the services' environments and commands: the Compose form of
 /// what the Kubernetes writer scans.
-fn scan(output: &girder_compose::Output) -> Vec<(usize, SecretFinding)> {
+fn scan(output: &girder_compose::Output) -> Vec<(Option<usize>, SecretFinding)> {
     use girder_compose::compose_spec::service::Command;
     use girder_compose::compose_spec::{ListOrMap, Value};
     // The construct of each service, by name (the proxy's is none: it carries no secret).
     let mut found = Vec::new();
     for (name, service) in &output.compose.services {
-        // The proxy's and `volume-init`'s findings (none: they read no secret) go to the first
-        // construct.
-        let construct = output.constructs.get(name.as_str()).copied().unwrap_or(0);
+        // The proxy and `volume-init` are no construct's: what they hold is the environment's.
+        let construct = output.constructs.get(name.as_str()).copied();
         let object = format!("service {name}");
         if let ListOrMap::Map(map) = &service.environment {
             for (key, value) in map {

@@ -422,12 +422,7 @@ impl Rendered {
             });
         }
         let compose = self.compose.finish(app, &path_of, &mut diags);
-        secrets.extend(
-            compose
-                .secrets
-                .into_iter()
-                .map(|(construct, finding)| (path_of(construct), finding)),
-        );
+        secrets.extend(compose.secrets);
         let stacks = self
             .cloudformation
             .synthesize(&options.previous_exports, &mut diags);
