@@ -29,6 +29,7 @@ pub mod cron;
 pub mod custom;
 pub mod diff;
 pub mod emit;
+pub mod helm;
 pub mod image;
 pub mod immutable;
 pub mod labels;
@@ -43,8 +44,8 @@ pub mod yaml;
 pub use object::{Manifest, Object, RawObject};
 pub use overrides::Overrides;
 pub use scope::{
-    DEFAULT_DENY, InstalledKinds, KubeContexts, Kubernetes, KubernetesExt, Namespace,
-    NamespaceName, NamespaceScope, NamespaceSpec, OnKubernetes,
+    DEFAULT_DENY, GitOpsChoices, InstalledAddOns, InstalledKinds, KubeContexts, Kubernetes,
+    KubernetesExt, Namespace, NamespaceName, NamespaceScope, NamespaceSpec, OnKubernetes,
 };
 
 /// The k8s-openapi crate Girder's objects come from, for typed edits (`deployment_mut`).

@@ -12,6 +12,7 @@ use k8s_openapi::api::core::v1::Namespace as NamespaceObject;
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicySpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
+use crate::helm::{AddOn, GitOps};
 use crate::labels::Labels;
 use crate::object::Manifest;
 
@@ -220,6 +221,61 @@ impl<E: EnvironmentName> Kubernetes<E> {
         InstalledKinds::declare(self.env.app(), self.env.name(), K::API_VERSION, K::KIND);
         self
     }
+
+    /// Chooses how this environment's cluster installs Helm charts ([`crate::helm`]): Flux's
+    /// `HelmRepository` and `HelmRelease` ([`GitOps::flux`]) or Argo CD's `Application`
+    /// ([`GitOps::argo_cd`]), in the controller's namespace, which its installation created.
+    /// Synth refuses two different choices for one environment, and a chart in an environment
+    /// that makes none.
+    ///
+    /// ```
+    /// # use girder_core::App;
+    /// # use girder_k8s::KubernetesExt;
+    /// use girder_k8s::helm::GitOps;
+    /// girder_core::environment!(pub Prod = "prod");
+    /// let app = App::new("shop");
+    /// app.environment(Prod).kubernetes().gitops(GitOps::flux());
+    /// ```
+    pub fn gitops(&self, gitops: GitOps) -> &Self {
+        GitOpsChoices::of_app(self.env.app())
+            .0
+            .borrow_mut()
+            .entry(self.env.name().to_owned())
+            .or_default()
+            .insert(gitops);
+        self
+    }
+
+    /// Declares that this environment's cluster runs `add_on` although the program does not
+    /// install it with a Helm chart (a managed add-on, another team's installation): objects
+    /// that need it then pass the check of add-ons. Without it, or the add-on's chart in the
+    /// program, synth refuses them, as they would have no effect.
+    ///
+    /// ```
+    /// # use girder_core::App;
+    /// # use girder_k8s::KubernetesExt;
+    /// use girder_k8s::helm::AddOn;
+    /// girder_core::environment!(pub Prod = "prod");
+    /// let app = App::new("shop");
+    /// // The platform team runs KEDA in every cluster.
+    /// app.environment(Prod).kubernetes().installed_add_on(AddOn::Keda);
+    /// ```
+    pub fn installed_add_on(&self, add_on: AddOn) -> &Self {
+        let declared = self
+            .env
+            .app()
+            .attachment::<InstalledAddOns>(NodeId::ROOT)
+            .unwrap_or_else(|| {
+                let declared = InstalledAddOns::default();
+                self.env.app().attach(NodeId::ROOT, declared.clone());
+                declared
+            });
+        declared
+            .0
+            .borrow_mut()
+            .insert((self.env.name().to_owned(), add_on));
+        self
+    }
 }
 
 /// The kube context of each environment that names one ([`Kubernetes::context`]): every name
@@ -282,6 +338,62 @@ impl InstalledKinds {
     pub fn of(app: &App) -> Vec<(String, String, String)> {
         app.attachment::<InstalledKinds>(NodeId::ROOT)
             .map(|kinds| kinds.0.borrow().iter().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// How each environment's cluster installs Helm charts ([`Kubernetes::gitops`]): every choice
+/// made, by environment. Shared: a chart reads its environment's choice when it renders,
+/// whenever the program made it.
+#[derive(Debug, Clone, Default)]
+pub struct GitOpsChoices(
+    std::rc::Rc<std::cell::RefCell<BTreeMap<String, std::collections::BTreeSet<GitOps>>>>,
+);
+
+impl GitOpsChoices {
+    /// The choices of `app` (an empty set of choices the first time).
+    pub fn of_app(app: &App) -> GitOpsChoices {
+        app.attachment::<GitOpsChoices>(NodeId::ROOT)
+            .unwrap_or_else(|| {
+                let choices = GitOpsChoices::default();
+                app.attach(NodeId::ROOT, choices.clone());
+                choices
+            })
+    }
+
+    /// Environment `env`'s choice: `Ok(None)` when it made none, `Err` with every choice when
+    /// it made several.
+    pub fn choice(&self, env: &str) -> Result<Option<GitOps>, Vec<GitOps>> {
+        match self.0.borrow().get(env) {
+            None => Ok(None),
+            Some(choices) if choices.len() == 1 => Ok(choices.first().cloned()),
+            Some(choices) => Err(choices.iter().cloned().collect()),
+        }
+    }
+
+    /// Every environment's choices, sorted by environment.
+    pub fn all(&self) -> Vec<(String, Vec<GitOps>)> {
+        self.0
+            .borrow()
+            .iter()
+            .map(|(env, choices)| (env.clone(), choices.iter().cloned().collect()))
+            .collect()
+    }
+}
+
+/// The add-ons each environment's cluster runs without the program installing them
+/// ([`Kubernetes::installed_add_on`]).
+#[derive(Debug, Clone, Default)]
+pub struct InstalledAddOns(
+    std::rc::Rc<std::cell::RefCell<std::collections::BTreeSet<(String, AddOn)>>>,
+);
+
+impl InstalledAddOns {
+    /// The add-ons declared installed in each environment of `app`: (environment, add-on),
+    /// sorted.
+    pub fn of(app: &App) -> Vec<(String, AddOn)> {
+        app.attachment::<InstalledAddOns>(NodeId::ROOT)
+            .map(|declared| declared.0.borrow().iter().cloned().collect())
             .unwrap_or_default()
     }
 }

@@ -44,6 +44,8 @@ mod edit;
 #[cfg(feature = "k8s")]
 pub mod gateway;
 #[cfg(feature = "k8s")]
+pub mod helm;
+#[cfg(feature = "k8s")]
 mod ingress;
 #[cfg(feature = "k8s")]
 mod job;
@@ -97,6 +99,7 @@ mod kubernetes {
     };
     pub use crate::edit::{PodEdit, PodObject};
     pub use crate::gateway::{HttpBackend, HttpRoute};
+    pub use crate::helm::{HelmChart, HelmChartSpec};
     pub use crate::ingress::{
         Ingress, IngressController, IngressSpecModel, Issuer, LETS_ENCRYPT_PRODUCTION,
         LETS_ENCRYPT_STAGING, LetsEncrypt, LetsEncryptSpec, Routable,

@@ -45,6 +45,11 @@ pub fn bookinfo() -> App {
         "Istio publishes the Bookinfo images by release tag only",
     )
     .apply_to(k8s.environment());
+    // Istio with its ingress path, installed by Argo CD.
+    k8s.gitops(GitOps::argo_cd());
+    HelmChart::new(&k8s, "istio", charts::Istio::default()).build();
+    HelmChart::new(&k8s, "ingress-nginx", charts::IngressNginx::default()).build();
+    HelmChart::new(&k8s, "cert-manager", charts::CertManager::default()).build();
     let ns = k8s.namespace(Bookinfo);
 
     let details = service(&ns, "details", "details-v1");

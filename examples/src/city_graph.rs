@@ -93,7 +93,22 @@ fn system<E: EnvironmentName + Default>(app: &App, env: E, account: &str, produc
         .replicas(if production { 2 } else { 1 })
         .build();
 
-    let ns = eks.kubernetes().namespace(CityGraph);
+    // The cluster's add-ons, installed by Argo CD: External Secrets and KEDA with the IAM roles
+    // the cluster made for them, Istio for the traffic split, the Prometheus operator for the
+    // monitors and alerts.
+    let k8s = eks.kubernetes();
+    k8s.gitops(GitOps::argo_cd());
+    let secrets = charts::ExternalSecrets::with_aws_role(eks.external_secrets_role_arn());
+    HelmChart::new(&k8s, "external-secrets", secrets).build();
+    HelmChart::new(
+        &k8s,
+        "keda",
+        charts::Keda::with_aws_role(eks.keda_role_arn()),
+    )
+    .build();
+    HelmChart::new(&k8s, "istio", charts::Istio::default()).build();
+    HelmChart::new(&k8s, "prometheus", charts::KubePrometheusStack::default()).build();
+    let ns = k8s.namespace(CityGraph);
     let neo4j = StatefulService::new(&ns, "neo4j")
         .image("neo4j:5.26.0-community")
         .port(Port::tcp("bolt", 7687))

@@ -58,6 +58,9 @@ fn one_at_a_time(deployment: &mut Deployment) {
 pub fn exchange() -> App {
     let app = App::new("exchange");
     let k8s = app.environment(Prod).kubernetes();
+    // The seed's cluster already runs its ingress controller and cert-manager.
+    k8s.installed_add_on(AddOn::IngressNginx)
+        .installed_add_on(AddOn::CertManager);
     // The seed deploys images by tag (a commit SHA per release, PostgreSQL 12.2, Redis 6.2).
     girder::constructs::AcceptImageTags::because(
         "the seed deploys images by commit-SHA and release tags; CI pins digests at release",

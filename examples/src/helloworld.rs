@@ -65,6 +65,10 @@ pub fn helloworld() -> App {
 
     let k8s = app.environment(Prod).kubernetes();
     tags.clone().apply_to(k8s.environment());
+    // What the TLS ingress needs in the cluster, installed by Flux.
+    k8s.gitops(GitOps::flux());
+    HelmChart::new(&k8s, "ingress-nginx", charts::IngressNginx::default()).build();
+    HelmChart::new(&k8s, "cert-manager", charts::CertManager::default()).build();
     let issuer = LetsEncrypt::new(&k8s, "letsencrypt")
         .email("ops@example.com")
         .build();

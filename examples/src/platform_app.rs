@@ -19,6 +19,9 @@ girder::namespace!(
 pub fn platform_app() -> App {
     let app = App::new("shop");
     let k8s = app.environment(Prod).kubernetes();
+    // The platform team runs kube-prometheus-stack in every cluster, for the monitors and
+    // alerts of its standard services.
+    k8s.installed_add_on(AddOn::KubePrometheusStack);
     AcceptImageTags::because("the shop's images are pinned by release tag")
         .apply_to(k8s.environment());
     let ns = k8s.namespace(Shop);

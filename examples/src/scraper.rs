@@ -70,7 +70,22 @@ pub fn scraper() -> App {
     let images = aws.stack("images");
     let image = |name: &str| Repository::new(&images, name).build().image("3.2.0");
 
-    let ns = eks.kubernetes().namespace(Scraper);
+    // The cluster's add-ons, installed by Flux: External Secrets and KEDA (its SQS scalers)
+    // with the IAM roles the cluster made for them, ingress-nginx and cert-manager for the
+    // public site.
+    let k8s = eks.kubernetes();
+    k8s.gitops(GitOps::flux());
+    let secrets = charts::ExternalSecrets::with_aws_role(eks.external_secrets_role_arn());
+    HelmChart::new(&k8s, "external-secrets", secrets).build();
+    HelmChart::new(
+        &k8s,
+        "keda",
+        charts::Keda::with_aws_role(eks.keda_role_arn()),
+    )
+    .build();
+    HelmChart::new(&k8s, "ingress-nginx", charts::IngressNginx::default()).build();
+    HelmChart::new(&k8s, "cert-manager", charts::CertManager::default()).build();
+    let ns = k8s.namespace(Scraper);
     let django = DjangoSecrets::existing(&ns, "django");
 
     let web = WebService::new(&ns, "web")

@@ -190,6 +190,13 @@ pub fn screener() -> App {
 
     let k8s = app.environment(Prod).kubernetes();
     tags.clone().apply_to(k8s.environment());
+    // The cluster's add-ons, installed by Flux: what the ingress, the certificates, the
+    // monitoring and the scaler below need (synth refuses them without).
+    k8s.gitops(GitOps::flux());
+    HelmChart::new(&k8s, "ingress-nginx", charts::IngressNginx::default()).build();
+    HelmChart::new(&k8s, "cert-manager", charts::CertManager::default()).build();
+    HelmChart::new(&k8s, "prometheus", charts::KubePrometheusStack::default()).build();
+    HelmChart::new(&k8s, "keda", charts::Keda::default()).build();
     let issuer = LetsEncrypt::new(&k8s, "letsencrypt")
         .email("ops@example.com")
         .build();

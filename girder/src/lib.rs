@@ -150,14 +150,16 @@ pub mod prelude {
     pub use girder_constructs::monitoring::{AlertRule, Dashboard, PodMonitor, ServiceMonitor};
     #[cfg(feature = "k8s")]
     pub use girder_constructs::{
-        AcceptImageTags, Check, Connection, CronJob, DataVolume, HttpGet, HttpRoute, Ingress,
-        IngressController, Issuer, Job, LetsEncrypt, Peer, Port, PostgresInCluster, Probe,
+        AcceptImageTags, Check, Connection, CronJob, DataVolume, HelmChart, HttpGet, HttpRoute,
+        Ingress, IngressController, Issuer, Job, LetsEncrypt, Peer, Port, PostgresInCluster, Probe,
         RedisInCluster, Replicas, Scaler, StatefulService, TrafficSplit, WebService, Worker,
     };
     #[cfg(feature = "k8s")]
     pub use girder_k8s::aspects::{
         CommonAnnotations, CommonLabels, DefaultResources, ImageAllowList,
     };
+    #[cfg(feature = "k8s")]
+    pub use girder_k8s::helm::{AddOn, GitOps, charts};
     #[cfg(feature = "k8s")]
     pub use girder_k8s::quantity::{Cpu, Memory, Resources};
     #[cfg(feature = "k8s")]

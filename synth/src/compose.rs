@@ -59,6 +59,11 @@ impl ComposeProjects {
         self.settings.contains_key(env)
     }
 
+    /// The Compose environments, by name.
+    pub(crate) fn environments(&self) -> impl Iterator<Item = &str> {
+        self.settings.keys().map(String::as_str)
+    }
+
     /// Takes the final object `manifest` of Compose environment `env`, emitted by construct
     /// `construct`.
     pub(crate) fn add(&mut self, env: &str, construct: usize, manifest: &Manifest) {

@@ -114,7 +114,7 @@ pub fn synthesize_with(app: &App, options: &Options) -> Result<Assembly, Diagnos
     // The Kubernetes objects, once checked, are written and scanned for secrets on other
     // threads while this one renders the next constructs (`kubernetes::Writer`, the one
     // parallel part of synthesis; the construct tree is not `Send`, the objects are).
-    let installed = girder_k8s::InstalledKinds::of(app);
+    let installed = Preinstalled::of(app);
     let declared = girder_k8s::rules::refs::Declarations::of(app);
     let kube_contexts = match girder_k8s::KubeContexts::of(app) {
         Ok(contexts) => contexts,
@@ -231,6 +231,37 @@ struct Targets<'scope, 'env> {
     kept: Option<Vec<KubernetesObject>>,
 }
 
+/// What each environment's cluster has without the program emitting it.
+struct Preinstalled {
+    /// Custom resources served: (environment, API version, kind).
+    kinds: Vec<(String, String, String)>,
+    /// Add-ons running: (environment, add-on).
+    add_ons: Vec<(String, girder_k8s::helm::AddOn)>,
+    /// Namespaces of the GitOps controllers: (environment, namespace).
+    namespaces: Vec<(String, String)>,
+}
+
+impl Preinstalled {
+    fn of(app: &App) -> Self {
+        let choices = app
+            .attachment::<girder_k8s::GitOpsChoices>(NodeId::ROOT)
+            .map(|c| c.all())
+            .unwrap_or_default();
+        Preinstalled {
+            kinds: girder_k8s::InstalledKinds::of(app),
+            add_ons: girder_k8s::InstalledAddOns::of(app),
+            namespaces: choices
+                .into_iter()
+                .flat_map(|(env, choices)| {
+                    choices
+                        .into_iter()
+                        .map(move |c| (env.clone(), c.namespace().to_owned()))
+                })
+                .collect(),
+        }
+    }
+}
+
 /// What the targets hold once every construct has rendered.
 struct Rendered {
     checker: Checker,
@@ -241,20 +272,28 @@ struct Rendered {
 }
 
 impl<'scope, 'env> Targets<'scope, 'env> {
-    /// Targets whose clusters serve `installed` (environment, API version, kind) without the
-    /// program emitting their CRDs.
+    /// Targets whose clusters have what is `installed` without the program emitting it.
     /// The Secrets and ConfigMaps `declared` existing may be read, and its credentials only
     /// over a connection. With `keep`, the final Kubernetes objects are kept for the assembly.
     fn new(
         kubernetes: Writer<'scope, 'env>,
-        installed: &[(String, String, String)],
+        installed: &Preinstalled,
         declared: girder_k8s::rules::refs::Declarations,
         compose: ComposeProjects,
         keep: bool,
     ) -> Self {
         let mut checker = Checker::default();
-        for (env, api_version, kind) in installed {
+        for (env, api_version, kind) in &installed.kinds {
             checker.installed(env, api_version, kind);
+        }
+        for (env, add_on) in &installed.add_ons {
+            checker.installed_add_on(env, *add_on);
+        }
+        for (env, namespace) in &installed.namespaces {
+            checker.existing_namespace(env, namespace);
+        }
+        for env in compose.environments() {
+            checker.without_cluster(env);
         }
         for (env, namespace, kind, name) in &declared.existing {
             checker.existing(env, namespace, *kind, name);

@@ -132,3 +132,28 @@ pub fn validate(app: &App, label: &str) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Declares every platform add-on installed in a cluster: most tests are about other rules, and
+/// the add-ons' own rule has its tests (`helm.rs`).
+pub trait WithAddOns {
+    /// The same cluster, with every add-on declared installed.
+    fn with_add_ons(self) -> Self;
+}
+
+impl<E: EnvironmentName> WithAddOns for girder::k8s::Kubernetes<E> {
+    fn with_add_ons(self) -> Self {
+        for add_on in AddOn::ALL {
+            self.installed_add_on(add_on);
+        }
+        self
+    }
+}
+
+impl<E: EnvironmentName> WithAddOns for girder::constructs::aws::EksKubernetes<E> {
+    fn with_add_ons(self) -> Self {
+        for add_on in AddOn::ALL {
+            self.installed_add_on(add_on);
+        }
+        self
+    }
+}

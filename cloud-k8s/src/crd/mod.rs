@@ -78,15 +78,19 @@ macro_rules! string_enum {
     };
 }
 
+pub mod argo_cd;
 pub mod cert_manager;
 pub mod external_secrets;
+pub mod flux;
 pub mod gateway;
 pub mod istio;
 pub mod keda;
 pub mod monitoring;
 
+pub use argo_cd::Application;
 pub use cert_manager::{Certificate, ClusterIssuer};
 pub use external_secrets::{ClusterSecretStore, ExternalSecret, SecretStore};
+pub use flux::{HelmRelease, HelmRepository};
 pub use gateway::{Gateway, HTTPRoute};
 pub use istio::{DestinationRule, VirtualService};
 pub use keda::{ClusterTriggerAuthentication, ScaledObject, TriggerAuthentication};

@@ -13,6 +13,7 @@
 //! | [`network`] | an edit that widens a NetworkPolicy beyond its wiring |
 //! | [`structural`] | a CustomResourceDefinition whose schema is not structural (the JSON path of each offending node) |
 //! | [`refs`] (cross-object) | a pod reading a Secret or ConfigMap the program neither creates nor declares existing; a pod reading a database's credentials without a network path to it |
+//! | `add_ons` (cross-object) | an object only an add-on serves (KEDA, cert-manager, the Prometheus operator, External Secrets, Istio, ingress-nginx's class) in an environment that neither installs that add-on ([`crate::helm`]) nor declares it installed |
 //! | [`Checker`] (cross-object) | a selector that matches nothing (Service, NetworkPolicy, PodDisruptionBudget, HPA or KEDA target, ServiceMonitor, PodMonitor); pods relabelled so that a policy or Service of another construct selects them; an environment variable naming a Service the policies do not let its pods reach; a node port two Services of one environment claim |
 //!
 //! [`Checker::observe`] takes each object as it is written and runs the per-object rules;
@@ -31,6 +32,7 @@
 //! assert!(findings.iter().any(|(_, f)| f.field == "metadata.name"));
 //! ```
 
+mod add_ons;
 pub mod api;
 pub mod names;
 pub mod network;
@@ -186,6 +188,7 @@ pub struct Checker {
     reach: reach::Reach,
     refs: refs::Refs,
     node_ports: node_ports::NodePorts,
+    add_ons: add_ons::AddOns,
 }
 
 impl Checker {
@@ -205,6 +208,29 @@ impl Checker {
         let env = self.env(env);
         self.kinds
             .insert((env, api_version.to_owned(), kind.to_owned()));
+    }
+
+    /// Declares that the cluster of environment `env` runs `add_on` although the program does
+    /// not install it ([`crate::Kubernetes::installed_add_on`]).
+    pub fn installed_add_on(&mut self, env: &str, add_on: crate::helm::AddOn) {
+        let env = self.env(env);
+        self.add_ons.installed(env, add_on);
+    }
+
+    /// Declares that environment `env` has no cluster: its objects become another form (a
+    /// Compose project, which serves Ingresses with its own proxy and refuses what it cannot
+    /// translate), so no add-on serves them and none is needed.
+    pub fn without_cluster(&mut self, env: &str) {
+        let env = self.env(env);
+        self.add_ons.without_cluster(env);
+    }
+
+    /// Declares that namespace `namespace` exists in the cluster of environment `env` although
+    /// the program does not emit it (a GitOps controller's, [`crate::helm::GitOps::namespace`]):
+    /// objects may go there.
+    pub fn existing_namespace(&mut self, env: &str, namespace: &str) {
+        let env = self.env(env);
+        self.namespaces.insert((env, namespace.to_owned()));
     }
 
     /// Declares that the `kind` object `name` exists in `namespace` of environment `env`
@@ -288,6 +314,7 @@ impl Checker {
         {
             self.in_namespaces.push((origin.clone(), ns.clone()));
         }
+        self.add_ons.observe(typed.unwrap_or(obj), &origin);
         if let Some(typed) = typed {
             self.observe_typed(typed, manifest.as_built(), &origin, &mut out);
             self.reach
@@ -652,6 +679,7 @@ impl Checker {
             }
         }
         findings.extend(self.node_ports.check());
+        findings.extend(self.add_ons.check(&self.envs));
         findings.extend(self.reach.check());
         findings.extend(self.refs.check(&self.envs, |env, ns, labels, server| {
             if server.ranges.is_empty() {

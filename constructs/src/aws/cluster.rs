@@ -1570,15 +1570,25 @@ impl ClusterSpec {
         self.render_external_secrets_reads(cx, out);
         self.render_keda_reads(cx, out);
         // The stores through which `connect` copies AWS credentials and addresses into
-        // namespaces (see `aws::bridge`).
+        // namespaces (see `aws::bridge`): each only when something syncs from it, so that a
+        // cluster that syncs nothing needs no External Secrets.
         let labels = Labels::new(cx, name, "cluster");
-        for (store, service) in [
+        let syncs = |f: fn(&super::bridge::Read) -> bool| {
+            self.reads.as_ref().is_some_and(|reads| reads.any(f))
+        };
+        let stores = [
             (
                 super::bridge::SECRETS_MANAGER_STORE,
                 AwsService::SecretsManager,
+                syncs(|r| matches!(r, super::bridge::Read::Secret { .. })),
             ),
-            (super::bridge::PARAMETER_STORE, AwsService::ParameterStore),
-        ] {
+            (
+                super::bridge::PARAMETER_STORE,
+                AwsService::ParameterStore,
+                syncs(|r| matches!(r, super::bridge::Read::Parameter { .. })),
+            ),
+        ];
+        for (store, service, _) in stores.into_iter().filter(|(_, _, used)| *used) {
             out.emit(Manifest::new(ClusterSecretStore {
                 metadata: ObjectMeta {
                     name: Some(store.to_owned()),

@@ -8,6 +8,7 @@ use girder::constructs::{Bucket, Queue, Worker};
 use girder::prelude::*;
 use serde_json::Value as Json;
 
+use crate::WithAddOns;
 use crate::{Prod, Web, synth_errors};
 
 /// The network and the EKS cluster of `prod`, in stack `base`.
@@ -46,7 +47,7 @@ fn rds_client() -> RdsClient {
     let db = Postgres::rds(&aws.stack("data"), "orders")
         .network(&net)
         .build();
-    let ns = eks.kubernetes().namespace(Web);
+    let ns = eks.kubernetes().with_add_ons().namespace(Web);
     let api = WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.4.2")
         .port(8080)
@@ -108,7 +109,11 @@ girder::secret! {
 fn a_secrets_manager_secret_is_synced_by_reference() {
     let app = App::new("shop");
     crate::accept_test_tags(&app.environment(Prod));
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let data = app
         .environment(Prod)
         .aws("123456789012", "eu-west-1")
@@ -165,7 +170,7 @@ fn one_edge() -> App {
         .aws("123456789012", "eu-west-1")
         .stack("images");
     let repo = Repository::new(&images, "web").build();
-    let ns = eks.kubernetes().namespace(Web);
+    let ns = eks.kubernetes().with_add_ons().namespace(Web);
     let web = WebService::new(&ns, "web")
         .image(repo.image("3.2.0"))
         .port(8080)
@@ -300,7 +305,7 @@ fn a_role_asked_for_is_the_one_the_connections_grant() {
         crate::accept_test_tags(&app.environment(Prod));
         let (_, eks) = platform(&app);
         let pages = Bucket::new(&data(&app), "pages").build();
-        let ns = eks.kubernetes().namespace(Web);
+        let ns = eks.kubernetes().with_add_ons().namespace(Web);
         let web = WebService::new(&ns, "web")
             .image("ghcr.io/acme/web:1.0.0")
             .port(8080)
@@ -338,7 +343,7 @@ fn a_connection_whose_access_is_never_chosen_is_a_synth_error() {
     crate::accept_test_tags(&app.environment(Prod));
     let (_, eks) = platform(&app);
     let pages = Bucket::new(&data(&app), "pages").build();
-    let ns = eks.kubernetes().namespace(Web);
+    let ns = eks.kubernetes().with_add_ons().namespace(Web);
     let web = WebService::new(&ns, "web")
         .image("ghcr.io/acme/web:1.0.0")
         .port(8080)
@@ -362,7 +367,7 @@ fn a_pod_runs_as_one_role() {
     crate::accept_test_tags(&app.environment(Prod));
     let (_, eks) = platform(&app);
     let pages = Bucket::new(&data(&app), "pages").build();
-    let ns = eks.kubernetes().namespace(Web);
+    let ns = eks.kubernetes().with_add_ons().namespace(Web);
     let web = WebService::new(&ns, "web")
         .image("ghcr.io/acme/web:1.0.0")
         .port(8080)

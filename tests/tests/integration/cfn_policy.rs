@@ -13,6 +13,7 @@ use girder::constructs::aws::{Network, NodeGroup, PostgresVersion, Trust};
 use girder::prelude::*;
 use serde_json::json;
 
+use crate::WithAddOns;
 use crate::{Prod, Web, synth_errors};
 
 /// The constructs a program writes, every default kept.
@@ -52,7 +53,7 @@ fn system(app: &App, multi_az: bool) -> System {
         .grant_read_secret(&token)
         .grant_consume(&jobs);
     // A workload's grants through its connections: an `AWS::IAM::Policy` of the cluster.
-    let web = WebService::new(&eks.kubernetes().namespace(Web), "web")
+    let web = WebService::new(&eks.kubernetes().with_add_ons().namespace(Web), "web")
         .image(IMAGE)
         .port(8080)
         .build();

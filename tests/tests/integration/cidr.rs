@@ -7,6 +7,7 @@ use girder::constructs::aws::{
 };
 use girder::prelude::*;
 
+use crate::WithAddOns;
 use crate::{Prod, Web, synth_errors, synth_text};
 
 /// A program giving a bad range to each API that takes one.
@@ -26,7 +27,7 @@ fn every_api_with(bad: &str) -> App {
     db.allow_from_cidr(bad, "office");
     let cache = RedisCluster::new(&data, "cache").network(&net).build();
     cache.allow_from_cidr(bad, "office");
-    let ns = eks.kubernetes().namespace(Web);
+    let ns = eks.kubernetes().with_add_ons().namespace(Web);
     WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.0")
         .port(8080)
@@ -137,7 +138,7 @@ fn typed_and_text_ranges_are_written_in_canonical_form() {
         .network(&net)
         .node_group(NodeGroup::new("general").instance_types(["m6i.large"]))
         .build();
-    let ns = eks.kubernetes().namespace(Web);
+    let ns = eks.kubernetes().with_add_ons().namespace(Web);
     WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.0")
         .port(8080)

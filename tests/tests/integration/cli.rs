@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use girder::prelude::*;
 
+use crate::WithAddOns;
 use crate::{HelloworldNs, Prod, Tokens, Web};
 
 fn run(app: &App, args: &[&str]) -> (ExitCode, String, String) {
@@ -30,7 +31,7 @@ fn synth_then_diff_against_itself_is_clean() {
     let app = girder_examples::helloworld();
     let (c, stdout, _) = run(&app, &["synth", "--out", out]);
     assert_eq!(c, code(0));
-    assert!(stdout.contains("wrote 18 objects in 5 files"), "{stdout}");
+    assert!(stdout.contains("wrote 22 objects in 6 files"), "{stdout}");
     let (c, stdout, _) = run(&app, &["diff", "--against", out]);
     assert_eq!(c, code(0), "{stdout}");
     assert!(stdout.contains("no changes"), "{stdout}");
@@ -42,7 +43,11 @@ fn diff_reports_changes_with_field_paths() {
     let out = dir.path().join("dist");
     let out = out.to_str().expect("utf-8 path");
     let before = App::new("shop");
-    let ns = before.environment(Prod).kubernetes().namespace(Web);
+    let ns = before
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.0.0")
         .port(8080)
@@ -50,7 +55,11 @@ fn diff_reports_changes_with_field_paths() {
     assert_eq!(run(&before, &["synth", "--out", out]).0, code(0));
 
     let after = App::new("shop");
-    let ns = after.environment(Prod).kubernetes().namespace(Web);
+    let ns = after
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let api = WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.1.0")
         .port(8080)
@@ -83,7 +92,11 @@ fn invalid_program_writes_nothing_and_keeps_previous_output() {
     let before = std::fs::read_to_string(out.join("prod/k8s/helloworld.yaml")).expect("written");
 
     let bad = App::new("helloworld");
-    let ns = bad.environment(Prod).kubernetes().namespace(HelloworldNs);
+    let ns = bad
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(HelloworldNs);
     WebService::new(&ns, "api").image("").port(0).build();
     let (c, _, stderr) = run(&bad, &["synth", "--out", out_str]);
     assert_eq!(c, code(1));
@@ -105,6 +118,8 @@ fn list_prints_the_tree() {
     assert_eq!(c, code(0));
     insta::assert_snapshot!(stdout, @r"
     prod  (Environment)
+      prod/ingress-nginx  (HelmChart)
+      prod/cert-manager  (HelmChart)
       prod/letsencrypt  (LetsEncrypt)
       prod/helloworld  (Namespace)
         prod/helloworld/api  (WebService)

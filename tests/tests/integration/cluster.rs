@@ -7,6 +7,7 @@ use girder::constructs::aws::{
 };
 use girder::prelude::*;
 
+use crate::WithAddOns;
 use crate::{Prod, Web, synth_errors};
 
 const TEMPLATE: &str = "prod/cfn/shop-prod-base.template.json";
@@ -323,7 +324,7 @@ fn arm_instance_types_get_the_arm_ami_and_a_public_endpoint_lists_its_ranges() {
 #[test]
 fn the_cluster_is_the_environments_kubernetes_scope() {
     let (app, eks) = shop();
-    let web = eks.kubernetes().namespace(Web);
+    let web = eks.kubernetes().with_add_ons().namespace(Web);
     WebService::new(&web, "front")
         .image("ghcr.io/acme/front:1.0.0")
         .port(8080)

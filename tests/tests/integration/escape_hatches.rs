@@ -12,11 +12,16 @@ use girder::k8s_openapi::api::networking::v1::NetworkPolicy;
 use girder::prelude::*;
 use serde_json::json;
 
+use crate::WithAddOns;
 use crate::{Api, Prod, Web, synth_errors, synth_text};
 
 fn shop() -> (App, Namespace<Prod, Web>) {
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     (app, ns)
 }
 
@@ -585,7 +590,10 @@ fn declared_created_synced_and_optional_references_pass() {
     // Declared in another namespace only: still unknown in `web`.
     let (app, ns) = shop();
     crate::Tokens::existing(
-        &app.environment(Prod).kubernetes().namespace(crate::Data),
+        &app.environment(Prod)
+            .kubernetes()
+            .with_add_ons()
+            .namespace(crate::Data),
         "report-token",
     );
     app.add(
@@ -673,7 +681,7 @@ fn an_aspect_cannot_point_keda_at_an_undeclared_secret() {
 fn node_ports(first: u16, second: u16) -> (App, WebService<Prod, Web>, WebService<Prod, Api>) {
     let app = App::new("shop");
     crate::accept_test_tags(&app.environment(Prod));
-    let k8s = app.environment(Prod).kubernetes();
+    let k8s = app.environment(Prod).kubernetes().with_add_ons();
     let shop = WebService::new(&k8s.namespace(Web), "shop")
         .image("ghcr.io/acme/shop:1.4.2")
         .port(8080)

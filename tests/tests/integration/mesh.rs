@@ -5,6 +5,7 @@ use girder::constructs::{HttpRoute, TrafficSplit};
 use girder::prelude::*;
 use serde_json::{Value, json};
 
+use crate::WithAddOns;
 use crate::{Prod, Web, synth_errors, synth_text};
 
 /// Every YAML document of the synthesized files, as JSON.
@@ -39,7 +40,11 @@ fn selects(selector: &Value, labels: &Value) -> bool {
 fn api_versions() -> App {
     let app = App::new("shop");
     crate::accept_test_tags(&app.environment(Prod));
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let v1 = WebService::new(&ns, "api-v1")
         .image("ghcr.io/acme/api:1.9.0")
         .port(8080)
@@ -140,7 +145,11 @@ fn a_client_of_the_split_is_admitted_by_both_versions() {
 #[test]
 fn traffic_split_mistakes_are_reported_at_once() {
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     // Release tags accepted: only the split's mistakes are reported.
     girder::constructs::AcceptImageTags::because("test images").apply_to(ns.environment());
     let v1 = WebService::new(&ns, "api-v1")
@@ -204,7 +213,11 @@ fn traffic_split_mistakes_are_reported_at_once() {
 fn public_routes() -> App {
     let app = App::new("shop");
     crate::accept_test_tags(&app.environment(Prod));
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let v1 = WebService::new(&ns, "api-v1")
         .image("ghcr.io/acme/api:1.9.0")
         .port(8080)
@@ -264,7 +277,11 @@ fn http_route_admits_the_gateway_on_the_routed_port_only() {
 #[test]
 fn gateway_pods_are_configurable() {
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let api = WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.9.0")
         .port(8080)
@@ -291,7 +308,11 @@ fn gateway_pods_are_configurable() {
 #[test]
 fn http_route_mistakes_are_reported_at_once() {
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let api = WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.9.0")
         .port(8080)
@@ -335,7 +356,11 @@ fn http_route_mistakes_are_reported_at_once() {
 fn a_split_serves_the_versions_service_port() {
     let app = App::new("shop");
     crate::accept_test_tags(&app.environment(Prod));
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let version = |id: &str, port: Port| {
         WebService::new(&ns, id)
             .image("ghcr.io/acme/api:1.9.0")
@@ -376,7 +401,11 @@ fn a_split_serves_the_versions_service_port() {
     // A version behind another Service port would answer on a port the split does not serve.
     let app = App::new("shop");
     crate::accept_test_tags(&app.environment(Prod));
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let v1 = WebService::new(&ns, "api-v1")
         .image("ghcr.io/acme/api:1.9.0")
         .port(Port::http(8080).service_port(80))

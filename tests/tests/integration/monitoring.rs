@@ -8,6 +8,7 @@ use girder::constructs::monitoring::{
 use girder::constructs::{Scaler, Worker};
 use girder::prelude::*;
 
+use crate::WithAddOns;
 use crate::{Prod, Web, synth_errors, synth_text};
 
 girder::metrics! {
@@ -30,7 +31,11 @@ girder::metrics! {
 
 /// An API with a metrics port, scraped, and its typed metrics.
 fn scraped(app: &App) -> (Namespace<Prod, Web>, ApiMetrics<Prod, Web>) {
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     crate::accept_test_tags(ns.environment());
     let api = WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.4.2")
@@ -265,7 +270,11 @@ fn a_query_selects_exactly_the_scraped_workload() {
 #[test]
 fn the_built_in_http_shape_reads_the_main_port() {
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let front = WebService::new(&ns, "front")
         .image("ghcr.io/acme/front:1.0.0")
         .port(8080)
@@ -287,7 +296,11 @@ fn every_query_form_passes_the_validators() {
 #[test]
 fn a_shape_declaring_what_the_scrape_gives_is_reported() {
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let api = WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.4.2")
         .port(8080)
@@ -365,7 +378,11 @@ girder::metrics! {
 /// A worker with a metrics port, scraped through a PodMonitor, an alert and a dashboard on its
 /// metrics, and a second worker that scales on them.
 fn worker_scraped(app: &App) -> Namespace<Prod, Web> {
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     crate::accept_test_tags(ns.environment());
     let drain = Worker::new(&ns, "drain")
         .image("ghcr.io/acme/drain:1.0.0")
@@ -439,7 +456,11 @@ fn pod_monitor_snapshot() {
 #[test]
 fn a_worker_s_metrics_are_queried_by_the_pod_monitor_s_job() {
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let drain = Worker::new(&ns, "drain")
         .image("ghcr.io/acme/drain:1.0.0")
         .replicas(1)
@@ -469,7 +490,11 @@ fn a_worker_s_metrics_are_queried_by_the_pod_monitor_s_job() {
 #[test]
 fn a_pod_monitor_of_another_worker_s_port_is_refused_naming_both() {
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let drain = Worker::new(&ns, "drain")
         .image("ghcr.io/acme/drain:1.0.0")
         .replicas(1)
@@ -497,7 +522,11 @@ fn a_pod_monitor_of_another_worker_s_port_is_refused_naming_both() {
 #[test]
 fn a_pod_monitor_whose_selector_an_aspect_changed_is_refused() {
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     crate::accept_test_tags(ns.environment());
     let drain = Worker::new(&ns, "drain")
         .image("ghcr.io/acme/drain:1.0.0")

@@ -7,6 +7,7 @@ use girder::prelude::*;
 use girder::testing::Synthesized;
 use girder_platform_example::StandardService;
 
+use crate::WithAddOns;
 use crate::{Prod, Web};
 
 fn service(ns: &Namespace<Prod, Web>, id: &str, team: &str) -> StandardService<Prod, Web> {
@@ -21,7 +22,11 @@ fn service(ns: &Namespace<Prod, Web>, id: &str, team: &str) -> StandardService<P
 fn a_composite_is_a_node_with_its_parts_and_is_wired_like_its_main_workload() {
     let app = App::new("shop");
     crate::accept_test_tags(&app.environment(Prod));
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let api = service(&ns, "api", "payments");
     let web = service(&ns, "web", "storefront");
     // A plain web service connects to a StandardService, and the other way round.
@@ -63,7 +68,11 @@ fn a_composite_is_a_node_with_its_parts_and_is_wired_like_its_main_workload() {
 fn the_escape_hatches_of_the_wrapped_service_stay_and_its_errors_carry_the_composite_path() {
     let app = App::new("shop");
     crate::accept_test_tags(&app.environment(Prod));
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let api = service(&ns, "api", "payments");
     api.web().deployment_mut(|d| {
         d.pod_spec().service_account_name = Some("custom".into());
@@ -76,7 +85,11 @@ fn the_escape_hatches_of_the_wrapped_service_stay_and_its_errors_carry_the_compo
     );
     // A part's own mistake is reported at its path, inside the composite's.
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let api = service(&ns, "api", "payments");
     api.env("DB_PASSWORD", "hunter2-hunter2-hunter2");
     let errors = Synthesized::try_of(&app).unwrap_err();
@@ -86,7 +99,11 @@ fn the_escape_hatches_of_the_wrapped_service_stay_and_its_errors_carry_the_compo
 #[test]
 fn bad_props_of_a_standard_service_are_all_reported_with_its_path() {
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     StandardService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.0.0")
         .port(8080)
@@ -114,7 +131,11 @@ fn bad_props_of_a_standard_service_are_all_reported_with_its_path() {
 fn a_composite_without_parts_is_reported_with_its_path_and_what_to_do() {
     let app = App::new("shop");
     crate::accept_test_tags(&app.environment(Prod));
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let _parts = Composite::new(&ns, "api", "StandardService");
     WebService::new(&ns, "api-web")
         .image("ghcr.io/acme/api:1.0.0")
@@ -133,7 +154,11 @@ fn a_composite_without_parts_is_reported_with_its_path_and_what_to_do() {
     // Created in its scope, the same part is the composite's, named after it.
     let app = App::new("shop");
     crate::accept_test_tags(&app.environment(Prod));
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let parts = Composite::new(&ns, "api", "StandardService");
     let main = WebService::new(&parts, MAIN)
         .image("ghcr.io/acme/api:1.0.0")

@@ -6,6 +6,7 @@ use girder::constructs::aws::{Cluster, Eks, Network, NodeGroup};
 use girder::constructs::{Autoscaled, Scaler, Worker};
 use girder::prelude::*;
 
+use crate::WithAddOns;
 use crate::{Prod, Web, synth_errors};
 
 /// A cluster in `base`, three queues in `data` and one in `more`, and two workers in `web`:
@@ -34,7 +35,7 @@ fn shop() -> Shop {
     let parsed = Queue::new(&data, "parsed").build();
     let unused = Queue::new(&data, "unused").build();
     let elsewhere = Queue::new(&aws.stack("more"), "elsewhere").build();
-    let ns = eks.kubernetes().namespace(Web);
+    let ns = eks.kubernetes().with_add_ons().namespace(Web);
     let worker = |name: &str, replicas: Replicas<Autoscaled>| {
         Worker::new(&ns, name)
             .image("ghcr.io/acme/worker:1.0")

@@ -10,6 +10,7 @@ use girder::constructs::{Bucket, DataVolume, Queue};
 use girder::prelude::*;
 use serde_json::Value as Json;
 
+use crate::WithAddOns;
 use crate::{Api, Prod, Web, synth_errors};
 
 girder::secret! {
@@ -61,7 +62,7 @@ fn synced(cluster_first: bool) -> App {
     let token = AwsSecret::new(&data, "api-token").build();
     // Syncing needs no path to AWS: a namespace of the environment's Kubernetes, before the
     // cluster is declared, is synced to as well.
-    let ns = prod.kubernetes().namespace(Api);
+    let ns = prod.kubernetes().with_add_ons().namespace(Api);
     let tokens = WebService::new(&ns, "tokens")
         .image(IMAGE)
         .port(8080)
@@ -79,7 +80,7 @@ fn synced(cluster_first: bool) -> App {
     // A connection needs the cluster's security group: it comes from a namespace on the
     // cluster.
     let eks = eks.unwrap_or_else(|| cluster(&app, &net));
-    let api = WebService::new(&eks.kubernetes().namespace(Web), "api")
+    let api = WebService::new(&eks.kubernetes().with_add_ons().namespace(Web), "api")
         .image(IMAGE)
         .port(8080)
         .build();
@@ -250,7 +251,11 @@ fn a_secret_created_elsewhere_is_named_by_its_full_arn() {
     let app = App::new("shop");
     cluster(&app, &network(&app));
     let aws = app.environment(Prod).aws("123456789012", "eu-west-1");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let api = WebService::new(&ns, "api").image(IMAGE).port(8080).build();
     let partial = ExistingAwsSecret::from_arn(
         &aws,
@@ -412,7 +417,11 @@ fn access_logs_are_kept_as_long_as_asked() {
 /// A CronJob and a StatefulService with ids of `len` characters.
 fn long_ids(len: usize) -> App {
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     let id = |first: char| format!("{first}{}", "x".repeat(len - 1));
     CronJob::new(&ns, id('c'))
         .image(IMAGE)

@@ -5,11 +5,16 @@ use girder::prelude::*;
 
 use crate::{ApiConfig, ApiCredentials, Prod, Web};
 
+use crate::WithAddOns;
 use crate::{synth_errors, synth_text};
 
 fn shop() -> (App, Namespace<Prod, Web>) {
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     (app, ns)
 }
 

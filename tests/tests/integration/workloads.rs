@@ -7,6 +7,7 @@ use girder::constructs::{
 use girder::k8s::quantity::Memory;
 use girder::prelude::*;
 
+use crate::WithAddOns;
 use crate::{Data, Prod, Web, synth_errors, synth_text};
 
 /// An API and a Celery worker in `web`, Postgres with backups and Redis in `data`... except
@@ -14,7 +15,7 @@ use crate::{Data, Prod, Web, synth_errors, synth_text};
 fn system() -> App {
     let app = App::new("screener");
     crate::accept_test_tags(&app.environment(Prod));
-    let k8s = app.environment(Prod).kubernetes();
+    let k8s = app.environment(Prod).kubernetes().with_add_ons();
     let ns = k8s.namespace(Web);
     let db = PostgresInCluster::new(&ns, "db", PgVersion::V16)
         .timescale()
@@ -71,7 +72,11 @@ fn workloads_pass_the_validators() {
 #[test]
 fn batch_and_worker_mistakes_are_all_reported() {
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     CronJob::new(&ns, "report")
         .image("ghcr.io/acme/report:1.0.0")
         .schedule("every day")
@@ -103,7 +108,11 @@ const PINNED: &str = "ghcr.io/acme/app:1.0.0@sha256:0123456789abcdef0123456789ab
 #[test]
 fn constructs_with_only_their_required_props_synthesize_clean() {
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     WebService::new(&ns, "api").image(PINNED).port(8080).build();
     Worker::new(&ns, "worker").image(PINNED).replicas(1).build();
     StatefulService::new(&ns, "db")
@@ -128,7 +137,11 @@ fn constructs_with_only_their_required_props_synthesize_clean() {
 #[test]
 fn settings_that_would_have_no_effect_are_errors() {
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     crate::accept_test_tags(ns.environment());
     WebService::new(&ns, "one")
         .image("ghcr.io/acme/api:1.0.0")
@@ -204,7 +217,11 @@ fn settings_that_would_have_no_effect_are_errors() {
 #[test]
 fn probe_port_and_exposure_mistakes_are_reported() {
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     crate::accept_test_tags(ns.environment());
     WebService::new(&ns, "dns")
         .image("ghcr.io/acme/dns:1.0.0")
@@ -258,7 +275,11 @@ fn probe_port_and_exposure_mistakes_are_reported() {
 /// pod annotations, grace periods and container names.
 fn fidelity() -> App {
     let app = App::new("demo");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     crate::accept_test_tags(ns.environment());
     let cart = WebService::new(&ns, "cart")
         .image("ghcr.io/acme/cart:1.0.0")
@@ -339,7 +360,11 @@ fn fidelity_passes_the_validators() {
 #[test]
 fn scratch_directories_are_absolute_and_mounted_once() {
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     crate::accept_test_tags(ns.environment());
     let api = WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.0.0")
@@ -362,7 +387,11 @@ fn scratch_directories_are_absolute_and_mounted_once() {
     }
 
     let app = App::new("shop");
-    let ns = app.environment(Prod).kubernetes().namespace(Web);
+    let ns = app
+        .environment(Prod)
+        .kubernetes()
+        .with_add_ons()
+        .namespace(Web);
     crate::accept_test_tags(ns.environment());
     WebService::new(&ns, "api")
         .image("ghcr.io/acme/api:1.0.0")
