@@ -205,7 +205,8 @@ impl<E: EnvironmentName> Kubernetes<E> {
     /// program does not emit its CustomResourceDefinition (an operator installed another way):
     /// objects of `K` then pass the check of API versions and kinds
     /// ([`crate::rules::api`]). Without it, or the CRD emitted, synth refuses them, as the API
-    /// server would.
+    /// server would. A kind of an add-on ([`AddOn::serving`]) declares the add-on installed,
+    /// as [`Kubernetes::installed_add_on`] does.
     ///
     /// ```
     /// # use girder_core::App;

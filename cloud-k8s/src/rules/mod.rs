@@ -204,8 +204,13 @@ impl Checker {
 
     /// Declares that the cluster of environment `env` serves `kind` at `api_version` although
     /// no CustomResourceDefinition of it is emitted ([`crate::Kubernetes::installed`]).
+    /// A kind an add-on serves ([`crate::helm::AddOn::serving`]) declares that add-on
+    /// installed: the operator that serves it runs in the cluster.
     pub fn installed(&mut self, env: &str, api_version: &str, kind: &str) {
         let env = self.env(env);
+        if let Some(add_on) = crate::helm::AddOn::serving(api_version) {
+            self.add_ons.installed(env, add_on);
+        }
         self.kinds
             .insert((env, api_version.to_owned(), kind.to_owned()));
     }
