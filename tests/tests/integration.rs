@@ -26,6 +26,8 @@ mod escape_hatches;
 mod examples;
 #[path = "integration/helloworld.rs"]
 mod helloworld;
+#[path = "integration/helm.rs"]
+mod helm;
 #[path = "integration/invalid.rs"]
 mod invalid;
 #[path = "integration/mesh.rs"]
