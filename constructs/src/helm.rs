@@ -28,7 +28,7 @@ use girder_k8s::helm::charts::Chart;
 use girder_k8s::labels::Labels;
 use girder_k8s::{GitOpsChoices, Kubernetes};
 
-pub use girder_k8s::helm::{AddOn, GitOps, Release, charts};
+pub use girder_k8s::helm::{AddOn, GitOps, NeedsAddOn, Release, charts};
 
 /// A Helm chart the environment's GitOps controller installs: Flux's `HelmRepository` and a
 /// `HelmRelease` per release, or an Argo CD `Application` per release, as the environment chose
@@ -125,27 +125,36 @@ impl<E> HelmChart<E> {
 }
 
 impl HelmChartSpec {
-    /// The environment's GitOps controller, or the diagnostic that says why there is none.
-    fn gitops(&self, cx: &Context<'_>) -> Result<GitOps, Diagnostic> {
-        match self.choices.choice(cx.env) {
+    /// The environment's GitOps controller, or the choices it made instead of one.
+    fn gitops(&self, env: &str) -> Result<GitOps, Vec<GitOps>> {
+        match self.choices.choice(env) {
             Ok(Some(gitops)) => Ok(gitops),
-            Ok(None) => Err(Diagnostic::error(
-                cx.path.as_str(),
-                format!("environment `{}` chooses no GitOps controller to install Helm charts", cx.env),
-            )
-            .hint("choose one for the environment: `k8s.gitops(GitOps::flux())` or `k8s.gitops(GitOps::argo_cd())`")),
-            Err(choices) => Err(Diagnostic::error(
-                cx.path.as_str(),
-                format!(
-                    "environment `{}` chooses {} GitOps controllers: {}",
-                    cx.env,
-                    choices.len(),
-                    choices.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", ")
-                ),
-            )
-            .hint("a cluster's charts are installed by one controller: call `k8s.gitops(..)` once per environment")),
+            Ok(None) => Err(Vec::new()),
+            Err(choices) => Err(choices),
         }
     }
+}
+
+/// Why environment `cx.env` has no one GitOps controller: it chose none, or these `choices`.
+fn no_gitops(cx: &Context<'_>, choices: &[GitOps]) -> Diagnostic {
+    if choices.is_empty() {
+        return Diagnostic::error(
+            cx.path.as_str(),
+            format!("environment `{}` chooses no GitOps controller to install Helm charts", cx.env),
+        )
+        .hint("choose one for the environment: `k8s.gitops(GitOps::flux())` or `k8s.gitops(GitOps::argo_cd())`");
+    }
+    let names: Vec<String> = choices.iter().map(|c| format!("{c:?}")).collect();
+    Diagnostic::error(
+        cx.path.as_str(),
+        format!(
+            "environment `{}` chooses {} GitOps controllers: {}",
+            cx.env,
+            choices.len(),
+            names.join(", ")
+        ),
+    )
+    .hint("a cluster's charts are installed by one controller: call `k8s.gitops(..)` once per environment")
 }
 
 impl Construct for HelmChartSpec {
@@ -154,8 +163,8 @@ impl Construct for HelmChartSpec {
     }
 
     fn validate(&self, cx: &Context<'_>, diags: &mut Diagnostics) {
-        if let Err(diagnostic) = self.gitops(cx) {
-            diags.push(diagnostic);
+        if let Err(choices) = self.gitops(cx.env) {
+            diags.push(no_gitops(cx, &choices));
         }
         let releases = match &self.releases {
             Ok(releases) => releases,
@@ -181,7 +190,7 @@ impl Construct for HelmChartSpec {
     }
 
     fn render(&self, cx: &Context<'_>, out: &mut Emitted) {
-        let (Ok(gitops), Ok(releases)) = (self.gitops(cx), &self.releases) else {
+        let (Ok(gitops), Ok(releases)) = (self.gitops(cx.env), &self.releases) else {
             return;
         };
         let labels = Labels::new(cx, &self.name, "helm-chart").all();

@@ -332,21 +332,25 @@ impl<'scope, 'env> Targets<'scope, 'env> {
         }
         let manifests = out.take::<Manifest>();
         let resources = out.take::<CfnResource>();
+        let needs = out.take::<girder_k8s::helm::NeedsAddOn>();
         for (what, count) in out.rest() {
             diags.push(
                 Diagnostic::error(
                     cx.path.as_str(),
                     format!("emitted {count} {what} artifacts, which no target of this synthesis takes"),
                 )
-                .hint("this is a bug in the construct: emit a `Manifest`, a `CfnResource` or a `Diagnostic`"),
+                .hint("this is a bug in the construct: emit a `Manifest`, a `CfnResource`, a `NeedsAddOn` or a `Diagnostic`"),
             );
         }
         out.clear();
-        if manifests.is_empty() && resources.is_empty() {
+        if manifests.is_empty() && resources.is_empty() && needs.is_empty() {
             return;
         }
         let construct = self.emitters.len();
         self.emitters.push(cx.node);
+        for need in needs {
+            self.checker.needs_add_on(cx.env, construct, need);
+        }
         if !manifests.is_empty() {
             let aspects = app.aspects::<Manifest>(cx.node);
             let builtin = DefaultResources::girder();
@@ -435,11 +439,13 @@ impl Rendered {
             } else {
                 Diagnostic::error
             };
-            diags.push(
-                new(path_of(construct), finding.message())
-                    .object(finding.object)
-                    .hint(finding.hint),
-            );
+            let diagnostic = new(path_of(construct), finding.message()).hint(finding.hint);
+            // A construct's own need of an add-on is about no object.
+            diags.push(if finding.object.is_empty() {
+                diagnostic
+            } else {
+                diagnostic.object(finding.object)
+            });
         }
         let (kubernetes_files, problems) = kubernetes;
         for (construct, problem) in problems {

@@ -422,6 +422,48 @@ impl AddOn {
     }
 }
 
+/// A construct's need of an add-on that none of its objects shows (a platform construct that
+/// relies on Istio's sidecars, on the Prometheus operator scraping a label): emitted beside its
+/// objects, it is checked like the needs of their kinds.
+///
+/// ```
+/// use girder_core::{Construct, Context, Emitted};
+/// use girder_k8s::helm::{AddOn, NeedsAddOn};
+///
+/// #[derive(Debug)]
+/// struct MeshedService;
+///
+/// impl Construct for MeshedService {
+///     fn kind(&self) -> &'static str {
+///         "MeshedService"
+///     }
+///     fn render(&self, _cx: &Context<'_>, out: &mut Emitted) {
+///         out.emit(NeedsAddOn::new(AddOn::Istio, "its pods take mutual TLS from Istio's sidecars"));
+///     }
+/// }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NeedsAddOn {
+    /// The add-on.
+    pub add_on: AddOn,
+    /// Why the construct needs it, for the error when it is missing.
+    pub why: String,
+}
+
+impl NeedsAddOn {
+    /// The need of `add_on`, because `why`.
+    pub fn new(add_on: AddOn, why: impl Into<String>) -> Self {
+        NeedsAddOn {
+            add_on,
+            why: why.into(),
+        }
+    }
+}
+
+impl girder_core::Artifact for NeedsAddOn {
+    const WHAT: &'static str = "add-on need";
+}
+
 impl std::fmt::Display for AddOn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())

@@ -62,6 +62,16 @@ impl AddOns {
         self.without_cluster.insert(env);
     }
 
+    /// Records that the construct of `origin` needs `add_on` because `why`.
+    pub(super) fn need(&mut self, origin: Origin, add_on: AddOn, why: String) {
+        self.needs.push(Need {
+            origin,
+            add_on,
+            field: String::new(),
+            why,
+        });
+    }
+
     /// Records what `obj` (typed when its kind is known) needs and installs.
     pub(super) fn observe(&mut self, obj: &dyn Object, origin: &Origin) {
         let any: &dyn Any = obj;

@@ -222,6 +222,17 @@ impl Checker {
         self.add_ons.installed(env, add_on);
     }
 
+    /// Records that construct number `construct` of environment `env` needs an add-on that none
+    /// of its objects shows ([`crate::helm::NeedsAddOn`]).
+    pub fn needs_add_on(&mut self, env: &str, construct: usize, need: crate::helm::NeedsAddOn) {
+        let origin = Origin {
+            env: self.env(env),
+            construct,
+            object: String::new(),
+        };
+        self.add_ons.need(origin, need.add_on, need.why);
+    }
+
     /// Declares that environment `env` has no cluster: its objects become another form (a
     /// Compose project, which serves Ingresses with its own proxy and refuses what it cannot
     /// translate), so no add-on serves them and none is needed.

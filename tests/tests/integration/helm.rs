@@ -3,7 +3,7 @@
 //! environment — checked on the final objects, so that an escape hatch can neither hide a need
 //! nor fake an installation.
 
-use girder::constructs::helm::Release;
+use girder::constructs::helm::{NeedsAddOn, Release};
 use girder::k8s::crd::flux::HelmRelease;
 use girder::k8s::crd::keda::ScaledObject;
 use girder::prelude::*;
@@ -254,4 +254,40 @@ fn a_chart_needs_one_gitops_controller_and_valid_releases() {
             "{message}: {errors}"
         );
     }
+}
+
+/// A platform construct that relies on Istio's sidecars without emitting an Istio object.
+#[derive(Debug)]
+struct Meshed;
+
+impl girder::core::Construct for Meshed {
+    fn kind(&self) -> &'static str {
+        "Meshed"
+    }
+
+    fn render(&self, _cx: &girder::core::Context<'_>, out: &mut girder::core::Emitted) {
+        out.emit(NeedsAddOn::new(
+            AddOn::Istio,
+            "its pods take mutual TLS from Istio's sidecars",
+        ));
+    }
+}
+
+#[test]
+fn a_construct_declares_a_need_its_objects_do_not_show() {
+    let (app, k8s) = shop(Some(GitOps::flux()));
+    k8s.installed_add_on(AddOn::Keda);
+    app.add(k8s.node(), "meshed", Meshed);
+    let errors = synth_errors(&app);
+    assert_eq!(
+        count(
+            &errors,
+            "prod/meshed",
+            "needs Istio (its pods take mutual TLS from Istio's sidecars)"
+        ),
+        1,
+        "{errors}"
+    );
+    HelmChart::new(&k8s, "istio", charts::Istio::default()).build();
+    synth_text(&app);
 }
