@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use girder_core::{App, Diagnostics};
 
 use crate::engine::{Assembly, ComposeProject, MANIFEST, Options, synthesize_with};
@@ -63,6 +63,35 @@ Exit codes:
   73  the output path holds files Girder did not write; nothing was changed
   74  reading or writing files failed";
 
+/// How `diff` prints its report.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+enum Format {
+    /// For a terminal: `+`, `-`, `~` per object, its changed fields, then counts.
+    #[default]
+    Text,
+    /// For a pull-request comment: a summary table, destructive changes first, one
+    /// collapsible section per object; under GitHub's 65,536 characters.
+    Markdown,
+    /// For `jq` and policy tools: `{"format": "girder-diff", "version": 1, ...}` (its JSON
+    /// Schema: `synth/schema/diff-v1.json`).
+    Json,
+}
+
+/// Where and how `diff` writes its report.
+#[derive(Args, Debug)]
+struct ReportArgs {
+    /// The report's format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// With `--format markdown`: also write the whole Markdown report here, which the report
+    /// names when it had to be shortened to fit a comment.
+    #[arg(long, value_name = "FILE")]
+    full_output: Option<PathBuf>,
+}
+
 #[derive(Parser, Debug)]
 #[command(
     about = "Synthesize this Girder app into Kubernetes YAML and CloudFormation, and deploy it",
@@ -104,6 +133,8 @@ enum Command {
         scope: ScopeArgs,
         #[command(flatten)]
         endpoints: EndpointArgs,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Synthesize into `--out`, then deploy: CloudFormation stacks by change sets, then
     /// Kubernetes objects by server-side apply, pruning what the program no longer has.
@@ -357,19 +388,28 @@ where
         Command::List => list(app, console.out),
         Command::Diff {
             against: Some(against),
+            report,
             ..
-        } => diff(app, &against, console.out, console.err),
+        } => diff(app, &against, &report, console.out, console.err),
         Command::Diff {
             against: None,
             drift,
             scope,
             endpoints,
+            report,
             ..
         } => {
             let mut options = LiveDiffOptions::new(Selection { env: scope.env });
             options.endpoints = endpoints.endpoints();
             options.drift = drift;
-            diff_live(app, deployers, scope.target, &options, &mut console)
+            diff_live(
+                app,
+                deployers,
+                scope.target,
+                &options,
+                &report,
+                &mut console,
+            )
         }
         Command::Deploy {
             scope,
@@ -726,6 +766,7 @@ fn diff_live(
     deployers: &[&dyn Deployer],
     target: Option<Target>,
     options: &LiveDiffOptions,
+    report_args: &ReportArgs,
     console: &mut Console<'_>,
 ) -> u8 {
     if only_compose(app, &options.selection).is_some() {
@@ -750,7 +791,7 @@ fn diff_live(
             Err(Failed(code)) => return code,
         }
     }
-    print_report(&report, console.out)
+    print_report(&report, report_args, console.out, console.err)
 }
 
 /// Synthesizes `app` in memory (see [`synthesize_for`]) and selects the deployers that act on
@@ -826,8 +867,52 @@ fn no_deployers(err: &mut dyn Write) -> u8 {
 }
 
 /// Prints a diff report; returns `diff`'s exit code for it.
-fn print_report(report: &crate::diff::Report, out: &mut dyn Write) -> u8 {
-    let _ = writeln!(out, "{report}");
+/// Writes `report` as `args` ask; returns the exit code of what it found, or of the failure to
+/// write it.
+fn print_report(
+    report: &crate::diff::Report,
+    args: &ReportArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    if args.full_output.is_some() && args.format != Format::Markdown {
+        let _ = writeln!(
+            err,
+            "error: --full-output is the whole Markdown report, and the format is {:?}\n  hint: add `--format markdown`, or drop --full-output",
+            args.format
+        );
+        return EXIT_USAGE;
+    }
+    let full_name = args.full_output.as_ref().map(|p| p.display().to_string());
+    let text = match args.format {
+        Format::Text => format!("{report}\n"),
+        Format::Markdown => crate::report::markdown(report, full_name.as_deref()).text,
+        Format::Json => {
+            let json = crate::report::json(report);
+            serde_json::to_string_pretty(&json).unwrap_or_default() + "\n"
+        }
+    };
+    let mut files = Vec::new();
+    if let Some(path) = &args.full_output {
+        let whole = crate::report::markdown_with_limit(report, usize::MAX, None).text;
+        files.push((path, whole));
+    }
+    match &args.output {
+        Some(path) => files.push((path, text)),
+        None => {
+            let _ = out.write_all(text.as_bytes());
+        }
+    }
+    for (path, text) in files {
+        if let Err(e) = std::fs::write(path, text) {
+            let _ = writeln!(
+                err,
+                "error: cannot write the report to {}: {e}",
+                path.display()
+            );
+            return EXIT_IO;
+        }
+    }
     if report.destructive() > 0 {
         EXIT_DESTRUCTIVE
     } else if report.is_empty() {
@@ -844,7 +929,13 @@ fn list(app: &App, out: &mut dyn Write) -> u8 {
     EXIT_OK
 }
 
-fn diff(app: &App, against: &Path, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+fn diff(
+    app: &App,
+    against: &Path,
+    args: &ReportArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
     let (previous, old) = match crate::output::read(against) {
         Ok(read) => read,
         Err(e) => {
@@ -875,7 +966,7 @@ fn diff(app: &App, against: &Path, out: &mut dyn Write, err: &mut dyn Write) -> 
     let mut new = assembly.contents();
     new.remove(MANIFEST);
     match crate::diff::diff(&old, &new) {
-        Ok(report) => print_report(&report, out),
+        Ok(report) => print_report(&report, args, out, err),
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             if let Some(cause) = std::error::Error::source(&e) {

@@ -251,6 +251,13 @@ impl Report {
         self.changes.iter()
     }
 
+    /// Each change with its risks, sorted by object key.
+    pub fn entries(&self) -> impl Iterator<Item = (&Change, &[Risk])> {
+        self.changes
+            .iter()
+            .zip(self.risks.iter().map(Vec::as_slice))
+    }
+
     /// Every risk with its change, in the order of the changes.
     pub fn risks(&self) -> impl Iterator<Item = (&Change, &Risk)> {
         self.changes
@@ -457,10 +464,21 @@ fn objects(files: &BTreeMap<String, String>, side: Side) -> Result<Objects, Diff
             })?;
             vec![doc]
         } else {
-            serde_saphyr::from_multiple(text).map_err(|source| DiffError::ParseYaml {
-                side,
-                path: path.clone(),
-                source: Box::new(source),
+            // Every node and document costs at least a byte of input: bounded by the input's
+            // length, the budget never refuses a large output (6,000 objects in one file),
+            // while its alias rules still refuse an expansion bomb.
+            let options = serde_saphyr::options! {
+                budget: serde_saphyr::budget! {
+                    max_documents: text.len() + 1,
+                    max_nodes: text.len() + 1,
+                },
+            };
+            serde_saphyr::from_multiple_with_options(text, options).map_err(|source| {
+                DiffError::ParseYaml {
+                    side,
+                    path: path.clone(),
+                    source: Box::new(source),
+                }
             })?
         };
         let (dirs, file) = path.rsplit_once('/').unwrap_or(("", path));

@@ -31,6 +31,7 @@ mod kubernetes;
 pub mod output;
 mod panic;
 pub mod remote;
+pub mod report;
 pub mod testing;
 pub mod text;
 pub mod write;

@@ -40,6 +40,8 @@ mod output;
 mod platform;
 #[path = "integration/policy.rs"]
 mod policy;
+#[path = "integration/review.rs"]
+mod review;
 #[path = "integration/scaler.rs"]
 mod scaler;
 #[path = "integration/secret_canary.rs"]
