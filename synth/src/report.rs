@@ -222,11 +222,15 @@ fn section(change: &Change, risks: &[Risk], open: bool) -> String {
     out
 }
 
-/// `report` as Markdown for a pull-request comment, under [`COMMENT_LIMIT`] characters;
-/// `full` names where the complete diff is (a file, a CI artifact), for a shortened report.
+/// `report` as Markdown for a pull-request comment, under [`COMMENT_LIMIT`] characters with
+/// room for what a workflow adds (a marker to find its comment again, a header); `full` names
+/// where the complete diff is (a file, a CI artifact), for a shortened report.
 pub fn markdown(report: &Report, full: Option<&str>) -> Markdown {
-    markdown_with_limit(report, COMMENT_LIMIT, full)
+    markdown_with_limit(report, COMMENT_LIMIT - WORKFLOW_ROOM, full)
 }
+
+/// What [`markdown`] leaves of [`COMMENT_LIMIT`] to the workflow that posts it.
+const WORKFLOW_ROOM: usize = 1_024;
 
 /// `report` as Markdown of at most about `limit` characters (see [`markdown`]): over it, the
 /// objects that are not destructive are listed without their fields.
