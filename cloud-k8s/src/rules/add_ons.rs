@@ -108,24 +108,24 @@ impl AddOns {
                     format!("cert-manager reads the annotation `{key}`"),
                 );
             }
-        } else if let Some(issuer) = any.downcast_ref::<ClusterIssuer>() {
-            if let ClusterIssuerSpec::Acme(acme) = &issuer.spec {
-                for (i, solver) in acme.solvers.iter().enumerate() {
-                    let class = solver
-                        .http01
-                        .as_ref()
-                        .and_then(|h| h.ingress.as_ref())
-                        .and_then(|i| i.ingress_class_name.as_deref());
-                    if let Some(add_on) = class.and_then(AddOn::ingress_class) {
-                        need(
-                            add_on,
-                            &format!("spec.acme.solvers[{i}].http01.ingress.ingressClassName"),
-                            format!(
-                                "HTTP-01 challenges are answered through the ingress class `{}`, which {add_on} serves",
-                                class.unwrap_or_default()
-                            ),
-                        );
-                    }
+        } else if let Some(issuer) = any.downcast_ref::<ClusterIssuer>()
+            && let ClusterIssuerSpec::Acme(acme) = &issuer.spec
+        {
+            for (i, solver) in acme.solvers.iter().enumerate() {
+                let class = solver
+                    .http01
+                    .as_ref()
+                    .and_then(|h| h.ingress.as_ref())
+                    .and_then(|i| i.ingress_class_name.as_deref());
+                if let Some(add_on) = class.and_then(AddOn::ingress_class) {
+                    need(
+                        add_on,
+                        &format!("spec.acme.solvers[{i}].http01.ingress.ingressClassName"),
+                        format!(
+                            "HTTP-01 challenges are answered through the ingress class `{}`, which {add_on} serves",
+                            class.unwrap_or_default()
+                        ),
+                    );
                 }
             }
         }

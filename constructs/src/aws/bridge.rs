@@ -121,10 +121,7 @@ impl ExternalSecretsReads {
 
     /// Whether any read of any stack satisfies `f`.
     pub(crate) fn any(&self, f: impl Fn(&Read) -> bool) -> bool {
-        self.0
-            .borrow()
-            .values()
-            .any(|group| group.reads.iter().any(&f))
+        self.0.borrow().values().any(|group| group.reads.iter().any(&f))
     }
 
     /// Calls `f` with each stack's reads, in the order of the stacks' names (secrets from
