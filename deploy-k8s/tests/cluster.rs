@@ -406,25 +406,6 @@ impl Cluster {
         }
     }
 
-    /// Deletes the CustomResourceDefinition `name` if it exists, and waits until it is gone.
-    fn undefine(&self, name: &str) {
-        let api = self.api("apiextensions.k8s.io/v1", "CustomResourceDefinition", "");
-        let _ = self.runtime.block_on(api.delete(name, &Default::default()));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while self
-            .get(
-                "apiextensions.k8s.io/v1",
-                "CustomResourceDefinition",
-                "",
-                name,
-            )
-            .is_some()
-        {
-            assert!(Instant::now() < deadline, "{name} was not deleted");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
     /// Flux as far as the deployer sees it: its namespace and the definitions of its
     /// HelmRepository and HelmRelease (no controller: the tests write the releases' status).
     fn install_flux(&self) {
@@ -477,12 +458,6 @@ impl Cluster {
                 "status": ready, "reason": reason, "message": message,
                 "lastTransitionTime": "2024-01-01T00:00:00Z"}]}),
         );
-    }
-
-    /// Deletes an object if it exists.
-    fn delete(&self, api_version: &str, kind: &str, namespace: &str, name: &str) {
-        let api = self.api(api_version, kind, namespace);
-        let _ = self.runtime.block_on(api.delete(name, &Default::default()));
     }
 
     fn create(&self, api_version: &str, kind: &str, namespace: &str, object: Value) {
@@ -1308,15 +1283,17 @@ fn at(text: &str, line: &str) -> usize {
 fn objects_an_add_on_serves_are_applied_once_the_release_that_installs_it_is_ready() {
     let cluster = Cluster::new();
     cluster.install_flux();
-    // KEDA is not installed: its kinds are not served (a second run starts over).
-    cluster.undefine("scaledobjects.keda.sh");
-    cluster.delete(
-        "helm.toolkit.fluxcd.io/v2",
-        "HelmRelease",
-        "flux-system",
-        "keda",
+    assert!(
+        cluster
+            .get(
+                "apiextensions.k8s.io/v1",
+                "CustomResourceDefinition",
+                "",
+                "scaledobjects.keda.sh"
+            )
+            .is_none(),
+        "KEDA is not installed (the tests need a fresh API server)"
     );
-
     // `diff --live` shows the ScaledObject as to be created.
     let diff = diff_live(&scaled_program());
     diff.assert(girder_synth::EXIT_CHANGES);
@@ -1407,6 +1384,33 @@ fn objects_an_add_on_serves_are_applied_once_the_release_that_installs_it_is_rea
     assert!(again.out.contains("test: no changes"), "{}", again.out);
     assert!(!again.err.contains("deferring"), "{}", again.err);
     diff_live(&scaled_program()).assert(0);
+
+    // `destroy` deletes what KEDA serves before the release that installs KEDA.
+    let config = kubeconfig();
+    let destroyed = run(
+        &scaled_program(),
+        &[
+            "destroy",
+            "--env",
+            "test",
+            "--yes",
+            "--allow-destroy",
+            "--kubeconfig",
+            &config,
+        ],
+    );
+    destroyed.assert(0);
+    assert!(
+        at(
+            &destroyed.out,
+            "deleted keda.sh/v1alpha1 ScaledObject gd-keda/worker"
+        ) < at(
+            &destroyed.out,
+            "deleted helm.toolkit.fluxcd.io/v2 HelmRelease flux-system/keda"
+        ),
+        "{}",
+        destroyed.out
+    );
 }
 
 /// A worker monitored by kube-prometheus-stack, installed by Flux.
