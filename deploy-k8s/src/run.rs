@@ -502,7 +502,7 @@ async fn apply_deferred(
                 env,
                 tally,
                 &message,
-                "the objects applied before stay applied; deploy again once the add-on is ready: it applies the rest",
+                "deploy again once the add-on is ready: it applies what was not applied, then prunes",
                 EXIT_DEPLOY_FAILED,
             ));
         }

@@ -1467,7 +1467,7 @@ fn a_release_that_never_becomes_ready_stops_the_deploy_after_the_timeout() {
     assert!(
         err.contains(
             "test: the deploy stopped part-way: 1 object waiting for an add-on was not applied; before it stopped: "
-        ) && err.contains("pruned; pruning was not done\n  hint: the objects applied before stay applied"),
+        ) && err.contains("pruned; pruning was not done\n  hint: deploy again once the add-on is ready"),
         "{err}"
     );
     // What does not need the add-on is applied, and stays.
