@@ -10,6 +10,8 @@
 //!   which chart provides it. The rule [`crate::rules`] applies on the final objects refuses an
 //!   object that needs an add-on the environment neither installs nor declares installed
 //!   ([`crate::Kubernetes::installed_add_on`]).
+//! * [`installers`] says which of an environment's objects install which add-on: what that rule
+//!   reads, and what the deployer waits for before applying the objects an add-on serves.
 //!
 //! ```
 //! use girder_k8s::helm::{GitOps, Release, charts::{Chart, Keda}};
