@@ -16,19 +16,32 @@
 //!    `~/.kube/config`, its current context; in a pod, its service account). An unreachable API
 //!    server or refused credentials exit with 69.
 //! 2. **Preflight**, before anything is sent: every object's API version and kind must be
-//!    served (discovery), or defined by a CustomResourceDefinition the program emits; namespaces
-//!    must not be terminating; no object may belong to another ApplySet. Every problem is
-//!    printed at once, with the versions the cluster does serve and the Kubernetes version
-//!    required; nothing is applied (exit 6). Pruning an object that holds data (a
+//!    served (discovery), or defined by a CustomResourceDefinition the program emits, or served
+//!    by an add-on the program installs in the same environment (a Flux `HelmRelease` or an
+//!    Argo CD `Application` of its chart: [`girder_k8s::helm::installers`]): such an object is
+//!    deferred (`served once KEDA is installed by HelmRelease flux-system/keda`). Flux's or
+//!    Argo CD's own kinds must be served (a hint says to bootstrap Flux or install Argo CD).
+//!    Namespaces must not be terminating; no object may belong to another ApplySet. Every
+//!    problem is printed at once, with the versions the cluster does serve and the Kubernetes
+//!    version required; nothing is applied (exit 6). Pruning an object that holds data (a
 //!    PersistentVolumeClaim, a StatefulSet, a Namespace, a CustomResourceDefinition) without
 //!    `--allow-destroy` is refused here too.
 //! 3. **Server-side apply** with field manager [`FIELD_MANAGER`], in [`phase`] order,
-//!    concurrently within a phase. A field another manager owns is a conflict, reported with
-//!    the manager and the fields; `--force-conflicts` takes them.
-//! 4. **Prune** with the ApplySet convention ([`applyset`]): members of the program's ApplySets
+//!    concurrently within a phase, of every object but the deferred ones. A field another
+//!    manager owns is a conflict, reported with the manager and the fields;
+//!    `--force-conflicts` takes them.
+//! 4. **Add-ons**, when objects were deferred: waits, within `--timeout` and even with
+//!    `--no-wait`, for the object that installs each add-on to be ready (a HelmRelease's
+//!    `Ready` condition true at its generation; an Application `Healthy` and `Synced`) and for
+//!    the cluster to serve the deferred kinds (discovery, read again), then applies the deferred
+//!    objects, members of their ApplySets like any other. On timeout, or when Flux gives up on
+//!    the release (`Stalled`), the error names the add-on, the installing object, its last
+//!    status (its `Ready` message) and the objects not applied; what was applied stays, pruning
+//!    is not done (exit 5), and the next deploy completes it.
+//! 5. **Prune** with the ApplySet convention ([`applyset`]): members of the program's ApplySets
 //!    it no longer has are deleted, in reverse phase order. Objects without Girder's `part-of`
 //!    label are never touched.
-//! 5. **Wait** (unless `--no-wait`) until Deployments, StatefulSets and DaemonSets are available
+//! 6. **Wait** (unless `--no-wait`) until Deployments, StatefulSets and DaemonSets are available
 //!    at their new generation and Jobs complete, up to `--timeout`; a failure or the timeout is
 //!    reported with the reason the cluster gives (conditions, pods' waiting reasons, Warning
 //!    events) and exits with 5.
@@ -43,7 +56,8 @@
 //!
 //! `diff --live` dry-runs the apply of every object and compares the result with the live
 //! object, both stripped as `kubectl diff` strips them ([`strip`]); members to be pruned are
-//! removals, refused changes (an immutable field) destructive risks. `destroy` deletes the
+//! removals, refused changes (an immutable field) destructive risks; objects deferred until an
+//! add-on of the program serves them are to be created. `destroy` deletes the
 //! members and the parents of the environment's ApplySets, asking first unless `--yes`.
 //!
 //! This crate has no cargo features; the facade's `deploy` feature brings it in.

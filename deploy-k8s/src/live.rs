@@ -82,69 +82,77 @@ enum Found {
     Forced(Value, ApplyError),
     /// The API server refused it.
     Refused(String),
-    /// It cannot be dry-run (its definition or namespace is created by the same deploy): the
-    /// program's object.
+    /// It cannot be dry-run (its definition or namespace is created by the same deploy, or an
+    /// add-on the deploy installs serves it): the program's object.
     Program,
 }
 
-/// Compares the program's objects for environment `env` with the cluster, as `state` read it.
-/// Notes (conflicts a deploy would meet) go to `err`.
+/// Compares the program's objects for environment `env` with the cluster, as `state` read it;
+/// the objects `deferred` (by index: their kind is served once an add-on the program installs
+/// is) are to be created. Notes (conflicts a deploy would meet) go to `err`.
 pub(crate) async fn compare_live(
     cluster: &Cluster,
     env: &str,
     desired: &[Desired],
+    deferred: &BTreeSet<usize>,
     state: &State,
     err: &mut dyn Write,
 ) -> Result<Report, ClusterError> {
-    let runs = desired.iter().zip(&state.live).map(|(d, live)| async move {
-        let found = match state.catalog.resolve(&d.key.api_version, &d.key.kind) {
-            // Applying it would change nothing: no dry run needed.
-            Resolution::Served(_)
-                if live
-                    .as_ref()
-                    .is_some_and(|live| crate::unchanged::unchanged(live, &d.value)) =>
-            {
-                Found::Would(live.clone().unwrap_or_default())
-            }
-            Resolution::Served(resolved) => {
-                let dry = |force| Mode {
-                    force,
-                    dry_run: true,
-                };
-                match apply(cluster, &resolved, &d.key, &d.value, dry(false)).await {
-                    Ok(value) => Found::Would(value),
-                    Err(conflict @ ApplyError::Conflict { .. }) => {
-                        match apply(cluster, &resolved, &d.key, &d.value, dry(true)).await {
-                            Ok(value) => Found::Forced(value, conflict),
-                            Err(ApplyError::Cluster(e)) => return Err(e),
-                            Err(other) => Found::Refused(refused_message(&other)),
-                        }
-                    }
-                    // Its namespace is created by the same deploy.
-                    Err(ApplyError::Refused { code: 404, .. })
-                        if state.namespaces.get(&d.key.namespace)
-                            == Some(&NamespaceState::Missing) =>
-                    {
-                        Found::Program
-                    }
-                    Err(ApplyError::Cluster(e)) => return Err(e),
-                    Err(other) => Found::Refused(refused_message(&other)),
+    let runs = desired
+        .iter()
+        .zip(&state.live)
+        .enumerate()
+        .map(|(at, (d, live))| async move {
+            let found = match state.catalog.resolve(&d.key.api_version, &d.key.kind) {
+                // Not served yet: the deploy applies it once its add-on is installed.
+                Resolution::Unknown if deferred.contains(&at) => Found::Program,
+                // Applying it would change nothing: no dry run needed.
+                Resolution::Served(_)
+                    if live
+                        .as_ref()
+                        .is_some_and(|live| crate::unchanged::unchanged(live, &d.value)) =>
+                {
+                    Found::Would(live.clone().unwrap_or_default())
                 }
-            }
-            Resolution::Defined(_) => Found::Program,
-            Resolution::OtherVersions(served) => Found::Refused(format!(
-                "this cluster serves {} {}, not {}",
-                served.join(", "),
-                d.key.kind,
-                d.key.api_version
-            )),
-            Resolution::Unknown => Found::Refused(format!(
-                "this cluster does not serve {} {}",
-                d.key.api_version, d.key.kind
-            )),
-        };
-        Ok::<_, ClusterError>(found)
-    });
+                Resolution::Served(resolved) => {
+                    let dry = |force| Mode {
+                        force,
+                        dry_run: true,
+                    };
+                    match apply(cluster, &resolved, &d.key, &d.value, dry(false)).await {
+                        Ok(value) => Found::Would(value),
+                        Err(conflict @ ApplyError::Conflict { .. }) => {
+                            match apply(cluster, &resolved, &d.key, &d.value, dry(true)).await {
+                                Ok(value) => Found::Forced(value, conflict),
+                                Err(ApplyError::Cluster(e)) => return Err(e),
+                                Err(other) => Found::Refused(refused_message(&other)),
+                            }
+                        }
+                        // Its namespace is created by the same deploy.
+                        Err(ApplyError::Refused { code: 404, .. })
+                            if state.namespaces.get(&d.key.namespace)
+                                == Some(&NamespaceState::Missing) =>
+                        {
+                            Found::Program
+                        }
+                        Err(ApplyError::Cluster(e)) => return Err(e),
+                        Err(other) => Found::Refused(refused_message(&other)),
+                    }
+                }
+                Resolution::Defined(_) => Found::Program,
+                Resolution::OtherVersions(served) => Found::Refused(format!(
+                    "this cluster serves {} {}, not {}",
+                    served.join(", "),
+                    d.key.kind,
+                    d.key.api_version
+                )),
+                Resolution::Unknown => Found::Refused(format!(
+                    "this cluster does not serve {} {}",
+                    d.key.api_version, d.key.kind
+                )),
+            };
+            Ok::<_, ClusterError>(found)
+        });
     let found: Vec<Result<Found, ClusterError>> =
         stream::iter(runs).buffered(CONCURRENCY).collect().await;
     let mut old = BTreeMap::new();

@@ -3,7 +3,7 @@
 //! | phase | kinds |
 //! |---|---|
 //! | [`Phase::Foundation`] | Namespaces, CustomResourceDefinitions |
-//! | [`Phase::Configuration`] | every other built-in kind: ServiceAccounts, RBAC, ConfigMaps, Secrets, NetworkPolicies, quotas, volumes, ... |
+//! | [`Phase::Configuration`] | every other built-in kind: ServiceAccounts, RBAC, ConfigMaps, Secrets, NetworkPolicies, quotas, volumes, ...; and the objects through which Flux or Argo CD installs Helm charts (`HelmRepository`, `HelmRelease`, `Application`) |
 //! | [`Phase::Services`] | Services, Ingresses |
 //! | [`Phase::Workloads`] | Deployments, StatefulSets, DaemonSets, ReplicaSets, Pods, Jobs, CronJobs, HorizontalPodAutoscalers |
 //! | [`Phase::CustomResources`] | kinds Kubernetes does not build in (their CRDs are applied in the first phase) |
@@ -12,6 +12,12 @@
 //! group is a `*.k8s.io` group and `girder_k8s::yaml::kind_rank` lists it (`NetworkPolicy`,
 //! `ClusterRole`); `gateway.networking.k8s.io` routes are custom resources. Objects of one phase are applied concurrently; deletion goes in the reverse
 //! order.
+//!
+//! The GitOps objects that install charts are custom resources, but go early, with the
+//! configuration: an add-on they install (KEDA, cert-manager, ...) starts installing while the
+//! rest is applied, and `destroy` and prune, in reverse order, delete what the add-on serves
+//! (ScaledObjects, Certificates) before the add-on, whose controller would otherwise be gone
+//! before it could finalize them.
 
 use girder_k8s::yaml::kind_rank;
 
@@ -20,7 +26,8 @@ use girder_k8s::yaml::kind_rank;
 pub enum Phase {
     /// Namespaces and CustomResourceDefinitions: what every other object needs to exist.
     Foundation,
-    /// Accounts, permissions, configuration, policies, volumes.
+    /// Accounts, permissions, configuration, policies, volumes; the GitOps objects that install
+    /// add-ons.
     Configuration,
     /// Services and routes to them.
     Services,
@@ -58,6 +65,18 @@ const TABLE: &[(&str, &str, Phase)] = &[
     ("batch", "Job", Phase::Workloads),
     ("batch", "CronJob", Phase::Workloads),
     ("autoscaling", "HorizontalPodAutoscaler", Phase::Workloads),
+    // What installs the add-ons, early: see the module docs.
+    (
+        "source.toolkit.fluxcd.io",
+        "HelmRepository",
+        Phase::Configuration,
+    ),
+    (
+        "helm.toolkit.fluxcd.io",
+        "HelmRelease",
+        Phase::Configuration,
+    ),
+    ("argoproj.io", "Application", Phase::Configuration),
     // Built-in kinds `kind_rank` does not list.
     ("scheduling.k8s.io", "PriorityClass", Phase::Configuration),
     ("node.k8s.io", "RuntimeClass", Phase::Configuration),
@@ -147,6 +166,15 @@ mod tests {
             phase_of("scheduling.k8s.io", "PriorityClass"),
             Phase::Configuration
         );
+        // Add-ons install early and are deleted after what they serve.
+        for (group, kind) in [
+            ("helm.toolkit.fluxcd.io", "HelmRelease"),
+            ("source.toolkit.fluxcd.io", "HelmRepository"),
+            ("argoproj.io", "Application"),
+        ] {
+            assert_eq!(phase_of(group, kind), Phase::Configuration, "{kind}");
+            assert!(phase_of(group, kind) < phase_of("keda.sh", "ScaledObject"));
+        }
         assert!(PHASES.windows(2).all(|w| w[0] < w[1]));
     }
 }

@@ -23,7 +23,7 @@ use crate::objects::{Desired, Identity};
 use crate::phase::{PHASES, Phase};
 use crate::preflight;
 use crate::state::{CONCURRENCY, NamespaceState, Read, State, api, core};
-use crate::wait::{Rollout, wait, waits_for};
+use crate::wait::{AddOnWait, Rollout, wait, wait_for_add_ons, waits_for};
 
 /// One environment's part of the program.
 #[derive(Debug)]
@@ -74,6 +74,8 @@ struct Tally {
     configured: usize,
     unchanged: usize,
     pruned: usize,
+    /// Every phase was applied (what waits for an add-on aside).
+    phases_done: bool,
 }
 
 impl Tally {
@@ -174,9 +176,10 @@ pub(crate) async fn deploy(
 ) -> Result<(), Failed> {
     let (cluster, mut state) =
         open(env, &options.endpoints, Some(("deploying", "to")), console).await?;
-    let problems = preflight::check(&env.desired, &state, &cluster.version);
+    let preflight = preflight::check(&env.desired, &state, &cluster.version);
+    let problems = &preflight.problems;
     if !problems.is_empty() {
-        for p in &problems {
+        for p in problems {
             error(console.err, p, p.hint());
         }
         let _ = writeln!(
@@ -188,6 +191,16 @@ pub(crate) async fn deploy(
         );
         return Err(Failed(EXIT_NOT_DEPLOYED));
     }
+    let deferred: BTreeSet<usize> = preflight.deferred.iter().map(|d| d.at).collect();
+    for d in &preflight.deferred {
+        let _ = writeln!(
+            console.err,
+            "{}: deferring {}: {}",
+            env.name,
+            env.desired[d.at].key,
+            d.reason(&env.desired)
+        );
+    }
     let prune: Vec<crate::state::Member> = to_prune(&state, &env.desired)
         .into_iter()
         .cloned()
@@ -195,9 +208,16 @@ pub(crate) async fn deploy(
     let keys: Vec<&ObjectKey> = prune.iter().map(|m| &m.key).collect();
     refuse_stateful(&keys, "pruned", options.allow_destroy, console.err)?;
     if !options.yes {
-        let report = compare_live(&cluster, env.name, &env.desired, &state, console.err)
-            .await
-            .map_err(|e| cluster_failed(console.err, &e))?;
+        let report = compare_live(
+            &cluster,
+            env.name,
+            &env.desired,
+            &deferred,
+            &state,
+            console.err,
+        )
+        .await
+        .map_err(|e| cluster_failed(console.err, &e))?;
         let _ = writeln!(console.out, "{report}");
         if report.is_empty() {
             return Ok(());
@@ -214,7 +234,13 @@ pub(crate) async fn deploy(
 
     let mut tally = Tally::default();
     let mut applied_parents: BTreeSet<Parent> = BTreeSet::new();
-    let kinds = state.parents(&env.desired);
+    // The parents record the kinds of the deferred objects once those are applied: until then
+    // the cluster may not serve them.
+    let kinds = state.parents(
+        (0..env.desired.len())
+            .filter(|i| !deferred.contains(i))
+            .map(|i| &env.desired[i]),
+    );
     let owners: BTreeSet<&Parent> = env.desired.iter().map(|d| &d.parent).collect();
     let has_crds = env
         .desired
@@ -251,52 +277,27 @@ pub(crate) async fn deploy(
             state.catalog = refresh_catalog(&cluster, env, console.err).await?;
         }
         let items: Vec<usize> = (0..env.desired.len())
-            .filter(|&i| env.desired[i].phase == phase)
+            .filter(|&i| env.desired[i].phase == phase && !deferred.contains(&i))
             .collect();
         if items.is_empty() {
             continue;
         }
         let _ = writeln!(console.err, "{}: applying {}", env.name, phase.describe());
         let results = apply_all(&cluster, &state, env, &items, options.force_conflicts).await;
-        let mut failures = Vec::new();
-        for (i, result) in results {
-            let key = &env.desired[i].key;
-            match result {
-                Ok(Outcome::Created) => {
-                    tally.created += 1;
-                    let _ = writeln!(console.out, "  created {key}");
-                }
-                Ok(Outcome::Configured) => {
-                    tally.configured += 1;
-                    let _ = writeln!(console.out, "  configured {key}");
-                }
-                Ok(Outcome::Unchanged) => tally.unchanged += 1,
-                Err(e) => failures.push(e),
-            }
-        }
-        if !failures.is_empty() {
-            for e in &failures {
-                error(console.err, e, e.hint());
-            }
-            let code = failures
-                .iter()
-                .map(exit_of)
-                .find(|c| *c == EXIT_UNAVAILABLE)
-                .unwrap_or(EXIT_DEPLOY_FAILED);
-            let message = format!(
-                "{} object{} could not be applied",
-                failures.len(),
-                if failures.len() == 1 { "" } else { "s" }
-            );
-            return Err(partial(
-                console.err,
-                env,
-                &tally,
-                &message,
-                "fix what is reported above and deploy again: it completes this deploy",
-                code,
-            ));
-        }
+        count(env, results, &mut tally, console)?;
+    }
+    tally.phases_done = true;
+    if !preflight.deferred.is_empty() {
+        apply_deferred(
+            &cluster,
+            &mut state,
+            env,
+            &preflight.deferred,
+            options,
+            &mut tally,
+            console,
+        )
+        .await?;
     }
 
     // Prune, in reverse phase order; then record exactly what each ApplySet holds.
@@ -380,6 +381,169 @@ pub(crate) async fn deploy(
     Ok(())
 }
 
+/// Counts what applying did in `tally`, printing each change; fails (printed) when an object
+/// could not be applied.
+fn count(
+    env: &Env<'_>,
+    results: Vec<(usize, Result<Outcome, ApplyError>)>,
+    tally: &mut Tally,
+    console: &mut Console<'_>,
+) -> Result<(), Failed> {
+    let mut failures = Vec::new();
+    for (i, result) in results {
+        let key = &env.desired[i].key;
+        match result {
+            Ok(Outcome::Created) => {
+                tally.created += 1;
+                let _ = writeln!(console.out, "  created {key}");
+            }
+            Ok(Outcome::Configured) => {
+                tally.configured += 1;
+                let _ = writeln!(console.out, "  configured {key}");
+            }
+            Ok(Outcome::Unchanged) => tally.unchanged += 1,
+            Err(e) => failures.push(e),
+        }
+    }
+    if failures.is_empty() {
+        return Ok(());
+    }
+    for e in &failures {
+        error(console.err, e, e.hint());
+    }
+    let code = failures
+        .iter()
+        .map(exit_of)
+        .find(|c| *c == EXIT_UNAVAILABLE)
+        .unwrap_or(EXIT_DEPLOY_FAILED);
+    let message = format!(
+        "{} object{} could not be applied",
+        failures.len(),
+        if failures.len() == 1 { "" } else { "s" }
+    );
+    Err(partial(
+        console.err,
+        env,
+        tally,
+        &message,
+        "fix what is reported above and deploy again: it completes this deploy",
+        code,
+    ))
+}
+
+/// Waits until the add-ons the program installs serve the `deferred` objects' kinds (the
+/// objects that install them ready, the kinds served), within the deploy's timeout, then
+/// applies those objects, their parents widened first. On timeout, what was applied stays.
+async fn apply_deferred(
+    cluster: &Cluster,
+    state: &mut State,
+    env: &Env<'_>,
+    deferred: &[preflight::Deferred],
+    options: &DeployOptions,
+    tally: &mut Tally,
+    console: &mut Console<'_>,
+) -> Result<(), Failed> {
+    // One wait per installing object, in the program's order.
+    let mut waits: Vec<(usize, AddOnWait)> = Vec::new();
+    for d in deferred {
+        let object = &env.desired[d.at].key;
+        if !waits.iter().any(|(at, _)| *at == d.installer) {
+            let installer = &env.desired[d.installer].key;
+            let resolved = match state
+                .catalog
+                .resolve(&installer.api_version, &installer.kind)
+            {
+                Resolution::Served(resolved) | Resolution::Defined(resolved) => resolved,
+                // The preflight refused it.
+                _ => continue,
+            };
+            waits.push((
+                d.installer,
+                AddOnWait {
+                    add_on: d.add_on,
+                    installer: installer.clone(),
+                    resolved,
+                    kinds: BTreeSet::new(),
+                    objects: Vec::new(),
+                },
+            ));
+        }
+        if let Some((_, wait)) = waits.iter_mut().find(|(at, _)| *at == d.installer) {
+            wait.kinds
+                .insert((object.api_version.clone(), object.kind.clone()));
+            wait.objects.push(object.clone());
+        }
+    }
+    let waits: Vec<AddOnWait> = waits.into_iter().map(|(_, w)| w).collect();
+    for wait in &waits {
+        let _ = writeln!(
+            console.err,
+            "{}: waiting for {}, to serve {} (timeout {}s)",
+            env.name,
+            wait.describe(),
+            wait.kinds(),
+            options.timeout.as_secs()
+        );
+    }
+    let catalog = match wait_for_add_ons(cluster, &waits, options.timeout, console.err).await {
+        Ok(catalog) => catalog,
+        Err(errors) => {
+            for e in &errors {
+                error(console.err, e, e.hint());
+            }
+            let message = format!(
+                "{} object{} waiting for an add-on {} not applied",
+                deferred.len(),
+                if deferred.len() == 1 { "" } else { "s" },
+                if deferred.len() == 1 { "was" } else { "were" },
+            );
+            return Err(partial(
+                console.err,
+                env,
+                tally,
+                &message,
+                "deploy again once the add-on is ready: it applies what was not applied, then prunes",
+                EXIT_DEPLOY_FAILED,
+            ));
+        }
+    };
+    state.catalog = catalog;
+    for d in &env.desired {
+        if d.key.kind == "CustomResourceDefinition" {
+            state.catalog.define(&d.value);
+        }
+    }
+    // Their parents record their kinds before they are applied, as every other member's.
+    let kinds = state.parents(&env.desired);
+    let parents: BTreeSet<&Parent> = deferred.iter().map(|d| &env.desired[d.at].parent).collect();
+    for parent in parents {
+        let recorded = kinds.get(parent).cloned().unwrap_or_default();
+        apply_parent(cluster, parent, &recorded)
+            .await
+            .map_err(|e| {
+                partial(
+                    console.err,
+                    env,
+                    tally,
+                    &e.to_string(),
+                    &e.hint(),
+                    exit_of(&e),
+                )
+            })?;
+    }
+    let add_ons: Vec<String> = waits.iter().map(|w| w.add_on.to_string()).collect();
+    let _ = writeln!(
+        console.err,
+        "{}: applying what {} serve{}",
+        env.name,
+        add_ons.join(" and "),
+        if add_ons.len() == 1 { "s" } else { "" }
+    );
+    let items: Vec<usize> = deferred.iter().map(|d| d.at).collect();
+    let results = apply_all(cluster, state, env, &items, options.force_conflicts).await;
+    count(env, results, tally, console)
+}
+
 fn exit_of(e: &ApplyError) -> u8 {
     match e {
         ApplyError::Cluster(e) => e.exit_code(),
@@ -399,8 +563,16 @@ fn partial(
     error(
         err,
         format!(
-            "{}: the deploy stopped part-way: {message}; before it stopped: {} created, {} configured, {} pruned; later phases and pruning were not done",
-            env.name, tally.created, tally.configured, tally.pruned
+            "{}: the deploy stopped part-way: {message}; before it stopped: {} created, {} configured, {} pruned; {} not done",
+            env.name,
+            tally.created,
+            tally.configured,
+            tally.pruned,
+            if tally.phases_done {
+                "pruning was"
+            } else {
+                "later phases and pruning were"
+            }
         ),
         hint,
     );
@@ -697,7 +869,17 @@ pub(crate) async fn diff_live(
     console: &mut Console<'_>,
 ) -> Result<Report, Failed> {
     let (cluster, state) = open(env, endpoints, Some(("comparing", "with")), console).await?;
-    for p in preflight::check(&env.desired, &state, &cluster.version) {
+    let preflight = preflight::check(&env.desired, &state, &cluster.version);
+    for d in &preflight.deferred {
+        let _ = writeln!(
+            console.err,
+            "note: {}: {}; shown as to be created",
+            env.desired[d.at].key,
+            d.reason(&env.desired)
+        );
+    }
+    let deferred: BTreeSet<usize> = preflight.deferred.iter().map(|d| d.at).collect();
+    for p in preflight.problems {
         // Kinds the cluster does not serve are refusals in the report; the rest are told here.
         if !matches!(
             p,
@@ -708,9 +890,16 @@ pub(crate) async fn diff_live(
             let _ = writeln!(console.err, "warning: {p}\n  hint: {}", p.hint());
         }
     }
-    compare_live(&cluster, env.name, &env.desired, &state, console.err)
-        .await
-        .map_err(|e| cluster_failed(console.err, &e))
+    compare_live(
+        &cluster,
+        env.name,
+        &env.desired,
+        &deferred,
+        &state,
+        console.err,
+    )
+    .await
+    .map_err(|e| cluster_failed(console.err, &e))
 }
 
 /// Deletes what the program deployed to `env`.

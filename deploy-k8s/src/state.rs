@@ -116,7 +116,10 @@ impl State {
 
     /// Every parent: the program's and those found, each once, with the group-kinds to list
     /// (recorded on the cluster, and the program's).
-    pub(crate) fn parents(&self, desired: &[Desired]) -> BTreeMap<Parent, BTreeSet<GroupKind>> {
+    pub(crate) fn parents<'d>(
+        &self,
+        desired: impl IntoIterator<Item = &'d Desired>,
+    ) -> BTreeMap<Parent, BTreeSet<GroupKind>> {
         let mut parents: BTreeMap<Parent, BTreeSet<GroupKind>> = BTreeMap::new();
         for live in &self.parents {
             parents

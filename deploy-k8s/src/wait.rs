@@ -1,19 +1,25 @@
 //! Waiting for rollouts: Deployments, StatefulSets and DaemonSets available at their new
 //! generation, Jobs complete; on failure or at the timeout, the reason the cluster gives (the
 //! workload's conditions, its pods' waiting reasons, Warning events).
+//!
+//! Waiting for add-ons too ([`wait_for_add_ons`]): the Flux `HelmRelease` or Argo CD
+//! `Application` that installs one ready, and the kinds it serves served.
 
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::time::Duration;
 
 use futures::{StreamExt, stream};
 use girder_k8s::diff::ObjectKey;
+use girder_k8s::helm::AddOn;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use kube::api::ListParams;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::catalog::Resolved;
+use crate::catalog::{Catalog, Resolution, Resolved};
 use crate::cluster::{Cluster, chain};
+use crate::preflight::named;
 use crate::state::{CONCURRENCY, api, core};
 
 /// How often the rollouts are looked at.
@@ -346,6 +352,315 @@ pub(crate) async fn wait(
     failures
 }
 
+/// Judges the object that installs an add-on (`kind`: a Flux `HelmRelease` or an Argo CD
+/// `Application`; JSON, with its status): a HelmRelease is done when its `Ready` condition is
+/// true at its generation (it failed when Flux gave up: `Stalled`), an Application when it is
+/// `Healthy` and `Synced`.
+pub(crate) fn judge_installer(kind: &str, object: &Value) -> Verdict {
+    let status = &object["status"];
+    let condition = |type_: &str| {
+        status["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["type"] == type_)
+    };
+    let explain = |c: &Value| {
+        let reason = c["reason"].as_str().unwrap_or("");
+        let message = c["message"].as_str().unwrap_or("").trim();
+        match (reason.is_empty(), message.is_empty()) {
+            (false, false) => format!("{reason}: {message}"),
+            (false, true) => reason.to_owned(),
+            _ => message.to_owned(),
+        }
+    };
+    if kind == "Application" {
+        let health = status["health"]["status"].as_str();
+        let sync = status["sync"]["status"].as_str();
+        if health == Some("Healthy") && sync == Some("Synced") {
+            return Verdict::Done("Healthy and Synced".into());
+        }
+        if health.is_none() && sync.is_none() {
+            return Verdict::Waiting(
+                "Argo CD has not reported on it yet (is Argo CD running?)".into(),
+            );
+        }
+        let message = status["operationState"]["message"]
+            .as_str()
+            .or(status["health"]["message"].as_str())
+            .map(|m| format!(": {}", m.trim()))
+            .unwrap_or_default();
+        return Verdict::Waiting(format!(
+            "health {}, sync {}{message}",
+            health.unwrap_or("unknown"),
+            sync.unwrap_or("unknown")
+        ));
+    }
+    if let Some(stalled) = condition("Stalled").filter(|c| c["status"] == "True") {
+        return Verdict::Failed(explain(stalled));
+    }
+    let Some(ready) = condition("Ready") else {
+        return Verdict::Waiting(
+            "Flux has not reported on it yet: no Ready condition (is Flux running? `flux check`)"
+                .into(),
+        );
+    };
+    let generation = object["metadata"]["generation"].as_i64().unwrap_or(0);
+    let observed = status["observedGeneration"].as_i64().unwrap_or(-1);
+    let said = explain(ready);
+    let said = if said.is_empty() {
+        String::new()
+    } else {
+        format!(": {said}")
+    };
+    if observed < generation {
+        Verdict::Waiting(format!(
+            "Flux has not reconciled generation {generation} yet (Ready {}{said})",
+            ready["status"].as_str().unwrap_or("Unknown")
+        ))
+    } else if ready["status"] == "True" {
+        Verdict::Done(format!("Ready{said}"))
+    } else {
+        Verdict::Waiting(format!(
+            "Ready {}{said}",
+            ready["status"].as_str().unwrap_or("Unknown")
+        ))
+    }
+}
+
+/// An add-on to wait for before applying the objects it serves.
+#[derive(Debug, Clone)]
+pub(crate) struct AddOnWait {
+    /// The add-on.
+    pub(crate) add_on: AddOn,
+    /// The object that installs it.
+    pub(crate) installer: ObjectKey,
+    /// Its resource.
+    pub(crate) resolved: Resolved,
+    /// The (API version, kind) it must serve: those of the objects waiting for it.
+    pub(crate) kinds: BTreeSet<(String, String)>,
+    /// The objects waiting for it.
+    pub(crate) objects: Vec<ObjectKey>,
+}
+
+impl AddOnWait {
+    /// `KEDA, installed by HelmRelease flux-system/keda`.
+    pub(crate) fn describe(&self) -> String {
+        format!("{}, installed by {}", self.add_on, named(&self.installer))
+    }
+
+    /// The kinds it must serve, for sentences.
+    pub(crate) fn kinds(&self) -> String {
+        let kinds: Vec<String> = self.kinds.iter().map(|(v, k)| format!("{v} {k}")).collect();
+        kinds.join(", ")
+    }
+}
+
+/// Why an add-on did not come to serve the objects waiting for it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub(crate) enum AddOnError {
+    /// Its controller gave up installing it.
+    #[error(
+        "{add_on}, installed by {}, failed to install: {reason}; not applied: {}",
+        named(installer),
+        objects(not_applied)
+    )]
+    Failed {
+        add_on: AddOn,
+        installer: ObjectKey,
+        reason: String,
+        not_applied: Vec<ObjectKey>,
+    },
+    /// It was not ready when the timeout passed.
+    #[error("{add_on}, installed by {}, was not ready after {}s: {last}; not applied: {}", named(installer), timeout.as_secs(), objects(not_applied))]
+    NotReady {
+        add_on: AddOn,
+        installer: ObjectKey,
+        /// Its last status (with its last Ready message, if any).
+        last: String,
+        timeout: Duration,
+        not_applied: Vec<ObjectKey>,
+    },
+    /// It is ready, but the cluster did not serve its kinds before the timeout.
+    #[error("{add_on}, installed by {}, is ready, but the cluster did not serve {kinds} within {}s{last}; not applied: {}", named(installer), timeout.as_secs(), objects(not_applied))]
+    NotServed {
+        add_on: AddOn,
+        installer: ObjectKey,
+        kinds: String,
+        /// Why discovery failed, if it did.
+        last: String,
+        timeout: Duration,
+        not_applied: Vec<ObjectKey>,
+    },
+}
+
+fn objects(keys: &[ObjectKey]) -> String {
+    let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+    keys.join(", ")
+}
+
+impl AddOnError {
+    /// What to do about it.
+    pub(crate) fn hint(&self) -> String {
+        let installer = match self {
+            AddOnError::Failed { installer, .. }
+            | AddOnError::NotReady { installer, .. }
+            | AddOnError::NotServed { installer, .. } => installer,
+        };
+        let (name, namespace) = (&installer.name, &installer.namespace);
+        let look = if installer.kind == "Application" {
+            format!("`argocd app get {name}`, `kubectl describe application {name} -n {namespace}`")
+        } else {
+            format!(
+                "`flux get helmreleases -n {namespace} {name}`, `kubectl describe helmrelease {name} -n {namespace}`"
+            )
+        };
+        let why = match self {
+            AddOnError::NotServed { kinds, .. } => {
+                format!("check that its chart's version serves {kinds} (`kubectl api-resources`)")
+            }
+            _ => format!("see why it does not install ({look})"),
+        };
+        format!(
+            "the objects applied before stay applied; {why}, then deploy again: it applies the rest (or pass a longer --timeout)"
+        )
+    }
+}
+
+/// Prints `  <installer>: <text>` to `err`.
+fn progress(err: &mut dyn Write, wait: &AddOnWait, text: &str) {
+    let _ = writeln!(err, "  {}: {text}", named(&wait.installer));
+}
+
+/// Waits up to `timeout` until the object that installs each add-on of `waits` is ready
+/// ([`judge_installer`]), then until the cluster serves their kinds (discovery, read again);
+/// returns what the cluster then serves, or why an add-on did not come. Progress goes to `err`,
+/// a line per change.
+pub(crate) async fn wait_for_add_ons(
+    cluster: &Cluster,
+    waits: &[AddOnWait],
+    timeout: Duration,
+    err: &mut dyn Write,
+) -> Result<Catalog, Vec<AddOnError>> {
+    let deadline = Instant::now() + timeout;
+    let mut last: Vec<String> = vec!["not read yet".into(); waits.len()];
+    let mut ready = vec![false; waits.len()];
+    let mut told_serving = false;
+    let mut discovery = String::new();
+    loop {
+        let reads =
+            waits
+                .iter()
+                .enumerate()
+                .filter(|(at, _)| !ready[*at])
+                .map(|(at, wait)| async move {
+                    let api = api(cluster, &wait.resolved, &wait.installer.namespace);
+                    let read =
+                        tokio::time::timeout_at(deadline, api.get(&wait.installer.name)).await;
+                    (at, read)
+                });
+        let reads: Vec<_> = stream::iter(reads)
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        let mut failures = Vec::new();
+        for (at, read) in reads {
+            let wait = &waits[at];
+            let verdict = match read {
+                Ok(Ok(object)) => match serde_json::to_value(object) {
+                    Ok(object) => judge_installer(&wait.installer.kind, &object),
+                    Err(e) => Verdict::Waiting(format!("cannot read it: {e}")),
+                },
+                Ok(Err(e)) => Verdict::Waiting(format!("cannot read it: {}", chain(&e))),
+                Err(_) => continue,
+            };
+            match verdict {
+                Verdict::Done(text) => {
+                    ready[at] = true;
+                    progress(err, wait, &format!("ready ({text})"));
+                }
+                Verdict::Failed(reason) => {
+                    progress(err, wait, &format!("failed: {reason}"));
+                    failures.push(AddOnError::Failed {
+                        add_on: wait.add_on,
+                        installer: wait.installer.clone(),
+                        reason,
+                        not_applied: wait.objects.clone(),
+                    });
+                }
+                Verdict::Waiting(text) => {
+                    if last[at] != text {
+                        progress(err, wait, &text);
+                        last[at] = text;
+                    }
+                }
+            }
+        }
+        if !failures.is_empty() {
+            return Err(failures);
+        }
+        let mut unserved: Vec<usize> = Vec::new();
+        if ready.iter().all(|r| *r) {
+            match Catalog::discover(cluster).await {
+                Ok(catalog) => {
+                    unserved = (0..waits.len())
+                        .filter(|&at| {
+                            waits[at].kinds.iter().any(|(v, k)| {
+                                !matches!(catalog.resolve(v, k), Resolution::Served(_))
+                            })
+                        })
+                        .collect();
+                    if unserved.is_empty() {
+                        return Ok(catalog);
+                    }
+                }
+                Err(e) => {
+                    // An add-on's aggregated API (KEDA's metrics server) can fail discovery
+                    // until its pods run.
+                    discovery = format!(" (discovery failed: {e})");
+                    unserved = (0..waits.len()).collect();
+                }
+            }
+            if !told_serving {
+                for &at in &unserved {
+                    let wait = &waits[at];
+                    let _ = writeln!(err, "  waiting for the cluster to serve {}", wait.kinds());
+                }
+                told_serving = true;
+            }
+        }
+        if Instant::now() >= deadline {
+            let errors = (0..waits.len())
+                .filter(|&at| !ready[at] || unserved.contains(&at))
+                .map(|at| {
+                    let wait = &waits[at];
+                    if ready[at] {
+                        AddOnError::NotServed {
+                            add_on: wait.add_on,
+                            installer: wait.installer.clone(),
+                            kinds: wait.kinds(),
+                            last: discovery.clone(),
+                            timeout,
+                            not_applied: wait.objects.clone(),
+                        }
+                    } else {
+                        AddOnError::NotReady {
+                            add_on: wait.add_on,
+                            installer: wait.installer.clone(),
+                            last: last[at].clone(),
+                            timeout,
+                            not_applied: wait.objects.clone(),
+                        }
+                    }
+                })
+                .collect();
+            return Err(errors);
+        }
+        tokio::time::sleep_until(deadline.min(Instant::now() + POLL)).await;
+    }
+}
+
 /// What the cluster says about a workload that does not roll out: its pods' waiting reasons
 /// and unscheduled conditions, and recent Warning events about it and its pods.
 async fn details(cluster: &Cluster, key: &ObjectKey, object: &Value) -> Vec<String> {
@@ -497,6 +812,58 @@ mod tests {
                 "ProgressDeadlineExceeded: ReplicaSet \"api-5d\" has timed out progressing.".into()
             )
         );
+    }
+
+    #[test]
+    fn an_add_on_is_ready_when_its_release_or_application_is() {
+        let release = |generation: i64, status: Value| json!({"metadata": {"generation": generation}, "status": status});
+        assert!(matches!(
+            judge_installer("HelmRelease", &release(1, json!({}))),
+            Verdict::Waiting(t) if t.contains("no Ready condition")
+        ));
+        let ready = |status: &str, observed: i64| {
+            json!({"observedGeneration": observed, "conditions": [{"type": "Ready", "status": status,
+                "reason": "InstallSucceeded", "message": "Helm install succeeded for release keda/keda.v1"}]})
+        };
+        assert_eq!(
+            judge_installer("HelmRelease", &release(2, ready("True", 1))),
+            Verdict::Waiting("Flux has not reconciled generation 2 yet (Ready True: InstallSucceeded: Helm install succeeded for release keda/keda.v1)".into())
+        );
+        assert_eq!(
+            judge_installer("HelmRelease", &release(2, ready("True", 2))),
+            Verdict::Done(
+                "Ready: InstallSucceeded: Helm install succeeded for release keda/keda.v1".into()
+            )
+        );
+        assert!(matches!(
+            judge_installer("HelmRelease", &release(2, ready("Unknown", 2))),
+            Verdict::Waiting(t) if t.starts_with("Ready Unknown: InstallSucceeded")
+        ));
+        assert_eq!(
+            judge_installer(
+                "HelmRelease",
+                &release(
+                    1,
+                    json!({"observedGeneration": 1, "conditions": [
+                        {"type": "Ready", "status": "False", "reason": "InstallFailed", "message": "timed out"},
+                        {"type": "Stalled", "status": "True", "reason": "RetriesExceeded", "message": "Failed to install after 3 attempts"}]})
+                )
+            ),
+            Verdict::Failed("RetriesExceeded: Failed to install after 3 attempts".into())
+        );
+        let app = |health: &str, sync: &str| json!({"status": {"health": {"status": health}, "sync": {"status": sync}}});
+        assert_eq!(
+            judge_installer("Application", &app("Healthy", "Synced")),
+            Verdict::Done("Healthy and Synced".into())
+        );
+        assert_eq!(
+            judge_installer("Application", &app("Progressing", "Synced")),
+            Verdict::Waiting("health Progressing, sync Synced".into())
+        );
+        assert!(matches!(
+            judge_installer("Application", &json!({})),
+            Verdict::Waiting(t) if t.contains("is Argo CD running?")
+        ));
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //!   which chart provides it. The rule [`crate::rules`] applies on the final objects refuses an
 //!   object that needs an add-on the environment neither installs nor declares installed
 //!   ([`crate::Kubernetes::installed_add_on`]).
+//! * [`installers`] says which of an environment's objects install which add-on: what that rule
+//!   reads, and what the deployer waits for before applying the objects an add-on serves.
 //!
 //! ```
 //! use girder_k8s::helm::{GitOps, Release, charts::{Chart, Keda}};
@@ -464,6 +466,98 @@ impl girder_core::Artifact for NeedsAddOn {
     const WHAT: &'static str = "add-on need";
 }
 
+/// An object of a program that installs an add-on ([`installers`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Installer {
+    /// The add-on it installs.
+    pub add_on: AddOn,
+    /// Its index among the objects given to [`installers`]: a Flux `HelmRelease` or an Argo CD
+    /// `Application`.
+    pub index: usize,
+}
+
+/// Which add-ons one environment's `objects` (JSON, as the API server takes them) install, and
+/// by which object, in the order of the objects:
+///
+/// * a Flux `HelmRelease` whose chart (`spec.chart.spec.chart`) comes from a `HelmRepository`
+///   among the objects (`spec.chart.spec.sourceRef`, its namespace defaulting to the
+///   release's), joined to that repository's `spec.url`;
+/// * an Argo CD `Application` of `spec.source.chart` from `spec.source.repoURL` (which names an
+///   OCI registry without its `oci://` scheme).
+///
+/// Either installs the add-on whose chart it is ([`AddOn::provided_by`]). A release whose
+/// repository is not among the objects, or whose chart is not an add-on's, installs none.
+///
+/// ```
+/// use girder_k8s::helm::{AddOn, GitOps, installers, charts::{Chart, Keda}};
+///
+/// let releases = Keda::default().releases(Keda::VERSION).unwrap();
+/// let objects: Vec<_> = GitOps::flux()
+///     .manifests("keda", &releases, &Default::default())
+///     .iter()
+///     .map(|m| m.object().to_value().unwrap())
+///     .collect();
+/// let found = installers(&objects);
+/// assert_eq!(found.len(), 1);
+/// assert_eq!(found[0].add_on, AddOn::Keda);
+/// assert_eq!(objects[found[0].index]["kind"], "HelmRelease");
+/// ```
+pub fn installers<'a>(objects: impl IntoIterator<Item = &'a Value>) -> Vec<Installer> {
+    let objects: Vec<&Value> = objects.into_iter().collect();
+    let text = |v: &'a Value| v.as_str().unwrap_or_default();
+    // (namespace, name, URL) of each Flux HelmRepository.
+    let repositories: Vec<(&str, &str, &str)> = objects
+        .iter()
+        .filter(|o| is::<HelmRepository>(o))
+        .map(|o| {
+            let meta = &o["metadata"];
+            (
+                text(&meta["namespace"]),
+                text(&meta["name"]),
+                text(&o["spec"]["url"]),
+            )
+        })
+        .collect();
+    objects
+        .iter()
+        .enumerate()
+        .filter_map(|(index, o)| {
+            let add_on = if is::<HelmRelease>(o) {
+                let chart = &o["spec"]["chart"]["spec"];
+                let source = &chart["sourceRef"];
+                if source["kind"] != "HelmRepository" {
+                    return None;
+                }
+                let namespace = source["namespace"]
+                    .as_str()
+                    .unwrap_or(text(&o["metadata"]["namespace"]));
+                let name = text(&source["name"]);
+                let (_, _, url) = repositories
+                    .iter()
+                    .find(|(ns, n, _)| *ns == namespace && *n == name)?;
+                AddOn::provided_by(url, text(&chart["chart"]))
+            } else if is::<Application>(o) {
+                let source = &o["spec"]["source"];
+                let (url, chart) = (text(&source["repoURL"]), text(&source["chart"]));
+                AddOn::provided_by(url, chart)
+                    .or_else(|| AddOn::provided_by(&format!("oci://{url}"), chart))
+            } else {
+                None
+            }?;
+            Some(Installer { add_on, index })
+        })
+        .collect()
+}
+
+/// Whether `object` is of `R`'s group and kind (in any version).
+fn is<R: k8s_openapi::Resource>(object: &Value) -> bool {
+    object["kind"] == R::KIND
+        && object["apiVersion"]
+            .as_str()
+            .and_then(|v| v.split_once('/'))
+            .is_some_and(|(group, _)| group == R::GROUP)
+}
+
 impl std::fmt::Display for AddOn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
@@ -550,6 +644,61 @@ mod tests {
         );
         let problems = release.problems();
         assert_eq!(problems.len(), 5, "{problems:#?}");
+    }
+
+    #[test]
+    fn installers_join_flux_releases_to_their_repositories() {
+        let values = |manifests: Vec<Manifest>| -> Vec<Value> {
+            manifests
+                .iter()
+                .map(|m| m.object().to_value().unwrap())
+                .collect()
+        };
+        let istio = Istio::default().releases("1.26.3").unwrap();
+        let keda = Keda::default().releases("2.17.2").unwrap();
+        // HelmRepository istio, HelmRelease istio-base (Istio's CRDs, not an add-on's chart),
+        // HelmRelease istiod; then an Argo CD Application of KEDA.
+        let mut objects = values(GitOps::flux().manifests("istio", &istio, &BTreeMap::new()));
+        objects.extend(values(GitOps::argo_cd().manifests(
+            "keda",
+            &keda,
+            &BTreeMap::new(),
+        )));
+        // A release whose repository is not among the objects installs nothing.
+        let mut orphan = objects[2].clone();
+        orphan["metadata"]["name"] = "orphan".into();
+        orphan["spec"]["chart"]["spec"]["sourceRef"]["name"] = "elsewhere".into();
+        objects.push(orphan);
+        // Nor does a release of a chart from another repository of the same name.
+        let mut podinfo = values(GitOps::flux().manifests(
+            "istio",
+            &[Release::untyped(
+                "istiod",
+                "istio-system",
+                "https://example.com/charts",
+                "istiod",
+                "1.0.0",
+                Map::new(),
+            )],
+            &BTreeMap::new(),
+        ));
+        podinfo[0]["metadata"]["name"] = "other".into();
+        podinfo[1]["spec"]["chart"]["spec"]["sourceRef"]["name"] = "other".into();
+        objects.extend(podinfo);
+        assert_eq!(
+            installers(&objects),
+            [
+                Installer {
+                    add_on: AddOn::Istio,
+                    index: 2
+                },
+                Installer {
+                    add_on: AddOn::Keda,
+                    index: 3
+                },
+            ]
+        );
+        assert!(installers(&[serde_json::json!({"kind": "HelmRelease"})]).is_empty());
     }
 
     #[test]

@@ -1,20 +1,22 @@
 //! Add-ons across objects: an object that only an add-on serves ([`AddOn`]) — a KEDA
 //! ScaledObject, a cert-manager Certificate, an Ingress of class `nginx` — has no effect unless
 //! its environment installs that add-on (a Flux `HelmRelease` or an Argo CD `Application` of its
-//! chart, among the program's objects) or declares it installed another way
-//! ([`crate::Kubernetes::installed_add_on`]).
+//! chart, among the program's objects: [`crate::helm::installers`]) or declares it installed
+//! another way ([`crate::Kubernetes::installed_add_on`]).
 
 use std::any::Any;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
+use k8s_openapi::Resource;
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::api::networking::v1::Ingress;
+use serde_json::Value;
 
 use super::{Finding, Origin};
 use crate::crd::argo_cd::Application;
 use crate::crd::cert_manager::{ClusterIssuer, ClusterIssuerSpec};
 use crate::crd::flux::{HelmRelease, HelmRepository};
-use crate::helm::AddOn;
+use crate::helm::{AddOn, installers};
 use crate::object::Object;
 
 /// The label by which kube-prometheus-stack's Grafana finds dashboards.
@@ -29,24 +31,15 @@ struct Need {
     why: String,
 }
 
-/// A Flux HelmRelease's chart, to be matched with its HelmRepository.
-#[derive(Debug)]
-struct FluxRelease {
-    env: usize,
-    chart: String,
-    /// (namespace, name) of its HelmRepository.
-    repository: (String, String),
-}
-
 /// What the objects of each environment need and install.
 #[derive(Debug, Default)]
 pub(super) struct AddOns {
     needs: Vec<Need>,
-    /// Add-ons declared or installed by an Argo CD Application, by environment.
+    /// Add-ons declared installed, by environment.
     installed: HashSet<(usize, AddOn)>,
-    releases: Vec<FluxRelease>,
-    /// Flux HelmRepositories: (environment, namespace, name, URL).
-    repositories: Vec<(usize, String, String, String)>,
+    /// The objects through which a GitOps controller installs charts (Flux HelmRepositories and
+    /// HelmReleases, Argo CD Applications), as JSON, by environment.
+    gitops: BTreeMap<usize, Vec<Value>>,
     /// Environments without a cluster (Compose projects).
     without_cluster: HashSet<usize>,
 }
@@ -125,58 +118,37 @@ impl AddOns {
                     format!("cert-manager reads the annotation `{key}`"),
                 );
             }
-        } else if let Some(issuer) = any.downcast_ref::<ClusterIssuer>() {
-            if let ClusterIssuerSpec::Acme(acme) = &issuer.spec {
-                for (i, solver) in acme.solvers.iter().enumerate() {
-                    let class = solver
-                        .http01
-                        .as_ref()
-                        .and_then(|h| h.ingress.as_ref())
-                        .and_then(|i| i.ingress_class_name.as_deref());
-                    if let Some(add_on) = class.and_then(AddOn::ingress_class) {
-                        need(
-                            add_on,
-                            &format!("spec.acme.solvers[{i}].http01.ingress.ingressClassName"),
-                            format!(
-                                "HTTP-01 challenges are answered through the ingress class `{}`, which {add_on} serves",
-                                class.unwrap_or_default()
-                            ),
-                        );
-                    }
+        } else if let Some(issuer) = any.downcast_ref::<ClusterIssuer>()
+            && let ClusterIssuerSpec::Acme(acme) = &issuer.spec
+        {
+            for (i, solver) in acme.solvers.iter().enumerate() {
+                let class = solver
+                    .http01
+                    .as_ref()
+                    .and_then(|h| h.ingress.as_ref())
+                    .and_then(|i| i.ingress_class_name.as_deref());
+                if let Some(add_on) = class.and_then(AddOn::ingress_class) {
+                    need(
+                        add_on,
+                        &format!("spec.acme.solvers[{i}].http01.ingress.ingressClassName"),
+                        format!(
+                            "HTTP-01 challenges are answered through the ingress class `{}`, which {add_on} serves",
+                            class.unwrap_or_default()
+                        ),
+                    );
                 }
             }
-        } else if let Some(release) = any.downcast_ref::<HelmRelease>() {
-            if let Some(chart) = &release.spec.chart {
-                let source = &chart.spec.source_ref;
-                if source.kind == "HelmRepository" {
-                    let namespace = source
-                        .namespace
-                        .clone()
-                        .or_else(|| release.metadata.namespace.clone())
-                        .unwrap_or_default();
-                    self.releases.push(FluxRelease {
-                        env: origin.env,
-                        chart: chart.spec.chart.clone(),
-                        repository: (namespace, source.name.clone()),
-                    });
-                }
-            }
-        } else if let Some(repository) = any.downcast_ref::<HelmRepository>() {
-            self.repositories.push((
-                origin.env,
-                repository.metadata.namespace.clone().unwrap_or_default(),
-                repository.metadata.name.clone().unwrap_or_default(),
-                repository.spec.url.clone(),
-            ));
-        } else if let Some(application) = any.downcast_ref::<Application>() {
-            let source = &application.spec.source;
-            let chart = source.chart.as_deref().unwrap_or_default();
-            // Argo CD names an OCI registry without its scheme.
-            let add_on = AddOn::provided_by(&source.repo_url, chart)
-                .or_else(|| AddOn::provided_by(&format!("oci://{}", source.repo_url), chart));
-            if let Some(add_on) = add_on {
-                self.installed.insert((origin.env, add_on));
-            }
+        }
+        let (api_version, kind) = (obj.api_version(), obj.kind());
+        let gitops = [
+            (HelmRelease::API_VERSION, HelmRelease::KIND),
+            (HelmRepository::API_VERSION, HelmRepository::KIND),
+            (Application::API_VERSION, Application::KIND),
+        ];
+        if gitops.contains(&(api_version, kind))
+            && let Ok(value) = obj.to_value()
+        {
+            self.gitops.entry(origin.env).or_default().push(value);
         }
     }
 
@@ -184,15 +156,8 @@ impl AddOns {
     /// `envs` names the environments by index.
     pub(super) fn check(&self, envs: &[String]) -> Vec<(usize, Finding)> {
         let mut installed = self.installed.clone();
-        for release in &self.releases {
-            let url = self.repositories.iter().find(|(env, ns, name, _)| {
-                *env == release.env && (ns, name) == (&release.repository.0, &release.repository.1)
-            });
-            if let Some(add_on) =
-                url.and_then(|(_, _, _, url)| AddOn::provided_by(url, &release.chart))
-            {
-                installed.insert((release.env, add_on));
-            }
+        for (env, objects) in &self.gitops {
+            installed.extend(installers(objects).into_iter().map(|i| (*env, i.add_on)));
         }
         // One finding per construct and add-on: an Ingress's class and its issuer's
         // annotation are one missing add-on each, not one per field.
