@@ -41,6 +41,16 @@
 //! dashboard on metrics nobody scrapes or of another namespace; see [`constructs::wiring`] and
 //! [`constructs::monitoring`].
 //!
+//! # The guide
+//!
+//! The guide, for readers who know Kubernetes or the AWS CDK but not Girder, is an mdBook in
+//! the repository's `docs/` (`docs/src/SUMMARY.md` lists its chapters; `mdbook serve docs`
+//! renders it): getting started, the concepts (environments, namespaces, stacks, paths and
+//! names), wiring and each compile-time check with its message, every construct and its
+//! defaults, the targets and output layout, the command line and exit codes, synth-and-diff in
+//! CI, escape hatches and aspects, writing your own constructs, and performance. Its examples
+//! are compiled and run as doctests of this crate.
+//!
 //! # Features
 //!
 //! | feature | what it does | default |
@@ -60,6 +70,8 @@
 //!
 //! Crates that build on Girder without being a program (a platform team's construct library)
 //! enable no `v1_*` feature, like every crate that depends on k8s-openapi.
+
+mod guide;
 
 pub use girder_aws as aws;
 pub use girder_compose as compose;
