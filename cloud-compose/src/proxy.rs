@@ -9,7 +9,7 @@
 //! The proxy is the one service that publishes host ports, 80 and 443; it listens on 8080 and
 //! 8443 inside, so that it runs as a non-root user without added capabilities. Its volume is
 //! given to that user by the one-shot `volume-init` service, as every non-root service's
-//! volumes are (see [`crate::translate`]): its root only, mounted `nocopy` so that Docker never
+//! volumes are (see [`mod@crate::translate`]): its root only, mounted `nocopy` so that Docker never
 //! copies the image's root-owned `/data/caddy` into it. A recursive `chown` would fail on the
 //! next start: without `DAC_READ_SEARCH`, root cannot enter the 0700 directories Caddy keeps
 //! its keys in.

@@ -97,7 +97,8 @@ pub(crate) trait ApiConstruct {
 
 /// A workload's connection to an AWS API construct `S` (a [`Bucket`], a [`Queue`], an
 /// [`AwsSecret`]) whose access is not chosen yet: choose it to get the address, the IAM role and
-/// the grant (see [the module](self)). Dropping it unchosen is reported at synth.
+/// the grant (see the module `girder_constructs::aws::access`). Dropping it unchosen is reported
+/// at synth.
 #[must_use = "choose the access, e.g. `.read()`: it grants the workload's role and gives the address"]
 pub struct AwsAccess<E, N, S> {
     published: Option<Published<E, N, S>>,
