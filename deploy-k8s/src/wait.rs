@@ -50,22 +50,7 @@ pub(crate) fn judge(kind: &str, object: &Value) -> Verdict {
     let int = |v: &Value| v.as_i64().unwrap_or(0);
     let generation = int(&object["metadata"]["generation"]);
     let observed = status["observedGeneration"].as_i64().unwrap_or(-1);
-    let condition = |type_: &str| {
-        status["conditions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|c| c["type"] == type_)
-    };
-    let explain = |c: &Value| {
-        let reason = c["reason"].as_str().unwrap_or("");
-        let message = c["message"].as_str().unwrap_or("");
-        match (reason.is_empty(), message.is_empty()) {
-            (false, false) => format!("{reason}: {message}"),
-            (false, true) => reason.to_owned(),
-            _ => message.to_owned(),
-        }
-    };
+    let condition = |type_: &str| condition(status, type_);
     if kind == "Job" {
         if condition("Complete").is_some_and(|c| c["status"] == "True") {
             return Verdict::Done("complete".into());
@@ -358,22 +343,7 @@ pub(crate) async fn wait(
 /// `Healthy` and `Synced`.
 pub(crate) fn judge_installer(kind: &str, object: &Value) -> Verdict {
     let status = &object["status"];
-    let condition = |type_: &str| {
-        status["conditions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|c| c["type"] == type_)
-    };
-    let explain = |c: &Value| {
-        let reason = c["reason"].as_str().unwrap_or("");
-        let message = c["message"].as_str().unwrap_or("").trim();
-        match (reason.is_empty(), message.is_empty()) {
-            (false, false) => format!("{reason}: {message}"),
-            (false, true) => reason.to_owned(),
-            _ => message.to_owned(),
-        }
-    };
+    let condition = |type_: &str| condition(status, type_);
     if kind == "Application" {
         let health = status["health"]["status"].as_str();
         let sync = status["sync"]["status"].as_str();
@@ -755,6 +725,26 @@ async fn details(cluster: &Cluster, key: &ObjectKey, object: &Value) -> Vec<Stri
         found.extend(seen);
     }
     found
+}
+
+/// The condition of type `type_` in `status.conditions`, if any.
+fn condition<'a>(status: &'a Value, type_: &str) -> Option<&'a Value> {
+    status["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["type"] == type_)
+}
+
+/// A condition's reason and message, as one line: `reason: message`, or whichever it has.
+fn explain(condition: &Value) -> String {
+    let reason = condition["reason"].as_str().unwrap_or("");
+    let message = condition["message"].as_str().unwrap_or("").trim();
+    match (reason.is_empty(), message.is_empty()) {
+        (false, false) => format!("{reason}: {message}"),
+        (false, true) => reason.to_owned(),
+        _ => message.to_owned(),
+    }
 }
 
 #[cfg(test)]
