@@ -444,3 +444,88 @@ pub fn json(report: &Report) -> Value {
         "changes": items,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::diff::diff;
+
+    /// One output file holding a Secret with `password` and a ConfigMap with `token`.
+    fn output(password: &str, token: &str) -> BTreeMap<String, String> {
+        let secret = format!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {{name: db, namespace: web}}\nstringData: {{password: {password}}}\n"
+        );
+        let config = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: api, namespace: web}}\ndata: {{API_TOKEN: {token}, mode: fast}}\n"
+        );
+        BTreeMap::from([(
+            "prod/k8s/web.yaml".to_owned(),
+            format!("{secret}---\n{config}"),
+        )])
+    }
+
+    #[test]
+    fn no_format_shows_a_secret_value() {
+        let old = output(
+            "hunter2-old-password",
+            "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB",
+        );
+        let new = output(
+            "hunter2-new-password",
+            "ghp_ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zy",
+        );
+        let report = diff(&old, &new).expect("compares");
+        assert_eq!(report.changed(), 2, "{report}");
+        let texts = [
+            report.to_string(),
+            markdown(&report, None).text,
+            json(&report).to_string(),
+        ];
+        for text in texts {
+            for secret in ["hunter2", "ghp_"] {
+                assert!(!text.contains(secret), "{secret} in:\n{text}");
+            }
+            assert!(text.contains("redacted"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_shortened_report_stays_under_its_limit_and_counts_what_it_left_out() {
+        let mut old = BTreeMap::new();
+        let mut new = BTreeMap::new();
+        for i in 0..200 {
+            let map = |mode: &str| {
+                format!(
+                    "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: map-{i}, namespace: web}}\ndata: {{mode: {mode}}}\n"
+                )
+            };
+            old.insert(format!("prod/k8s/web-{i:03}.yaml"), map("slow"));
+            new.insert(format!("prod/k8s/web-{i:03}.yaml"), map("fast"));
+        }
+        let report = diff(&old, &new).expect("compares");
+        let whole = markdown_with_limit(&report, usize::MAX, None);
+        assert!(!whole.shortened);
+        let limit = 8_000;
+        assert!(whole.text.len() > limit);
+        let short = markdown_with_limit(&report, limit, Some("full-diff.md"));
+        assert!(short.shortened);
+        assert!(short.text.len() <= limit, "{}", short.text.len());
+        assert!(short.text.contains("The full diff is in `full-diff.md`."));
+        let listed = short.text.matches("v1 ConfigMap web/map-").count();
+        assert!(
+            short
+                .text
+                .contains(&format!("… and {} more objects.", 200 - listed)),
+            "{}",
+            short.text
+        );
+        // The summary always counts every change.
+        assert!(
+            short
+                .text
+                .contains("| prod | Kubernetes | 0 | 200 | 0 | 0 |")
+        );
+    }
+}
