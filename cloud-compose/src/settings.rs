@@ -36,11 +36,7 @@ pub struct Projects(Rc<RefCell<BTreeMap<String, ProjectSettings>>>);
 
 impl Projects {
     fn on(app: &App) -> Projects {
-        app.attachment::<Projects>(NodeId::ROOT).unwrap_or_else(|| {
-            let projects = Projects::default();
-            app.attach(NodeId::ROOT, projects.clone());
-            projects
-        })
+        app.attachment_or_default::<Projects>(NodeId::ROOT)
     }
 
     /// Declares that environment `env` of `app` is a Compose project.

@@ -185,13 +185,7 @@ impl<E: EnvironmentName> Kubernetes<E> {
     /// ```
     pub fn context(&self, name: impl Into<String>) -> &Self {
         let app = self.env.app();
-        let contexts = app
-            .attachment::<KubeContexts>(NodeId::ROOT)
-            .unwrap_or_else(|| {
-                let contexts = KubeContexts::default();
-                app.attach(NodeId::ROOT, contexts.clone());
-                contexts
-            });
+        let contexts = app.attachment_or_default::<KubeContexts>(NodeId::ROOT);
         contexts
             .0
             .borrow_mut()
@@ -265,12 +259,7 @@ impl<E: EnvironmentName> Kubernetes<E> {
         let declared = self
             .env
             .app()
-            .attachment::<InstalledAddOns>(NodeId::ROOT)
-            .unwrap_or_else(|| {
-                let declared = InstalledAddOns::default();
-                self.env.app().attach(NodeId::ROOT, declared.clone());
-                declared
-            });
+            .attachment_or_default::<InstalledAddOns>(NodeId::ROOT);
         declared
             .0
             .borrow_mut()
@@ -321,13 +310,7 @@ impl InstalledKinds {
     /// Declares `kind` at `api_version` installed in environment `env` of `app`.
     pub(crate) fn declare(app: &App, env: &str, api_version: &str, kind: &str) {
         // Kept on the app's root, by environment: synth reads them without walking the tree.
-        let kinds = app
-            .attachment::<InstalledKinds>(NodeId::ROOT)
-            .unwrap_or_else(|| {
-                let kinds = InstalledKinds::default();
-                app.attach(NodeId::ROOT, kinds.clone());
-                kinds
-            });
+        let kinds = app.attachment_or_default::<InstalledKinds>(NodeId::ROOT);
         kinds
             .0
             .borrow_mut()
@@ -354,12 +337,7 @@ pub struct GitOpsChoices(
 impl GitOpsChoices {
     /// The choices of `app` (an empty set of choices the first time).
     pub fn of_app(app: &App) -> GitOpsChoices {
-        app.attachment::<GitOpsChoices>(NodeId::ROOT)
-            .unwrap_or_else(|| {
-                let choices = GitOpsChoices::default();
-                app.attach(NodeId::ROOT, choices.clone());
-                choices
-            })
+        app.attachment_or_default::<GitOpsChoices>(NodeId::ROOT)
     }
 
     /// Environment `env`'s choice: `Ok(None)` when it made none, `Err` with every choice when

@@ -627,12 +627,7 @@ pub(crate) struct ImageTagPolicy(Rc<RefCell<Option<String>>>);
 impl ImageTagPolicy {
     pub(crate) fn of<E: EnvironmentName>(env: &Environment<E>) -> ImageTagPolicy {
         env.app()
-            .attachment::<ImageTagPolicy>(env.node())
-            .unwrap_or_else(|| {
-                let policy = ImageTagPolicy::default();
-                env.app().attach(env.node(), policy.clone());
-                policy
-            })
+            .attachment_or_default::<ImageTagPolicy>(env.node())
     }
 
     fn reason(&self) -> Option<String> {

@@ -963,14 +963,7 @@ impl App {
     /// );
     /// ```
     pub fn allow_secret_like(&self, construct: impl AllowFor, field: &str, reason: &str) {
-        let list = match self.attachment::<Allowances>(NodeId::ROOT) {
-            Some(list) => list,
-            None => {
-                let list = Allowances::default();
-                self.attach(NodeId::ROOT, list.clone());
-                list
-            }
-        };
+        let list = self.attachment_or_default::<Allowances>(NodeId::ROOT);
         list.0.borrow_mut().push(Allowance {
             path: construct.construct_path(),
             field: field.to_owned(),

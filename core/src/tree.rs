@@ -261,6 +261,17 @@ impl App {
         value.downcast_ref::<T>().cloned()
     }
 
+    /// The value of type `T` published on the scope `node`, publishing `T::default()` there
+    /// first when there is none: for a registry that constructs share (a type wrapping an
+    /// `Rc<RefCell<..>>`, so that every clone is the same registry).
+    pub fn attachment_or_default<T: Any + Clone + Default>(&self, node: NodeId) -> T {
+        self.attachment::<T>(node).unwrap_or_else(|| {
+            let value = T::default();
+            self.attach(node, value.clone());
+            value
+        })
+    }
+
     /// Records that the scope at `node` is declared by the marker type `ty`; a second marker type
     /// for the same scope is reported at synth (two types would let wiring mix them).
     pub fn claim(&self, node: NodeId, ty: std::any::TypeId, type_name: &'static str) {

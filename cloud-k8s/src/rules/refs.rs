@@ -85,11 +85,7 @@ struct Declared(Rc<RefCell<Declarations>>);
 
 impl Declarations {
     fn declared(app: &App) -> Declared {
-        app.attachment::<Declared>(NodeId::ROOT).unwrap_or_else(|| {
-            let declared = Declared::default();
-            app.attach(NodeId::ROOT, declared.clone());
-            declared
-        })
+        app.attachment_or_default::<Declared>(NodeId::ROOT)
     }
 
     /// Declares that the `kind` object `name` exists in `namespace` of environment `env`

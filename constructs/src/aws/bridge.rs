@@ -97,12 +97,7 @@ pub(crate) struct ExternalSecretsReads(Rc<RefCell<BTreeMap<String, StackReads>>>
 impl ExternalSecretsReads {
     /// The registry of the environment `env`, created on first use.
     pub(crate) fn of(app: &App, env: NodeId) -> Self {
-        app.attachment::<ExternalSecretsReads>(env)
-            .unwrap_or_else(|| {
-                let reads = ExternalSecretsReads::default();
-                app.attach(env, reads.clone());
-                reads
-            })
+        app.attachment_or_default::<ExternalSecretsReads>(env)
     }
 
     /// Records `read` of `stack` (`None`: outside the program), once.

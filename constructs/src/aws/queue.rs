@@ -241,11 +241,7 @@ pub(crate) struct ScaledQueues(Rc<RefCell<BTreeMap<String, StackQueues>>>);
 impl ScaledQueues {
     /// The registry of the environment `env`, created on first use.
     pub(crate) fn of(app: &App, env: NodeId) -> Self {
-        app.attachment::<ScaledQueues>(env).unwrap_or_else(|| {
-            let queues = ScaledQueues::default();
-            app.attach(env, queues.clone());
-            queues
-        })
+        app.attachment_or_default::<ScaledQueues>(env)
     }
 
     fn add(&self, stack: &Arc<StackAddress>, arn: Expr<String>) {
