@@ -883,20 +883,28 @@ fn print_report(
         );
         return EXIT_USAGE;
     }
-    let full_name = args.full_output.as_ref().map(|p| p.display().to_string());
+    let mut files = Vec::new();
     let text = match args.format {
         Format::Text => format!("{report}\n"),
-        Format::Markdown => crate::report::markdown(report, full_name.as_deref()).text,
+        Format::Markdown => {
+            let full_name = args.full_output.as_ref().map(|p| p.display().to_string());
+            let comment = crate::report::markdown(report, full_name.as_deref());
+            if let Some(path) = &args.full_output {
+                // The whole report is the comment unless the comment had to be shortened.
+                let whole = if comment.shortened {
+                    crate::report::markdown_with_limit(report, usize::MAX, None).text
+                } else {
+                    comment.text.clone()
+                };
+                files.push((path, whole));
+            }
+            comment.text
+        }
         Format::Json => {
             let json = crate::report::json(report);
             serde_json::to_string_pretty(&json).unwrap_or_default() + "\n"
         }
     };
-    let mut files = Vec::new();
-    if let Some(path) = &args.full_output {
-        let whole = crate::report::markdown_with_limit(report, usize::MAX, None).text;
-        files.push((path, whole));
-    }
     match &args.output {
         Some(path) => files.push((path, text)),
         None => {

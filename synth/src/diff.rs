@@ -174,6 +174,15 @@ pub enum Change {
     Changed(ObjectKey, Vec<FieldChange>),
 }
 
+impl Change {
+    /// The object the change is about.
+    pub fn key(&self) -> &ObjectKey {
+        match self {
+            Change::Added(k) | Change::Removed(k) | Change::Changed(k, _) => k,
+        }
+    }
+}
+
 /// Why deploying a change is dangerous, by the rules of the object's target;
 /// [`Risk::is_destructive`] tells whether it loses data or fails.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,9 +279,7 @@ impl Report {
     /// that risk when nothing else changed in it (a deployer learns of a refused update from
     /// the server, which shows no difference of fields).
     pub fn add_risk(&mut self, key: &ObjectKey, risk: Risk) {
-        let at = self.changes.iter().position(|change| match change {
-            Change::Added(k) | Change::Removed(k) | Change::Changed(k, _) => k == key,
-        });
+        let at = self.changes.iter().position(|change| change.key() == key);
         match at {
             Some(at) => self.risks[at].push(risk),
             None => self.insert(Change::Changed(key.clone(), Vec::new()), vec![risk]),
@@ -288,11 +295,7 @@ impl Report {
 
     /// Inserts a change at its place in key order.
     fn insert(&mut self, change: Change, risks: Vec<Risk>) {
-        let key = |change: &Change| match change {
-            Change::Added(k) | Change::Removed(k) | Change::Changed(k, _) => k.clone(),
-        };
-        let new_key = key(&change);
-        let at = self.changes.partition_point(|c| key(c) < new_key);
+        let at = self.changes.partition_point(|c| c.key() < change.key());
         self.changes.insert(at, change);
         self.risks.insert(at, risks);
     }

@@ -76,13 +76,6 @@ fn environment(key: &ObjectKey) -> &str {
     }
 }
 
-/// The key of a change.
-fn key(change: &Change) -> &ObjectKey {
-    match change {
-        Change::Added(k) | Change::Removed(k) | Change::Changed(k, _) => k,
-    }
-}
-
 /// The object of a key without its environment, e.g. `apps/v1 Deployment web/api`.
 fn object(key: &ObjectKey) -> String {
     match key {
@@ -97,7 +90,7 @@ fn object(key: &ObjectKey) -> String {
 fn summary(changes: &[(&Change, &[Risk])]) -> BTreeMap<(String, &'static str), [usize; 4]> {
     let mut rows: BTreeMap<(String, &'static str), [usize; 4]> = BTreeMap::new();
     for (change, risks) in changes {
-        let k = key(change);
+        let k = change.key();
         let row = rows
             .entry((environment(k).to_owned(), target(k)))
             .or_default();
@@ -152,7 +145,7 @@ fn sign(change: &Change) -> char {
 /// One object's section: a summary line, its risks and its fields, collapsible; a line for an
 /// object with neither.
 fn section(change: &Change, risks: &[Risk], open: bool) -> String {
-    let k = key(change);
+    let k = change.key();
     let env = environment(k);
     let env = if env.is_empty() {
         String::new()
@@ -307,7 +300,7 @@ pub fn markdown_with_limit(report: &Report, limit: usize, full: Option<&str>) ->
         .iter()
         .chain(&rest)
         .map(|(change, risks)| {
-            let k = key(change);
+            let k = change.key();
             let flag = if risks.iter().any(Risk::is_destructive) {
                 " ⛔"
             } else if risks.is_empty() {
@@ -394,7 +387,7 @@ pub fn json(report: &Report) -> Value {
     let items: Vec<Value> = changes
         .iter()
         .map(|(change, risks)| {
-            let k = key(change);
+            let k = change.key();
             let fields: Vec<Value> = match change {
                 Change::Changed(_, fields) => fields
                     .iter()
