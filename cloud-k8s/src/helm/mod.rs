@@ -414,11 +414,10 @@ impl AddOn {
 
     /// How to install it in a program, for hints.
     pub fn install_hint(self) -> String {
-        let (_, _, ty) = self.chart();
+        let (_, id, ty) = self.chart();
         format!(
             "install {name} in this environment: `HelmChart::new(&k8s, \"{id}\", charts::{ty}::default()).build()` (with `k8s.gitops(GitOps::flux())` or `GitOps::argo_cd()`), or, when it is installed another way, declare it: `k8s.installed_add_on(AddOn::{variant:?})`",
             name = self.name(),
-            id = self.chart().1,
             variant = self,
         )
     }

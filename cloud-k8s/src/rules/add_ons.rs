@@ -55,12 +55,13 @@ impl AddOns {
         self.without_cluster.insert(env);
     }
 
-    /// Records that the construct of `origin` needs `add_on` because `why`.
-    pub(super) fn need(&mut self, origin: Origin, add_on: AddOn, why: String) {
+    /// Records that the construct of `origin` needs `add_on` because `why`, shown by `field`
+    /// of its object (empty: by the construct itself).
+    pub(super) fn need(&mut self, origin: Origin, add_on: AddOn, field: String, why: String) {
         self.needs.push(Need {
             origin,
             add_on,
-            field: String::new(),
+            field,
             why,
         });
     }
@@ -69,12 +70,7 @@ impl AddOns {
     pub(super) fn observe(&mut self, obj: &dyn Object, origin: &Origin) {
         let any: &dyn Any = obj;
         let mut need = |add_on: AddOn, field: &str, why: String| {
-            self.needs.push(Need {
-                origin: origin.clone(),
-                add_on,
-                field: field.to_owned(),
-                why,
-            });
+            self.need(origin.clone(), add_on, field.to_owned(), why);
         };
         if let Some(add_on) = AddOn::serving(obj.api_version()) {
             need(

@@ -230,7 +230,8 @@ impl Checker {
             construct,
             object: String::new(),
         };
-        self.add_ons.need(origin, need.add_on, need.why);
+        self.add_ons
+            .need(origin, need.add_on, String::new(), need.why);
     }
 
     /// Declares that environment `env` has no cluster: its objects become another form (a
