@@ -91,6 +91,30 @@ pub fn synth_text(app: &App) -> String {
         .collect()
 }
 
+/// Synthesizes `app` and returns its file at `path` (e.g. `prod/k8s/web.yaml`).
+pub fn synth_file(app: &App, path: &str) -> String {
+    let assembly = girder::synth::synthesize(app).unwrap_or_else(|d| panic!("synth failed:\n{d}"));
+    assembly
+        .files
+        .iter()
+        .find(|(p, _)| p.as_str() == path)
+        .map(|(_, text)| text.to_string())
+        .unwrap_or_else(|| panic!("no {path}"))
+}
+
+/// Runs the command line `args` against `app`: the exit code, standard output and error.
+pub fn run_cli(app: &App, args: &[&str]) -> (std::process::ExitCode, String, String) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let argv = std::iter::once("infra").chain(args.iter().copied());
+    let code = girder::synth::run_with(app, argv, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
 /// Synthesizes `app`, which must be invalid, and returns its diagnostics as printed.
 pub fn synth_errors(app: &App) -> String {
     match girder::synth::synthesize(app) {
@@ -155,9 +179,8 @@ impl<E: EnvironmentName> WithAddOns for girder::k8s::Kubernetes<E> {
 
 impl<E: EnvironmentName> WithAddOns for girder::constructs::aws::EksKubernetes<E> {
     fn with_add_ons(self) -> Self {
-        for add_on in AddOn::ALL {
-            self.installed_add_on(add_on);
-        }
+        // The cluster's Kubernetes side is the environment's.
+        (*self).clone().with_add_ons();
         self
     }
 }

@@ -5,19 +5,7 @@ use std::process::ExitCode;
 use girder::prelude::*;
 
 use crate::WithAddOns;
-use crate::{HelloworldNs, Prod, Tokens, Web};
-
-fn run(app: &App, args: &[&str]) -> (ExitCode, String, String) {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let argv = std::iter::once("infra").chain(args.iter().copied());
-    let code = girder::synth::run_with(app, argv, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
-}
+use crate::{HelloworldNs, Prod, Tokens, Web, run_cli as run};
 
 fn code(n: u8) -> ExitCode {
     ExitCode::from(n)

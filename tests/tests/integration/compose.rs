@@ -11,7 +11,7 @@ use girder::k8s_openapi::api::apps::v1::Deployment;
 use girder::prelude::*;
 use serde_json::{Value, json};
 
-use crate::{ApiConfig, ApiCredentials, Web, synth_errors};
+use crate::{ApiConfig, ApiCredentials, Web, synth_errors, synth_file};
 
 girder::environment!(
     /// A development environment on Docker Compose.
@@ -56,25 +56,12 @@ fn compose_files(app: &App) -> String {
 
 /// `dev/compose/compose.yaml`, parsed.
 fn compose_yaml(app: &App) -> Value {
-    let assembly = girder::synth::synthesize(app).unwrap_or_else(|d| panic!("synth failed:\n{d}"));
-    let text = assembly
-        .files
-        .iter()
-        .find(|(path, _)| path.as_str() == "dev/compose/compose.yaml")
-        .map(|(_, text)| text.to_string())
-        .expect("dev/compose/compose.yaml");
-    serde_saphyr::from_str(&text).expect("compose.yaml is YAML")
+    serde_saphyr::from_str(&file(app, "compose.yaml")).expect("compose.yaml is YAML")
 }
 
+/// The Compose environment's file `name`.
 fn file(app: &App, name: &str) -> String {
-    let assembly = girder::synth::synthesize(app).unwrap_or_else(|d| panic!("synth failed:\n{d}"));
-    let path = format!("dev/compose/{name}");
-    assembly
-        .files
-        .iter()
-        .find(|(p, _)| p.as_str() == path)
-        .map(|(_, text)| text.to_string())
-        .unwrap_or_else(|| panic!("no {path}"))
+    synth_file(app, &format!("dev/compose/{name}"))
 }
 
 /// The networks service `name` joins (`[]` for `network_mode: none`).

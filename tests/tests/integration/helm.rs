@@ -8,7 +8,7 @@ use girder::k8s::crd::flux::HelmRelease;
 use girder::k8s::crd::keda::ScaledObject;
 use girder::prelude::*;
 
-use crate::{Prod, Web, accept_test_tags, synth_errors, synth_text, validate};
+use crate::{Prod, Web, accept_test_tags, synth_errors, synth_file, synth_text, validate};
 
 /// A shop whose worker KEDA scales (it emits a ScaledObject), with `gitops` chosen.
 fn shop(gitops: Option<GitOps>) -> (App, girder::k8s::Kubernetes<Prod>) {
@@ -23,17 +23,6 @@ fn shop(gitops: Option<GitOps>) -> (App, girder::k8s::Kubernetes<Prod>) {
         .replicas(Replicas::between(1, 4).cpu(80))
         .build();
     (app, k8s)
-}
-
-/// The file of `app`'s output at `path`.
-fn file(app: &App, path: &str) -> String {
-    let assembly = girder::synth::synthesize(app).unwrap_or_else(|d| panic!("{d}"));
-    assembly
-        .files
-        .iter()
-        .find(|(p, _)| p.as_str() == path)
-        .map(|(_, text)| text.to_string())
-        .unwrap_or_else(|| panic!("no {path}"))
 }
 
 /// How many errors of `errors` are at construct `path` and contain `message`; each has a hint.
@@ -68,7 +57,7 @@ fn an_object_only_a_missing_add_on_serves_is_refused_at_its_construct() {
 fn a_chart_of_the_add_on_installs_it_through_flux_or_argo_cd() {
     let (flux, k8s) = shop(Some(GitOps::flux()));
     HelmChart::new(&k8s, "keda", charts::Keda::default()).build();
-    insta::assert_snapshot!("flux", file(&flux, "prod/k8s/flux-system.yaml"));
+    insta::assert_snapshot!("flux", synth_file(&flux, "prod/k8s/flux-system.yaml"));
 
     let (argo, k8s) = shop(Some(GitOps::argo_cd()));
     HelmChart::new(
@@ -78,7 +67,7 @@ fn a_chart_of_the_add_on_installs_it_through_flux_or_argo_cd() {
     )
     .version("2.17.1")
     .build();
-    insta::assert_snapshot!("argo_cd", file(&argo, "prod/k8s/argocd.yaml"));
+    insta::assert_snapshot!("argo_cd", synth_file(&argo, "prod/k8s/argocd.yaml"));
 }
 
 #[test]

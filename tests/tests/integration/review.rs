@@ -7,19 +7,7 @@ use std::process::ExitCode;
 use girder::constructs::{DatabaseCredentials, PgVersion};
 use girder::prelude::*;
 
-use crate::{Prod, Web, WithAddOns, accept_test_tags};
-
-fn run(app: &App, args: &[&str]) -> (ExitCode, String, String) {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let argv = std::iter::once("infra").chain(args.iter().copied());
-    let code = girder::synth::run_with(app, argv, &mut out, &mut err);
-    (
-        code,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
-}
+use crate::{Prod, Web, WithAddOns, accept_test_tags, run_cli as run};
 
 /// The shop at two versions: the second bumps the API's image, adds a worker and grows the
 /// database's volume (a StatefulSet's volume claims cannot change: destructive).
