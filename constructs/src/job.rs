@@ -130,7 +130,7 @@ impl Batch {
         policy: NetworkPolicy,
         out: &mut Emitted,
     ) {
-        emit_workload(cx, manifests, policy, &self.overrides, out);
+        emit_workload(cx, manifests, policy, &self.wiring, &self.overrides, out);
     }
 }
 

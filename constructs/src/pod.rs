@@ -836,15 +836,34 @@ pub(crate) fn object_meta(
 }
 
 /// Ends a workload's render: adds its NetworkPolicy, applies the program's edits and patches,
-/// and emits the objects and any problem. That no edit widened the policy is checked on the
+/// and emits the objects, any problem, and a [`girder_core::Wire`] per connection of `wiring`
+/// for the wiring graph. That no edit widened the policy is checked on the
 /// final objects (`girder_k8s::rules::network`), after aspects too.
 pub(crate) fn emit_workload(
     cx: &girder_core::Context<'_>,
     mut manifests: Vec<girder_k8s::Manifest>,
     policy: NetworkPolicy,
+    wiring: &Wiring,
     overrides: &girder_k8s::Overrides,
     out: &mut girder_core::Emitted,
 ) {
+    for edge in &wiring.connections {
+        let pods = edge.peers.iter().find_map(|p| match p {
+            crate::workload::Peer::NamespacePods { namespace, labels } => {
+                Some((namespace.clone(), labels.clone()))
+            }
+            _ => None,
+        });
+        out.emit(girder_core::Wire {
+            server: edge.server,
+            server_path: edge.server_path.clone(),
+            port: edge.port.number(),
+            protocol: edge.port.protocol().as_str().to_owned(),
+            outside: pods.is_none(),
+            namespace: pods.as_ref().map(|(ns, _)| ns.clone()).unwrap_or_default(),
+            selector: pods.map(|(_, labels)| labels).unwrap_or_default(),
+        });
+    }
     let mut diags = Diagnostics::new();
     manifests.push(girder_k8s::Manifest::new(policy));
     overrides.apply(cx.path.as_str(), &mut manifests, &mut diags);

@@ -460,6 +460,6 @@ impl Construct for StatefulSpec {
         let policy = self
             .wiring
             .policy(self.meta(&labels), selector, &self.pod.ports);
-        emit_workload(cx, manifests, policy, &self.overrides, out);
+        emit_workload(cx, manifests, policy, &self.wiring, &self.overrides, out);
     }
 }

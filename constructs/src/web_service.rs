@@ -612,6 +612,6 @@ impl Construct for WebServiceSpec {
         let policy =
             self.wiring
                 .policy(self.meta(&labels), Self::selector(&labels), &self.pod.ports);
-        emit_workload(cx, manifests, policy, &self.overrides, out);
+        emit_workload(cx, manifests, policy, &self.wiring, &self.overrides, out);
     }
 }

@@ -578,6 +578,6 @@ impl<E: 'static, N: 'static> Construct for WorkerSpec<E, N> {
         let policy = self
             .wiring
             .policy(self.meta(&labels), selector, &self.pod.ports);
-        emit_workload(cx, manifests, policy, &self.overrides, out);
+        emit_workload(cx, manifests, policy, &self.wiring, &self.overrides, out);
     }
 }

@@ -12,7 +12,7 @@ use crate::diag::Diagnostic;
 #[diagnostic::on_unimplemented(
     message = "a construct cannot emit `{Self}`",
     label = "not an object of any target",
-    note = "emit a target's object: a Kubernetes `Manifest` (`Manifest::new(object)`), a CloudFormation `CfnResource`, a `Diagnostic`, or a Kubernetes add-on need (`NeedsAddOn`)"
+    note = "emit a target's object: a Kubernetes `Manifest` (`Manifest::new(object)`), a CloudFormation `CfnResource`, a `Diagnostic`, a Kubernetes add-on need (`NeedsAddOn`) or a declared connection (`Wire`)"
 )]
 pub trait Artifact: 'static {
     /// What the artifact is, for messages (e.g. `Kubernetes object`).

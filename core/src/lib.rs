@@ -34,8 +34,10 @@ mod hash;
 pub mod name;
 pub mod secrets;
 mod tree;
+mod wire;
 
 pub use artifact::{Artifact, Emitted};
 pub use aspect::{Aspect, Visit, Visitable};
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use tree::{App, Construct, Context, Environment, EnvironmentName, Handle, NodeId, Path};
+pub use wire::Wire;

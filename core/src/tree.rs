@@ -119,6 +119,14 @@ impl Node {
     }
 }
 
+/// What a node is: its construct's kind, `Environment` without a construct, `(in use)` while
+/// its construct is borrowed.
+fn kind_of(node: &Node) -> &'static str {
+    node.construct.as_ref().map_or("Environment", |c| {
+        c.try_borrow().map_or("(in use)", |c| c.kind())
+    })
+}
+
 /// Whether an entry of `State::ids` is child `id` (whose hash is `hash`) of `parent`.
 fn is_child<'a>(
     nodes: &'a [Node],
@@ -415,6 +423,12 @@ impl App {
         self.0.state.borrow().nodes[node.index()].id().to_owned()
     }
 
+    /// What `node` is: its construct's kind (`WebService`, `Postgres`), `Environment` for an
+    /// environment or the root, `(in use)` while its construct is borrowed.
+    pub fn kind(&self, node: NodeId) -> &'static str {
+        kind_of(&self.0.state.borrow().nodes[node.index()])
+    }
+
     /// The children of `node`, in the order they were added.
     pub fn children(&self, node: NodeId) -> Vec<NodeId> {
         self.0.state.borrow().nodes[node.index()].children.clone()
@@ -570,10 +584,7 @@ impl App {
         let mut out = Vec::new();
         fn go(state: &State, n: NodeId, depth: usize, out: &mut Vec<(usize, Path, &'static str)>) {
             let node = &state.nodes[n.index()];
-            let kind = node.construct.as_ref().map_or("Environment", |c| {
-                c.try_borrow().map_or("(in use)", |c| c.kind())
-            });
-            out.push((depth, node.path.clone(), kind));
+            out.push((depth, node.path.clone(), kind_of(node)));
             for c in &node.children {
                 go(state, *c, depth + 1, out);
             }

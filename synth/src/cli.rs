@@ -77,6 +77,18 @@ enum Format {
     Json,
 }
 
+/// How `graph` draws the wiring graph.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+enum GraphFormat {
+    /// A Mermaid flowchart, for Markdown (GitHub, GitLab) and the Mermaid tools.
+    #[default]
+    Mermaid,
+    /// Graphviz's DOT language.
+    Dot,
+    /// SVG, laid out by Graphviz's `dot`.
+    Svg,
+}
+
 /// Where and how `diff` writes its report.
 #[derive(Args, Debug)]
 struct ReportArgs {
@@ -115,6 +127,23 @@ enum Command {
     },
     /// Print the construct tree with paths and kinds.
     List,
+    /// Draw the wiring graph: every workload, data store and server outside the cluster, and
+    /// every flow the final objects allow, by port. `connect` edges are solid; other rules
+    /// (`allow_from`, `allow_to`, aspects, patches) dotted; entries from Ingress hosts thick;
+    /// a `connect` the objects refuse red.
+    #[command(after_help = EXIT_CODES)]
+    Graph {
+        /// Only this environment (with the outside it reaches).
+        #[arg(long)]
+        env: Option<String>,
+        /// The graph's format: Mermaid (GitHub renders it in Markdown), Graphviz DOT, or SVG
+        /// laid out by Graphviz's `dot` (which must be installed).
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+        /// Write the graph to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Compare a fresh synth with a previous output directory (`--against`) or with what is
     /// running (`--live`), object by object. `--live` does not read Docker Compose
     /// environments: compare those `--against` the output they were started from.
@@ -386,6 +415,14 @@ where
     ExitCode::from(match cli.command {
         Command::Synth { out: dir } => synth(app, &dir, console.out, console.err),
         Command::List => list(app, console.out),
+        Command::Graph { env, format, out } => graph(
+            app,
+            env.as_deref(),
+            format,
+            out.as_deref(),
+            console.out,
+            console.err,
+        ),
         Command::Diff {
             against: Some(against),
             report,
@@ -937,6 +974,59 @@ fn list(app: &App, out: &mut dyn Write) -> u8 {
     EXIT_OK
 }
 
+fn graph(
+    app: &App,
+    env: Option<&str>,
+    format: GraphFormat,
+    path: Option<&Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let assembly = match synthesize_with_or_report(app, &Options::default(), err) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    let graph = match env {
+        Some(env) if !assembly.manifest.environments().contains(&env) => {
+            let _ = writeln!(
+                err,
+                "error: the program has no environment `{env}`\n  hint: one of: {}",
+                assembly.manifest.environments().join(", ")
+            );
+            return EXIT_USAGE;
+        }
+        Some(env) => assembly.manifest.graph.environment(env),
+        None => assembly.manifest.graph,
+    };
+    let text = match format {
+        GraphFormat::Mermaid => graph.mermaid(),
+        GraphFormat::Dot => graph.dot(),
+        GraphFormat::Svg => match graph.svg() {
+            Ok(svg) => svg,
+            Err(e) => {
+                let _ = writeln!(err, "error: {e}");
+                return EXIT_UNAVAILABLE;
+            }
+        },
+    };
+    match path {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, text) {
+                let _ = writeln!(
+                    err,
+                    "error: cannot write the graph to {}: {e}",
+                    path.display()
+                );
+                return EXIT_IO;
+            }
+        }
+        None => {
+            let _ = out.write_all(text.as_bytes());
+        }
+    }
+    EXIT_OK
+}
+
 fn diff(
     app: &App,
     against: &Path,
@@ -963,6 +1053,7 @@ fn diff(
     };
     // The output compared against stands for what is deployed: synthesize with its exports, so
     // that an export kept one more deployment is not reported as a change.
+    let previous_graph = previous.graph;
     let options = Options {
         previous_exports: previous.exports,
         ..Options::default()
@@ -974,7 +1065,13 @@ fn diff(
     let mut new = assembly.contents();
     new.remove(MANIFEST);
     match crate::diff::diff(&old, &new) {
-        Ok(report) => print_report(&report, args, out, err),
+        Ok(mut report) => {
+            report.set_wiring(crate::graph::Changes::between(
+                &previous_graph,
+                &assembly.manifest.graph,
+            ));
+            print_report(&report, args, out, err)
+        }
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             if let Some(cause) = std::error::Error::source(&e) {

@@ -223,12 +223,25 @@ pub struct Report {
     changes: Vec<Change>,
     /// The risks of each change, by the change's index.
     risks: Vec<Vec<Risk>>,
+    /// The edges of the wiring graph the change adds and removes.
+    wiring: crate::graph::Changes,
 }
 
 impl Report {
     /// Whether nothing changed.
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
+    }
+
+    /// The edges of the wiring graph the change adds and removes (empty unless set with
+    /// [`Report::set_wiring`]: `diff --against` compares the graphs the outputs keep).
+    pub fn wiring(&self) -> &crate::graph::Changes {
+        &self.wiring
+    }
+
+    /// Sets the wiring graph's changes.
+    pub fn set_wiring(&mut self, wiring: crate::graph::Changes) {
+        self.wiring = wiring;
     }
 
     /// The number of added objects.
@@ -326,6 +339,18 @@ impl fmt::Display for Report {
                     "warning"
                 };
                 writeln!(f, "  ! {label}: {risk}")?;
+            }
+        }
+        for (sign, edges) in [("+", &self.wiring.added), ("-", &self.wiring.removed)] {
+            for edge in edges {
+                writeln!(
+                    f,
+                    "{sign} wiring {} -> {} ({}, {})",
+                    edge.from,
+                    edge.to,
+                    edge.port,
+                    edge.kind.describe()
+                )?;
             }
         }
         if self.is_empty() {

@@ -9,13 +9,14 @@
 use std::collections::{BTreeMap, HashSet};
 
 use girder_aws::{CfnResource, ExportLedger};
-use girder_core::{App, Context, Diagnostic, Diagnostics, Emitted, NodeId, Visit};
+use girder_core::{App, Context, Diagnostic, Diagnostics, Emitted, NodeId, Visit, Wire};
 use girder_k8s::Manifest;
 use girder_k8s::aspects::DefaultResources;
 use girder_k8s::rules::Checker;
 
 use crate::cloudformation::{Stacks, Synthesized, template_path};
 use crate::compose::ComposeProjects;
+use crate::graph::Graph;
 use crate::kubernetes::{Emission, KubernetesOutput, Panicked, Problem, Writer};
 use crate::output::{DeployStep, FORMAT, Manifest as Index, ManifestFile, ObjectRef};
 use crate::text::Text;
@@ -229,6 +230,8 @@ struct Targets<'scope, 'env> {
     emitters: Vec<NodeId>,
     /// The final Kubernetes objects, when the synthesis keeps them.
     kept: Option<Vec<KubernetesObject>>,
+    /// The connections the constructs declared, by construct number.
+    wires: Vec<(usize, Wire)>,
 }
 
 /// What each environment's cluster has without the program emitting it.
@@ -269,6 +272,7 @@ struct Rendered {
     compose: ComposeProjects,
     emitters: Vec<NodeId>,
     kept: Option<Vec<KubernetesObject>>,
+    wires: Vec<(usize, Wire)>,
 }
 
 impl<'scope, 'env> Targets<'scope, 'env> {
@@ -309,6 +313,7 @@ impl<'scope, 'env> Targets<'scope, 'env> {
             compose,
             emitters: Vec::new(),
             kept: keep.then(Vec::new),
+            wires: Vec::new(),
         }
     }
 
@@ -320,6 +325,7 @@ impl<'scope, 'env> Targets<'scope, 'env> {
             compose: self.compose,
             emitters: self.emitters,
             kept: self.kept,
+            wires: self.wires,
         };
         (rendered, self.kubernetes.finish())
     }
@@ -333,13 +339,14 @@ impl<'scope, 'env> Targets<'scope, 'env> {
         let manifests = out.take::<Manifest>();
         let resources = out.take::<CfnResource>();
         let needs = out.take::<girder_k8s::helm::NeedsAddOn>();
+        let wires = out.take::<Wire>();
         for (what, count) in out.rest() {
             diags.push(
                 Diagnostic::error(
                     cx.path.as_str(),
                     format!("emitted {count} {what} artifacts, which no target of this synthesis takes"),
                 )
-                .hint("this is a bug in the construct: emit a `Manifest`, a `CfnResource`, a `NeedsAddOn` or a `Diagnostic`"),
+                .hint("this is a bug in the construct: emit a `Manifest`, a `CfnResource`, a `NeedsAddOn`, a `Wire` or a `Diagnostic`"),
             );
         }
         out.clear();
@@ -351,6 +358,8 @@ impl<'scope, 'env> Targets<'scope, 'env> {
         for need in needs {
             self.checker.needs_add_on(cx.env, construct, need);
         }
+        self.wires
+            .extend(wires.into_iter().map(|wire| (construct, wire)));
         if !manifests.is_empty() {
             let aspects = app.aspects::<Manifest>(cx.node);
             let builtin = DefaultResources::girder();
@@ -492,6 +501,10 @@ impl Rendered {
             files: Vec::new(),
             format: FORMAT,
             generator: Index::generator(),
+            graph: Graph::build(app, &self.checker.topology(), &self.wires, &|construct| {
+                let node = self.emitters[construct];
+                (app.path(node).to_string(), node)
+            }),
             secret_allowances: allowed
                 .into_iter()
                 .map(|a| [a.path, a.field, a.reason])

@@ -27,6 +27,7 @@ mod cloudformation;
 mod compose;
 pub mod diff;
 mod engine;
+pub mod graph;
 mod kubernetes;
 pub mod output;
 mod panic;

@@ -26,6 +26,8 @@ use std::path::{Component, Path, PathBuf};
 use girder_aws::ExportLedger;
 use serde::{Deserialize, Serialize};
 
+use crate::graph::Graph;
+
 /// The name of the index file written at the root of every output.
 pub const MANIFEST: &str = "manifest.json";
 
@@ -55,6 +57,9 @@ pub struct Manifest {
     pub format: u32,
     /// The tool that wrote the output: `girder <version>`.
     pub generator: String,
+    /// The wiring graph (`girder graph`), which `diff` compares edge by edge.
+    #[serde(default, skip_serializing_if = "Graph::is_empty")]
+    pub graph: Graph,
     /// The values allowed to look like secrets, for reviewers: `[construct path, field,
     /// reason]`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -253,6 +253,7 @@ pub fn markdown_with_limit(report: &Report, limit: usize, full: Option<&str>) ->
         let _ = writeln!(head, "| {env} | {target} | {a} | {c} | {r} | {d} |");
     }
     head.push('\n');
+    head.push_str(&wiring_section(report));
     let (destructive, rest): (Vec<_>, Vec<_>) = changes
         .iter()
         .partition(|(_, risks)| risks.iter().any(Risk::is_destructive));
@@ -435,8 +436,47 @@ pub fn json(report: &Report) -> Value {
         },
         "environments": rows,
         "changes": items,
+        "wiring": {
+            "added": report.wiring().added.iter().map(edge_json).collect::<Vec<_>>(),
+            "removed": report.wiring().removed.iter().map(edge_json).collect::<Vec<_>>(),
+        },
     })
 }
+
+/// An edge of the wiring graph in the JSON report.
+fn edge_json(edge: &crate::graph::Edge) -> Value {
+    serde_json::to_value(edge).unwrap_or(Value::Null)
+}
+
+/// The Markdown section of the wiring graph's changed edges: a Mermaid graph GitHub and GitLab
+/// draw, or only the counts when the graph is too big for a comment.
+fn wiring_section(report: &Report) -> String {
+    let wiring = report.wiring();
+    if wiring.is_empty() {
+        return String::new();
+    }
+    let (a, r) = (wiring.added.len(), wiring.removed.len());
+    let mut out = format!(
+        "#### Wiring: {a} edge{} added, {r} removed\n\n",
+        if a == 1 { "" } else { "s" }
+    );
+    let graph = wiring.mermaid();
+    if graph.len() <= WIRING_LIMIT {
+        let _ = writeln!(
+            out,
+            "Added edges are green, removed ones red and dashed.\n\n```mermaid\n{graph}```\n"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "Too many edges to draw in a comment: run `graph` on both versions.\n"
+        );
+    }
+    out
+}
+
+/// The most characters of Mermaid a comment carries (a quarter of what a comment allows).
+const WIRING_LIMIT: usize = COMMENT_LIMIT / 4;
 
 #[cfg(test)]
 mod tests {

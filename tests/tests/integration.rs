@@ -24,6 +24,8 @@ mod deploy_cli;
 mod escape_hatches;
 #[path = "integration/examples.rs"]
 mod examples;
+#[path = "integration/graph.rs"]
+mod graph;
 #[path = "integration/helloworld.rs"]
 mod helloworld;
 #[path = "integration/helm.rs"]

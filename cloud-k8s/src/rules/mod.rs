@@ -34,6 +34,7 @@
 
 mod add_ons;
 pub mod api;
+pub mod flows;
 pub mod names;
 pub mod network;
 mod node_ports;
@@ -186,6 +187,7 @@ pub struct Checker {
     selectors: Vec<Selector>,
     admits: Vec<Admits>,
     reach: reach::Reach,
+    flows: flows::Flows,
     refs: refs::Refs,
     node_ports: node_ports::NodePorts,
     add_ons: add_ons::AddOns,
@@ -335,6 +337,8 @@ impl Checker {
         if let Some(typed) = typed {
             self.observe_typed(typed, manifest.as_built(), &origin, &mut out);
             self.reach
+                .observe(typed, &origin.object, env, origin.construct);
+            self.flows
                 .observe(typed, &origin.object, env, origin.construct);
         }
         self.findings
@@ -561,6 +565,12 @@ impl Checker {
             pod_security::check_namespace(object, ns.metadata.labels.as_ref(), out);
             self.namespaces.insert((origin.env, name));
         }
+    }
+
+    /// The workloads of every object seen and the network flows their final objects allow
+    /// (what the wiring graph draws; see [`flows`]).
+    pub fn topology(&self) -> flows::Topology {
+        self.flows.topology()
     }
 
     /// Runs the rules that need every object, and returns every finding (with the construct
