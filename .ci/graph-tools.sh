@@ -23,6 +23,9 @@ as_root() {
 
 missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+# Debian's nodejs (18.20 in bookworm) and npm, when the machine has no node of its own.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x "$chromium" ] || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "graph-tools: apt-get install ${missing[*]}"

@@ -31,7 +31,7 @@ pub use city_graph::city_graph;
 pub use exchange::exchange;
 pub use helloworld::helloworld;
 pub use platform_app::platform_app;
-pub use scale::scale;
+pub use scale::{scale, wired};
 #[cfg(feature = "aws")]
 pub use scale_aws::scale_aws;
 #[cfg(feature = "aws")]

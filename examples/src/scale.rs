@@ -40,3 +40,30 @@ pub fn scale(n: usize) -> App {
     }
     app
 }
+
+/// `n` web services in one namespace where each connects to the next two (`svc-i` to
+/// `svc-(i+1)` and `svc-(i+2)`, wrapping around): about `2n` edges for the wiring graph's
+/// benchmark (`graph-bench`).
+pub fn wired(n: usize) -> App {
+    let app = App::new("wired");
+    let ns = app.environment(Bench).kubernetes().namespace(Services);
+    let services: Vec<_> = (0..n)
+        .map(|i| {
+            WebService::new(&ns, format!("svc-{i}"))
+                .image(format!("registry.example.com/team/svc-{i}:1.0.{i}"))
+                .port(8080)
+                .replicas(2)
+                .build()
+        })
+        .collect();
+    for (i, svc) in services.iter().enumerate() {
+        for step in [1, 2] {
+            let j = (i + step) % n;
+            if j != i {
+                let conn = svc.connect(&services[j]);
+                svc.env(format!("NEXT_{step}_URL"), conn.url());
+            }
+        }
+    }
+    app
+}

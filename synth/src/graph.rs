@@ -19,7 +19,7 @@
 //! Every synthesis keeps the graph in `manifest.json`, so that `diff` can show the edges a change
 //! adds or removes ([`Changes`]). The output is deterministic: nodes and edges are sorted.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -205,28 +205,30 @@ impl Graph {
     ) -> Graph {
         let mut nodes: BTreeMap<String, Node> = BTreeMap::new();
         let mut edges: BTreeSet<Edge> = BTreeSet::new();
-        let workload_ids: Vec<String> = topology
-            .workloads
-            .iter()
-            .map(|w| {
-                let id = format!("{}/{}/{}/{}", w.env, w.namespace, w.kind, w.name);
-                let (path, node) = path_of(w.construct);
-                nodes.entry(id.clone()).or_insert_with(|| Node {
-                    id: id.clone(),
-                    kind: if w.kind == "StatefulSet" {
-                        NodeKind::DataStore
-                    } else {
-                        NodeKind::Workload
-                    },
-                    label: w.name.clone(),
-                    detail: app.kind(node).to_owned(),
-                    env: w.env.clone(),
-                    group: w.namespace.clone(),
-                    construct: path,
-                });
-                id
-            })
-            .collect();
+        // Each workload's node id and construct path, and the workloads of each path.
+        let mut workload_ids = Vec::with_capacity(topology.workloads.len());
+        let mut paths = Vec::with_capacity(topology.workloads.len());
+        let mut by_path: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, w) in topology.workloads.iter().enumerate() {
+            let id = format!("{}/{}/{}/{}", w.env, w.namespace, w.kind, w.name);
+            let (path, node) = path_of(w.construct);
+            nodes.entry(id.clone()).or_insert_with(|| Node {
+                id: id.clone(),
+                kind: if w.kind == "StatefulSet" {
+                    NodeKind::DataStore
+                } else {
+                    NodeKind::Workload
+                },
+                label: w.name.to_owned(),
+                detail: app.kind(node).to_owned(),
+                env: w.env.to_owned(),
+                group: w.namespace.to_owned(),
+                construct: path.clone(),
+            });
+            by_path.entry(path.clone()).or_default().push(i);
+            workload_ids.push(id);
+            paths.push(path);
+        }
         let outside = |end: &End, nodes: &mut BTreeMap<String, Node>| -> String {
             let (env, kind, label) = match end {
                 End::Pods(i) => return workload_ids[*i].clone(),
@@ -255,23 +257,19 @@ impl Graph {
             });
             id
         };
-        // The declared connections by client path: (server path, port label, outside, used).
-        let mut declared: Vec<(String, &Wire, String, bool)> = wires
-            .iter()
-            .map(|(construct, wire)| {
-                let port = format!("{} {}", wire.protocol, wire.port);
-                (path_of(*construct).0, wire, port, false)
-            })
-            .collect();
-        let workload_of = |end: &End| match end {
-            End::Pods(i) => Some(&topology.workloads[*i]),
-            _ => None,
-        };
+        // The declared connections by client path and port label, and whether a flow of the
+        // final objects carries each.
+        let mut declared: HashMap<(String, String), Vec<(&Wire, bool)>> = HashMap::new();
+        for (construct, wire) in wires {
+            let port = format!("{} {}", wire.protocol, wire.port);
+            declared
+                .entry((path_of(*construct).0, port))
+                .or_default()
+                .push((wire, false));
+        }
         for flow in &topology.flows {
             let from = outside(&flow.from, &mut nodes);
             let to = outside(&flow.to, &mut nodes);
-            let client = workload_of(&flow.from).map(|w| path_of(w.construct).0);
-            let server = workload_of(&flow.to);
             if matches!(flow.from, End::Host { .. }) {
                 edges.insert(Edge {
                     from,
@@ -283,19 +281,27 @@ impl Graph {
             }
             // A flow a `connect` explains: to the server's pods, or, for a server outside the
             // cluster, the range its wire reaches it by (the edge then goes to the server).
+            let server = match &flow.to {
+                End::Pods(i) => Some(&topology.workloads[*i]),
+                _ => None,
+            };
             let mut explained = false;
-            for (wire_client, wire, port, used) in &mut declared {
-                if Some(&*wire_client) != client.as_ref() || *port != flow.port {
-                    continue;
-                }
-                let to_server = match (workload_of(&flow.to), wire.outside) {
-                    (Some(server), false) => server.selected_by(&wire.namespace, &wire.selector),
-                    (None, true) => matches!(flow.to, End::Range(_)),
-                    _ => false,
-                };
-                if to_server {
-                    *used = true;
-                    explained = true;
+            if let End::Pods(client) = &flow.from
+                && let Some(candidates) =
+                    declared.get_mut(&(paths[*client].clone(), flow.port.clone()))
+            {
+                for (wire, used) in candidates {
+                    let carries = match (server, wire.outside) {
+                        (Some(server), false) => {
+                            server.selected_by(&wire.namespace, &wire.selector)
+                        }
+                        (None, true) => matches!(flow.to, End::Range(_)),
+                        _ => false,
+                    };
+                    if carries {
+                        *used = true;
+                        explained = true;
+                    }
                 }
             }
             if explained && server.is_none() {
@@ -312,56 +318,50 @@ impl Graph {
                 },
             });
         }
-        for (client, wire, port, used) in &declared {
-            let clients: Vec<&String> = topology
-                .workloads
-                .iter()
-                .zip(&workload_ids)
-                .filter(|(w, _)| path_of(w.construct).0 == *client)
-                .map(|(_, id)| id)
-                .collect();
-            let servers: Vec<String> = if wire.outside {
-                let env = wire.server_path.split('/').next().unwrap_or_default();
-                let id = format!("external:{}", wire.server_path);
-                let parent = app
-                    .parent(wire.server)
-                    .map(|p| app.id(p))
-                    .unwrap_or_default();
-                nodes.entry(id.clone()).or_insert_with(|| Node {
-                    id: id.clone(),
-                    kind: NodeKind::External,
-                    label: app.id(wire.server),
-                    detail: app.kind(wire.server).to_owned(),
-                    env: env.to_owned(),
-                    group: parent,
-                    construct: wire.server_path.clone(),
-                });
-                vec![id]
-            } else {
-                topology
-                    .workloads
-                    .iter()
-                    .zip(&workload_ids)
-                    .filter(|(w, _)| w.selected_by(&wire.namespace, &wire.selector))
-                    .map(|(_, id)| id.clone())
-                    .collect()
-            };
-            let kind = if *used {
-                EdgeKind::Connect
-            } else {
-                EdgeKind::Blocked
-            };
-            if *used && !wire.outside {
-                continue; // drawn from its flow
-            }
-            for from in &clients {
-                for to in &servers {
-                    edges.insert(Edge {
-                        from: (*from).clone(),
-                        to: to.clone(),
-                        port: port.clone(),
-                        kind,
+        // A server outside the cluster is drawn where a connection reaches it; a connection
+        // no flow carries is drawn blocked.
+        for ((client, port), list) in &declared {
+            for (wire, used) in list {
+                if *used && !wire.outside {
+                    continue; // drawn from its flow
+                }
+                let servers: Vec<String> = if wire.outside {
+                    let env = wire.server_path.split('/').next().unwrap_or_default();
+                    let id = format!("external:{}", wire.server_path);
+                    let group = app.parent(wire.server).map(|p| app.id(p)).unwrap_or_default();
+                    nodes.entry(id.clone()).or_insert_with(|| Node {
+                        id: id.clone(),
+                        kind: NodeKind::External,
+                        label: app.id(wire.server),
+                        detail: app.kind(wire.server).to_owned(),
+                        env: env.to_owned(),
+                        group,
+                        construct: wire.server_path.clone(),
                     });
+                    vec![id]
+                } else {
+                    topology
+                        .workloads
+                        .iter()
+                        .zip(&workload_ids)
+                        .filter(|(w, _)| w.selected_by(&wire.namespace, &wire.selector))
+                        .map(|(_, id)| id.clone())
+                        .collect()
+                };
+                let kind = if *used {
+                    EdgeKind::Connect
+                } else {
+                    EdgeKind::Blocked
+                };
+                for &from in by_path.get(client).into_iter().flatten() {
+                    for to in &servers {
+                        edges.insert(Edge {
+                            from: workload_ids[from].clone(),
+                            to: to.clone(),
+                            port: port.clone(),
+                            kind,
+                        });
+                    }
                 }
             }
         }
@@ -439,7 +439,7 @@ impl Graph {
     /// The graph in Graphviz's DOT language, with a legend.
     pub fn dot(&self) -> String {
         let mut out = String::from(
-            "digraph wiring {\n  rankdir=LR;\n  compound=true;\n  fontname=\"Helvetica\";\n  node [fontname=\"Helvetica\", fontsize=11, style=\"rounded,filled\", shape=box, fillcolor=\"#eef3fb\", color=\"#4a6fa5\"];\n  edge [fontname=\"Helvetica\", fontsize=9];\n",
+            "digraph wiring {\n  rankdir=LR;\n  newrank=true;\n  compound=true;\n  fontname=\"Helvetica\";\n  node [fontname=\"Helvetica\", fontsize=11, style=\"rounded,filled\", shape=box, fillcolor=\"#eef3fb\", color=\"#4a6fa5\"];\n  edge [fontname=\"Helvetica\", fontsize=9];\n",
         );
         let numbers = numbering(&self.nodes);
         let mut cluster = 0;
@@ -531,10 +531,17 @@ impl Graph {
         out
     }
 
-    /// The graph as SVG, laid out by Graphviz's `dot` (which must be on the `PATH`).
+    /// The graph as SVG, laid out by Graphviz (`dot` must be on the `PATH`): in ranks, left to
+    /// right, up to [`RANKED_NODES`] nodes; beyond, by the force-directed `sfdp` engine, since
+    /// ranking 1,000 services takes `dot` half a minute and `sfdp` under a second.
     pub fn svg(&self) -> Result<String, GraphError> {
+        let engine = if self.nodes.len() <= RANKED_NODES {
+            "-Kdot"
+        } else {
+            "-Ksfdp"
+        };
         let mut child = Command::new("dot")
-            .arg("-Tsvg")
+            .args([engine, "-Tsvg"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -563,6 +570,9 @@ impl Graph {
         String::from_utf8(output.stdout).map_err(|e| GraphError::Graphviz(e.to_string()))
     }
 }
+
+/// The most nodes [`Graph::svg`] lays out in ranks with `dot`.
+pub const RANKED_NODES: usize = 300;
 
 /// Node numbers (`n0`, `n1`, ...) in id order: ids hold characters neither language takes.
 fn numbering(nodes: &[Node]) -> BTreeMap<&str, usize> {

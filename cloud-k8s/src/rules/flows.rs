@@ -19,7 +19,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::api::networking::v1::{
-    Ingress, IngressBackend, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort,
+    Ingress, IngressBackend, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer,
+    NetworkPolicyPort,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -34,26 +35,52 @@ const NAMESPACE_NAME: &str = "kubernetes.io/metadata.name";
 
 /// A workload's pods: one node of the wiring graph.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Workload {
+pub struct Workload<'a> {
     /// The environment.
-    pub env: String,
+    pub env: &'a str,
     /// The construct that emitted it (the number given to [`super::Checker::observe`]).
     pub construct: usize,
     /// Its namespace.
-    pub namespace: String,
+    pub namespace: &'a str,
     /// Its kind: `Deployment`, `StatefulSet`, `CronJob`, ...
-    pub kind: String,
+    pub kind: &'a str,
     /// Its name.
-    pub name: String,
-    /// What the construct made it for (its pods' `app.kubernetes.io/component` label:
-    /// `web-service`, `worker`, `postgres`, ...), if it says.
-    pub component: Option<String>,
-    labels: BTreeMap<String, String>,
+    pub name: &'a str,
+    labels: &'a BTreeMap<String, String>,
     /// Container ports: (number, name).
-    ports: Vec<(i32, Option<String>)>,
+    ports: &'a [(i32, Option<String>)],
 }
 
-impl Workload {
+impl<'a> Workload<'a> {
+    /// A workload's pods in environment `env`, with their `labels` and container `ports`.
+    pub(crate) fn new(
+        env: &'a str,
+        construct: usize,
+        namespace: &'a str,
+        kind: &'a str,
+        name: &'a str,
+        labels: &'a BTreeMap<String, String>,
+        ports: &'a [(i32, Option<String>)],
+    ) -> Self {
+        Workload {
+            env,
+            construct,
+            namespace,
+            kind,
+            name,
+            labels,
+            ports,
+        }
+    }
+
+    /// What the construct made it for (its pods' `app.kubernetes.io/component` label:
+    /// `web-service`, `worker`, `postgres`, ...), if it says.
+    pub fn component(&self) -> Option<&'a str> {
+        self.labels.get(COMPONENT).map(String::as_str)
+    }
+}
+
+impl Workload<'_> {
     /// Whether pods labelled at least `selector` in `namespace` are this workload's.
     pub fn selected_by(&self, namespace: &str, selector: &BTreeMap<String, String>) -> bool {
         self.namespace == namespace && selector.iter().all(|(k, v)| self.labels.get(k) == Some(v))
@@ -95,15 +122,13 @@ pub struct Flow {
     /// The port and protocol: `TCP 5432`, `TCP http` for a named port, `any port` for a rule
     /// without ports.
     pub port: String,
-    /// The objects that allow it (`NetworkPolicy shop/db`, `Ingress shop/web`), sorted.
-    pub via: Vec<String>,
 }
 
-/// The workloads and flows of a program, per [`Flows::topology`].
+/// The workloads and flows of a program ([`super::Checker::topology`]).
 #[derive(Debug, Clone, Default)]
-pub struct Topology {
+pub struct Topology<'a> {
     /// Every workload, in the order they were seen.
-    pub workloads: Vec<Workload>,
+    pub workloads: Vec<Workload<'a>>,
     /// Every flow, sorted.
     pub flows: Vec<Flow>,
 }
@@ -112,14 +137,12 @@ pub struct Topology {
 struct Policy {
     env: String,
     namespace: String,
-    object: String,
     spec: k8s_openapi::api::networking::v1::NetworkPolicySpec,
 }
 
 #[derive(Debug)]
 struct Route {
     env: String,
-    object: String,
     host: String,
     service: String,
     service_namespace: String,
@@ -129,10 +152,9 @@ struct Route {
 /// What the flows need, collected object by object.
 #[derive(Debug, Default)]
 pub(crate) struct Flows {
-    workloads: Vec<Workload>,
     policies: Vec<Policy>,
-    /// (environment, namespace, name) → the Service's selector and its ports (port → target).
-    services: HashMap<(String, String, String), Service>,
+    /// (environment, namespace, name) → the Service's selector.
+    services: HashMap<(String, String, String), BTreeMap<String, String>>,
     routes: Vec<Route>,
 }
 
@@ -151,7 +173,7 @@ fn port_label(port: &NetworkPolicyPort) -> String {
 
 /// Whether an egress rule's `port` lets out traffic to `target`'s port `wanted` (a number,
 /// or a name the target's containers give a number).
-fn port_allows(port: &NetworkPolicyPort, wanted: &NetworkPolicyPort, target: &Workload) -> bool {
+fn port_allows(port: &NetworkPolicyPort, wanted: &NetworkPolicyPort, target: &Workload<'_>) -> bool {
     if port.protocol.as_deref().unwrap_or("TCP") != wanted.protocol.as_deref().unwrap_or("TCP") {
         return false;
     }
@@ -176,9 +198,9 @@ fn port_allows(port: &NetworkPolicyPort, wanted: &NetworkPolicyPort, target: &Wo
 }
 
 impl Flows {
-    /// Records what the flows need from `obj` (named `object`), emitted by construct
-    /// `construct` in environment `env`.
-    pub(crate) fn observe(&mut self, obj: &dyn Object, object: &str, env: &str, construct: usize) {
+    /// Records what the flows need from `obj`, emitted in environment `env` (the workloads
+    /// come from the [`super::Checker`]'s pods).
+    pub(crate) fn observe(&mut self, obj: &dyn Object, env: &str) {
         let any: &dyn Any = obj;
         let meta = obj.meta();
         let namespace = meta.namespace.clone().unwrap_or_default();
@@ -187,17 +209,17 @@ impl Flows {
                 self.policies.push(Policy {
                     env: env.to_owned(),
                     namespace,
-                    object: object_name(object).to_owned(),
                     spec: spec.clone(),
                 });
             }
         } else if let Some(service) = any.downcast_ref::<Service>() {
-            if let Some(name) = &meta.name {
+            let selector = service.spec.as_ref().and_then(|s| s.selector.as_ref());
+            if let (Some(name), Some(selector)) = (&meta.name, selector) {
                 self.services
-                    .insert((env.to_owned(), namespace, name.clone()), service.clone());
+                    .insert((env.to_owned(), namespace, name.clone()), selector.clone());
             }
         } else if let Some(ingress) = any.downcast_ref::<Ingress>() {
-            self.observe_ingress(ingress, object, env, &namespace);
+            self.observe_ingress(ingress, env, &namespace);
         } else if let Some(route) = any.downcast_ref::<HTTPRoute>() {
             let hosts = if route.spec.hostnames.is_empty() {
                 vec!["*".to_owned()]
@@ -211,7 +233,6 @@ impl Flows {
                 for host in &hosts {
                     self.routes.push(Route {
                         env: env.to_owned(),
-                        object: object_name(object).to_owned(),
                         host: host.clone(),
                         service: backend.name.clone(),
                         service_namespace: backend
@@ -224,29 +245,10 @@ impl Flows {
                     });
                 }
             }
-        } else if let Some(template) = obj.pod_template() {
-            let labels = template.labels().cloned().unwrap_or_default();
-            let ports = template
-                .spec
-                .iter()
-                .flat_map(|s| &s.containers)
-                .flat_map(|c| c.ports.iter().flatten())
-                .map(|p| (p.container_port, p.name.clone()))
-                .collect();
-            self.workloads.push(Workload {
-                env: env.to_owned(),
-                construct,
-                namespace,
-                kind: obj.kind().to_owned(),
-                name: meta.name.clone().unwrap_or_default(),
-                component: labels.get(COMPONENT).cloned(),
-                labels,
-                ports,
-            });
         }
     }
 
-    fn observe_ingress(&mut self, ingress: &Ingress, object: &str, env: &str, namespace: &str) {
+    fn observe_ingress(&mut self, ingress: &Ingress, env: &str, namespace: &str) {
         let Some(spec) = &ingress.spec else { return };
         let mut add = |host: &str, backend: &IngressBackend| {
             let Some(service) = &backend.service else {
@@ -262,7 +264,6 @@ impl Flows {
             };
             self.routes.push(Route {
                 env: env.to_owned(),
-                object: object_name(object).to_owned(),
                 host: host.to_owned(),
                 service: service.name.clone(),
                 service_namespace: namespace.to_owned(),
@@ -282,38 +283,30 @@ impl Flows {
 
     /// Every workload and every flow between them and the outside; see the
     /// [module](self) documentation.
-    pub(crate) fn topology(&self) -> Topology {
-        let mut index: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
-        let mut by_env: HashMap<&str, Vec<usize>> = HashMap::new();
+    pub(crate) fn topology<'a>(&'a self, workloads: Vec<Workload<'a>>) -> Topology<'a> {
+        let mut index = WorkloadIndex::default();
         let mut namespaces: BTreeSet<(&str, &str)> = BTreeSet::new();
-        for (i, w) in self.workloads.iter().enumerate() {
-            by_env.entry(&w.env).or_default().push(i);
-            namespaces.insert((&w.env, &w.namespace));
-            for (k, v) in &w.labels {
-                index.entry((&w.env, k, v)).or_default().push(i);
+        for (i, w) in workloads.iter().enumerate() {
+            index.by_env.entry(w.env).or_default().push(i);
+            namespaces.insert((w.env, w.namespace));
+            for (k, v) in w.labels {
+                index.by_label.entry((w.env, k, v)).or_default().push(i);
             }
         }
-        // The workloads of `env` a selector may select: those with its first label pair.
         let candidates = |env: &str, selector: Option<&LabelSelector>| -> Vec<usize> {
-            let first = selector.and_then(|s| s.match_labels.iter().flatten().next());
-            match first {
-                Some((k, v)) => index.get(&(env, k, v)).cloned().unwrap_or_default(),
-                None => by_env.get(env).cloned().unwrap_or_default(),
-            }
+            index.candidates(env, selector).to_vec()
         };
-        let mut flows: BTreeMap<(End, End, String), BTreeSet<String>> = BTreeMap::new();
-        let mut add = |from: End, to: End, port: String, via: &str| {
-            flows
-                .entry((from, to, port))
-                .or_default()
-                .insert(via.to_owned());
+        let egress = self.egress_index();
+        let mut flows: BTreeSet<Flow> = BTreeSet::new();
+        let mut add = |from: End, to: End, port: String| {
+            flows.insert(Flow { from, to, port });
         };
         for policy in &self.policies {
             let env = policy.env.as_str();
             let selected: Vec<usize> = candidates(env, policy.spec.pod_selector.as_ref())
                 .into_iter()
                 .filter(|&i| {
-                    let w = &self.workloads[i];
+                    let w = &workloads[i];
                     w.namespace == policy.namespace
                         && policy
                             .spec
@@ -339,7 +332,6 @@ impl Flows {
                                     End::Range("*".into()),
                                     End::Pods(s),
                                     port.map_or_else(|| "any port".into(), port_label),
-                                    &policy.object,
                                 );
                             }
                         }
@@ -353,7 +345,6 @@ impl Flows {
                                         End::Range(block.cidr.clone()),
                                         End::Pods(s),
                                         port.map_or_else(|| "any port".into(), port_label),
-                                        &policy.object,
                                     );
                                 }
                             }
@@ -361,7 +352,7 @@ impl Flows {
                         }
                         let clients: Vec<usize> = candidates(env, peer.pod_selector.as_ref())
                             .into_iter()
-                            .filter(|&c| self.selects(peer, &policy.namespace, &self.workloads[c]))
+                            .filter(|&c| selects(peer, &policy.namespace, &workloads[c]))
                             .collect();
                         if let Some(outside) =
                             self.outside_namespace(env, peer, &policy.namespace, &namespaces)
@@ -372,7 +363,6 @@ impl Flows {
                                         outside.clone(),
                                         End::Pods(s),
                                         port.map_or_else(|| "any port".into(), port_label),
-                                        &policy.object,
                                     );
                                 }
                             }
@@ -383,17 +373,12 @@ impl Flows {
                                     continue;
                                 }
                                 for port in &ports {
-                                    if let Some(egress) = self.lets_out(c, s, *port) {
-                                        let mut via = vec![policy.object.as_str()];
-                                        via.extend(egress);
-                                        for v in via {
-                                            add(
-                                                End::Pods(c),
-                                                End::Pods(s),
-                                                port.map_or_else(|| "any port".into(), port_label),
-                                                v,
-                                            );
-                                        }
+                                    if self.lets_out(&egress, &workloads[c], &workloads[s], *port) {
+                                        add(
+                                            End::Pods(c),
+                                            End::Pods(s),
+                                            port.map_or_else(|| "any port".into(), port_label),
+                                        );
                                     }
                                 }
                             }
@@ -403,6 +388,9 @@ impl Flows {
             }
             if has("Egress") {
                 for rule in policy.spec.egress.iter().flatten() {
+                    if is_dns(rule) {
+                        continue;
+                    }
                     let ports: Vec<String> = match &rule.ports {
                         Some(ports) if !ports.is_empty() => ports.iter().map(port_label).collect(),
                         _ => vec!["any port".into()],
@@ -423,12 +411,9 @@ impl Flows {
                             .collect(),
                     };
                     for target in targets {
-                        if is_dns(&target, &ports) {
-                            continue;
-                        }
                         for &s in &selected {
                             for port in &ports {
-                                add(End::Pods(s), target.clone(), port.clone(), &policy.object);
+                                add(End::Pods(s), target.clone(), port.clone());
                             }
                         }
                     }
@@ -441,21 +426,17 @@ impl Flows {
                 route.service_namespace.clone(),
                 route.service.clone(),
             );
-            let Some(selector) = self
-                .services
-                .get(&key)
-                .and_then(|s| s.spec.as_ref())
-                .and_then(|s| s.selector.as_ref())
-            else {
+            let Some(selector) = self.services.get(&key) else {
                 continue;
             };
             let selector = LabelSelector {
                 match_labels: Some(selector.clone()),
                 ..Default::default()
             };
-            for s in candidates(&route.env, Some(&selector)) {
-                let w = &self.workloads[s];
-                if w.namespace == route.service_namespace && matches(&selector, Some(&w.labels)) {
+            let selector = &selector;
+            for s in candidates(&route.env, Some(selector)) {
+                let w = &workloads[s];
+                if w.namespace == route.service_namespace && matches(selector, Some(&w.labels)) {
                     add(
                         End::Host {
                             env: route.env.clone(),
@@ -463,39 +444,14 @@ impl Flows {
                         },
                         End::Pods(s),
                         route.port.clone(),
-                        &route.object,
                     );
                 }
             }
         }
         Topology {
-            workloads: self.workloads.clone(),
-            flows: flows
-                .into_iter()
-                .map(|((from, to, port), via)| Flow {
-                    from,
-                    to,
-                    port,
-                    via: via.into_iter().collect(),
-                })
-                .collect(),
+            workloads,
+            flows: flows.into_iter().collect(),
         }
-    }
-
-    /// Whether `peer`, in a policy of `policy_ns`, selects `w`'s pods.
-    fn selects(&self, peer: &NetworkPolicyPeer, policy_ns: &str, w: &Workload) -> bool {
-        if peer.ip_block.is_some() {
-            return false;
-        }
-        let namespace_ok = match &peer.namespace_selector {
-            None => w.namespace == policy_ns,
-            Some(s) => matches(s, Some(&namespace_labels(&w.namespace))),
-        };
-        namespace_ok
-            && peer
-                .pod_selector
-                .as_ref()
-                .is_none_or(|s| matches(s, Some(&w.labels)))
     }
 
     /// The namespace outside the program a peer names: one named by its selector where the
@@ -549,30 +505,61 @@ impl Flows {
         })
     }
 
-    /// The egress policies that let client `c`'s pods out to server `s` on `port` (empty when
-    /// no policy isolates them for egress), or `None` when they may not.
-    fn lets_out(&self, c: usize, s: usize, port: Option<&NetworkPolicyPort>) -> Option<Vec<&str>> {
-        let client = &self.workloads[c];
-        let server = &self.workloads[s];
-        let mut isolated = false;
-        let mut allowing = Vec::new();
-        for policy in self
-            .policies
-            .iter()
-            .filter(|p| p.env == client.env && p.namespace == client.namespace)
-        {
-            let selects = policy
-                .spec
-                .pod_selector
-                .as_ref()
-                .is_none_or(|sel| matches(sel, Some(&client.labels)));
+    /// The policies isolating pods for egress, by environment, namespace and the first label
+    /// pair of their pod selector (an empty key for a selector without one).
+    fn egress_index(&self) -> EgressIndex<'_> {
+        let mut index: EgressIndex<'_> = HashMap::new();
+        for (i, policy) in self.policies.iter().enumerate() {
             let egress = policy
                 .spec
                 .policy_types
                 .iter()
                 .flatten()
                 .any(|t| t == "Egress");
-            if !selects || !egress {
+            if !egress {
+                continue;
+            }
+            let first = policy
+                .spec
+                .pod_selector
+                .as_ref()
+                .and_then(|s| s.match_labels.iter().flatten().next())
+                .map_or(("", ""), |(k, v)| (k.as_str(), v.as_str()));
+            index
+                .entry((&policy.env, &policy.namespace, first.0, first.1))
+                .or_default()
+                .push(i);
+        }
+        index
+    }
+
+    /// Whether `client`'s pods may open connections to `server`'s on `port`: no policy
+    /// isolates them for egress, or one lets them out.
+    fn lets_out(
+        &self,
+        index: &EgressIndex<'_>,
+        client: &Workload<'_>,
+        server: &Workload<'_>,
+        port: Option<&NetworkPolicyPort>,
+    ) -> bool {
+                let mut candidates: Vec<usize> = index
+            .get(&(client.env, client.namespace, "", ""))
+            .cloned()
+            .unwrap_or_default();
+        for (k, v) in client.labels {
+            let found = index.get(&(client.env, client.namespace, k.as_str(), v.as_str()));
+            candidates.extend(found.into_iter().flatten());
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut isolated = false;
+        for policy in candidates.into_iter().map(|i| &self.policies[i]) {
+            let isolates = policy
+                .spec
+                .pod_selector
+                .as_ref()
+                .is_none_or(|sel| matches(sel, Some(client.labels)));
+            if !isolates {
                 continue;
             }
             isolated = true;
@@ -580,7 +567,7 @@ impl Flows {
                 let peer_ok = rule.to.as_ref().is_none_or(|peers| {
                     peers
                         .iter()
-                        .any(|p| self.selects(p, &policy.namespace, server))
+                        .any(|p| selects(p, &policy.namespace, server))
                 });
                 let port_ok = match (&rule.ports, port) {
                     (None, _) => true,
@@ -593,11 +580,51 @@ impl Flows {
                 peer_ok && port_ok
             });
             if allows {
-                allowing.push(policy.object.as_str());
+                return true;
             }
         }
-        (!isolated || !allowing.is_empty()).then_some(allowing)
+        !isolated
     }
+}
+
+/// Workloads (by index) by environment, and by environment and label.
+#[derive(Default)]
+struct WorkloadIndex<'a> {
+    by_env: HashMap<&'a str, Vec<usize>>,
+    by_label: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
+}
+
+impl WorkloadIndex<'_> {
+    /// The workloads of `env` a selector may select: those with its first `matchLabels` pair,
+    /// or every workload of `env` for a selector without one.
+    fn candidates<'s>(&'s self, env: &'s str, selector: Option<&'s LabelSelector>) -> &'s [usize] {
+        let first = selector.and_then(|s| s.match_labels.iter().flatten().next());
+        let list = match first {
+            Some((k, v)) => self.by_label.get(&(env, k.as_str(), v.as_str())),
+            None => self.by_env.get(env),
+        };
+        list.map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Policies isolating pods for egress by (environment, namespace, key, value) of their pod
+/// selector's first label pair.
+type EgressIndex<'a> = HashMap<(&'a str, &'a str, &'a str, &'a str), Vec<usize>>;
+
+/// Whether `peer`, in a policy of `policy_ns`, selects `w`'s pods.
+fn selects(peer: &NetworkPolicyPeer, policy_ns: &str, w: &Workload<'_>) -> bool {
+    if peer.ip_block.is_some() {
+        return false;
+    }
+    let namespace_ok = match &peer.namespace_selector {
+        None => w.namespace == policy_ns,
+        Some(s) => matches(s, Some(&namespace_labels(&w.namespace))),
+    };
+    namespace_ok
+        && peer
+            .pod_selector
+            .as_ref()
+            .is_none_or(|s| matches(s, Some(&w.labels)))
 }
 
 /// The labels of a namespace as a namespace selector sees them: its name (the program's
@@ -606,13 +633,25 @@ fn namespace_labels(namespace: &str) -> BTreeMap<String, String> {
     BTreeMap::from([(NAMESPACE_NAME.to_owned(), namespace.to_owned())])
 }
 
-/// Whether a destination is the cluster's DNS (every workload's first egress rule).
-fn is_dns(target: &End, ports: &[String]) -> bool {
-    matches!(target, End::Namespace { name, .. } if name.starts_with("kube-system"))
-        && ports.iter().all(|p| p.ends_with(" 53"))
-}
-
-/// `Kind namespace/name` from an object's identity `apiVersion Kind namespace/name`.
-fn object_name(identity: &str) -> &str {
-    identity.split_once(' ').map_or(identity, |(_, rest)| rest)
+/// Whether an egress rule only reaches the cluster's DNS in `kube-system` on port 53 (every
+/// workload's first egress rule): not drawn.
+fn is_dns(rule: &NetworkPolicyEgressRule) -> bool {
+    let peers_ok = rule.to.as_ref().is_some_and(|peers| {
+        !peers.is_empty()
+            && peers.iter().all(|p| {
+                p.ip_block.is_none()
+                    && p.namespace_selector
+                        .as_ref()
+                        .and_then(|s| s.match_labels.as_ref())
+                        .and_then(|l| l.get(NAMESPACE_NAME))
+                        .is_some_and(|ns| ns == "kube-system")
+            })
+    });
+    let ports_ok = rule.ports.as_ref().is_some_and(|ports| {
+        !ports.is_empty()
+            && ports
+                .iter()
+                .all(|p| p.port == Some(IntOrString::Int(53)))
+    });
+    peers_ok && ports_ok
 }

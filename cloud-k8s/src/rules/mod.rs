@@ -131,6 +131,8 @@ struct Pods {
     labels: BTreeMap<String, String>,
     /// The labels as built, when an edit changed them.
     built: Option<BTreeMap<String, String>>,
+    /// The containers' ports: (number, name).
+    ports: Vec<(i32, Option<String>)>,
 }
 
 /// What a selector must find, once every object is known.
@@ -338,8 +340,7 @@ impl Checker {
             self.observe_typed(typed, manifest.as_built(), &origin, &mut out);
             self.reach
                 .observe(typed, &origin.object, env, origin.construct);
-            self.flows
-                .observe(typed, &origin.object, env, origin.construct);
+            self.flows.observe(typed, env);
         }
         self.findings
             .extend(out.into_iter().map(|f| (construct, f)));
@@ -396,6 +397,13 @@ impl Checker {
                 .and_then(|b| b.pod_labels.as_ref())
                 .filter(|b| **b != labels)
                 .cloned();
+            let ports = template
+                .spec
+                .iter()
+                .flat_map(|s| &s.containers)
+                .flat_map(|c| c.ports.iter().flatten())
+                .map(|p| (p.container_port, p.name.clone()))
+                .collect();
             self.pods.push(Pods {
                 origin: origin.clone(),
                 namespace: namespace.clone(),
@@ -403,6 +411,7 @@ impl Checker {
                 name,
                 labels,
                 built,
+                ports,
             });
         } else if let Some(policy) = any.downcast_ref::<NetworkPolicy>() {
             let no_spec = NetworkPolicySpec::default();
@@ -569,8 +578,23 @@ impl Checker {
 
     /// The workloads of every object seen and the network flows their final objects allow
     /// (what the wiring graph draws; see [`flows`]).
-    pub fn topology(&self) -> flows::Topology {
-        self.flows.topology()
+    pub fn topology(&self) -> flows::Topology<'_> {
+        let workloads = self
+            .pods
+            .iter()
+            .map(|p| {
+                flows::Workload::new(
+                    &self.envs[p.origin.env],
+                    p.origin.construct,
+                    &p.namespace,
+                    &p.kind,
+                    &p.name,
+                    &p.labels,
+                    &p.ports,
+                )
+            })
+            .collect();
+        self.flows.topology(workloads)
     }
 
     /// Runs the rules that need every object, and returns every finding (with the construct

@@ -1,26 +1,31 @@
-//! The wiring graph's benchmark: `cargo run --release -p girder-examples --bin graph-bench -- N [--svg]`.
+//! The wiring graph's benchmark:
+//! `cargo run --release -p girder-examples --bin graph-bench -- N [--svg] [--keep DIR]`.
 //!
-//! Builds the scale benchmark's N web services (each connected to the next), synthesizes them
-//! (which builds the graph from the final objects), then draws the graph as Mermaid and DOT,
+//! Builds N web services, each connected to the next two ([`girder_examples::wired`]),
+//! synthesizes them (which builds the graph from the final objects), then draws it as Mermaid and DOT,
 //! and with `--svg` lays it out with Graphviz's `dot`; prints the time of each step and the
-//! graph's size.
+//! graph's size. `--keep DIR` writes `DIR/wired.mmd` and `DIR/wired.dot`.
 
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Instant;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (n, svg) = match args.as_slice() {
-        [n] => (n.parse::<usize>().ok(), false),
-        [n, flag] if flag == "--svg" => (n.parse::<usize>().ok(), true),
-        _ => (None, false),
-    };
-    let Some(n) = n else {
-        eprintln!("usage: graph-bench N [--svg]");
+    let mut args = std::env::args().skip(1);
+    let n = args.next().and_then(|n| n.parse::<usize>().ok());
+    let (mut svg, mut keep, mut usage) = (false, None, n.is_none());
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--svg" => svg = true,
+            "--keep" => keep = args.next().map(std::path::PathBuf::from),
+            _ => usage = true,
+        }
+    }
+    let (Some(n), false) = (n, usage) else {
+        eprintln!("usage: graph-bench N [--svg] [--keep DIR]");
         return ExitCode::from(2);
     };
-    let app = girder_examples::scale(n);
+    let app = girder_examples::wired(n);
     let t0 = Instant::now();
     let assembly = match girder::synth::synthesize(&app) {
         Ok(assembly) => assembly,
@@ -37,6 +42,15 @@ fn main() -> ExitCode {
     let t2 = Instant::now();
     let dot = graph.dot();
     let t_dot = t2.elapsed();
+    if let Some(dir) = keep {
+        let written = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(dir.join("wired.mmd"), &mermaid))
+            .and_then(|()| std::fs::write(dir.join("wired.dot"), &dot));
+        if let Err(e) = written {
+            eprintln!("error: cannot write into {}: {e}", dir.display());
+            return ExitCode::from(74);
+        }
+    }
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "services:        {n}");
