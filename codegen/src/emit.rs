@@ -289,7 +289,7 @@ fn emit_struct(out: &mut String, model: &ServiceModel, ty: &NamedType, fields: &
     }
     let _ = writeln!(out, "    pub fn new({}) -> Self {{", params.join(", "));
     if required.is_empty() {
-        out.push_str("        Self::default()\n");
+        out.push_str("        <Self as Default>::default()\n");
     } else {
         out.push_str("        Self {\n");
         for field in fields {

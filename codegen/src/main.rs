@@ -58,6 +58,7 @@
 
 mod emit;
 mod lower;
+mod manifests;
 mod naming;
 
 use std::collections::BTreeMap;
@@ -67,9 +68,6 @@ use std::process::{Command, ExitCode, Stdio};
 
 use clap::Parser;
 use serde_json::Value as JsonValue;
-
-/// The resource list compiled into the binary; `--resources` reads another one.
-const RESOURCES: &str = include_str!("../resources.txt");
 
 /// Generates girder-aws's typed CloudFormation resources from the registry schemas.
 #[derive(Parser)]
@@ -82,9 +80,18 @@ struct Cli {
     /// files in it are removed; files whose content did not change are not rewritten.
     #[arg(long)]
     out: PathBuf,
-    /// A resource list to use instead of the committed `codegen/resources.txt`.
+    /// A resource list (one type name a line, `#` comments) to generate instead of every type of
+    /// `providers/us-east-1.json`: for experiments, CI generates the whole registry.
     #[arg(long)]
     resources: Option<PathBuf>,
+    /// The workspace whose `cloud-aws/Cargo.toml` and `girder/Cargo.toml` get one feature per
+    /// generated service, between their `# @generated features` marker comments.
+    #[arg(long)]
+    manifests: Option<PathBuf>,
+    /// With `--manifests`: fail if the feature lists differ from what would be written, instead
+    /// of writing them.
+    #[arg(long, requires = "manifests")]
+    check: bool,
     /// Print every property that fell back to `Json` and every read-only property without an
     /// accessor.
     #[arg(long, short)]
@@ -223,15 +230,15 @@ fn rustfmt(source: &str, file: &str) -> Result<String, Error> {
 }
 
 fn run(cli: &Cli) -> Result<(), Error> {
+    let version = source_version(&cli.schemas)?;
+    let providers = read_json(&cli.schemas.join("providers/us-east-1.json"))?;
     let list = match &cli.resources {
         Some(path) => context(std::fs::read_to_string(path), || {
             format!("reading {}", path.display())
         })?,
-        None => RESOURCES.to_owned(),
+        None => registry_types(&providers)?,
     };
     let services = parse_resources(&list)?;
-    let version = source_version(&cli.schemas)?;
-    let providers = read_json(&cli.schemas.join("providers/us-east-1.json"))?;
 
     let mut files: BTreeMap<String, String> = BTreeMap::new();
     let mut registry: Vec<(String, Vec<String>)> = Vec::new();
@@ -290,7 +297,21 @@ fn run(cli: &Cli) -> Result<(), Error> {
     eprintln!(
         "total: {fallbacks} Json fallbacks, {skipped} read-only properties without an accessor"
     );
-    write_files(&cli.out, &files)
+    write_files(&cli.out, &files)?;
+    if let Some(workspace) = &cli.manifests {
+        manifests::update(workspace, &modules, cli.check).map_err(Error)?;
+    }
+    Ok(())
+}
+
+/// Every type name of `providers/us-east-1.json` (the reference region), one a line, sorted.
+fn registry_types(providers: &JsonValue) -> Result<String, Error> {
+    let map = providers.as_object().ok_or_else(|| {
+        Error("providers/us-east-1.json is not an object of type names".to_owned())
+    })?;
+    let mut names: Vec<&str> = map.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    Ok(names.join("\n"))
 }
 
 /// Writes `files` into `out`, leaving unchanged files alone (their mtime too) and removing
@@ -332,41 +353,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_committed_list_parses() {
-        let services = parse_resources(RESOURCES).expect("valid list");
+    fn a_list_parses_into_modules() {
+        let services = parse_resources(
+            "# comment\nAWS::S3::Bucket\nAWS::S3::AccessPoint\nAlexa::ASK::Skill\n\nAWS::ElasticLoadBalancingV2::LoadBalancer",
+        )
+        .expect("valid list");
         assert!(services.contains_key("elasticloadbalancingv2"));
         assert_eq!(services["s3"].0, "S3");
-        assert!(services["s3"].1.contains(&"AWS::S3::Bucket".to_owned()));
+        assert_eq!(
+            services["s3"].1,
+            ["AWS::S3::AccessPoint", "AWS::S3::Bucket"],
+            "sorted"
+        );
+        assert_eq!(services["ask"].1, ["Alexa::ASK::Skill"]);
     }
 
-    /// Each generated module needs a cargo feature, a place in `full` and a re-export: files CI's
-    /// regeneration check does not cover.
     #[test]
-    fn every_module_has_a_feature_and_a_re_export() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cloud-aws");
-        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).expect("reads");
-        let lib = std::fs::read_to_string(root.join("src/lib.rs")).expect("reads");
-        let full = manifest
-            .split("full = [")
-            .nth(1)
-            .and_then(|rest| rest.split(']').next());
-        let full = full.expect("cloud-aws has a `full` feature");
-        for module in parse_resources(RESOURCES).expect("valid list").keys() {
-            assert!(
-                manifest.contains(&format!("\n{module} = []\n")),
-                "feature `{module}`"
-            );
-            assert!(
-                full.contains(&format!("\"{module}\"")),
-                "`full` enables `{module}`"
-            );
-            let re_export = format!("#[cfg(feature = \"{module}\")]\npub use generated::{module};");
-            assert!(lib.contains(&re_export), "lib.rs re-exports `{module}`");
-        }
-        assert!(
-            lib.contains("\npub use generated::registry;\n"),
-            "lib.rs re-exports the registry, without a feature"
+    fn the_registry_list_is_every_provider_key_sorted() {
+        let providers = serde_json::json!({"AWS::SQS::Queue": "a", "Alexa::ASK::Skill": "b", "AWS::S3::Bucket": "c"});
+        assert_eq!(
+            registry_types(&providers).expect("an object"),
+            "AWS::S3::Bucket\nAWS::SQS::Queue\nAlexa::ASK::Skill"
         );
+        assert!(registry_types(&serde_json::json!([])).is_err());
     }
 
     #[test]
@@ -374,5 +383,6 @@ mod tests {
         assert!(parse_resources("AWS::S3").is_err());
         assert!(parse_resources("AWS::S3::Bucket\nAWS::S3::Bucket").is_err());
         assert!(parse_resources("AWS::S3::Bu-cket").is_err());
+        assert!(parse_resources("AWS::S3::Bucket\nAWS::s3::Thing").is_err());
     }
 }
